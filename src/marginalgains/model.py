@@ -1,0 +1,59 @@
+"""The vocabulary: areas, indicators, and the tidy IndicatorValues table everything shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Polarity(StrEnum):
+    """Which direction is better for an indicator."""
+
+    HIGH_IS_GOOD = "high_is_good"
+    LOW_IS_GOOD = "low_is_good"
+    NO_JUDGEMENT = "no_judgement"
+
+
+class Measure(StrEnum):
+    """What kind of statistic an indicator's value is; it decides the confidence method."""
+
+    PROPORTION = "proportion"
+    RATE = "rate"
+    RATIO = "ratio"  # observed / expected; the denominator holds the expected count
+    DSR = "dsr"
+    MEAN = "mean"
+
+
+@dataclass(frozen=True)
+class Area:
+    """A place or organisation that indicators are measured for."""
+
+    code: str
+    name: str
+    type: str
+    parent_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What is measured, which way is better, and where the figures come from."""
+
+    id: str
+    title: str
+    polarity: Polarity
+    measure: Measure
+    multiplier: float = 1.0
+    unit: str = ""
+    source: str = ""
+    licence: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    benefit_weight: float | None = None
+    min_denominator: float = 0.0
+    synthetic: bool = False
+
+
+# IndicatorValues: one row per indicator x area x period (a pandas DataFrame with these columns).
+VALUE_KEYS = ["indicator_id", "area_code", "period"]
+VALUE_INPUTS = VALUE_KEYS + ["numerator", "denominator"]
+VALUE_LIMITS = ["lower95", "upper95", "lower998", "upper998"]
+VALUE_COLUMNS = VALUE_INPUTS + ["value"] + VALUE_LIMITS
