@@ -1,0 +1,1 @@
+"""Readers and writers: catalogues, tidy values, Fingertips exports, bundled datasets."""
