@@ -4,7 +4,8 @@ Labels are the NHS and Fingertips conventions:
 - month `2018-04` (a date such as `2018-04-01` is read as its month),
 - financial quarter `2018/19 Q1` (April to June 2018),
 - financial year `2018/19` (April 2018 to March 2019),
-- calendar year `2018`.
+- calendar year `2018`,
+- pooled years as Fingertips writes them: `2016 - 18` (calendar) or `2016/17 - 18/19` (financial).
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ class Grain(StrEnum):
     QUARTER = "quarter"
     FINANCIAL_YEAR = "financial_year"
     YEAR = "year"
+    MULTI_YEAR = "multi_year"
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _QUARTER = re.compile(r"^(\d{4})/(\d{2}) Q([1-4])$")
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
+_YEARS = re.compile(r"^(\d{4}) - (\d{2})$")
+_FINANCIAL_YEARS = re.compile(r"^(\d{4})/(\d{2}) - (\d{2})/(\d{2})$")
 
 
 def parse_period(label: str) -> tuple[Grain, pd.Timestamp]:
@@ -50,9 +54,14 @@ def parse_period(label: str) -> tuple[Grain, pd.Timestamp]:
         return Grain.FINANCIAL_YEAR, pd.Timestamp(year=start, month=4, day=1)
     if _YEAR.match(text):
         return Grain.YEAR, pd.Timestamp(year=int(text), month=1, day=1)
+    if m := _YEARS.match(text):
+        return Grain.MULTI_YEAR, pd.Timestamp(year=int(m[1]), month=1, day=1)
+    if m := _FINANCIAL_YEARS.match(text):
+        _check_financial_year(int(m[1]), int(m[2]))
+        return Grain.MULTI_YEAR, pd.Timestamp(year=int(m[1]), month=4, day=1)
     raise ValueError(
         f"cannot read period {text!r}: expected a month (2018-04), a financial quarter "
-        "(2018/19 Q1), a financial year (2018/19) or a year (2018)"
+        "(2018/19 Q1), a financial year (2018/19), a year (2018) or pooled years (2016 - 18)"
     )
 
 

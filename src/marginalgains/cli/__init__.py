@@ -1,0 +1,8 @@
+"""Command-line faces: thin wrappers that parse, call the library, and print."""
+
+from marginalgains.cli import atlas  # noqa: F401  (registers `gains atlas`, `gains demo`)
+from marginalgains.cli.app import app
+
+
+def main() -> None:
+    app()

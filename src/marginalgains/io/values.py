@@ -1,0 +1,106 @@
+"""Tidy indicator values (CSV or Parquet): `indicator_id, area_code, period, numerator, denominator`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from marginalgains.errors import Rejection
+from marginalgains.io import validate
+from marginalgains.io.catalogue import Catalogue
+from marginalgains.io.tabular import read_table
+from marginalgains.model import VALUE_INPUTS, VALUE_KEYS, Measure
+
+
+@dataclass
+class ReadResult:
+    """Accepted rows plus every rejection; rows read = accepted + rejected, always."""
+
+    values: pd.DataFrame
+    rejections: list[Rejection] = field(default_factory=list)
+    rows_read: int = 0
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len({(r.file, r.row) for r in self.rejections if r.row is not None})
+
+    @property
+    def rows_accepted(self) -> int:
+        return len(self.values)
+
+
+def read_values(path: str | Path, catalogue: Catalogue) -> ReadResult:
+    """Read and check a tidy values file against a catalogue; bad rows are reported, good rows kept."""
+    file = str(path)
+    frame = read_table(path)
+    validate.require_columns(file, frame, VALUE_INPUTS)
+    extra = [c for c in ("area_name",) if c in frame.columns]
+    frame = frame[VALUE_INPUTS + extra].reset_index(drop=True)
+    checks = validate.RowChecks(file, frame)
+    check_value_rows(checks, catalogue)
+    accepted = checks.accepted()
+    checks.rejections.sort(key=lambda r: r.row)
+    result = ReadResult(accepted, checks.rejections, len(frame), [file])
+    assert result.rows_accepted + result.rows_rejected == result.rows_read
+    return result
+
+
+def check_value_rows(checks: validate.RowChecks, catalogue: Catalogue) -> None:
+    """All row checks for IndicatorValues inputs, in the order a user would fix them."""
+    frame = checks.frame
+    for column in ("indicator_id", "area_code"):
+        frame[column] = frame[column].str.strip() if frame[column].dtype == object else frame[column]
+        checks.flag(frame[column].isna() | (frame[column] == ""), column, "missing value")
+    known = frame["indicator_id"].isin(list(catalogue.indicators))
+    checks.flag(~known.to_numpy(), "indicator_id",
+                "unknown indicator id " + frame["indicator_id"].astype(str).map(repr) + " (not in the catalogue)")
+    frame["period"], frame["grain"] = validate.periods(checks, "period")
+    numerator = validate.numbers(checks, "numerator")
+    denominator = validate.numbers(checks, "denominator")
+    validate.non_negative(checks, "numerator", numerator)
+    validate.non_negative(checks, "denominator", denominator)
+    checks.flag((denominator == 0).to_numpy(), "denominator", "zero denominator")
+    measure = frame["indicator_id"].map({i.id: i.measure for i in catalogue})
+    above = ((measure == Measure.PROPORTION) & (numerator > denominator)).to_numpy()
+    checks.flag(above, "numerator",
+                "numerator " + numerator.map("{:g}".format) + " is above its denominator "
+                + denominator.map("{:g}".format) + " for a proportion")
+    _mixed_grains(checks)
+    validate.duplicates(checks, VALUE_KEYS, "period")
+    frame["numerator"], frame["denominator"] = numerator, denominator
+
+
+def _mixed_grains(checks: validate.RowChecks) -> None:
+    """An indicator's periods must share one grain; rows of a minority grain are refused."""
+    frame = checks.frame
+    live = frame.loc[~checks.bad]
+    if live.empty:
+        return
+    main = live.groupby("indicator_id")["grain"].agg(lambda g: g.value_counts().index[0])
+    expected = frame["indicator_id"].map(main)
+    odd = (~checks.bad) & (frame["grain"] != expected).to_numpy() & expected.notna().to_numpy()
+    checks.flag(odd, "period",
+                "period grain " + frame["grain"].astype(str) + " differs from the indicator's other rows ("
+                + expected.astype(str) + ")")
+
+
+def empty_values() -> pd.DataFrame:
+    """An IndicatorValues input table with no rows, typed."""
+    return pd.DataFrame({c: pd.Series(dtype=float if c in ("numerator", "denominator") else object)
+                         for c in VALUE_INPUTS + ["grain"]})
+
+
+def write_values(values: pd.DataFrame, path: str | Path) -> None:
+    """Write IndicatorValues as Parquet or CSV by the file's suffix."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        values.to_parquet(path, index=False)
+    else:
+        values.to_csv(path, index=False, float_format="%.10g")
+
+
+
