@@ -53,7 +53,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
-            skipinitialspace=True,
+            skipinitialspace=True, index_col=False,
         )
     except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"{path}: not a readable CSV file ({exc})") from None

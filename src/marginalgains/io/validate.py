@@ -66,22 +66,19 @@ def non_negative(checks: RowChecks, column: str, values: pd.Series, what: str = 
 
 def periods(checks: RowChecks, column: str) -> tuple[pd.Series, pd.Series]:
     """Normalise period labels (a date becomes its month); return labels and grains."""
-    unique = pd.unique(checks.frame[column].fillna("").astype(str))
-    parsed: dict[str, tuple[str, str] | str] = {}
-    for label in unique:  # one parse per distinct label, not per row
+    text = checks.frame[column].fillna("").astype(str)
+    labels, grains, errors = {}, {}, {}
+    for label in pd.unique(text):  # one parse per distinct label, not per row
         try:
             grain, start = parse_period(label)
-            parsed[label] = (start.strftime("%Y-%m") if grain == "month" else label.strip(), str(grain))
         except ValueError as exc:
-            parsed[label] = str(exc) if label else "missing period"
-    text = checks.frame[column].fillna("").astype(str)
-    outcome = text.map(parsed)
-    failed = outcome.map(lambda o: isinstance(o, str))
-    checks.flag(failed.to_numpy(), column, outcome.where(failed, ""))
-    ok = outcome.where(~failed, None)
-    labels = ok.map(lambda o: o[0] if o else None)
-    grains = ok.map(lambda o: o[1] if o else None)
-    return labels, grains
+            errors[label] = str(exc) if label else "missing value"
+            continue
+        labels[label] = start.strftime("%Y-%m") if grain == "month" else label.strip()
+        grains[label] = str(grain)
+    failed = text.isin(list(errors))
+    checks.flag(failed.to_numpy(), column, text.map(errors).fillna(""))
+    return text.map(labels), text.map(grains)
 
 
 def duplicates(checks: RowChecks, keys: list[str], column: str) -> None:

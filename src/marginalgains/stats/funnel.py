@@ -1,0 +1,164 @@
+"""Funnel plot limits and the band each area falls in (PHE proportions, Spiegelhalter Poisson).
+
+Plain limits: proportions use the PHE Wilson-based limits; ratios (O/E) and rates use exact
+Poisson limits with Spiegelhalter's (2005) interpolation. Overdispersion-adjusted limits are
+drawn on FunnelPlotR's transformed scales and transformed back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+
+from ._validate import as_float, check_confidence, non_negative, z_value
+from .overdispersion import (
+    KINDS,
+    dispersion_from_z,
+    relative_values,
+    scale_for,
+    z_scores,
+)
+
+LEVELS = (0.95, 0.998)
+ADJUSTMENTS = (None, "multiplicative", "additive")
+
+
+def level_label(confidence: float) -> str:
+    """Column suffix for a confidence level: 0.95 -> '95', 0.998 -> '99_8'."""
+    return f"{confidence * 100:g}".replace(".", "_")
+
+
+def _proportion_limits(target: float, size: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """PHE: the p whose Wilson interval at n has the target as a bound, p = t +/- z sqrt(t(1-t)/n), in [0, 1]."""
+    half = z * np.sqrt(target * (1 - target) / size)
+    return np.clip(target - half, 0, 1), np.clip(target + half, 0, 1)
+
+
+def _poisson_quantile(probability: float, mean: np.ndarray) -> np.ndarray:
+    """Spiegelhalter's interpolated Poisson quantile r - (F(r) - p)/(F(r) - F(r - 1)), r = qpois(p)."""
+    r = _sps.poisson.ppf(probability, mean)
+    at_r = _sps.poisson.cdf(r, mean)
+    below = _sps.poisson.cdf(r - 1, mean)
+    return r - (at_r - probability) / (at_r - below)
+
+
+def _ratio_limits(target: float, expected: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Poisson limits of O/E around ``target`` at expected count E (the lower one floored at 0)."""
+    alpha = 1 - confidence
+    mean = target * expected
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = np.clip(_poisson_quantile(alpha / 2, mean), 0, None) / expected
+        return lower, _poisson_quantile(1 - alpha / 2, mean) / expected
+
+
+def _adjusted_limits(scale, target, size, z, phi, tau2) -> tuple[np.ndarray, np.ndarray]:
+    """Limits target +/- z sqrt(phi V) or +/- z sqrt(V + tau2) on the transformed scale, transformed back."""
+    variance = scale.standard_error(size) ** 2
+    half = z * np.sqrt(phi * variance + tau2)
+    centre = scale.forward(target)
+    return scale.inverse(centre - half), scale.inverse(centre + half)
+
+
+def limits_at(kind, target, size, confidence, phi=None, tau2=None, method="SHMI"):
+    """Lower and upper limits at each size, on the values' own scale (proportion of 1, O/E, O/E)."""
+    z = z_value(confidence)
+    if phi is not None or tau2 is not None:
+        phi = 1.0 if phi is None else float(phi)
+        tau2 = 0.0 if tau2 is None else float(tau2)
+        return _adjusted_limits(scale_for(kind, method), target, size, z, phi, tau2)
+    if kind == "proportion":
+        return _proportion_limits(target, size, z)
+    return _ratio_limits(target, size, confidence)
+
+
+def funnel_limits(
+    kind: str,
+    target: float,
+    sizes,
+    confidence=LEVELS,
+    *,
+    multiplier: float = 1,
+    phi: float | None = None,
+    tau2: float | None = None,
+    method: str = "SHMI",
+) -> pd.DataFrame:
+    """Funnel limits for drawing: one row per size with ``size, target, lower_95, upper_95, ...``.
+
+    ``kind``: ``"proportion"`` (target on the plotted scale, e.g. 80.6 with multiplier 100; sizes
+    are denominators), ``"ratio"`` (O/E around target, usually 1; sizes are expected counts) or
+    ``"rate"`` (target rate per ``multiplier``; sizes are populations). Pass ``phi`` for
+    multiplicatively or ``tau2`` for additively overdispersion-adjusted limits (from
+    :func:`overdispersion`); ``method`` picks the ratio scale for them (``"SHMI"`` log,
+    ``"CQC"`` square root, squared back to the ratio scale).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if phi is not None and tau2 is not None:
+        raise ValueError("phi and tau2: give one adjustment, not both")
+    size = non_negative(as_float(sizes, "sizes"), "sizes")
+    size = np.where(size > 0, size, np.nan)
+    levels = (confidence,) if np.ndim(confidence) == 0 else tuple(confidence)
+    target_plain = float(target) / multiplier
+    frame = {"size": size, "target": np.full(size.shape, float(target))}
+    for level in levels:
+        check_confidence(level)
+        if kind == "rate":
+            lower, upper = limits_at("ratio", 1.0, size * target_plain, level, phi, tau2, method)
+            lower, upper = lower * target_plain, upper * target_plain
+        else:
+            lower, upper = limits_at(kind, target_plain, size, level, phi, tau2, method)
+        frame[f"lower_{level_label(level)}"] = lower * multiplier
+        frame[f"upper_{level_label(level)}"] = upper * multiplier
+    return pd.DataFrame(frame)
+
+
+def _band(value, lower95, upper95, lower998, upper998) -> pd.arrays.IntegerArray:
+    """2 above the 99.8% limit, 1 above 95% only, 0 within, -1 below 95% only, -2 below 99.8%."""
+    band = (
+        (value > upper998).astype(np.int8)
+        + (value > upper95).astype(np.int8)
+        - (value < lower998).astype(np.int8)
+        - (value < lower95).astype(np.int8)
+    )
+    missing = np.isnan(value) | np.isnan(upper95)
+    return pd.arrays.IntegerArray(np.where(missing, 0, band).astype(np.int8), missing)
+
+
+def funnel_band(
+    numerator,
+    denominator,
+    kind: str,
+    target: float | None = None,
+    overdispersion: str | None = None,
+    *,
+    method: str = "SHMI",
+    trim: float = 0.1,
+):
+    """Which funnel band each area falls in (nullable Int8: 2, 1, 0, -1, -2; NA for missing inputs).
+
+    ``kind="proportion"``: numerator/denominator against the pooled proportion (or ``target``, a
+    proportion of 1); ``"ratio"``: denominator is the expected count, target 1; ``"rate"``:
+    counts over populations against the pooled rate (or ``target`` per unit of denominator).
+    ``overdispersion="multiplicative"`` or ``"additive"`` compares against limits widened by
+    phi (never below 1) or tau2 estimated from these same areas (see :func:`overdispersion`).
+    """
+    if overdispersion not in ADJUSTMENTS:
+        raise ValueError(f"overdispersion must be one of {ADJUSTMENTS}, got {overdispersion!r}")
+    value, size, on_scale, _ = relative_values(numerator, denominator, kind, target)
+    ratio_kind = "proportion" if kind == "proportion" else "ratio"
+    phi = tau2 = None
+    if overdispersion is not None:
+        scale = scale_for(kind, method)
+        z, se = z_scores(value, size, on_scale, scale)
+        usable = ~np.isnan(z)
+        phi_hat, tau2_hat = dispersion_from_z(
+            z[usable], se[usable], trim, drop=(ratio_kind == "ratio" and method == "SHMI")
+        )
+        if overdispersion == "multiplicative":
+            phi = max(phi_hat, 1.0)
+        else:
+            tau2 = tau2_hat
+    limits = [limits_at(ratio_kind, on_scale, size, level, phi, tau2, method) for level in LEVELS]
+    (lower95, upper95), (lower998, upper998) = limits
+    return _band(value, lower95, upper95, lower998, upper998)

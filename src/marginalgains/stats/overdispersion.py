@@ -1,0 +1,142 @@
+"""Overdispersion of indicator values about a funnel target (Spiegelhalter 2005, FunnelPlotR scales).
+
+Each area gets a z-score on a variance-stabilising scale; the spread of those z-scores beyond
+what sampling error explains is summarised as a multiplicative factor ``phi`` or an additive
+between-area variance ``tau2`` (DerSimonian-Laird).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_float, non_negative, same_length
+
+KINDS = ("proportion", "ratio", "rate")
+RATIO_SCALES = ("SHMI", "CQC")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A variance-stabilising transform ``forward`` with its inverse and per-area standard error."""
+
+    forward: object
+    inverse: object
+    standard_error: object
+
+
+def _arcsine_inverse(y):
+    return np.sin(np.clip(y, 0, np.pi / 2)) ** 2
+
+
+def _square_inverse(y):
+    return np.clip(y, 0, None) ** 2
+
+
+ARCSINE = Scale(lambda p: np.arcsin(np.sqrt(p)), _arcsine_inverse, lambda n: 1 / (2 * np.sqrt(n)))
+LOG = Scale(np.log, np.exp, lambda e: 1 / np.sqrt(e))
+SQUARE_ROOT = Scale(np.sqrt, _square_inverse, lambda e: 1 / (2 * np.sqrt(e)))
+
+
+def scale_for(kind: str, method: str) -> Scale:
+    """The transform FunnelPlotR uses: arcsine for proportions, log (SHMI) or sqrt (CQC) for ratios."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind == "proportion":
+        return ARCSINE
+    if method not in RATIO_SCALES:
+        raise ValueError(f"method must be one of {RATIO_SCALES} for kind {kind!r}, got {method!r}")
+    return LOG if method == "SHMI" else SQUARE_ROOT
+
+
+def relative_values(numerator, denominator, kind: str, target=None):
+    """Observed values on the scale the funnel compares, their sizes, and the target.
+
+    Proportions: p = numerator/denominator against the pooled proportion, size n = denominator.
+    Ratios: O/E (denominator = expected count) against 1. Rates: the count against the expected
+    count target x denominator, i.e. a ratio of O to E with size E, against 1.
+    Rows with a missing or zero denominator come back NaN.
+    """
+    num = non_negative(as_float(numerator, "numerator"), "numerator")
+    den = non_negative(as_float(denominator, "denominator"), "denominator")
+    same_length(numerator=num, denominator=den)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind == "proportion" and np.any(num > den):
+        raise ValueError("numerator must not exceed denominator for a proportion")
+    usable = ~np.isnan(num) & (den > 0)
+    if target is None:
+        if kind == "ratio":
+            target = 1.0
+        else:
+            total = den[usable].sum()
+            target = num[usable].sum() / total if total > 0 else np.nan
+    size = np.where(usable, den, np.nan)
+    if kind == "rate":
+        size = size * target
+        target_on_scale = 1.0
+    else:
+        target_on_scale = float(target)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = num / size
+    return value, size, target_on_scale, float(target)
+
+
+def z_scores(value, size, target: float, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
+    """Per-area z-scores on the transformed scale, and their standard errors."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = scale.standard_error(size)
+        return (scale.forward(value) - scale.forward(target)) / se, se
+
+
+def _winsorise(z: np.ndarray, trim: float) -> np.ndarray:
+    """Clip z-scores at the trim and 1 - trim quantiles (R type 7 / numpy linear)."""
+    low, high = np.quantile(z, [trim, 1 - trim])
+    return np.clip(z, low, high)
+
+
+def _drop_outer_buckets(z: np.ndarray, trim: float) -> np.ndarray:
+    """SHMI trimming: rank the z-scores, bucket floor(rank x k/(n+1)) with k = 1/trim, drop the end buckets."""
+    buckets = round(1 / trim)
+    rank = np.empty(z.size)
+    rank[np.argsort(z, kind="stable")] = np.arange(1, z.size + 1)
+    bucket = np.floor(rank * buckets / (z.size + 1))
+    return (bucket > 0) & (bucket < buckets - 1)
+
+
+def dispersion_from_z(z: np.ndarray, se: np.ndarray, trim: float, drop: bool) -> tuple[float, float]:
+    """``(phi, tau2)`` from z-scores: phi = mean z^2 after trimming; tau2 by DerSimonian-Laird."""
+    if drop:
+        keep = _drop_outer_buckets(z, trim)
+        z, se = z[keep], se[keep]
+    else:
+        z = _winsorise(z, trim)
+    n = z.size
+    if n == 0:
+        return (np.nan, np.nan)
+    if not np.all(np.isfinite(z)):
+        raise ValueError("numerator: zero counts cannot be put on the log scale; use method='CQC'")
+    phi = float(np.mean(z**2))
+    weight = 1 / se**2
+    if n * phi < n - 1:
+        return (phi, 0.0)
+    tau2 = (n * phi - (n - 1)) / (weight.sum() - (weight**2).sum() / weight.sum())
+    return (phi, float(tau2))
+
+
+def overdispersion(numerator, denominator, kind: str, method: str = "SHMI", trim: float = 0.1, target=None):
+    """Overdispersion ``(phi, tau2)`` of areas about the funnel target.
+
+    kind ``"proportion"`` (arcsine sqrt scale, winsorised), ``"ratio"`` (denominator = expected
+    count; ``method="SHMI"``: log scale with the top and bottom decile buckets dropped;
+    ``method="CQC"``: sqrt scale, winsorised) or ``"rate"`` (as a ratio of the count to
+    target x denominator). ``trim`` is the winsorising/trimming fraction (0.1 = deciles).
+    """
+    if not 0 < trim < 0.5:
+        raise ValueError(f"trim must lie strictly between 0 and 0.5, got {trim}")
+    value, size, on_scale, _ = relative_values(numerator, denominator, kind, target)
+    scale = scale_for(kind, method)
+    z, se = z_scores(value, size, on_scale, scale)
+    usable = ~np.isnan(z)
+    return dispersion_from_z(z[usable], se[usable], trim, drop=(kind != "proportion" and method == "SHMI"))
