@@ -28,31 +28,44 @@ def _ratio(top, bottom):
         return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan)
 
 
-def _trimmed_extremes(data: pd.DataFrame, keys: list[str], value: str, n: pd.Series) -> pd.DataFrame:
+def _group_sum(codes: np.ndarray, groups: int, values: np.ndarray) -> np.ndarray:
+    """Sum per group ignoring NaN; NaN for a group with no non-missing value."""
+    present = ~np.isnan(values)
+    total = np.bincount(codes[present], weights=values[present], minlength=groups)
+    return np.where(np.bincount(codes[present], minlength=groups) > 0, total, np.nan)
+
+
+def _group_quantiles(codes: np.ndarray, groups: int, values: np.ndarray, levels: list[float]) -> pd.DataFrame:
+    """Linear-interpolation (PERCENTILE.INC) quantiles per group code, one column per level."""
+    quantiles = pd.Series(values, dtype=float).groupby(codes).quantile(levels)
+    return quantiles.unstack().reindex(index=range(groups), columns=levels)
+
+
+def _trimmed_extremes(codes: np.ndarray, values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The (TRIM+1)-th smallest and largest value per group (NaN with fewer than 2 x TRIM + 1 areas)."""
-    ordered = data.sort_values(keys + [value], kind="stable")
-    rank = ordered.groupby(keys, sort=False).cumcount().to_numpy()
-    size = n.reindex(pd.MultiIndex.from_frame(ordered[keys]) if len(keys) > 1 else ordered[keys[0]]).to_numpy()
-    low = ordered[rank == TRIM].set_index(keys)[value]
-    high = ordered[size - 1 - rank == TRIM].set_index(keys)[value]
-    return pd.DataFrame({"low": low, "high": high}).reindex(n.index)
+    order = np.lexsort((values, codes))
+    sorted_codes, sorted_values = codes[order], values[order]
+    first = np.searchsorted(sorted_codes, np.arange(counts.size))
+    enough = counts > 2 * TRIM
+    low = np.where(enough, sorted_values[np.clip(first + TRIM, 0, values.size - 1)], np.nan)
+    high = np.where(enough, sorted_values[np.clip(first + counts - 1 - TRIM, 0, values.size - 1)], np.nan)
+    return low, high
 
 
-def _empirical_bayes_ratio(data: pd.DataFrame, keys: list[str], stats: pd.DataFrame) -> pd.Series:
-    """80th/20th percentile of Poisson-gamma (Marshall 1991 moment) smoothed rates per group."""
-    index = pd.MultiIndex.from_frame(data[keys]) if len(keys) > 1 else pd.Index(data[keys[0]])
-    pooled = stats["pooled"].reindex(index).to_numpy()
-    mean_size = stats["mean_size"].reindex(index).to_numpy()
-    between = stats["between"].reindex(index).to_numpy()
-    den = data["_den"].to_numpy()
-    area_rate = data["_num"].to_numpy() / den
-    prior_variance = np.clip(between - _ratio(pooled, mean_size), 0, None)
+def _empirical_bayes(codes, num, den, pooled, groups) -> np.ndarray:
+    """Poisson-gamma smoothed area rates (Marshall 1991 method of moments, global prior per group).
+
+    Prior variance = max(0, s^2 - pooled/mean denominator), s^2 the denominator-weighted
+    variance of area rates; each rate shrinks towards the pooled rate by a/(a + pooled/n).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        shrink = prior_variance / (prior_variance + pooled / den)
-    smoothed = np.where(np.isnan(shrink), pooled, pooled + shrink * (area_rate - pooled))
-    smoothed = pd.Series(np.where(np.isnan(area_rate), np.nan, smoothed), index=index)
-    q = smoothed.groupby(level=list(range(len(keys)))).quantile([0.2, 0.8]).unstack()
-    return pd.Series(_ratio(q[0.8], q[0.2]), index=q.index).reindex(stats.index)
+        area_rate = num / den
+        mean_size = _group_sum(codes, groups, den) / np.bincount(codes[~np.isnan(den)], minlength=groups)
+        between = _ratio(_group_sum(codes, groups, den * (area_rate - pooled[codes]) ** 2), _group_sum(codes, groups, den))
+        prior = np.clip(between - _ratio(pooled, mean_size), 0, None)[codes]
+        shrink = prior / (prior + pooled[codes] / den)
+        smoothed = np.where(np.isnan(shrink), pooled[codes], pooled[codes] + shrink * (area_rate - pooled[codes]))
+    return np.where(np.isnan(area_rate), np.nan, smoothed)
 
 
 def _prepare(frame, keys, value, numerator, denominator) -> pd.DataFrame:
@@ -61,7 +74,7 @@ def _prepare(frame, keys, value, numerator, denominator) -> pd.DataFrame:
     if missing:
         raise ValueError(f"frame lacks column(s) {missing}")
     data = frame[keys].copy()
-    data[value] = as_float(frame[value].to_numpy(), value)
+    data["_value"] = as_float(frame[value].to_numpy(), value)
     for source, target in ((numerator, "_num"), (denominator, "_den")):
         if source is not None and source in frame.columns:
             data[target] = non_negative(as_float(frame[source].to_numpy(), source), source)
@@ -69,7 +82,7 @@ def _prepare(frame, keys, value, numerator, denominator) -> pd.DataFrame:
             data[target] = np.nan
     unusable = ~(data["_den"] > 0) | data["_num"].isna()
     data.loc[unusable, ["_num", "_den"]] = np.nan
-    return data[data[value].notna()]
+    return data[data["_value"].notna()]
 
 
 def variation_table(
@@ -79,50 +92,42 @@ def variation_table(
     numerator: str | None = "numerator",
     denominator: str | None = "denominator",
 ) -> pd.DataFrame:
-    """One row per group of ``by`` with the group keys and :data:`COLUMNS` (see :func:`variation`).
+    """One row per group of ``by``: the group keys as columns, then :data:`COLUMNS` (see :func:`variation`).
 
     Numerator and denominator columns are optional: without them ``cv_weighted``, ``scv``,
-    ``pooled`` and ``eb_ratio`` are NaN. Computed with grouped pandas operations, no loop per group.
+    ``pooled`` and ``eb_ratio`` are NaN. Grouped numpy/pandas operations, no loop per group.
     """
     keys = [by] if isinstance(by, str) else list(by)
     data = _prepare(frame, keys, value, numerator, denominator)
     grouped = data.groupby(keys, sort=True)
-    values = grouped[value]
+    codes = grouped.ngroup().to_numpy()
+    groups = grouped.ngroups
+    x, num, den = (data[c].to_numpy() for c in ("_value", "_num", "_den"))
+    values = grouped["_value"]
     out = pd.DataFrame({"n": values.count(), "min": values.min(), "max": values.max()})
+    counts = out["n"].to_numpy()
     out["fold"] = _ratio(out["max"], out["min"])
-    trimmed = _trimmed_extremes(data, keys, value, out["n"])
-    out["fold_trimmed5"] = _ratio(trimmed["high"], trimmed["low"])
-    q = values.quantile([0.05, 0.25, 0.75, 0.95]).unstack()
+    low, high = _trimmed_extremes(codes, x, counts)
+    out["fold_trimmed5"] = _ratio(high, low)
+    q = _group_quantiles(codes, groups, x, [0.05, 0.25, 0.75, 0.95])
     out["p95_p5"] = _ratio(q[0.95], q[0.05])
     out["iqr_ratio"] = _ratio(q[0.75], q[0.25])
     out["cv"] = _ratio(values.std(ddof=1), values.mean())
 
-    weighted = data.assign(_w=data["_den"], _wx=data["_den"] * data[value]).groupby(keys, sort=True)
-    weight_sum = weighted["_w"].sum(min_count=1)
-    weighted_mean = _ratio(weighted["_wx"].sum(min_count=1), weight_sum)
-    index = pd.MultiIndex.from_frame(data[keys]) if len(keys) > 1 else pd.Index(data[keys[0]])
-    centred = data["_den"].to_numpy() * (data[value].to_numpy() - pd.Series(weighted_mean, out.index).reindex(index).to_numpy()) ** 2
-    weighted_var = pd.Series(centred, index=index).groupby(level=list(range(len(keys)))).sum(min_count=1)
-    out["cv_weighted"] = _ratio(np.sqrt(_ratio(weighted_var.reindex(out.index), weight_sum)), weighted_mean)
+    weight = _group_sum(codes, groups, den)
+    weighted_mean = _ratio(_group_sum(codes, groups, den * x), weight)
+    weighted_sd = np.sqrt(_ratio(_group_sum(codes, groups, den * (x - weighted_mean[codes]) ** 2), weight))
+    out["cv_weighted"] = _ratio(weighted_sd, weighted_mean)
 
-    num_sum = grouped["_num"].sum(min_count=1)
-    out["pooled"] = _ratio(num_sum, weight_sum)
-    pooled_row = out["pooled"].reindex(index).to_numpy()
-    expected = data["_den"].to_numpy() * pooled_row
+    pooled = _ratio(_group_sum(codes, groups, num), weight)
+    out["pooled"] = pooled
+    expected = den * pooled[codes]
     with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(expected > 0, ((data["_num"].to_numpy() - expected) / expected) ** 2 - 1 / expected, np.nan)
-    out["scv"] = 100 * pd.Series(term, index=index).groupby(level=list(range(len(keys)))).mean().reindex(out.index)
+        term = np.where(expected > 0, ((num - expected) / expected) ** 2 - 1 / expected, np.nan)
+    out["scv"] = 100 * pd.Series(term).groupby(codes).mean().reindex(range(groups)).to_numpy()
 
-    rates = data["_num"].to_numpy() / data["_den"].to_numpy()
-    spread = data["_den"].to_numpy() * (rates - pooled_row) ** 2
-    eb_stats = pd.DataFrame(
-        {
-            "pooled": out["pooled"],
-            "mean_size": weight_sum / grouped["_den"].count(),
-            "between": _ratio(pd.Series(spread, index=index).groupby(level=list(range(len(keys)))).sum(min_count=1).reindex(out.index), weight_sum),
-        }
-    )
-    out["eb_ratio"] = _empirical_bayes_ratio(data, keys, eb_stats)
+    eb = _group_quantiles(codes, groups, _empirical_bayes(codes, num, den, pooled, groups), [0.2, 0.8])
+    out["eb_ratio"] = _ratio(eb[0.8], eb[0.2])
     out["n"] = out["n"].astype("int64")
     return out[list(COLUMNS)].reset_index()
 

@@ -1,0 +1,224 @@
+"""The Atlas: every table a face shows, built from IndicatorValues, with its provenance.
+
+Flow: values (any grain) -> analysis periods (financial years from months or quarters) ->
+each area's value and limits -> variation summary, funnel bands and limits (plain and
+overdispersion-adjusted) per indicator x period -> SPC series at the finest grain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from marginalgains import __version__, stats
+from marginalgains.io.catalogue import Catalogue
+from marginalgains.model import VALUE_LIMITS, Indicator, Measure, Polarity
+from marginalgains.periods import Grain, label_periods, period_starts
+
+CONFIDENCE_LEVELS = (0.95, 0.998)
+FUNNEL_KIND = {Measure.PROPORTION: "proportion", Measure.RATE: "rate", Measure.RATIO: "ratio"}
+SUMMARY_COLUMNS = [
+    "indicator_id", "period", "n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio",
+    "cv", "scv", "pooled", "n_high_998", "n_high_95", "n_low_95", "n_low_998",
+]
+ADJUSTMENT = "additive"
+IMPROVEMENT = {Polarity.HIGH_IS_GOOD: "increase", Polarity.LOW_IS_GOOD: "decrease", Polarity.NO_JUDGEMENT: None}
+METHODS = {
+    "proportion": "Wilson score interval (PHEindicatormethods phe_proportion)",
+    "rate": "exact Poisson limits below 10 events, Byars from 10 (PHEindicatormethods phe_rate)",
+    "ratio": "Poisson limits of the observed count over the expected count",
+    "funnel": "PHE funnel: at size n, the proportion whose Wilson interval at n has the pooled value as its bound",
+    "overdispersion": "Spiegelhalter (2005) random-effects (additive) adjustment, z-scores winsorised at 10%/90%",
+    "spc": "XmR chart, Making Data Count rules (NHSRplotthedots defaults)",
+}
+
+
+@dataclass
+class Atlas:
+    """The result object: tables for every indicator and period, and how they were made."""
+
+    catalogue: Catalogue
+    areas: pd.DataFrame
+    summary: pd.DataFrame
+    funnels: pd.DataFrame
+    spc: pd.DataFrame
+    provenance: dict = field(default_factory=dict)
+
+    def periods(self, indicator_id: str) -> list[str]:
+        """Analysis periods of an indicator, latest first."""
+        rows = self.summary[self.summary["indicator_id"] == indicator_id]
+        return rows.sort_values("period_start", ascending=False)["period"].tolist()
+
+    def periods_by_indicator(self) -> list[str]:
+        """Indicator ids in catalogue order that have at least one analysed period."""
+        present = set(self.summary["indicator_id"])
+        return [i.id for i in self.catalogue if i.id in present]
+
+    def headline(self, indicator_id: str) -> str:
+        """One sentence for the indicator's latest period."""
+        row = self.summary[(self.summary["indicator_id"] == indicator_id)
+                           & (self.summary["period"] == self.periods(indicator_id)[0])].iloc[0]
+        text = f"{indicator_id} {row['period']}: {row['n_areas']} areas, {_fold_text(row['fold'])} range"
+        if pd.notna(row["fold_trimmed5"]):
+            text += f" ({_fold_text(row['fold_trimmed5'])} without the 5 highest and lowest)"
+        if pd.notna(row["n_high_998"]):
+            text += (f"; {int(row['n_high_998'])} above and {int(row['n_low_998'])} below "
+                     "the 99.8% funnel limits")
+        return text
+
+
+def _fold_text(fold: float) -> str:
+    return "an undefined" if not np.isfinite(fold) else f"{fold:.1f}-fold"
+
+
+def build_atlas(values: pd.DataFrame, catalogue: Catalogue, provenance: dict | None = None) -> Atlas:
+    """Build the atlas from accepted IndicatorValues (any grain; months roll up to financial years)."""
+    values = values[values["indicator_id"].isin(list(catalogue.indicators))]
+    annual = analysis_periods(values)
+    areas = add_intervals(annual, catalogue)
+    areas["funnel_band"], areas["funnel_band_adjusted"] = funnel_bands(areas, catalogue)
+    dispersion = overdispersion_by_period(areas, catalogue)
+    summary = summarise(areas, dispersion)
+    summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
+    funnels = funnel_curves(areas, catalogue, dispersion)
+    spc = spc_series(values, catalogue)
+    return Atlas(catalogue, areas, summary, funnels, spc, _provenance(catalogue, provenance or {}))
+
+
+def analysis_periods(values: pd.DataFrame) -> pd.DataFrame:
+    """Counts per area and analysis period: months and quarters summed into financial years."""
+    sub_annual = values["grain"].isin([Grain.MONTH, Grain.QUARTER])
+    rolled = values[sub_annual].copy()
+    if len(rolled):
+        rolled["period"] = label_periods(period_starts(rolled["period"]), Grain.FINANCIAL_YEAR)
+        rolled["grain"] = str(Grain.FINANCIAL_YEAR)
+        keys = ["indicator_id", "area_code", "period", "grain"]
+        rolled = rolled.groupby(keys, as_index=False, sort=False).agg(
+            numerator=("numerator", "sum"), denominator=("denominator", "sum"), n_subperiods=("numerator", "size"))
+    annual = pd.concat([rolled, values[~sub_annual]], ignore_index=True)
+    annual["period_start"] = period_starts(annual["period"])
+    return annual
+
+
+def add_intervals(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Each area's value and 95%/99.8% limits by its indicator's measure, on the indicator's scale."""
+    parts = [_intervals(group, catalogue[indicator_id]) for indicator_id, group in frame.groupby("indicator_id", sort=False)]
+    return pd.concat(parts, ignore_index=True) if parts else frame.assign(value=np.nan, **{c: np.nan for c in VALUE_LIMITS})
+
+
+def _intervals(group: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    group = group.copy()
+    if "value" in group and group["value"].notna().all():
+        return group  # published values and limits, kept as reported (e.g. a DSR from Fingertips)
+    for confidence, suffix in ((0.95, "95"), (0.998, "998")):
+        table = _interval_table(group["numerator"], group["denominator"], indicator, confidence)
+        group["value"] = table["value"].to_numpy()
+        group[f"lower{suffix}"] = table["lower"].to_numpy()
+        group[f"upper{suffix}"] = table["upper"].to_numpy()
+    return group
+
+
+def _interval_table(numerator, denominator, indicator: Indicator, confidence: float) -> pd.DataFrame:
+    if indicator.measure is Measure.PROPORTION:
+        return stats.proportion(numerator, denominator, confidence=confidence, multiplier=indicator.multiplier)
+    if indicator.measure in (Measure.RATE, Measure.RATIO):
+        return stats.rate(numerator, denominator, multiplier=indicator.multiplier, confidence=confidence)
+    raise ValueError(f"indicator {indicator.id}: a {indicator.measure} needs published values and limits")
+
+
+def _funnel_groups(frame: pd.DataFrame, catalogue: Catalogue):
+    """Indicator x period groups that a funnel applies to (counts behind every value)."""
+    for (indicator_id, period), group in frame.groupby(["indicator_id", "period"], sort=False):
+        kind = FUNNEL_KIND.get(catalogue[indicator_id].measure)
+        if kind and group["numerator"].notna().all() and group["denominator"].notna().all():
+            yield indicator_id, period, kind, group
+
+
+def funnel_bands(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.Series, pd.Series]:
+    """Each area's funnel band around its indicator-period's pooled value, plain and adjusted."""
+    plain = pd.Series(pd.NA, index=frame.index, dtype="Int8")
+    adjusted = plain.copy()
+    for _, _, kind, group in _funnel_groups(frame, catalogue):
+        plain.loc[group.index] = stats.funnel_band(group["numerator"], group["denominator"], kind)
+        adjusted.loc[group.index] = stats.funnel_band(
+            group["numerator"], group["denominator"], kind, overdispersion=ADJUSTMENT)
+    return plain, adjusted
+
+
+def overdispersion_by_period(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """phi and tau2 per indicator x period (Spiegelhalter 2005)."""
+    rows = [
+        {"indicator_id": i, "period": p, "phi": phi, "tau2": tau2}
+        for i, p, kind, group in _funnel_groups(frame, catalogue)
+        for phi, tau2 in [stats.overdispersion(group["numerator"], group["denominator"], kind)]
+    ]
+    return pd.DataFrame(rows, columns=["indicator_id", "period", "phi", "tau2"])
+
+
+def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
+    """The variation summary and funnel counts per indicator x period."""
+    keys = ["indicator_id", "period"]
+    variation = stats.variation_table(areas, keys).rename(columns={"n": "n_areas"})
+    band = areas["funnel_band"]
+    counts = areas.assign(
+        n_high_998=band.eq(2), n_high_95=band.ge(1), n_low_95=band.le(-1), n_low_998=band.eq(-2),
+        has_band=band.notna(),
+    ).groupby(keys)[["n_high_998", "n_high_95", "n_low_95", "n_low_998", "has_band"]].sum()
+    adjusted = areas["funnel_band_adjusted"]
+    counts["n_outside_998_adjusted"] = adjusted.abs().eq(2).groupby([areas[k] for k in keys]).sum()
+    for column in ["n_high_998", "n_high_95", "n_low_95", "n_low_998", "n_outside_998_adjusted"]:
+        counts[column] = counts[column].astype("Int64").where(counts["has_band"] > 0)
+    starts = areas.groupby(keys)["period_start"].first()
+    summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)
+    summary = summary.merge(dispersion, on=keys, how="left")
+    return summary.sort_values(["indicator_id", "period_start"], ascending=[True, False], ignore_index=True)
+
+
+def funnel_curves(areas: pd.DataFrame, catalogue: Catalogue, dispersion: pd.DataFrame, points: int = 80) -> pd.DataFrame:
+    """Funnel limits to draw, plain and adjusted, over each indicator-period's range of sizes."""
+    parts = []
+    tau2 = dispersion.set_index(["indicator_id", "period"])["tau2"]
+    for indicator_id, period, kind, group in _funnel_groups(areas, catalogue):
+        indicator = catalogue[indicator_id]
+        pooled = group["numerator"].sum() / group["denominator"].sum()
+        target = 1.0 if kind == "ratio" else pooled * indicator.multiplier
+        low, high = group["denominator"].min(), group["denominator"].max()
+        sizes = np.geomspace(max(low * 0.8, 1.0), high * 1.2, points)
+        multiplier = 1.0 if kind == "ratio" else indicator.multiplier
+        plain = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier)
+        wide = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier,
+                                   tau2=tau2.get((indicator_id, period), 0.0))
+        wide = wide.rename(columns={c: f"{c}_adjusted" for c in wide.columns if c.startswith(("lower", "upper"))})
+        parts.append(plain.join(wide.filter(like="_adjusted")).assign(indicator_id=indicator_id, period=period))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """XmR chart points for every area's series at its finest grain, one vectorised call per indicator."""
+    parts = []
+    for indicator_id, group in values.groupby("indicator_id", sort=False):
+        indicator = catalogue[indicator_id]
+        series = _intervals(group, indicator).assign(period_start=lambda g: period_starts(g["period"]))
+        series = series.sort_values(["area_code", "period_start"], ignore_index=True)
+        chart = stats.xmr(series["value"], groups=series["area_code"], improvement=IMPROVEMENT[indicator.polarity])
+        points = chart.points.reset_index(drop=True)
+        keep = ["area_code", "period", "period_start"]
+        parts.append(pd.concat([series[keep], points.drop(columns=[c for c in keep + ["group"] if c in points])], axis=1)
+                     .assign(indicator_id=indicator_id))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _provenance(catalogue: Catalogue, given: dict) -> dict:
+    return {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "confidence_levels": list(CONFIDENCE_LEVELS),
+        "methods": METHODS,
+        "sources": sorted({i.source for i in catalogue if i.source}),
+        "licences": sorted({i.licence for i in catalogue if i.licence}),
+        "synthetic_indicators": [i.id for i in catalogue if i.synthetic],
+        **given,
+    }

@@ -1,0 +1,5 @@
+"""Record-level engine: count a catalogue of indicators from records on DuckDB, Spark or any Ibis backend."""
+
+from marginalgains.engine.run import ComputeResult, compute
+
+__all__ = ["ComputeResult", "compute"]

@@ -1,0 +1,191 @@
+"""Where the records live: a directory of Parquet/CSV files, a DuckDB file, or a database URL.
+
+`open_source` returns a `DataSource` whose tables are Ibis tables; files are registered as views
+(scanned when a query runs, never loaded whole). DuckDB in-process is the default; Spark (local
+or a cluster) reads the same files; any other Ibis backend (PostgreSQL, BigQuery, Snowflake,
+Databricks ...) is reached with its connection URL.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import ibis
+from ibis.backends import BaseBackend
+
+from marginalgains.errors import EngineError
+
+BACKENDS = ("duckdb", "spark")
+_DUCKDB_FILES = {".duckdb", ".db", ".ddb"}
+_JAVA17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+
+
+@dataclass
+class DataSource:
+    """An Ibis connection plus the record files it can register as tables on demand."""
+
+    con: BaseBackend
+    description: str
+    files: dict[str, Path] = field(default_factory=dict)
+    kind: str = "duckdb"
+
+    def table(self, name: str):
+        """The Ibis table `name`; EngineError when it does not exist."""
+        if name in self.files:
+            return self._register(name, self.files.pop(name))
+        try:
+            return self.con.table(name)
+        except Exception:
+            raise EngineError(f"table {name!r} not found in {self.description}; it has {', '.join(self.table_names()) or 'no tables'}") from None
+
+    def table_names(self) -> list[str]:
+        try:
+            listed = list(self.con.list_tables())
+        except Exception:
+            listed = []
+        return sorted(set(listed) | set(self.files))
+
+    def _register(self, name: str, path: Path):
+        try:
+            if path.suffix == ".csv":
+                options = {"header": True, "inferSchema": True} if self.kind == "spark" else {}
+                return self.con.read_csv(str(path), table_name=name, **options)
+            return self.con.read_parquet(_parquet_location(path, self.kind), table_name=name)
+        except Exception as error:
+            raise EngineError(f"table {name!r}: cannot read {path}: {_first_line(error)}") from None
+
+
+def open_source(data, backend="duckdb", spark_master: str | None = None) -> DataSource:
+    """Connect to `data` with `backend` ("duckdb", "spark", or an Ibis backend object)."""
+    if isinstance(backend, BaseBackend):
+        if data is None:
+            return DataSource(backend, f"{backend.name} connection", kind=backend.name)
+        return _with_files(backend, data, backend.name)
+    if backend not in BACKENDS:
+        raise EngineError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}, or give a database URL as the data")
+    text = str(data)
+    if "://" in text and not text.startswith("file://"):
+        return _from_url(text)
+    if backend == "spark":
+        return _with_files(ibis.pyspark.connect(spark_session(spark_master)), data, "spark")
+    path = Path(text.removeprefix("file://"))
+    if path.is_file() and path.suffix in _DUCKDB_FILES:
+        return DataSource(ibis.duckdb.connect(str(path), read_only=True), f"DuckDB database {path}")
+    return _with_files(ibis.duckdb.connect(), data, "duckdb")
+
+
+def _with_files(con: BaseBackend, data, kind: str) -> DataSource:
+    path = Path(str(data).removeprefix("file://"))
+    if not path.exists():
+        raise EngineError(f"data {str(data)!r} not found (expected a directory of Parquet/CSV files, a DuckDB file or a database URL)")
+    files = record_files(path)
+    if not files:
+        raise EngineError(f"data {str(data)!r} holds no Parquet or CSV files")
+    return DataSource(con, f"{path} ({kind})", files, kind)
+
+
+def record_files(path: Path) -> dict[str, Path]:
+    """Tables in a data path: each `name.parquet`/`name.csv` file and each folder of Parquet files."""
+    if path.is_file():
+        return {path.stem: path} if path.suffix in (".parquet", ".csv") else {}
+    tables = {}
+    for entry in sorted(path.iterdir()):
+        if entry.suffix in (".parquet", ".csv") and entry.is_file():
+            tables[entry.stem] = entry
+        elif entry.is_dir() and next(entry.rglob("*.parquet"), None) is not None:
+            tables[entry.name] = entry
+    return tables
+
+
+def _parquet_location(path: Path, kind: str) -> str:
+    if path.is_dir() and kind == "duckdb":
+        return str(path / "**" / "*.parquet")
+    return str(path)
+
+
+def _from_url(url: str) -> DataSource:
+    scheme = urlparse(url).scheme
+    try:
+        con = ibis.connect(url)
+    except (ImportError, ModuleNotFoundError) as error:
+        raise EngineError(f"backend {scheme!r} is not installed ({_first_line(error)}); pip install 'ibis-framework[{scheme}]'") from None
+    except Exception as error:
+        raise EngineError(f"cannot connect to {_redact(url)}: {_first_line(error)}") from None
+    return DataSource(con, _redact(url), kind=scheme)
+
+
+def spark_session(master: str | None = None):
+    """A Spark session (reused if one is running), local[2] unless a master is given.
+
+    Sets what local Spark needs: Java 17 (a newer Java fails), PYSPARK_PYTHON as this
+    interpreter, and SPARK_LOCAL_IP for loopback.
+    """
+    prepare_spark_environment()
+    master = master or os.environ.get("MARGINALGAINS_SPARK_MASTER") or "local[2]"
+    _check_reachable(master)
+    try:
+        from pyspark.sql import SparkSession
+
+        return (
+            SparkSession.builder.master(master)
+            .appName("marginal-gains")
+            .config("spark.driver.memory", "2g")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate()
+        )
+    except ImportError:
+        raise EngineError("backend 'spark' needs pyspark: pip install 'marginal-gains[spark]'") from None
+    except Exception as error:
+        raise EngineError(f"cannot start Spark with master {master!r}: {_first_line(error)}") from None
+
+
+def prepare_spark_environment() -> None:
+    """Point Spark at Java 17 and this Python, unless the caller already chose Java 17."""
+    if java_version(os.environ.get("JAVA_HOME")) != "17" and java_version(str(_JAVA17)) == "17":
+        os.environ["JAVA_HOME"] = str(_JAVA17)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def java_version(home: str | None) -> str | None:
+    """The major version of the Java at `home`, read from its `release` file."""
+    if not home:
+        return None
+    release = Path(home) / "release"
+    if not release.is_file():
+        return None
+    for line in release.read_text(errors="replace").splitlines():
+        if line.startswith("JAVA_VERSION="):
+            return line.split("=", 1)[1].strip('"').split(".")[0]
+    return None
+
+
+def _check_reachable(master: str) -> None:
+    """Fail fast when a standalone master (spark://host:port) does not answer."""
+    if not master.startswith("spark://"):
+        return
+    location = urlparse(master)
+    try:
+        socket.create_connection((location.hostname, location.port or 7077), timeout=5).close()
+    except OSError as error:
+        raise EngineError(f"Spark master {master} is unreachable: {error}") from None
+
+
+def _redact(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

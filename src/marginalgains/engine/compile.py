@@ -1,0 +1,168 @@
+"""Compile definitions into one Ibis aggregation per source table, grain and stratification.
+
+All indicators that share a table, an area column, a period and strata are counted in one pass
+over the records with conditional counts (`COUNT(*) FILTER (WHERE ...)`), which is what a careful
+hand-written query does. Compiling also validates every definition against the table's schema,
+so a bad catalogue fails before any long computation starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.types as ir
+
+from marginalgains.engine.backends import DataSource
+from marginalgains.engine.definition import Definition
+from marginalgains.engine.expressions import condition
+from marginalgains.engine.period_keys import period_key, period_label
+from marginalgains.errors import EngineError
+from marginalgains.periods import Grain
+
+AREA, PERIOD = "area_code", "period"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Names of one indicator's aggregate columns in its group's query."""
+
+    denominator: str
+    numerator: str
+    components: tuple[str, ...] = ()  # each bundle process done (within the denominator)
+    weakest: tuple[str, ...] = ()  # each process the only one missing
+
+
+@dataclass
+class Group:
+    """Indicators counted together, and the aggregate query that counts them."""
+
+    table: str
+    strata: tuple[str, ...]
+    definitions: list[Definition] = field(default_factory=list)
+    columns: dict[str, Columns] = field(default_factory=dict)
+    query: ir.Table | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.table}: {', '.join(d.indicator_id for d in self.definitions)}"
+
+
+def compile_groups(definitions: list[Definition], source: DataSource) -> list[Group]:
+    """Validate every definition against its table and build each group's aggregate query."""
+    tables: dict[str, ir.Table] = {}
+    groups: dict[tuple, Group] = {}
+    for definition in definitions:
+        if definition.table not in tables:
+            tables[definition.table] = _table(source, definition)
+        strata = definition.standardisation.strata if definition.standardisation else ()
+        key = (definition.table, definition.area, definition.period_column, definition.grain, strata)
+        groups.setdefault(key, Group(definition.table, strata)).definitions.append(definition)
+    for group in groups.values():
+        _build(group, tables[group.table])
+    for name, table in tables.items():
+        _refuse_empty(name, table, [d.indicator_id for d in definitions if d.table == name])
+    return list(groups.values())
+
+
+def _table(source: DataSource, definition: Definition) -> ir.Table:
+    try:
+        return source.table(definition.table)
+    except EngineError as error:
+        raise EngineError(f"indicator {definition.indicator_id!r}: {error}") from None
+
+
+def _build(group: Group, table: ir.Table) -> None:
+    """Fill in the group's aggregate query and each indicator's column names."""
+    first = group.definitions[0]
+    keys = {
+        AREA: _column(table, first.area, first, "area column"),
+        "__period_key": _period_key(table, first),
+        **{name: _column(table, name, first, "stratum column") for name in group.strata},
+    }
+    helpers = {}
+    for position, definition in enumerate(group.definitions):
+        if definition.is_bundle:
+            helpers[_missing_name(position)] = _missing_count(definition, table)
+    counted = table.mutate(**helpers) if helpers else table
+    metrics = {}
+    for position, definition in enumerate(group.definitions):
+        columns, counts = _counts(definition, counted, position)
+        group.columns[definition.indicator_id] = columns
+        metrics.update(counts)
+    aggregated = counted.aggregate(by=[value.name(name) for name, value in keys.items()], **metrics)
+    grain = first.grain
+    label = period_label(aggregated["__period_key"], grain) if grain else aggregated["__period_key"]
+    group.query = aggregated.mutate(**{PERIOD: label}).drop("__period_key")
+
+
+def _missing_name(position: int) -> str:
+    return f"__i{position}_missing"
+
+
+def _processes(definition: Definition, table: ir.Table) -> list[ir.BooleanValue]:
+    return [
+        condition(c.expression, table, definition.indicator_id, f"bundle process {c.name!r}")
+        for c in definition.components
+    ]
+
+
+def _missing_count(definition: Definition, table: ir.Table) -> ir.IntegerValue:
+    """How many of a bundle's processes each record lacks (computed once per record)."""
+    lacking = [ibis.ifelse(done, 0, 1) for done in _processes(definition, table)]
+    return sum(lacking[1:], lacking[0])
+
+
+def _counts(definition: Definition, table: ir.Table, position: int) -> tuple[Columns, dict]:
+    """Conditional counts for one indicator: denominator, numerator, and a bundle's extras."""
+    prefix = f"i{position}"
+    denominator = condition(definition.denominator, table, definition.indicator_id, "denominator")
+    counts = {f"{prefix}_d": table.count(where=denominator)}
+    if not definition.is_bundle:
+        numerator = condition(definition.numerator, table, definition.indicator_id, "numerator")
+        counts[f"{prefix}_n"] = table.count(where=denominator & numerator)
+        return Columns(f"{prefix}_d", f"{prefix}_n"), counts
+    missing = table[_missing_name(position)]
+    counts[f"{prefix}_n"] = table.count(where=denominator & (missing == 0))
+    for j, done in enumerate(_processes(definition, table)):
+        counts[f"{prefix}_c{j}"] = table.count(where=denominator & done)
+        counts[f"{prefix}_w{j}"] = table.count(where=denominator & ~done & (missing == 1))
+    n = len(definition.components)
+    return Columns(
+        f"{prefix}_d", f"{prefix}_n",
+        tuple(f"{prefix}_c{j}" for j in range(n)), tuple(f"{prefix}_w{j}" for j in range(n)),
+    ), counts
+
+
+def _column(table: ir.Table, name: str, definition: Definition, role: str) -> ir.Value:
+    if name not in table.columns:
+        raise EngineError(
+            f"indicator {definition.indicator_id!r}: {role} {name!r} is not in table {definition.table!r} "
+            f"(columns: {', '.join(table.columns)})"
+        )
+    return table[name]
+
+
+def _period_key(table: ir.Table, definition: Definition) -> ir.Value:
+    """The period of each record: an integer key from a date, or a ready-made label."""
+    column = _column(table, definition.period_column, definition, "period column")
+    kind = column.type()
+    if definition.grain is None:
+        return column.cast("string")
+    if kind.is_string():
+        column = column.cast("date")
+    elif not (kind.is_date() or kind.is_timestamp()):
+        raise EngineError(
+            f"indicator {definition.indicator_id!r}: period column {definition.period_column!r} is {kind}, "
+            f"not a date; grain {definition.grain.value!r} needs dates (or drop the grain to use the column's values as period labels)"
+        )
+    return period_key(column, Grain(definition.grain))
+
+
+def _refuse_empty(name: str, table: ir.Table, indicator_ids: list[str]) -> None:
+    try:
+        empty = table.limit(1).count().execute() == 0
+    except Exception as error:
+        raise EngineError(f"table {name!r} (indicators {', '.join(indicator_ids)}): cannot be read: {str(error).splitlines()[0]}") from None
+    if empty:
+        raise EngineError(f"table {name!r} is empty, so indicators {', '.join(indicator_ids)} cannot be counted")

@@ -1,0 +1,167 @@
+"""Run a catalogue over record-level data: validate all, then one aggregate query per group.
+
+Only aggregates leave the backend. The result is the foundation's IndicatorValues inputs
+(indicator_id, area_code, period, numerator, denominator), ready for `gains atlas`, plus each
+bundle's processes as their own indicators and each area's weakest links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from marginalgains.engine.backends import open_source
+from marginalgains.engine.compile import AREA, PERIOD, Columns, Group, compile_groups
+from marginalgains.engine.definition import Definition, read_definitions
+from marginalgains.engine.standardise import standardised
+from marginalgains.errors import EngineError
+from marginalgains.io.catalogue import Catalogue, read_catalogue
+from marginalgains.model import VALUE_INPUTS, Measure
+from marginalgains.periods import period_starts
+
+WEAKEST_LINK_COLUMNS = ["indicator_id", AREA, PERIOD, "component", "n_only_missing", "numerator", "denominator"]
+
+
+@dataclass
+class ComputeResult:
+    """What `compute` returns: values, the catalogue with bundle processes, and weakest links."""
+
+    values: pd.DataFrame
+    catalogue: Catalogue
+    weakest_links: pd.DataFrame
+
+
+def compute(
+    catalogue: Catalogue | str | Path,
+    data: Any,
+    backend: Any = "duckdb",
+    progress: Any = None,
+    *,
+    spark_master: str | None = None,
+) -> ComputeResult:
+    """Count every record-level indicator of `catalogue` in `data`.
+
+    `data` is a directory of Parquet/CSV files (one table per file or Parquet folder), a DuckDB
+    database file, or a database URL (postgres://, bigquery://, snowflake://, databricks:// ...).
+    `backend` is "duckdb", "spark" or an Ibis backend object. `progress` is a rich Progress
+    (one task advancing per indicator) or a callable `progress(done, total, label)`.
+    Everything is validated before the first aggregation runs.
+    """
+    if not isinstance(catalogue, Catalogue):
+        catalogue = read_catalogue(catalogue)
+    definitions = read_definitions(catalogue)
+    source = open_source(data, backend, spark_master)
+    groups = compile_groups(definitions, source)
+    report = _progress_reporter(progress, len(definitions))
+    values, links = [], []
+    for group in groups:
+        counts = _run(group)
+        for definition in group.definitions:
+            columns = group.columns[definition.indicator_id]
+            values.append(_values(definition, columns, counts))
+            if definition.is_bundle:
+                values.extend(_component_values(definition, columns, counts))
+                links.append(_weakest_links(definition, columns, counts))
+        report(len(group.definitions), group.label)
+    return ComputeResult(_tidy(pd.concat(values)), _with_components(catalogue, definitions), _tidy_links(links))
+
+
+def _run(group: Group) -> pd.DataFrame:
+    try:
+        return group.query.to_pandas()
+    except Exception as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise EngineError(f"counting {group.label} failed: {message}") from None
+
+
+def _values(definition: Definition, columns: Columns, counts: pd.DataFrame) -> pd.DataFrame:
+    if definition.standardisation is not None:
+        strata_counts = counts.rename(columns={columns.numerator: "observed", columns.denominator: "people"})
+        frame = standardised(strata_counts, definition.standardisation, definition.indicator_id)
+    else:
+        frame = _pick(counts, columns.numerator, columns.denominator)
+    return frame.assign(indicator_id=definition.indicator_id)
+
+
+def _component_values(definition: Definition, columns: Columns, counts: pd.DataFrame) -> list[pd.DataFrame]:
+    return [
+        _pick(counts, done, columns.denominator).assign(indicator_id=definition.component_id(component))
+        for component, done in zip(definition.components, columns.components)
+    ]
+
+
+def _weakest_links(definition: Definition, columns: Columns, counts: pd.DataFrame) -> pd.DataFrame:
+    frames = [
+        _pick(counts, columns.numerator, columns.denominator).assign(
+            indicator_id=definition.indicator_id, component=component.name, n_only_missing=counts[only]
+        )
+        for component, only in zip(definition.components, columns.weakest)
+    ]
+    return pd.concat(frames)
+
+
+def _pick(counts: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
+    return counts[[AREA, PERIOD, numerator, denominator]].rename(
+        columns={numerator: "numerator", denominator: "denominator"}
+    )
+
+
+def _tidy(values: pd.DataFrame) -> pd.DataFrame:
+    """IndicatorValues inputs: rows with people to count, float counts, sorted by indicator, area, period."""
+    values = values.astype({"numerator": float, "denominator": float, AREA: str, PERIOD: str})
+    values = values[values["denominator"] > 0]
+    return _sorted(values[VALUE_INPUTS])
+
+
+def _tidy_links(links: list[pd.DataFrame]) -> pd.DataFrame:
+    if not links:
+        return pd.DataFrame({name: pd.Series(dtype=float if name in ("numerator", "denominator", "n_only_missing") else object)
+                             for name in WEAKEST_LINK_COLUMNS})
+    frame = pd.concat(links).astype({"n_only_missing": "int64", "numerator": float, "denominator": float, AREA: str, PERIOD: str})
+    frame = frame[frame["denominator"] > 0]
+    return _sorted(frame[WEAKEST_LINK_COLUMNS], extra=["component"])
+
+
+def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
+    order = frame.assign(__start=period_starts(frame[PERIOD]).to_numpy()) if len(frame) else frame.assign(__start=[])
+    keys = ["indicator_id", AREA, "__start"] + (extra or [])
+    return order.sort_values(keys, kind="stable").drop(columns="__start").reset_index(drop=True)
+
+
+def _with_components(catalogue: Catalogue, definitions: list[Definition]) -> Catalogue:
+    """The catalogue plus each bundle process as a proportion indicator `<bundle>/<process>`."""
+    indicators, extra = dict(catalogue.indicators), dict(catalogue.definitions)
+    for definition in definitions:
+        bundle = catalogue.indicators[definition.indicator_id]
+        for component in definition.components:
+            component_id = definition.component_id(component)
+            indicators[component_id] = replace(
+                bundle, id=component_id, title=f"{bundle.title}: {component.title}",
+                measure=Measure.PROPORTION, benefit_weight=None,
+            )
+            extra[component_id] = {}
+    return Catalogue(indicators, extra, catalogue.path)
+
+
+def _progress_reporter(progress: Any, total: int) -> Callable[[int, str], None]:
+    """Turn a rich Progress, a callable or None into `report(indicators_done, label)`."""
+    if progress is None:
+        return lambda advance, label: None
+    if hasattr(progress, "add_task") and hasattr(progress, "advance"):
+        task = progress.add_task("Counting indicators", total=total)
+
+        def advance_task(advance: int, label: str) -> None:
+            progress.update(task, advance=advance, description=f"Counted {label}")
+
+        return advance_task
+    done = 0
+
+    def call(advance: int, label: str) -> None:
+        nonlocal done
+        done += advance
+        progress(done, total, label)
+
+    return call

@@ -1,0 +1,1 @@
+"""Faces that render an Atlas: Vega-Lite charts, the self-contained HTML page, and output files."""

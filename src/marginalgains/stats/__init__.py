@@ -1,0 +1,28 @@
+"""Statistics for unwarranted variation: intervals, funnels, variation summaries and SPC.
+
+Methods follow PHEindicatormethods, FunnelPlotR and NHSRplotthedots / Making Data Count; see
+docs/methods.md for formulas, constants and where the references disagree.
+"""
+
+from .ci import mean_ci, poisson_limits, proportion, rate, wilson
+from .funnel import funnel_band, funnel_limits
+from .overdispersion import overdispersion
+from .spc import SPCResult, pchart, uchart, xmr
+from .variation import variation, variation_table
+
+__all__ = [
+    "SPCResult",
+    "funnel_band",
+    "funnel_limits",
+    "mean_ci",
+    "overdispersion",
+    "pchart",
+    "poisson_limits",
+    "proportion",
+    "rate",
+    "uchart",
+    "variation",
+    "variation_table",
+    "wilson",
+    "xmr",
+]
