@@ -43,7 +43,7 @@ def check_benchmark(benchmark) -> str | float:
 
 def direction(polarity) -> float:
     """+1 when higher values are better, -1 when lower are; no judgement means no gain to size."""
-    polarity = Polarity(polarity)
+    polarity = _member(Polarity, polarity, "polarity")
     if polarity is Polarity.NO_JUDGEMENT:
         raise ImproveError("an indicator with no judgement (neither high nor low is good) has no gain to size")
     return 1.0 if polarity is Polarity.HIGH_IS_GOOD else -1.0
@@ -51,7 +51,7 @@ def direction(polarity) -> float:
 
 def intervals(numerator, denominator, measure, multiplier: float, confidence: float) -> Intervals:
     """Values and limits by the measure's method: Wilson for proportions, Poisson for counts."""
-    measure = Measure(measure)
+    measure = _member(Measure, measure, "measure")
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
     if measure is Measure.PROPORTION:
@@ -140,6 +140,13 @@ def peer_best(area: Intervals, eligible: np.ndarray, sign: float, peer_index: np
 def target(value: float, size: int) -> Intervals:
     """A fixed target: no uncertainty of its own."""
     return Intervals(np.full(size, value), np.full(size, value), np.full(size, value))
+
+
+def _member(kind, value, what: str):
+    try:
+        return kind(value)
+    except ValueError:
+        raise ImproveError(f"unknown {what} {value!r}: use one of {', '.join(m.value for m in kind)}") from None
 
 
 def _repeat(single: Intervals, size: int) -> Intervals:

@@ -1,0 +1,220 @@
+"""From IndicatorValues to a plan: each indicator's improvement table, national summary and Pareto.
+
+`improvement_table` is what an atlas page needs for one indicator's latest period: every area's
+value, benchmark, gain with its interval, significance, status and peers, plus a national summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from marginalgains.improve.benchmarks import PEER_BEST, check_benchmark, direction
+from marginalgains.improve.errors import ImproveError
+from marginalgains.improve.opportunity import opportunity
+from marginalgains.improve.peers import covariate_columns, peers
+from marginalgains.model import Indicator, Measure, Polarity
+from marginalgains.periods import period_starts
+
+STATUSES = ("challenger", "record_holder", "at_benchmark")
+_NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
+                 9: "nine", 10: "ten", 11: "eleven", 12: "twelve", 15: "fifteen", 20: "twenty"}
+
+
+@dataclass
+class OpportunitySummary:
+    """National totals for one indicator: all gain, and the part that is not noise."""
+
+    indicator_id: str
+    period: str
+    benchmark: str | float
+    benchmark_label: str
+    areas: int
+    significant_areas: int
+    total_gain: float
+    significant_gain: float
+    significant_gain_lower: float
+    significant_gain_upper: float
+    sentence: str
+
+
+@dataclass
+class ImprovementTable:
+    """One indicator's improvement picture: `areas` (one row per area), `peers`, `summary`."""
+
+    indicator: Indicator
+    period: str
+    benchmark: str | float
+    areas: pd.DataFrame
+    summary: OpportunitySummary
+    peers: pd.DataFrame | None = field(default=None)
+
+
+def latest_period(values: pd.DataFrame, indicator_id: str) -> tuple[str, pd.DataFrame]:
+    """The latest period label of an indicator and its rows."""
+    rows = values[values["indicator_id"] == indicator_id]
+    if rows.empty:
+        raise ImproveError(f"no values for indicator {indicator_id!r}")
+    starts = period_starts(rows["period"].astype(str))
+    latest = rows.loc[starts == starts.max(), "period"].iloc[0]
+    return str(latest), rows[rows["period"] == latest].reset_index(drop=True)
+
+
+def improvement_table(
+    values: pd.DataFrame,
+    indicator: Indicator,
+    covariates: pd.DataFrame | None = None,
+    benchmark: str | float | None = None,
+    confidence: float = 0.95,
+    n_peers: int = 10,
+    peer_table: pd.DataFrame | None = None,
+) -> ImprovementTable:
+    """Everything an atlas page shows about one indicator's latest period.
+
+    `benchmark` defaults to "peer_best5" when `covariates` (an areas table; its numeric columns
+    are the covariates) or a ready `peer_table` is given, else "top_quartile". Areas rows:
+    area_code, numerator, denominator, value, lower, upper, benchmark_value, benchmark_lower,
+    benchmark_upper, gain, gain_lower, gain_upper, significant, robust, status, peers (codes
+    in rank order).
+    """
+    period, rows = latest_period(values, indicator.id)
+    if peer_table is None and covariates is not None:
+        peer_table = peers(area_covariates(covariates, rows["area_code"]), n=n_peers)
+    chosen = check_benchmark(benchmark if benchmark is not None
+                             else "peer_best5" if peer_table is not None else "top_quartile")
+    table = opportunity(rows[["area_code", "numerator", "denominator"]], chosen, indicator.polarity,
+                        indicator.measure, indicator.multiplier, confidence, peer_table,
+                        indicator.min_denominator)
+    table["status"] = _status(table, peer_table, direction(indicator.polarity))
+    table["peers"] = _peer_lists(table["area_code"], peer_table)
+    n = int(peer_table.groupby("area_code").size().max()) if peer_table is not None else 0
+    summary = _summary(indicator, period, chosen, table, confidence, n)
+    return ImprovementTable(indicator, period, chosen, table, summary, peer_table)
+
+
+def area_covariates(areas: pd.DataFrame, area_codes: pd.Series) -> pd.DataFrame:
+    """The numeric covariates of the given areas; an area without a covariates row is an error."""
+    if "area_code" not in areas.columns:
+        raise ImproveError("the covariates table needs an 'area_code' column")
+    wanted = pd.Index(area_codes.astype(str).unique())
+    table = areas.assign(area_code=areas["area_code"].astype(str))
+    missing = wanted.difference(pd.Index(table["area_code"]))
+    if len(missing):
+        raise ImproveError(f"covariates are missing for {len(missing)} areas (e.g. {', '.join(missing[:5])})")
+    columns = covariate_columns(table)
+    if not columns:
+        raise ImproveError("the covariates table has no numeric covariate columns")
+    return table[table["area_code"].isin(wanted)][["area_code", *columns]].reset_index(drop=True)
+
+
+def pareto(opportunities: pd.DataFrame, column: str = "gain") -> pd.DataFrame:
+    """Area x indicator pairs by descending `column`, with each one's share and the cumulative share.
+
+    `opportunities` has indicator_id, area_code and the column (e.g. the `areas` of several
+    improvement tables stacked with their indicator_id, or `opportunities()`); pairs with none
+    are left out.
+    """
+    table = opportunities.loc[opportunities[column] > 0, ["indicator_id", "area_code", column]]
+    table = table.sort_values([column, "indicator_id", "area_code"], ascending=[False, True, True],
+                              ignore_index=True)
+    total = table[column].sum()
+    table["share"] = table[column] / total if total > 0 else 0.0
+    table["cumulative_share"] = table["share"].cumsum()
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table
+
+
+def opportunities(
+    values: pd.DataFrame,
+    indicators,
+    covariates: pd.DataFrame | None = None,
+    benchmark: str | float | None = None,
+    confidence: float = 0.95,
+    n_peers: int = 10,
+) -> pd.DataFrame:
+    """Stacked improvement tables (latest period) for every judged, count-based indicator given.
+
+    Indicators with no judgement, with a mean measure, or with no values are skipped: they have
+    no gain to size. Peers are computed once per distinct set of areas.
+    """
+    frames = []
+    peer_cache: dict[tuple[str, ...], pd.DataFrame] = {}
+    present = set(values["indicator_id"].unique())
+    for indicator in indicators:
+        if (indicator.polarity == Polarity.NO_JUDGEMENT or indicator.measure == Measure.MEAN
+                or indicator.id not in present):
+            continue
+        peer_table = None
+        if covariates is not None:
+            codes = tuple(sorted(latest_period(values, indicator.id)[1]["area_code"].astype(str)))
+            if codes not in peer_cache:
+                peer_cache[codes] = peers(area_covariates(covariates, pd.Series(codes)), n=n_peers)
+            peer_table = peer_cache[codes]
+        result = improvement_table(values, indicator, None, benchmark, confidence, n_peers, peer_table)
+        frames.append(result.areas.assign(indicator_id=indicator.id, period=result.period,
+                                          benchmark=str(result.benchmark)))
+    if not frames:
+        raise ImproveError("no indicator with values has a direction (high or low is good) to size a gain for")
+    table = pd.concat(frames, ignore_index=True)
+    first = ["indicator_id", "period", "area_code"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def benchmark_label(benchmark: str | float, n_peers: int = 10) -> str:
+    """How a sentence names the benchmark."""
+    if isinstance(benchmark, float):
+        return f"the target of {benchmark:g}"
+    return {
+        "national": "the national rate",
+        "top_quartile": "the top quarter of areas",
+        "top_decile": "the top tenth of areas",
+        "best": "the best area",
+        "peer_best5": f"the best {_words(PEER_BEST)} of its {_words(n_peers)} most similar areas",
+    }[benchmark]
+
+
+def _status(table: pd.DataFrame, peer_table: pd.DataFrame | None, sign: float) -> np.ndarray:
+    """challenger (short of the benchmark), record_holder (best among its peers, or nationally
+    without peers), otherwise at_benchmark."""
+    score = sign * table["value"].to_numpy()
+    if peer_table is None:
+        best_other = np.full(len(table), np.nanmax(score) if np.isfinite(score).any() else np.nan)
+    else:
+        by_code = pd.Series(score, index=table["area_code"].astype(str))
+        peer_score = peer_table.assign(score=by_code.reindex(peer_table["peer_code"].astype(str)).to_numpy())
+        best_other = peer_score.groupby("area_code")["score"].max().reindex(by_code.index).to_numpy()
+    record = np.isfinite(score) & ~(best_other > score)
+    return np.where(table["gain"] > 0, "challenger", np.where(record, "record_holder", "at_benchmark"))
+
+
+def _peer_lists(area_codes: pd.Series, peer_table: pd.DataFrame | None) -> list[list[str]]:
+    if peer_table is None:
+        return [[] for _ in range(len(area_codes))]
+    ordered = peer_table.sort_values(["area_code", "rank"])
+    lists = ordered.groupby("area_code")["peer_code"].agg(list)
+    return [lists.get(code, []) for code in area_codes.astype(str)]
+
+
+def _summary(indicator: Indicator, period: str, benchmark, table: pd.DataFrame, confidence: float,
+             n_peers: int) -> OpportunitySummary:
+    significant = table["significant"].to_numpy(dtype=bool)
+    label = benchmark_label(benchmark, n_peers)
+    total = float(table["gain"].sum())
+    sig, low, high = (float(table.loc[significant, c].sum()) for c in ("gain", "gain_lower", "gain_upper"))
+    return OpportunitySummary(indicator.id, period, benchmark, label, len(table), int(significant.sum()),
+                              total, sig, low, high, _sentence(indicator, label, total, sig, low, high, confidence))
+
+
+def _sentence(indicator: Indicator, label: str, total: float, sig: float, low: float, high: float,
+              confidence: float) -> str:
+    more = "more" if indicator.polarity == Polarity.HIGH_IS_GOOD else "fewer"
+    who = "people" if indicator.measure == Measure.PROPORTION else "events"
+    return (f"If every area matched {label}, {total:,.0f} {more} {who} would be counted in "
+            f"\u201c{indicator.title}\u201d; {sig:,.0f} of them ({confidence:.0%} interval {low:,.0f} "
+            f"to {high:,.0f}) are in areas whose shortfall is beyond chance.")
+
+
+def _words(number: int) -> str:
+    return _NUMBER_WORDS.get(number, str(number))

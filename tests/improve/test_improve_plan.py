@@ -1,0 +1,73 @@
+"""The atlas-facing improvement table, its national summary, status, and the Pareto helper."""
+
+import pandas as pd
+import pytest
+
+from marginalgains.improve import ImproveError
+from marginalgains.improve.plan import improvement_table, opportunities, pareto
+from marginalgains.model import Indicator, Measure, Polarity
+
+CARE = Indicator("care", "People receiving all care processes", Polarity.HIGH_IS_GOOD, Measure.PROPORTION,
+                 multiplier=100, unit="%")
+ADMIT = Indicator("admit", "Emergency admissions", Polarity.LOW_IS_GOOD, Measure.RATE, multiplier=1000)
+MIXED = Indicator("mixed", "Admitted from A&E", Polarity.NO_JUDGEMENT, Measure.PROPORTION)
+
+
+def values():
+    latest = pd.DataFrame({"indicator_id": "care", "area_code": list("ABCD"), "period": "2023/24",
+                           "numerator": [50, 80, 90, 95], "denominator": [100] * 4})
+    older = latest.assign(period="2022/23", numerator=[10, 10, 10, 10])
+    admissions = pd.DataFrame({"indicator_id": "admit", "area_code": list("ABCD"), "period": "2023",
+                               "numerator": [30, 10, 20, 12], "denominator": [1000] * 4})
+    return pd.concat([older, latest, admissions, admissions.assign(indicator_id="mixed")], ignore_index=True)
+
+
+COVARIATES = pd.DataFrame({"area_code": list("ABCD"), "area_name": ["w", "x", "y", "z"],
+                           "deprivation_score": [1.0, 2.0, 3.0, 4.0]})
+
+
+def test_latest_period_top_quartile_table_and_summary():
+    result = improvement_table(values(), CARE)
+    areas = result.areas.set_index("area_code")
+    assert result.period == "2023/24" and result.benchmark == "top_quartile"
+    assert areas["gain"].round(6).to_dict() == {"A": 41.25, "B": 11.25, "C": 1.25, "D": 0}
+    assert areas["status"].to_dict() == {"A": "challenger", "B": "challenger", "C": "challenger",
+                                         "D": "record_holder"}
+    summary = result.summary
+    assert summary.total_gain == pytest.approx(53.75)
+    assert summary.significant_areas == 2 and summary.significant_gain == pytest.approx(52.5)
+    assert summary.significant_gain_lower == pytest.approx(areas.loc[["A", "B"], "gain_lower"].sum())
+    assert summary.sentence.startswith("If every area matched the top quarter of areas, 54 more people")
+
+
+def test_peers_from_covariates_give_peer_best5_and_peer_lists():
+    result = improvement_table(values(), CARE, COVARIATES, n_peers=3)
+    areas = result.areas.set_index("area_code")
+    assert result.benchmark == "peer_best5"
+    assert areas.loc["A", "peers"] == ["B", "C", "D"]
+    assert areas.loc["B", "peers"] == ["A", "C", "D"]  # A and C tie; A comes first
+    assert areas.loc["A", "benchmark_value"] == pytest.approx((80 + 90 + 95) / 3)
+    assert areas.loc["D", "status"] == "record_holder"
+    assert areas.loc["C", "benchmark_value"] == pytest.approx((50 + 80 + 95) / 3)
+    assert areas.loc["C", "status"] == "at_benchmark"
+    assert "the best five of its three most similar areas" in result.summary.sentence
+
+
+def test_missing_covariates_and_too_many_peers_are_clear_errors():
+    with pytest.raises(ImproveError, match="covariates are missing for 1 areas"):
+        improvement_table(values(), CARE, COVARIATES.head(3))
+    with pytest.raises(ImproveError, match="only 4 areas"):
+        improvement_table(values(), CARE, COVARIATES)
+
+
+def test_opportunities_stack_judged_indicators_and_pareto_accumulates():
+    table = opportunities(values(), [CARE, ADMIT, MIXED])
+    assert set(table["indicator_id"]) == {"care", "admit"}
+    admit = table[table["indicator_id"] == "admit"].set_index("area_code")
+    # rates per 1,000: 30, 10, 20, 12; 25th percentile 11.5; area A avoids 18.5 admissions
+    assert admit.loc["A", "gain"] == pytest.approx(18.5)
+    chart = pareto(table)
+    assert chart[["indicator_id", "area_code"]].iloc[0].tolist() == ["care", "A"]
+    assert chart["cumulative_share"].iloc[-1] == pytest.approx(1)
+    total = 53.75 + 18.5 + 8.5 + 0.5
+    assert chart["share"].iloc[0] == pytest.approx(41.25 / total)
