@@ -7,6 +7,7 @@ overdispersion-adjusted) per indicator x period -> SPC series at the finest grai
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -61,7 +62,8 @@ class Atlas:
         """One sentence for the indicator's latest period."""
         row = self.summary[(self.summary["indicator_id"] == indicator_id)
                            & (self.summary["period"] == self.periods(indicator_id)[0])].iloc[0]
-        text = f"{indicator_id} {row['period']}: {row['n_areas']} areas, {_fold_text(row['fold'])} range"
+        noun = self.provenance.get("area_noun", "areas")
+        text = f"{indicator_id} {row['period']}: {row['n_areas']} {noun}, {_fold_text(row['fold'])} range"
         if pd.notna(row["fold_trimmed5"]):
             text += f" ({_fold_text(row['fold_trimmed5'])} without the 5 highest and lowest)"
         if pd.notna(row["n_high_998"]):
@@ -203,11 +205,14 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         indicator = catalogue[indicator_id]
         series = _intervals(group, indicator).assign(period_start=lambda g: period_starts(g["period"]))
         series = series.sort_values(["area_code", "period_start"], ignore_index=True)
-        chart = stats.xmr(series["value"], groups=series["area_code"], improvement=IMPROVEMENT[indicator.polarity])
+        with warnings.catch_warnings():  # short series are marked in the table (trial_limits), not warned about
+            warnings.simplefilter("ignore", UserWarning)
+            chart = stats.xmr(series["value"], groups=series["area_code"], improvement=IMPROVEMENT[indicator.polarity])
+        trial = chart.summary.set_index("group")["trial_limits"]
         points = chart.points.reset_index(drop=True)
         keep = ["area_code", "period", "period_start"]
-        parts.append(pd.concat([series[keep], points.drop(columns=[c for c in keep + ["group"] if c in points])], axis=1)
-                     .assign(indicator_id=indicator_id))
+        points = pd.concat([series[keep], points.drop(columns=[c for c in keep + ["group"] if c in points])], axis=1)
+        parts.append(points.assign(indicator_id=indicator_id, trial_limits=series["area_code"].map(trial).to_numpy()))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

@@ -23,7 +23,7 @@ MAX_LISTED_REJECTIONS = 20
 
 
 def _console(quiet: bool) -> Console:
-    return Console(stderr=False, quiet=quiet, highlight=False)
+    return Console(stderr=False, quiet=quiet, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -45,7 +45,7 @@ def atlas(
         provenance = {"inputs": read.files, "rows_read": read.rows_read, "rows_accepted": read.rows_accepted,
                       "rows_rejected": read.rows_rejected}
         if values is None and fingertips is None:
-            provenance["attribution"] = bundled.AE_ATTRIBUTION
+            provenance.update(attribution=bundled.AE_ATTRIBUTION, area_noun="providers")
         result = build_atlas(read.values, catalogue_obj, provenance)
         paths = write_atlas(result, out, read.rejections)
     except GainsError as exc:

@@ -77,7 +77,7 @@ def periods(checks: RowChecks, column: str) -> tuple[pd.Series, pd.Series]:
         labels[label] = start.strftime("%Y-%m") if grain == "month" else label.strip()
         grains[label] = str(grain)
     failed = text.isin(list(errors))
-    checks.flag(failed.to_numpy(), column, text.map(errors).fillna(""))
+    checks.flag(failed.to_numpy(), column, text.map(errors).astype(object).fillna(""))
     return text.map(labels), text.map(grains)
 
 

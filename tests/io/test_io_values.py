@@ -1,0 +1,129 @@
+"""Reading tidy values: every kind of bad input is reported with file, row, column and reason."""
+
+import pandas as pd
+import pytest
+
+from marginalgains.errors import DataError
+from marginalgains.io.values import read_values
+
+HEADER = "indicator_id,area_code,period,numerator,denominator\n"
+
+
+def reasons(result):
+    return [(r.row, r.column, r.reason) for r in result.rejections]
+
+
+def test_good_rows_are_read_as_numbers(write_csv, catalogue):
+    path = write_csv(HEADER + "ae-4hr,RA4,2018/19,900,1000\nae-admit,RA4,2018/19,250,1000\n")
+    result = read_values(path, catalogue)
+    assert result.rows_read == 2 and result.rows_accepted == 2 and result.rows_rejected == 0
+    assert result.values["numerator"].tolist() == [900.0, 250.0]
+    assert result.values["grain"].tolist() == ["financial_year", "financial_year"]
+
+
+@pytest.mark.parametrize("row, column, reason", [
+    ("ae-4hr,A,2018/19,-3,10", "numerator", "negative count: -3"),
+    ("ae-4hr,A,2018/19,3,-10", "denominator", "negative count: -10"),
+    ("ae-4hr,A,2018/19,11,10", "numerator", "numerator 11 is above its denominator 10 for a proportion"),
+    ("ae-4hr,A,2018/19,0,0", "denominator", "zero denominator"),
+    ("ae-4hr,A,2018/20,1,10", "period", "financial year 2018/20 does not run into the next year"),
+    ("ae-4hr,A,April 2018,1,10", "period", "cannot read period 'April 2018'"),
+    ("ae-4hr,A,2018-13,1,10", "period", "month 13 is not between 1 and 12"),
+    ("nope,A,2018/19,1,10", "indicator_id", "unknown indicator id 'nope' (not in the catalogue)"),
+    ("ae-4hr,A,2018/19,lots,10", "numerator", "not a number: 'lots'"),
+    ("ae-4hr,A,2018/19,,10", "numerator", "missing value"),
+    ("ae-4hr,,2018/19,1,10", "area_code", "missing value"),
+])
+def test_each_bad_row_is_reported_and_the_good_row_kept(write_csv, catalogue, row, column, reason):
+    path = write_csv(HEADER + "ae-4hr,GOOD,2018/19,5,10\n" + row + "\n")
+    result = read_values(path, catalogue)
+    assert result.rows_read == 2 and result.rows_accepted == 1 and result.rows_rejected == 1
+    (rejection,) = result.rejections
+    assert (rejection.row, rejection.column) == (2, column)
+    assert reason in rejection.reason
+    assert str(rejection).startswith(f"{path}, row 2, column '{column}': ")
+    assert result.values["area_code"].tolist() == ["GOOD"]
+
+
+def test_duplicate_keys_reject_every_copy(write_csv, catalogue):
+    path = write_csv(HEADER + "ae-4hr,A,2018/19,5,10\nae-4hr,B,2018/19,5,10\nae-4hr,A,2018/19,6,10\n")
+    result = read_values(path, catalogue)
+    assert [(r.row, r.reason) for r in result.rejections] == [
+        (1, "duplicate key (indicator_id, area_code, period) in rows 1, 3"),
+        (3, "duplicate key (indicator_id, area_code, period) in rows 1, 3"),
+    ]
+    assert result.values["area_code"].tolist() == ["B"]
+
+
+def test_a_date_is_read_as_its_month_and_matches_a_month_label(write_csv, catalogue):
+    path = write_csv(HEADER + "ae-4hr,A,2018-04-01,5,10\nae-4hr,A,2018-04,6,10\n")
+    result = read_values(path, catalogue)
+    assert result.rows_rejected == 2  # the same month twice: a duplicate key
+    assert {r.reason for r in result.rejections} == {"duplicate key (indicator_id, area_code, period) in rows 1, 2"}
+
+
+def test_a_minority_grain_is_refused(write_csv, catalogue):
+    path = write_csv(HEADER + "ae-4hr,A,2018/19,5,10\nae-4hr,B,2018/19,5,10\nae-4hr,C,2018-04,5,10\n")
+    result = read_values(path, catalogue)
+    assert reasons(result) == [(3, "period", "period grain month differs from the indicator's other rows (financial_year)")]
+
+
+def test_a_row_with_several_problems_counts_once(write_csv, catalogue):
+    path = write_csv(HEADER + "nope,A,2018/20,-1,0\nae-4hr,B,2018/19,1,2\n")
+    result = read_values(path, catalogue)
+    assert result.rows_read == result.rows_accepted + result.rows_rejected == 2
+    assert result.rows_rejected == 1
+
+
+def test_missing_columns_name_what_is_missing_and_found(write_csv, catalogue):
+    path = write_csv("indicator_id,area_code,period,numerator\nae-4hr,A,2018/19,1\n")
+    with pytest.raises(DataError, match=r"missing column\(s\) denominator; found indicator_id, area_code, period, numerator"):
+        read_values(path, catalogue)
+
+
+def test_empty_file(write_csv, catalogue):
+    with pytest.raises(DataError, match="the file is empty"):
+        read_values(write_csv(""), catalogue)
+
+
+def test_header_only(write_csv, catalogue):
+    with pytest.raises(DataError, match="has a header but no rows"):
+        read_values(write_csv(HEADER), catalogue)
+
+
+def test_binary_file_is_not_csv(tmp_path, catalogue):
+    path = tmp_path / "values.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(DataError, match="not a CSV file"):
+        read_values(path, catalogue)
+
+
+def test_prose_is_not_csv(write_csv, catalogue):
+    with pytest.raises(DataError, match="not a CSV file"):
+        read_values(write_csv("Dear analyst\nplease find the figures attached\n"), catalogue)
+
+
+def test_ragged_rows_are_an_error_naming_the_line(write_csv, catalogue):
+    with pytest.raises(DataError, match="not a readable CSV file.*line 3"):
+        read_values(write_csv(HEADER + "ae-4hr,A,2018/19,1,2\nae-4hr,B,2018/19,1,2,9,9\n"), catalogue)
+
+
+def test_missing_file(tmp_path, catalogue):
+    with pytest.raises(DataError, match="file not found"):
+        read_values(tmp_path / "absent.csv", catalogue)
+
+
+def test_parquet_is_read_and_checked_the_same_way(tmp_path, catalogue):
+    path = tmp_path / "values.parquet"
+    pd.DataFrame({"indicator_id": ["ae-4hr", "ae-4hr"], "area_code": ["A", "B"], "period": ["2018/19", "2018/19"],
+                  "numerator": [5, 12], "denominator": [10, 10]}).to_parquet(path)
+    result = read_values(path, catalogue)
+    assert reasons(result) == [(2, "numerator", "numerator 12 is above its denominator 10 for a proportion")]
+    assert result.values["numerator"].tolist() == [5.0]
+
+
+def test_a_corrupt_parquet_file(tmp_path, catalogue):
+    path = tmp_path / "values.parquet"
+    path.write_bytes(b"PAR1 this is not really parquet")
+    with pytest.raises(DataError, match="not a readable Parquet file"):
+        read_values(path, catalogue)
