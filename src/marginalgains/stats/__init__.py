@@ -5,21 +5,28 @@ docs/methods.md for formulas, constants and where the references disagree.
 """
 
 from .ci import mean_ci, poisson_limits, proportion, rate, wilson
+from .compare import compare, quantile_category, trend
 from .funnel import funnel_band, funnel_limits
 from .overdispersion import overdispersion
 from .spc import SPCResult, pchart, uchart, xmr
+from .standardise import dsr, isr
 from .variation import variation, variation_table
 
 __all__ = [
     "SPCResult",
+    "compare",
+    "dsr",
     "funnel_band",
     "funnel_limits",
+    "isr",
     "mean_ci",
     "overdispersion",
     "pchart",
     "poisson_limits",
     "proportion",
+    "quantile_category",
     "rate",
+    "trend",
     "uchart",
     "variation",
     "variation_table",
