@@ -1,6 +1,7 @@
 """Command-line faces: thin wrappers that parse, call the library, and print."""
 
 from marginalgains.cli import atlas  # noqa: F401  (registers `gains atlas`, `gains demo`)
+from marginalgains.cli import records  # noqa: F401
 from marginalgains.cli.app import app
 
 
