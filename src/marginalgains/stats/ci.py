@@ -27,13 +27,18 @@ def _proportion_inputs(numerator, denominator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _wilson_arrays(num: np.ndarray, den: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score limits for checked arrays; a zero denominator gives NaN."""
+    """Wilson score limits for checked arrays; a zero denominator gives NaN.
+
+    At p = 0 and p = 1 the bound is set to exactly 0 or 1 (the formula's value, without rounding error).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         den = np.where(den > 0, den, np.nan)
         centre = 2 * num + z**2
         spread = z * np.sqrt(z**2 + 4 * num * (1 - num / den))
         scale = 2 * (den + z**2)
-        return (centre - spread) / scale, (centre + spread) / scale
+        lower = np.where((num == 0) & (den > 0), 0.0, (centre - spread) / scale)
+        upper = np.where(num == den, 1.0, (centre + spread) / scale)
+    return lower, upper
 
 
 def wilson(numerator, denominator, confidence: float = 0.95):
