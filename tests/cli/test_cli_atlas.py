@@ -1,0 +1,133 @@
+"""`gains atlas` end to end: files, figures, provenance, rejections and exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from marginalgains.atlas import SUMMARY_COLUMNS
+from marginalgains.cli import app
+
+FINGERTIPS = Path(__file__).parents[1] / "io" / "fixtures" / "fingertips_sample.csv"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    out = tmp_path_factory.mktemp("atlas")
+    result = runner.invoke(app, ["atlas", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_bundled_atlas_writes_every_file(bundled):
+    out, _ = bundled
+    assert {p.name for p in out.iterdir()} == {"index.html", "summary.csv", "areas.csv", "atlas.json"}
+
+
+def test_summary_has_the_promised_columns_and_rows(bundled):
+    out, _ = bundled
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    assert summary[["indicator_id", "period"]].values.tolist() == [
+        ["ae-4hr", "2018/19"], ["ae-4hr", "2017/18"], ["ae-4hr", "2016/17"],
+        ["ae-admit", "2018/19"], ["ae-admit", "2017/18"], ["ae-admit", "2016/17"]]
+
+
+def test_areas_file_has_limits_and_bands(bundled):
+    out, _ = bundled
+    areas = pd.read_csv(out / "areas.csv")
+    assert {"numerator", "denominator", "value", "lower95", "upper95", "lower998", "upper998", "funnel_band"} <= set(areas.columns)
+    assert set(areas["funnel_band"].dropna().unique()) <= {-2, -1, 0, 1, 2}
+    assert ((areas["lower998"] <= areas["lower95"]) & (areas["lower95"] <= areas["value"])
+            & (areas["value"] <= areas["upper95"]) & (areas["upper95"] <= areas["upper998"])).all()
+    # rows of the areas file: one per indicator x provider x financial year with data
+    assert len(areas) == 2 * (139 + 139 + 137)
+
+
+def test_provenance(bundled):
+    out, _ = bundled
+    provenance = json.loads((out / "atlas.json").read_text())
+    assert (provenance["rows_read"], provenance["rows_accepted"], provenance["rows_rejected"]) == (9864, 9864, 0)
+    assert provenance["confidence_levels"] == [0.95, 0.998]
+    assert provenance["licences"] == ["Open Government Licence v3.0"]
+    assert "Open Government Licence v3.0" in provenance["attribution"]
+    assert {"package_version", "generated_at", "methods", "sources"} <= set(provenance)
+
+
+def test_terminal_headlines(bundled):
+    out, output = bundled
+    summary = pd.read_csv(out / "summary.csv").set_index(["indicator_id", "period"])
+    row = summary.loc[("ae-4hr", "2018/19")]
+    assert (f"ae-4hr 2018/19: 137 providers, {row['fold']:.1f}-fold range ({row['fold_trimmed5']:.1f}-fold without the 5 "
+            f"highest and lowest); {int(row['n_high_998'])} above and {int(row['n_low_998'])} below the 99.8% funnel limits") in output
+    assert f"to {out}/" in output
+
+
+def test_page_is_self_contained(bundled):
+    out, _ = bundled
+    html = (out / "index.html").read_text()
+    assert "<script src=" not in html and "<link" not in html and "cdn." not in html.lower()
+    assert "Open Government Licence v3.0" in html
+
+
+def write_values(tmp_path, rows):
+    values = tmp_path / "values.csv"
+    values.write_text("indicator_id,area_code,period,numerator,denominator\n" + "\n".join(rows) + "\n")
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text("indicators:\n  - {id: screen, title: Screened, polarity: high_is_good, measure: proportion, "
+                         "multiplier: 100, unit: '%', source: Test, licence: OGL}\n")
+    return values, catalogue
+
+
+GOOD_ROWS = [f"screen,A{i:02d},2023/24,{300 + 7 * i},{500 + 3 * i}" for i in range(12)]
+
+
+def test_rejected_rows_are_counted_listed_and_written(tmp_path):
+    values, catalogue = write_values(tmp_path, GOOD_ROWS + ["screen,B1,2023/24,-1,10", "screen,B2,2023/24,11,10"])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["atlas", "--values", str(values), "--catalogue", str(catalogue), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Read 14 rows: 12 accepted, 2 rejected" in result.output
+    assert f"{values}, row 13, column 'numerator': negative count: -1" in result.output
+    rejections = pd.read_csv(out / "rejections.csv")
+    assert rejections["row"].tolist() == [13, 14]
+    provenance = json.loads((out / "atlas.json").read_text())
+    assert (provenance["rows_read"], provenance["rows_accepted"], provenance["rows_rejected"]) == (14, 12, 2)
+    assert pd.read_csv(out / "summary.csv")["n_areas"].tolist() == [12]
+
+
+def test_strict_turns_a_rejection_into_exit_code_2(tmp_path):
+    values, catalogue = write_values(tmp_path, GOOD_ROWS + ["screen,B1,2023/24,-1,10"])
+    result = runner.invoke(app, ["atlas", "--values", str(values), "--catalogue", str(catalogue),
+                                 "--out", str(tmp_path / "out"), "--strict"])
+    assert result.exit_code == 2
+    assert "1 of 13 rows rejected and --strict is set" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreadable_input_is_exit_code_2_with_the_reason(tmp_path):
+    values, catalogue = write_values(tmp_path, [])
+    values.write_text("")
+    result = runner.invoke(app, ["atlas", "--values", str(values), "--catalogue", str(catalogue)])
+    assert result.exit_code == 2 and "the file is empty" in result.output
+
+
+def test_fingertips_export(tmp_path):
+    result = runner.invoke(app, ["atlas", "--fingertips", str(FINGERTIPS), "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["rows"] == {"rows_read": 26, "rows_accepted": 24, "rows_rejected": 2}
+    summary = pd.read_csv(tmp_path / "summary.csv").set_index(["indicator_id", "period"])
+    assert summary.loc[(93721, "2020 - 22"), "max"] == 44.0  # published DSRs kept as reported
+    assert pd.isna(summary.loc[(93721, "2020 - 22"), "n_high_998"])  # no funnel without counts behind the value
+
+
+def test_console_script_is_installed():
+    gains = Path(sys.executable).parent / "gains"
+    result = subprocess.run([str(gains), "--help"], capture_output=True, text=True, check=True)
+    assert "atlas" in result.stdout and "demo" in result.stdout

@@ -1,0 +1,104 @@
+"""The atlas on the bundled A&E data, checked against figures computed independently here."""
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from marginalgains.atlas import build_atlas
+from marginalgains.io.bundled import ae_values
+
+
+def wilson(x, n, z):
+    """Wilson score interval, written out from the formula (not the library's code)."""
+    p = x / n
+    centre = p + z**2 / (2 * n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return (centre - half) / (1 + z**2 / n), (centre + half) / (1 + z**2 / n)
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    catalogue, read = ae_values()
+    return build_atlas(read.values, catalogue, {"rows_read": read.rows_read})
+
+
+@pytest.fixture(scope="module")
+def year_2018():
+    """ae-4hr per provider for 2018/19 straight from the raw CSV."""
+    raw = pd.read_csv(resources.files("marginalgains") / "data" / "ae_attendances.csv", dtype={"type": str})
+    raw = raw[(raw["type"] == "1") & (raw["period"] >= "2018-04-01") & (raw["period"] <= "2019-03-01")]
+    sums = raw.groupby("org_code")[["attendances", "breaches"]].sum()
+    sums["seen"] = sums["attendances"] - sums["breaches"]
+    return sums
+
+
+def test_periods_are_financial_years_latest_first(atlas):
+    assert atlas.periods("ae-4hr") == ["2018/19", "2017/18", "2016/17"]
+
+
+def test_area_values_and_wilson_limits(atlas, year_2018):
+    areas = atlas.areas.query("indicator_id == 'ae-4hr' and period == '2018/19'").set_index("area_code")
+    expected = year_2018["seen"] / year_2018["attendances"] * 100
+    assert len(areas) == len(year_2018) == 137
+    assert np.allclose(areas["value"].sort_index(), expected.sort_index(), rtol=1e-12)
+    low, high = wilson(year_2018["seen"], year_2018["attendances"], norm.ppf(0.999))
+    assert np.allclose(areas["lower998"].sort_index(), (low * 100).sort_index(), rtol=1e-10)
+    assert np.allclose(areas["upper998"].sort_index(), (high * 100).sort_index(), rtol=1e-10)
+
+
+def test_variation_summary(atlas, year_2018):
+    row = atlas.summary.query("indicator_id == 'ae-4hr' and period == '2018/19'").iloc[0]
+    values = np.sort((year_2018["seen"] / year_2018["attendances"] * 100).to_numpy())
+    pooled = year_2018["seen"].sum() / year_2018["attendances"].sum()
+    assert row["n_areas"] == 137
+    assert row["fold"] == pytest.approx(values[-1] / values[0])
+    assert row["fold_trimmed5"] == pytest.approx(values[-6] / values[5])
+    assert row["p95_p5"] == pytest.approx(np.percentile(values, 95) / np.percentile(values, 5))
+    assert row["iqr_ratio"] == pytest.approx(np.percentile(values, 75) / np.percentile(values, 25))
+    assert row["cv"] == pytest.approx(values.std(ddof=1) / values.mean())
+    assert row["pooled"] == pytest.approx(pooled * 100)
+    expected = year_2018["attendances"] * pooled
+    scv = 100 * np.mean(((year_2018["seen"] - expected) / expected) ** 2 - 1 / expected)
+    assert row["scv"] == pytest.approx(scv)
+
+
+def test_funnel_counts_match_wilson_intervals_against_the_pooled_value(atlas, year_2018):
+    """Beyond the PHE funnel limit at n exactly when the area's own Wilson interval excludes the pooled value."""
+    row = atlas.summary.query("indicator_id == 'ae-4hr' and period == '2018/19'").iloc[0]
+    pooled = year_2018["seen"].sum() / year_2018["attendances"].sum()
+    low95, high95 = wilson(year_2018["seen"], year_2018["attendances"], norm.ppf(0.975))
+    low998, high998 = wilson(year_2018["seen"], year_2018["attendances"], norm.ppf(0.999))
+    assert row["n_high_998"] == (low998 > pooled).sum()
+    assert row["n_high_95"] == (low95 > pooled).sum()
+    assert row["n_low_95"] == (high95 < pooled).sum()
+    assert row["n_low_998"] == (high998 < pooled).sum()
+    assert row["n_high_998"] + row["n_low_998"] > 100  # most providers are outside the plain limits
+
+
+def test_overdispersion_adjustment_leaves_fewer_outliers(atlas):
+    row = atlas.summary.query("indicator_id == 'ae-4hr' and period == '2018/19'").iloc[0]
+    assert row["phi"] > 100 and row["tau2"] > 0
+    assert row["n_outside_998_adjusted"] < row["n_high_998"] + row["n_low_998"]
+
+
+def test_headline(atlas, year_2018):
+    values = np.sort((year_2018["seen"] / year_2018["attendances"] * 100).to_numpy())
+    assert atlas.headline("ae-4hr").startswith(
+        f"ae-4hr 2018/19: 137 areas, {values[-1] / values[0]:.1f}-fold range "
+        f"({values[-6] / values[5]:.1f}-fold without the 5 highest and lowest);")
+
+
+def test_spc_series_are_monthly_with_xmr_limits(atlas):
+    series = atlas.spc.query("indicator_id == 'ae-4hr' and area_code == 'RCU'").sort_values("period_start")
+    assert len(series) == 36 and series["period"].iloc[0] == "2016-04"
+    values = series["value"].to_numpy()
+    moving_range = np.abs(np.diff(values))
+    mean_mr = moving_range.mean()
+    kept = moving_range[moving_range < 3.267 * mean_mr]  # NHSRplotthedots screening
+    assert series["mean"].iloc[0] == pytest.approx(values.mean())
+    assert series["upl"].iloc[0] == pytest.approx(values.mean() + 2.66 * kept.mean())
+    beyond = (values > series["upl"].to_numpy()) | (values < series["lpl"].to_numpy())
+    assert (series.loc[beyond, "point_type"] != "common_cause").all()
