@@ -22,7 +22,7 @@ from marginalgains.errors import EngineError
 
 BACKENDS = ("duckdb", "spark")
 _DUCKDB_FILES = {".duckdb", ".db", ".ddb"}
-_JAVA17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+JAVA17_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 
 
 @dataclass
@@ -148,8 +148,8 @@ def spark_session(master: str | None = None):
 
 def prepare_spark_environment() -> None:
     """Point Spark at Java 17 and this Python, unless the caller already chose Java 17."""
-    if java_version(os.environ.get("JAVA_HOME")) != "17" and java_version(str(_JAVA17)) == "17":
-        os.environ["JAVA_HOME"] = str(_JAVA17)
+    if java_version(os.environ.get("JAVA_HOME")) != "17" and java_version(str(JAVA17_HOME)) == "17":
+        os.environ["JAVA_HOME"] = str(JAVA17_HOME)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
