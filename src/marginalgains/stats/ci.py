@@ -90,11 +90,9 @@ def poisson_limits(count, confidence: float = 0.95, method: str = "auto"):
     elif method == "byars":
         lower, upper = _byars_limits(obs, confidence)
     elif method == "auto":
-        exact_lower, exact_upper = _exact_limits(obs, confidence)
-        byars_lower, byars_upper = _byars_limits(obs, confidence)
+        lower, upper = _byars_limits(obs, confidence)
         small = obs < BYARS_FROM
-        lower = np.where(small, exact_lower, byars_lower)
-        upper = np.where(small, exact_upper, byars_upper)
+        lower[small], upper[small] = _exact_limits(obs[small], confidence)
     else:
         raise ValueError(f"method must be 'exact', 'byars' or 'auto', got {method!r}")
     scalar = is_scalar(count)

@@ -24,7 +24,7 @@ MIN_POINTS = 13
 """Fewer points than this give trial limits (warning)."""
 TWO_OF_THREE = ("mdc", "inclusive", None)
 IMPROVEMENT = ("increase", "decrease", None)
-RULES = np.array(["", "beyond_limits", "trend", "two_of_three", "shift"], dtype=object)
+RULES = ["", "beyond_limits", "trend", "two_of_three", "shift"]
 
 
 @dataclass(frozen=True)
@@ -188,30 +188,40 @@ def _rules(values, mean, lpl, upl, lower_2s, upper_2s, segment, trend_points, sh
     return direction, rule
 
 
-def _point_types(direction: np.ndarray, improvement) -> np.ndarray:
-    """Name each point's variation from its direction and the improvement direction."""
+POINT_TYPES = [
+    "common_cause", "special_cause_improvement", "special_cause_concern",
+    "special_cause_neutral_high", "special_cause_neutral_low",
+]
+ICONS = [
+    "common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
+    "neutral_high", "neutral_low",
+]
+
+
+def _point_type_codes(direction: np.ndarray, improvement) -> np.ndarray:
+    """Index into POINT_TYPES for each point, from its direction and the improvement direction."""
     if improvement is None:
-        high, low = "special_cause_neutral_high", "special_cause_neutral_low"
+        high, low = 3, 4
     elif improvement == "increase":
-        high, low = "special_cause_improvement", "special_cause_concern"
+        high, low = 1, 2
     else:
-        high, low = "special_cause_concern", "special_cause_improvement"
-    return np.select([direction > 0, direction < 0], [high, low], "common_cause").astype(object)
+        high, low = 2, 1
+    return np.select([direction > 0, direction < 0], [high, low], 0)
 
 
-ICONS = {
-    "common_cause": "common_cause",
-    "special_cause_neutral_high": "neutral_high",
-    "special_cause_neutral_low": "neutral_low",
-}
+def _icon_codes(point_type: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Index into ICONS: the MDC variation icon for a series from its latest point."""
+    high = direction > 0
+    return np.select(
+        [point_type == 1, point_type == 2, point_type == 3, point_type == 4],
+        [np.where(high, 1, 2), np.where(high, 3, 4), 5, 6],
+        0,
+    )
 
 
-def _icon(point_type: str, direction: int) -> str:
-    """MDC variation icon for a series from its latest point."""
-    if point_type in ICONS:
-        return ICONS[point_type]
-    kind = "improvement" if point_type == "special_cause_improvement" else "concern"
-    return f"{kind}_{'high' if direction > 0 else 'low'}"
+def _labels(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """A categorical of ``names`` from integer codes (-1 = missing)."""
+    return pd.Categorical.from_codes(codes, categories=names)
 
 
 def _assurance(target, lpl, upl, improvement) -> np.ndarray:
@@ -249,27 +259,28 @@ def _chart(values, centre, sigma, layout, options) -> SPCResult:
         values[observed], centre[observed], lpl[observed], upl[observed],
         lower_2s[observed], upper_2s[observed], seen, trend_points, shift_points, two_of_three,
     )
-    point_type = np.where(observed, _point_types(direction, improvement), None)
+    point_type = np.where(observed, _point_type_codes(direction, improvement), -1)
 
     n = values.size
     unsort = np.empty(n, dtype=np.int64)
     unsort[layout.order] = np.arange(n)
     points = pd.DataFrame(
         {"value": values, "mean": centre, "lpl": lpl, "upl": upl, "lower_2s": lower_2s,
-         "upper_2s": upper_2s, "point_type": point_type, "rule": np.where(observed, RULES[rule], None)}
+         "upper_2s": upper_2s, "point_type": _labels(point_type, POINT_TYPES),
+         "rule": _labels(np.where(observed, rule, -1), RULES)}
     ).iloc[unsort].reset_index(drop=True)
 
     series_count = int(layout.series.max()) + 1 if n else 0
     last = np.flatnonzero(np.r_[layout.series[1:] != layout.series[:-1], True]) if n else np.array([], int)
     last_seen = _last_observed(observed, layout.series, series_count)
     segment_size = np.bincount(layout.segment[observed], minlength=int(layout.segment.max()) + 1 if n else 0)
-    icons = [_icon(point_type[i], direction[i]) if i >= 0 else None for i in last_seen]
+    icons = np.where(last_seen >= 0, _icon_codes(point_type[last_seen], direction[last_seen]), -1)
     target_last = target[last]
     summary = pd.DataFrame(
         {
             "points": np.bincount(layout.series[observed], minlength=series_count),
             "mean": centre[last], "lpl": lpl[last], "upl": upl[last],
-            "variation": icons,
+            "variation": _labels(icons, ICONS),
             "assurance": _assurance(target_last, lpl[last], upl[last], improvement),
             "trial_limits": segment_size[layout.segment[last]] < MIN_POINTS,
         }
