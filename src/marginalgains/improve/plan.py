@@ -99,7 +99,7 @@ def area_covariates(areas: pd.DataFrame, area_codes: pd.Series) -> pd.DataFrame:
     if "area_code" not in areas.columns:
         raise ImproveError("the covariates table needs an 'area_code' column")
     wanted = pd.Index(area_codes.astype(str).unique())
-    table = areas.assign(area_code=areas["area_code"].astype(str))
+    table = _as_numbers(areas.assign(area_code=areas["area_code"].astype(str)))
     missing = wanted.difference(pd.Index(table["area_code"]))
     if len(missing):
         raise ImproveError(f"covariates are missing for {len(missing)} areas (e.g. {', '.join(missing[:5])})")
@@ -173,6 +173,18 @@ def benchmark_label(benchmark: str | float, n_peers: int = 10) -> str:
         "best": "the best area",
         "peer_best5": f"the best {_words(PEER_BEST)} of its {_words(n_peers)} most similar areas",
     }[benchmark]
+
+
+def _as_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns read as text whose every entry is a number become numeric (CSV readers keep text)."""
+    converted = table.copy()
+    for column in table.columns:
+        if column.endswith("_code") or pd.api.types.is_numeric_dtype(table[column]):
+            continue
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        if numbers.notna().sum() == table[column].notna().sum() and numbers.notna().any():
+            converted[column] = numbers
+    return converted
 
 
 def _status(table: pd.DataFrame, peer_table: pd.DataFrame | None, sign: float) -> np.ndarray:
