@@ -93,18 +93,23 @@ def peer_positions(area_codes: pd.Series, peers: pd.DataFrame) -> np.ndarray:
     missing_columns = {"area_code", "peer_code"} - set(peers.columns)
     if missing_columns:
         raise ImproveError(f"the peers table needs columns area_code and peer_code; missing {sorted(missing_columns)}")
-    codes = area_codes.astype(str).to_numpy()
-    lacking = sorted(set(codes) - set(peers["area_code"].astype(str)))
-    if lacking:
+    codes = np.asarray(area_codes.astype(str), dtype=object)
+    index = pd.Index(codes)
+    rows = index.get_indexer(np.asarray(peers["area_code"].astype(str), dtype=object))
+    peer_rows = index.get_indexer(np.asarray(peers["peer_code"].astype(str), dtype=object))
+    has_peers = np.zeros(len(codes), dtype=bool)
+    has_peers[rows[rows >= 0]] = True
+    if not has_peers.all():
+        lacking = sorted(codes[~has_peers])
         raise ImproveError(f"{len(lacking)} areas have no peers (e.g. {', '.join(lacking[:5])}); "
                            "covariates are missing for them")
-    position = pd.Series(np.arange(len(codes)), index=codes)
-    table = peers[peers["area_code"].astype(str).isin(position.index)].copy()
-    table["row"] = position.reindex(table["area_code"].astype(str)).to_numpy()
-    table["peer_row"] = position.reindex(table["peer_code"].astype(str)).fillna(-1).astype(int).to_numpy()
-    table["slot"] = table.groupby("row").cumcount()
-    grid = np.full((len(codes), int(table["slot"].max()) + 1), -1, dtype=int)
-    grid[table["row"].to_numpy(), table["slot"].to_numpy()] = table["peer_row"].to_numpy()
+    keep = rows >= 0
+    rows, peer_rows = rows[keep], peer_rows[keep]
+    order = np.argsort(rows, kind="stable")
+    rows, peer_rows = rows[order], peer_rows[order]
+    slot = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    grid = np.full((len(codes), int(slot.max()) + 1), -1, dtype=int)
+    grid[rows, slot] = peer_rows
     return grid
 
 

@@ -1,0 +1,56 @@
+"""Speed of marginalgains.improve: peers + opportunity for 6,500 practices x 10 indicators, allocation of 2,000.
+
+Run: .venv/bin/python benchmarks/bench_improve.py   (targets: under 2 s and under 5 s)
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from marginalgains.improve import allocate, opportunity, peers
+
+PRACTICES, INDICATORS, INTERVENTIONS = 6_500, 10, 2_000
+
+
+def practices(rng: np.random.Generator) -> pd.DataFrame:
+    codes = [f"P{i:05d}" for i in range(PRACTICES)]
+    return pd.DataFrame({"area_code": codes, "population": rng.integers(2_000, 30_000, PRACTICES),
+                         "over_65_share": rng.uniform(0.05, 0.35, PRACTICES),
+                         "deprivation_score": rng.uniform(3, 60, PRACTICES), "rurality": rng.uniform(0, 1, PRACTICES)})
+
+
+def peers_and_opportunity(rng: np.random.Generator) -> float:
+    areas = practices(rng)
+    tables = []
+    for _ in range(INDICATORS):
+        denominator = rng.integers(50, 2_000, PRACTICES)
+        tables.append(areas[["area_code"]].assign(denominator=denominator,
+                                                  numerator=rng.binomial(denominator, rng.uniform(0.4, 0.9, PRACTICES))))
+    started = time.perf_counter()
+    peer_table = peers(areas, n=10)
+    for values in tables:
+        opportunity(values, "peer_best5", "high_is_good", multiplier=100, peers=peer_table)
+    return time.perf_counter() - started
+
+
+def allocation(rng: np.random.Generator) -> float:
+    table = pd.DataFrame({
+        "id": [f"I{i}" for i in range(INTERVENTIONS)],
+        "cost": rng.integers(10, 500, INTERVENTIONS) * 1_000.0,
+        "benefit": rng.gamma(2, 50, INTERVENTIONS),
+        "group": [f"G{i // 3}" if i % 2 else None for i in range(INTERVENTIONS)],
+        "tags": rng.choice(["mental_health", "long_term_conditions", "cancer"], INTERVENTIONS),
+        "area_code": rng.choice([f"A{i}" for i in range(106)], INTERVENTIONS),
+    })
+    started = time.perf_counter()
+    allocate(table, 5_000_000, min_share={"mental_health": 0.3}, max_per_area=250_000)
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    rng = np.random.default_rng(2024)
+    print(f"peers + opportunity, {PRACTICES:,} practices x {INDICATORS} indicators: {peers_and_opportunity(rng):.2f} s (target < 2 s)")
+    print(f"allocation over {INTERVENTIONS:,} interventions: {allocation(rng):.2f} s (target < 5 s)")
