@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test install install-test clean bench
+.PHONY: demo test install install-test clean vendor-js
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ test: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) atlas build *.egg-info
+
+# Regenerate the inline Vega/Vega-Lite/Vega-Embed bundle the atlas page embeds (from vl-convert, offline).
+vendor-js: $(VENV)/.installed
+	$(BIN)/python -c "import vl_convert as v; open('src/marginalgains/report/assets/vega-bundle.js', 'w').write('// Vega ' + v.get_vega_version() + ', Vega-Lite ' + v.get_vegalite_versions()[-1] + ', Vega-Embed ' + v.get_vega_embed_version() + ': BSD-3-Clause, (c) University of Washington Interactive Data Lab. Bundled by vl-convert ' + '\n' + v.javascript_bundle())"

@@ -54,26 +54,29 @@ def band_scale(indicator: Indicator) -> alt.Scale:
     return alt.Scale(domain=[labels[b] for b in (2, 1, 0, -1, -2)] + ["No funnel"], range=colours + [NHS_DARK_GREY])
 
 
-def _records(frame: pd.DataFrame) -> alt.InlineData:
-    clean = frame.astype(object).where(frame.notna(), None)
-    return alt.InlineData(values=clean.to_dict(orient="records"))
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 def _axis_title(indicator: Indicator) -> str:
     return f"{indicator.title} ({indicator.unit})" if indicator.unit else indicator.title
 
 
-def _themed(chart: alt.Chart) -> dict:
+def _themed(chart: alt.Chart, datasets: dict[str, pd.DataFrame] | None = None) -> dict:
+    """The chart as a Vega-Lite dict in NHS style; data join as named datasets (not schema-validated)."""
     spec = chart.configure(font=FONT).configure_axis(
         labelFontSize=12, titleFontSize=13, labelColor=NHS_DARK_GREY, titleColor=NHS_DARK_GREY, gridColor="#E8EDEE"
-    ).configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom").configure_view(stroke=None)
-    return spec.to_dict()
+    ).configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom", columns=3).configure_view(stroke=None)
+    result = spec.to_dict()
+    if datasets:
+        result["datasets"] = {name: _records(frame) for name, frame in datasets.items()}
+    return result
 
 
 def ranked_chart(areas: pd.DataFrame, indicator: Indicator, pooled: float) -> dict:
     """Areas ranked by value with their 95% intervals, coloured by funnel band."""
     data = areas.assign(band_label=areas["band_label"].fillna("No funnel"))
-    base = alt.Chart(_records(data)).encode(
+    base = alt.Chart(alt.NamedData(name="areas")).encode(
         x=alt.X("area_code:N", sort=alt.EncodingSortField("value", order="ascending"),
                 axis=alt.Axis(labels=False, ticks=False, title=f"{len(data)} areas, ranked")),
     )
@@ -89,7 +92,7 @@ def ranked_chart(areas: pd.DataFrame, indicator: Indicator, pooled: float) -> di
                  alt.Tooltip("upper95:Q", format=".2f", title="95% upper"), alt.Tooltip("band_label:N", title="Funnel")],
     )
     rule = alt.Chart(alt.InlineData(values=[{"pooled": pooled}])).mark_rule(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y="pooled:Q")
-    return _themed((bars + points + rule).properties(width="container", height=320))
+    return _themed((bars + points + rule).properties(width="container", height=320), {"areas": data})
 
 
 def funnel_chart(areas: pd.DataFrame, curves: pd.DataFrame, indicator: Indicator, adjusted: bool) -> dict:
@@ -98,7 +101,7 @@ def funnel_chart(areas: pd.DataFrame, curves: pd.DataFrame, indicator: Indicator
     band_column = "band_label_adjusted" if adjusted else "band_label"
     data = areas.assign(band=areas[band_column].fillna("No funnel"))
     y_title = _axis_title(indicator)
-    points = alt.Chart(_records(data)).mark_circle(size=36, opacity=0.85).encode(
+    points = alt.Chart(alt.NamedData(name="areas")).mark_circle(size=36, opacity=0.85).encode(
         x=alt.X("denominator:Q", scale=alt.Scale(type="log"), title="Denominator (size)"),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
         color=alt.Color("band:N", scale=band_scale(indicator), title="Funnel"),
@@ -109,12 +112,13 @@ def funnel_chart(areas: pd.DataFrame, curves: pd.DataFrame, indicator: Indicator
                          var_name="limit", value_name="y")
     limits["level"] = limits["limit"].str.contains("99_8").map({True: "99.8% limits", False: "95% limits"})
     limits["line"] = limits["limit"].str.replace(suffix, "", regex=False) if suffix else limits["limit"]
-    lines = alt.Chart(_records(limits[["size", "y", "level", "line"]])).mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(
+    lines = alt.Chart(alt.NamedData(name="limits")).mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(
         x="size:Q", y="y:Q", detail="line:N",
         strokeDash=alt.StrokeDash("level:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[5, 4], [1, 0]]), title="Limits"),
     )
-    target = alt.Chart(_records(curves[["size", "target"]])).mark_line(color=NHS_BLUE, strokeWidth=1).encode(x="size:Q", y="target:Q")
-    return _themed((lines + target + points).properties(width="container", height=320))
+    target = alt.Chart(alt.NamedData(name="target")).mark_line(color=NHS_BLUE, strokeWidth=1).encode(x="size:Q", y="target:Q")
+    layered = (lines + target + points).properties(width="container", height=320)
+    return _themed(layered, {"areas": data, "limits": limits[["size", "y", "level", "line"]], "target": curves[["size", "target"]]})
 
 
 def xmr_template(indicator: Indicator) -> dict:

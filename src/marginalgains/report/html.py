@@ -9,7 +9,6 @@ from importlib import resources
 import jinja2
 import numpy as np
 import pandas as pd
-import vl_convert
 
 from marginalgains.atlas import Atlas
 from marginalgains.model import Indicator
@@ -19,10 +18,13 @@ AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "
                 "lower998", "upper998", "band_label", "band_label_adjusted"]
 
 
+VEGA_BUNDLE = "vega-bundle.js"
+
+
 @lru_cache(maxsize=1)
 def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one inline script (from vl-convert, no network)."""
-    return vl_convert.javascript_bundle()
+    """Vega, Vega-Lite and Vega-Embed as one inline script, shipped in the package (see `make vendor-js`)."""
+    return (resources.files("marginalgains.report") / "assets" / VEGA_BUNDLE).read_text(encoding="utf-8")
 
 
 def _environment() -> jinja2.Environment:
