@@ -26,8 +26,13 @@ KEYS = ["area_code", "period"]
 
 
 def standardised(counts: pd.DataFrame, rule: Standardisation, indicator_id: str) -> pd.DataFrame:
-    """area_code, period, numerator, denominator from per-stratum `observed` and `people` counts."""
+    """area_code, period, numerator, denominator from per-stratum `observed` and `people` counts.
+
+    Rows are sorted first so the floating-point sums are the same whatever order the backend
+    returned them in (DuckDB and Spark then agree exactly).
+    """
     counts = counts.astype({s: str for s in rule.strata})
+    counts = counts.sort_values(KEYS + list(rule.strata), ignore_index=True)
     if rule.method == "isr":
         return _isr(counts, rule, indicator_id)
     return _dsr(counts, rule, indicator_id)
