@@ -1,5 +1,6 @@
 """Property tests: intervals contain values, wider levels nest, funnels narrow, polarity mirrors,
-vectorised results equal element-by-element ones."""
+vectorised results equal element-by-element ones. No per-example deadline: the suite runs in
+parallel with other work on two cores, where a slow example is not a wrong one."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def num_den(draw):
     return draw(st.integers(min_value=0, max_value=den)), den
 
 
+@settings(deadline=None)
 @given(num_den())
 def test_proportion_interval_contains_value_and_nests(pair):
     num, den = pair
@@ -32,6 +34,7 @@ def test_proportion_interval_contains_value_and_nests(pair):
     assert 0 <= wide.lower <= narrow.lower <= narrow.value <= narrow.upper <= wide.upper <= 1
 
 
+@settings(deadline=None)
 @given(counts, sizes)
 def test_rate_interval_contains_value_and_nests(num, den):
     narrow = rate([num], [den], confidence=0.95).iloc[0]
@@ -39,6 +42,7 @@ def test_rate_interval_contains_value_and_nests(num, den):
     assert wide.lower <= narrow.lower <= narrow.value <= narrow.upper <= wide.upper
 
 
+@settings(deadline=None)
 @given(st.floats(min_value=0.001, max_value=0.999), st.lists(sizes, min_size=2, max_size=20, unique=True))
 def test_proportion_funnel_narrows_with_size(target, size_list):
     limits = funnel_limits("proportion", target, sorted(size_list))
@@ -46,6 +50,7 @@ def test_proportion_funnel_narrows_with_size(target, size_list):
     assert (limits.upper_99_8 >= limits.upper_95).all() and (limits.lower_99_8 <= limits.lower_95).all()
 
 
+@settings(deadline=None)
 @given(st.lists(st.floats(min_value=5, max_value=1e5), min_size=2, max_size=20, unique=True))
 def test_ratio_funnel_contains_target_and_narrows(expected):
     limits = funnel_limits("ratio", 1.0, sorted(expected), confidence=0.998)
@@ -54,6 +59,7 @@ def test_ratio_funnel_contains_target_and_narrows(expected):
     assert (np.diff(width) < 1e-9).all()
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.floats(-100, 100), st.floats(0, 10), st.floats(0, 10)), min_size=1, max_size=30),
        st.floats(-100, 100))
 def test_polarity_flips_mirror(rows, benchmark):
@@ -65,6 +71,7 @@ def test_polarity_flips_mirror(rows, benchmark):
     assert low.tolist() == [swap[x] for x in high.tolist()]
 
 
+@settings(deadline=None)
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=60), st.integers(2, 10))
 def test_quantile_polarity_mirrors(values, n):
     high = np.asarray(quantile_category(values, n, "high_is_good"), dtype=int)
@@ -72,6 +79,7 @@ def test_quantile_polarity_mirrors(values, n):
     assert (high == n + 1 - low).all() and low.min() >= 1 and low.max() <= n
 
 
+@settings(deadline=None)
 @given(st.lists(num_den(), min_size=1, max_size=15))
 def test_vectorised_wilson_equals_elementwise(pairs):
     num, den = np.array(pairs, dtype=float).T
@@ -80,6 +88,7 @@ def test_vectorised_wilson_equals_elementwise(pairs):
         assert (lower[i], upper[i]) == wilson(n_i, d_i)
 
 
+@settings(deadline=None)
 @given(st.lists(counts, min_size=1, max_size=15))
 def test_vectorised_poisson_equals_elementwise(values):
     lower, upper = poisson_limits(values)
@@ -89,6 +98,7 @@ def test_vectorised_poisson_equals_elementwise(values):
 
 
 @settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.lists(st.integers(0, 50), min_size=2, max_size=25), min_size=1, max_size=6))
 def test_grouped_xmr_equals_one_call_per_series(series):
     values = np.concatenate([np.array(s, dtype=float) for s in series])
