@@ -98,7 +98,6 @@ def test_vectorised_poisson_equals_elementwise(values):
 
 
 @settings(max_examples=30, deadline=None)
-@settings(deadline=None)
 @given(st.lists(st.lists(st.integers(0, 50), min_size=2, max_size=25), min_size=1, max_size=6))
 def test_grouped_xmr_equals_one_call_per_series(series):
     values = np.concatenate([np.array(s, dtype=float) for s in series])
