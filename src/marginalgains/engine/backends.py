@@ -75,8 +75,15 @@ def open_source(data, backend="duckdb", spark_master: str | None = None) -> Data
         return _with_files(ibis.pyspark.connect(spark_session(spark_master)), data, "spark")
     path = Path(text.removeprefix("file://"))
     if path.is_file() and path.suffix in _DUCKDB_FILES:
-        return DataSource(ibis.duckdb.connect(str(path), read_only=True), f"DuckDB database {path}")
-    return _with_files(ibis.duckdb.connect(), data, "duckdb")
+        return DataSource(_duckdb(database=str(path), read_only=True), f"DuckDB database {path}")
+    return _with_files(_duckdb(), data, "duckdb")
+
+
+def _duckdb(**options) -> BaseBackend:
+    """An in-process DuckDB connection that keeps its own progress bar quiet (ours reports)."""
+    con = ibis.duckdb.connect(**options)
+    con.raw_sql("SET enable_progress_bar = false")
+    return con
 
 
 def _with_files(con: BaseBackend, data, kind: str) -> DataSource:
