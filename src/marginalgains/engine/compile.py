@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from marginalgains.engine.backends import DataSource
-from marginalgains.engine.definition import Definition
+from marginalgains.engine.definition import ALL_ROWS, Definition
 from marginalgains.engine.expressions import condition
 from marginalgains.engine.period_keys import period_key, period_label
 from marginalgains.errors import EngineError
@@ -85,15 +85,32 @@ def _build(group: Group, table: ir.Table) -> None:
         if definition.is_bundle:
             helpers[_missing_name(position)] = _missing_count(definition, table)
     counted = table.mutate(**helpers) if helpers else table
-    metrics = {}
+    counts = _Counts(counted)
     for position, definition in enumerate(group.definitions):
-        columns, counts = _counts(definition, counted, position)
-        group.columns[definition.indicator_id] = columns
-        metrics.update(counts)
-    aggregated = counted.aggregate(by=[value.name(name) for name, value in keys.items()], **metrics)
+        group.columns[definition.indicator_id] = _count(definition, counts, position)
+    aggregated = counted.aggregate(by=[value.name(name) for name, value in keys.items()], **counts.metrics)
     grain = first.grain
     label = period_label(aggregated["__period_key"], grain) if grain else aggregated["__period_key"]
     group.query = aggregated.mutate(**{PERIOD: label}).drop("__period_key")
+
+
+class _Counts:
+    """The group's conditional counts, each distinct condition counted once however many
+    indicators share it (e.g. several indicators over the same denominator)."""
+
+    def __init__(self, table: ir.Table):
+        self.table = table
+        self.metrics: dict[str, ir.Scalar] = {}
+        self._names: dict = {}
+
+    def rows(self, where: ir.BooleanValue | None) -> str:
+        """Name of the count of rows meeting `where` (every row when None)."""
+        key = None if where is None else where.op()
+        if key not in self._names:
+            name = f"c{len(self.metrics)}"
+            self.metrics[name] = self.table.count() if where is None else self.table.count(where=where)
+            self._names[key] = name
+        return self._names[key]
 
 
 def _missing_name(position: int) -> str:
@@ -108,30 +125,35 @@ def _processes(definition: Definition, table: ir.Table) -> list[ir.BooleanValue]
 
 
 def _missing_count(definition: Definition, table: ir.Table) -> ir.IntegerValue:
-    """How many of a bundle's processes each record lacks (computed once per record)."""
+    """How many of a bundle's processes each record lacks (NULL counts as lacking)."""
     lacking = [ibis.ifelse(done, 0, 1) for done in _processes(definition, table)]
     return sum(lacking[1:], lacking[0])
 
 
-def _counts(definition: Definition, table: ir.Table, position: int) -> tuple[Columns, dict]:
-    """Conditional counts for one indicator: denominator, numerator, and a bundle's extras."""
-    prefix = f"i{position}"
-    denominator = condition(definition.denominator, table, definition.indicator_id, "denominator")
-    counts = {f"{prefix}_d": table.count(where=denominator)}
+def _count(definition: Definition, counts: _Counts, position: int) -> Columns:
+    """Register one indicator's counts: denominator, numerator, and a bundle's extras.
+
+    Conditions are used as filters, where NULL already counts as false; only a negated process
+    is first made NULL-safe, so a process recorded as NULL counts as not done.
+    """
+    table = counts.table
+    everyone = definition.denominator.upper() == ALL_ROWS
+    denominator = None if everyone else condition(definition.denominator, table, definition.indicator_id, "denominator")
+
+    def within(where: ir.BooleanValue) -> str:
+        return counts.rows(where if denominator is None else denominator & where)
+
     if not definition.is_bundle:
         numerator = condition(definition.numerator, table, definition.indicator_id, "numerator")
-        counts[f"{prefix}_n"] = table.count(where=denominator & numerator)
-        return Columns(f"{prefix}_d", f"{prefix}_n"), counts
+        return Columns(counts.rows(denominator), within(numerator))
     missing = table[_missing_name(position)]
-    counts[f"{prefix}_n"] = table.count(where=denominator & (missing == 0))
-    for j, done in enumerate(_processes(definition, table)):
-        counts[f"{prefix}_c{j}"] = table.count(where=denominator & done)
-        counts[f"{prefix}_w{j}"] = table.count(where=denominator & ~done & (missing == 1))
-    n = len(definition.components)
+    processes = _processes(definition, table)
     return Columns(
-        f"{prefix}_d", f"{prefix}_n",
-        tuple(f"{prefix}_c{j}" for j in range(n)), tuple(f"{prefix}_w{j}" for j in range(n)),
-    ), counts
+        counts.rows(denominator),
+        within(missing == 0),
+        tuple(within(done) for done in processes),
+        tuple(within(~done.fill_null(False) & (missing == 1)) for done in processes),
+    )
 
 
 def _column(table: ir.Table, name: str, definition: Definition, role: str) -> ir.Value:

@@ -4,7 +4,7 @@ Rebuilding the parsed SQL as Ibis (rather than pasting text into a query) lets I
 and types against the table's schema before anything runs, and compile the condition into each
 backend's own dialect. The supported SQL is the everyday condition language: comparisons, AND /
 OR / NOT, IN, BETWEEN, LIKE, IS [NOT] NULL, arithmetic, CASE, COALESCE, CAST and a few functions.
-A NULL condition counts as false.
+Used as count filters, a NULL condition counts as false.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ _FUNCTIONS = {
 
 
 def condition(text: str, table: ir.Table, indicator_id: str, role: str) -> ir.BooleanValue:
-    """The Ibis boolean expression for an SQL condition over `table`, NULL read as false."""
+    """The Ibis boolean expression for an SQL condition over `table` (NULL where SQL gives NULL)."""
     tree = parse(text, indicator_id, role)
     check_columns(tree, table, text, indicator_id, role)
     try:
@@ -62,7 +62,7 @@ def condition(text: str, table: ir.Table, indicator_id: str, role: str) -> ir.Bo
             f"indicator {indicator_id!r}, {role} {text!r}: gives {value.type()}, not true/false; "
             "write a condition such as `column = 1`"
         )
-    return value.fill_null(False)
+    return value
 
 
 def parse(text: str, indicator_id: str, role: str) -> exp.Expression:

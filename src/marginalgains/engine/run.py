@@ -79,8 +79,11 @@ def _run(group: Group) -> pd.DataFrame:
 
 def _values(definition: Definition, columns: Columns, counts: pd.DataFrame) -> pd.DataFrame:
     if definition.standardisation is not None:
-        strata_counts = counts.rename(columns={columns.numerator: "observed", columns.denominator: "people"})
-        frame = standardised(strata_counts, definition.standardisation, definition.indicator_id)
+        rule = definition.standardisation
+        strata_counts = counts[[AREA, PERIOD, *rule.strata]].assign(
+            observed=counts[columns.numerator], people=counts[columns.denominator]
+        )
+        frame = standardised(strata_counts, rule, definition.indicator_id)
     else:
         frame = _pick(counts, columns.numerator, columns.denominator)
     return frame.assign(indicator_id=definition.indicator_id)
@@ -104,9 +107,7 @@ def _weakest_links(definition: Definition, columns: Columns, counts: pd.DataFram
 
 
 def _pick(counts: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
-    return counts[[AREA, PERIOD, numerator, denominator]].rename(
-        columns={numerator: "numerator", denominator: "denominator"}
-    )
+    return counts[[AREA, PERIOD]].assign(numerator=counts[numerator], denominator=counts[denominator])
 
 
 def _tidy(values: pd.DataFrame) -> pd.DataFrame:
