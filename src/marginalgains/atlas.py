@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from marginalgains import __version__, stats
+from marginalgains.improve.bundles import single_fix_gains
+from marginalgains.improve.plan import ImprovementTable, improvement_table, pareto
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.model import VALUE_LIMITS, Indicator, Measure, Polarity
 from marginalgains.periods import Grain, label_periods, period_starts
@@ -47,6 +49,14 @@ class Atlas:
     funnels: pd.DataFrame
     spc: pd.DataFrame
     provenance: dict = field(default_factory=dict)
+    improvement: dict[str, ImprovementTable] = field(default_factory=dict)
+    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bundle_fixes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def headline_indicators(self) -> list[Indicator]:
+        """Indicators shown in their own right: bundle components appear inside their bundle."""
+        present = set(self.summary["indicator_id"])
+        return [i for i in self.catalogue if i.id in present and not is_component(i.id, self.catalogue)]
 
     def periods(self, indicator_id: str) -> list[str]:
         """Analysis periods of an indicator, latest first."""
@@ -76,18 +86,90 @@ def _fold_text(fold: float) -> str:
     return "an undefined" if not np.isfinite(fold) else f"{fold:.1f}-fold"
 
 
-def build_atlas(values: pd.DataFrame, catalogue: Catalogue, provenance: dict | None = None) -> Atlas:
-    """Build the atlas from accepted IndicatorValues (any grain; months roll up to financial years)."""
+def is_component(indicator_id: str, catalogue: Catalogue) -> bool:
+    """A bundle's component indicator is named `<bundle id>/<component>`."""
+    bundle, _, component = indicator_id.partition("/")
+    return bool(component) and bundle in catalogue
+
+
+def build_atlas(
+    values: pd.DataFrame,
+    catalogue: Catalogue,
+    provenance: dict | None = None,
+    *,
+    areas: pd.DataFrame | None = None,
+    weakest_links: pd.DataFrame | None = None,
+) -> Atlas:
+    """Build the atlas from accepted IndicatorValues (any grain; months roll up to financial years).
+
+    `areas` (area_code, optional area_name and numeric covariates) names areas and finds each
+    area's peers; `weakest_links` (from the engine) gives each bundle's best single fix.
+    """
     values = values[values["indicator_id"].isin(list(catalogue.indicators))]
     annual = analysis_periods(values)
-    areas = add_intervals(annual, catalogue)
+    areas_table = add_intervals(annual, catalogue)
+    if areas is not None and "area_name" in areas:
+        names = areas.drop_duplicates("area_code").set_index("area_code")["area_name"]
+        areas_table["area_name"] = areas_table["area_code"].map(names)
+    built = _build(values, annual, areas_table, catalogue, provenance or {})
+    built.improvement = improvement_tables(annual, catalogue, areas)
+    built.pareto = opportunity_pareto(built.improvement)
+    if weakest_links is not None and len(weakest_links):
+        built.bundle_fixes = latest_bundle_fixes(weakest_links, catalogue)
+    return built
+
+
+def _build(values, annual, areas, catalogue, provenance) -> Atlas:
     areas["funnel_band"], areas["funnel_band_adjusted"] = funnel_bands(areas, catalogue)
     dispersion = overdispersion_by_period(areas, catalogue)
     summary = summarise(areas, dispersion)
     summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
     funnels = funnel_curves(areas, catalogue, dispersion)
     spc = spc_series(values, catalogue)
-    return Atlas(catalogue, areas, summary, funnels, spc, _provenance(catalogue, provenance or {}))
+    return Atlas(catalogue, areas, summary, funnels, spc, _provenance(catalogue, provenance))
+
+
+def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.DataFrame | None) -> dict[str, ImprovementTable]:
+    """Opportunity against the benchmark for every judged headline indicator's latest period.
+
+    Peers (the best five of ten most similar areas) where covariates cover the indicator's
+    areas; otherwise the top quartile.
+    """
+    tables = {}
+    for indicator in catalogue:
+        if indicator.polarity is Polarity.NO_JUDGEMENT or is_component(indicator.id, catalogue) \
+                or indicator.measure not in FUNNEL_KIND:
+            continue
+        rows = annual[annual["indicator_id"] == indicator.id]
+        if rows.empty:
+            continue
+        covariates = areas if _covers(areas, rows["area_code"]) else None
+        tables[indicator.id] = improvement_table(rows, indicator, covariates=covariates)
+    return tables
+
+
+def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:
+    if areas is None or "area_code" not in areas:
+        return False
+    numeric = areas.select_dtypes("number").columns.difference(["area_code"])
+    return len(numeric) > 0 and set(codes) <= set(areas["area_code"])
+
+
+def opportunity_pareto(tables: dict[str, ImprovementTable]) -> pd.DataFrame:
+    """Area x indicator pairs by significant gain in people: where most of the gain lies."""
+    stacked = [t.areas.assign(indicator_id=i, counted_gain=t.areas["gain"].where(t.areas["significant"], 0.0))
+               for i, t in tables.items()]
+    return pareto(pd.concat(stacked, ignore_index=True), column="counted_gain") if stacked else pd.DataFrame()
+
+
+def latest_bundle_fixes(weakest_links: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """For each bundle's latest period: every area's processes ranked by the people fixing each alone adds."""
+    starts = period_starts(weakest_links["period"].astype(str))
+    latest = starts.groupby(weakest_links["indicator_id"]).transform("max")
+    links = weakest_links[starts == latest]
+    multipliers = {i: catalogue[i].multiplier for i in links["indicator_id"].unique()}
+    parts = [single_fix_gains(group, multiplier=multipliers[i]) for i, group in links.groupby("indicator_id")]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def analysis_periods(values: pd.DataFrame) -> pd.DataFrame:
@@ -186,10 +268,10 @@ def funnel_curves(areas: pd.DataFrame, catalogue: Catalogue, dispersion: pd.Data
     for indicator_id, period, kind, group in _funnel_groups(areas, catalogue):
         indicator = catalogue[indicator_id]
         pooled = group["numerator"].sum() / group["denominator"].sum()
-        target = 1.0 if kind == "ratio" else pooled * indicator.multiplier
+        target = (1.0 if kind == "ratio" else pooled) * indicator.multiplier
         low, high = group["denominator"].min(), group["denominator"].max()
         sizes = np.geomspace(max(low * 0.8, 1.0), high * 1.2, points)
-        multiplier = 1.0 if kind == "ratio" else indicator.multiplier
+        multiplier = indicator.multiplier
         plain = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier)
         wide = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier,
                                    tau2=tau2.get((indicator_id, period), 0.0))
@@ -199,10 +281,12 @@ def funnel_curves(areas: pd.DataFrame, catalogue: Catalogue, dispersion: pd.Data
 
 
 def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """XmR chart points for every area's series at its finest grain, one vectorised call per indicator."""
+    """XmR chart points for every area's series at its finest grain, one vectorised call per headline indicator."""
     parts = []
     for indicator_id, group in values.groupby("indicator_id", sort=False):
         indicator = catalogue[indicator_id]
+        if is_component(indicator_id, catalogue):
+            continue  # a bundle's processes are shown within the bundle, not over time
         series = _intervals(group, indicator).assign(period_start=lambda g: period_starts(g["period"]))
         series = series.sort_values(["area_code", "period_start"], ignore_index=True)
         with warnings.catch_warnings():  # short series are marked in the table (trial_limits), not warned about

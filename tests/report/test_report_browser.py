@@ -48,17 +48,17 @@ def opened(browser, page_path):
 
 def test_opens_without_errors_or_requests_to_other_hosts(opened):
     page, errors, requests = opened
-    page.wait_for_selector("section.active .chart[data-spec$='funnel_adjusted'][data-rendered=true] svg")
+    page.wait_for_selector("section.active .chart[data-data$='funnel_adjusted'][data-rendered=true] svg")
     assert errors == []
     assert [url for url in requests if not url.startswith(("file:", "data:", "blob:"))] == []
 
 
 def test_charts_render_with_marks_for_every_area(opened):
     page, _, _ = opened
-    page.wait_for_selector("section.active .chart[data-spec$='|funnel'][data-rendered=true] svg")
+    page.wait_for_selector("section.active .chart[data-data$='|funnel'][data-rendered=true] svg")
     rendered = page.locator("section.active .chart[data-rendered=true] svg")
-    assert rendered.count() == 3  # ranked, funnel, adjusted funnel
-    points = page.locator("section.active .chart[data-spec$='|ranked'] svg path[role='graphics-symbol']")
+    assert rendered.count() == 4  # ranked, funnel, adjusted funnel, opportunity
+    points = page.locator("section.active .chart[data-data$='|ranked'] svg path[role='graphics-symbol']")
     assert points.count() >= 137
 
 

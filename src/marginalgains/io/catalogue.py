@@ -123,3 +123,16 @@ def _number(value, key: str, where: str, positive: bool = False) -> float:
     if number < 0 or (positive and number == 0):
         raise CatalogueError(f"{where}: {key} must be {'positive' if positive else 'zero or more'}, got {value!r}")
     return number
+
+
+def merge_catalogues(*catalogues: Catalogue) -> Catalogue:
+    """One catalogue from several; an indicator id may appear in only one of them."""
+    indicators: dict[str, Indicator] = {}
+    definitions: dict[str, dict[str, Any]] = {}
+    for catalogue in catalogues:
+        clash = set(indicators) & set(catalogue.indicators)
+        if clash:
+            raise CatalogueError(f"{catalogue.path}: indicator id(s) {', '.join(sorted(clash))} already defined")
+        indicators.update(catalogue.indicators)
+        definitions.update(catalogue.definitions)
+    return Catalogue(indicators, definitions, " + ".join(c.path for c in catalogues))

@@ -16,7 +16,7 @@ AREA_FILE_COLUMNS = ["indicator_id", "area_code", "period", "numerator", "denomi
                      "lower95", "upper95", "lower998", "upper998", "funnel_band", "funnel_band_adjusted"]
 
 
-def write_atlas(atlas: Atlas, out: str | Path, rejections: list[Rejection] = (), extra_sections=None) -> dict[str, Path]:
+def write_atlas(atlas: Atlas, out: str | Path, rejections: list[Rejection] = ()) -> dict[str, Path]:
     """Write index.html, summary.csv, areas.csv, atlas.json (and rejections.csv when rows were refused)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -26,7 +26,7 @@ def write_atlas(atlas: Atlas, out: str | Path, rejections: list[Rejection] = (),
     columns = AREA_FILE_COLUMNS[:2] + (["area_name"] if "area_name" in areas else []) + AREA_FILE_COLUMNS[2:]
     areas[columns].to_csv(paths["areas.csv"], index=False, float_format="%.10g")
     paths["atlas.json"].write_text(json.dumps(atlas.provenance, indent=2, default=str), encoding="utf-8")
-    paths["index.html"].write_text(render_page(atlas, extra_sections), encoding="utf-8")
+    paths["index.html"].write_text(render_page(atlas), encoding="utf-8")
     if rejections:
         paths["rejections.csv"] = out / "rejections.csv"
         pd.DataFrame([asdict(r) for r in rejections]).to_csv(paths["rejections.csv"], index=False)

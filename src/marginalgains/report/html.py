@@ -1,4 +1,8 @@
-"""The self-contained HTML atlas: one page, every script, style and chart inline, no other host."""
+"""The self-contained HTML atlas: one page, every script, style and chart inline, no other host.
+
+Charts are Vega-Lite templates (one per indicator and kind) over named datasets (one set per
+chart shown); the page's script joins them when a chart first comes into view.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,17 @@ import numpy as np
 import pandas as pd
 
 from marginalgains.atlas import Atlas
+from marginalgains.improve.plan import ImprovementTable
 from marginalgains.model import Indicator
 from marginalgains.report import charts
 
 AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "lower95", "upper95",
                 "lower998", "upper998", "band_label", "band_label_adjusted"]
-
-
 VEGA_BUNDLE = "vega-bundle.js"
+BOUNDARIES = {"code_property": "ccg21_code", "file": "boundaries/boundaries_ccg21.geojson",
+              "attribution": "Boundaries: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+                             "Contains OS data (c) Crown copyright and database right 2021."}
+TOP_PAIRS = 25
 
 
 @lru_cache(maxsize=1)
@@ -27,37 +34,67 @@ def vega_bundle() -> str:
     return (resources.files("marginalgains.report") / "assets" / VEGA_BUNDLE).read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
+def boundaries() -> dict:
+    """CCG (April 2021) boundaries bundled with the package, wound as Vega's d3-geo expects."""
+    collection = json.loads((resources.files("marginalgains") / "data" / BOUNDARIES["file"]).read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        for polygon in polygons:
+            for position, ring in enumerate(polygon):
+                if (_signed_area(ring) > 0) == (position == 0):  # exteriors clockwise, holes anticlockwise
+                    ring.reverse()
+    return collection
+
+
+def _signed_area(ring: list) -> float:
+    """Shoelace area of a lon/lat ring: positive when anticlockwise (the GeoJSON RFC 7946 winding)."""
+    xy = np.asarray(ring, dtype=float)
+    return float(np.sum(xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1]) / 2)
+
+
+def _boundary_codes() -> set[str]:
+    return {f["properties"][BOUNDARIES["code_property"]] for f in boundaries()["features"]}
+
+
 def _environment() -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates"))
     env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "j2"]))
     env.filters["num"] = _format_number
     env.filters["fold"] = lambda x: "–" if _missing(x) or not np.isfinite(x) else f"{x:.1f}×"
+    env.filters["pct"] = lambda x: "–" if _missing(x) else f"{100 * x:.0f}%"
     return env
 
 
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA
+    return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
 
 
 def _format_number(x, digits: int = 2) -> str:
     if _missing(x):
         return "–"
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
     if isinstance(x, (int, np.integer)) or (float(x).is_integer() and abs(x) >= 100):
         return f"{int(x):,}"
     return f"{float(x):,.{digits}f}"
 
 
-def render_page(atlas: Atlas, extra_sections: list[dict] | None = None) -> str:
+def render_page(atlas: Atlas) -> str:
     """The atlas page as one HTML string."""
-    indicators = [_indicator_view(atlas, indicator) for indicator in atlas.catalogue if indicator.id in set(atlas.summary["indicator_id"])]
-    template = _environment().get_template("atlas.html.j2")
-    return template.render(
-        indicators=indicators,
-        provenance=atlas.provenance,
-        synthetic=any(i["synthetic"] for i in indicators),
-        extra_sections=extra_sections or [],
+    page = {"templates": {}, "data": {}, "xmr": {}, "profiles": {}, "shared": {}}
+    mapped = _boundary_codes()
+    views = [_indicator_view(atlas, indicator, page, mapped) for indicator in atlas.headline_indicators()]
+    if any(view["map"] for view in views):
+        page["shared"]["boundaries"] = boundaries()
+    pareto = _pareto_view(atlas, page)
+    return _environment().get_template("atlas.html.j2").render(
+        indicators=views, provenance=atlas.provenance, pareto=pareto,
+        synthetic=any(view["synthetic"] for view in views),
+        map_attribution=BOUNDARIES["attribution"] if page["shared"] else None,
         vega_script=vega_bundle(),
-        page_data=json.dumps(_page_data(atlas, indicators), separators=(",", ":"), default=_json_default),
+        page_data=json.dumps(page, separators=(",", ":"), default=_json_default).replace("</", "<\\/"),
     )
 
 
@@ -66,6 +103,10 @@ def _json_default(value):
         return int(value)
     if isinstance(value, (np.floating,)):
         return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if value is pd.NA:
@@ -73,52 +114,115 @@ def _json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _indicator_view(atlas: Atlas, indicator: Indicator) -> dict:
+def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[str]) -> dict:
     labels = charts.band_labels(indicator)
     summary = atlas.summary[atlas.summary["indicator_id"] == indicator.id]
+    all_areas = atlas.areas[atlas.areas["indicator_id"] == indicator.id]
+    on_map = all_areas["area_code"].isin(mapped).mean() >= 0.5
+    templates = {"ranked": charts.ranked_template(indicator), "funnel": charts.funnel_template(indicator),
+                 "xmr": charts.xmr_template(indicator)}
+    if on_map:
+        templates["map"] = charts.map_template(indicator, BOUNDARIES["code_property"])
     periods = []
     for period in atlas.periods(indicator.id):
         row = summary[summary["period"] == period].iloc[0]
-        areas = atlas.areas[(atlas.areas["indicator_id"] == indicator.id) & (atlas.areas["period"] == period)].copy()
+        areas = all_areas[all_areas["period"] == period].copy()
         areas["band_label"] = areas["funnel_band"].map(labels, na_action="ignore")
         areas["band_label_adjusted"] = areas["funnel_band_adjusted"].map(labels, na_action="ignore")
         if "area_name" not in areas:
             areas["area_name"] = None
-        areas = areas.sort_values("value", ascending=False)
-        curves = atlas.funnels[(atlas.funnels.get("indicator_id") == indicator.id) & (atlas.funnels.get("period") == period)] \
+        areas = areas.sort_values("value", ascending=False)[AREA_COLUMNS]
+        key = f"{indicator.id}|{period}"
+        page["data"][f"{key}|ranked"] = charts.ranked_data(areas, row["pooled"])
+        curves = atlas.funnels[(atlas.funnels["indicator_id"] == indicator.id) & (atlas.funnels["period"] == period)] \
             if len(atlas.funnels) else pd.DataFrame()
-        view = {
-            "period": period,
-            "key": f"{indicator.id}|{period}",
-            "summary": row.to_dict(),
-            "areas": areas[AREA_COLUMNS].to_dict(orient="records"),
-            "charts": {"ranked": charts.ranked_chart(areas[AREA_COLUMNS], indicator, row["pooled"])},
-        }
         if len(curves):
-            view["charts"]["funnel"] = charts.funnel_chart(areas[AREA_COLUMNS], curves, indicator, adjusted=False)
-            view["charts"]["funnel_adjusted"] = charts.funnel_chart(areas[AREA_COLUMNS], curves, indicator, adjusted=True)
-        periods.append(view)
-    return {
+            page["data"][f"{key}|funnel"] = charts.funnel_data(areas, curves, adjusted=False)
+            page["data"][f"{key}|funnel_adjusted"] = charts.funnel_data(areas, curves, adjusted=True)
+        if on_map:
+            page["data"][f"{key}|map"] = {"areas": charts.records(areas[["area_code", "area_name", "value", "lower95", "upper95"]])}
+        periods.append({"period": period, "key": key, "summary": row.to_dict(), "areas": areas.to_dict(orient="records"),
+                        "has_funnel": bool(len(curves))})
+    improvement = atlas.improvement.get(indicator.id)
+    view = {
         "id": indicator.id, "title": indicator.title, "unit": indicator.unit, "polarity": str(indicator.polarity),
-        "measure": str(indicator.measure), "multiplier": indicator.multiplier, "source": indicator.source,
-        "licence": indicator.licence, "synthetic": indicator.synthetic, "headline": atlas.headline(indicator.id),
-        "periods": periods, "summary_rows": summary.to_dict(orient="records"),
+        "measure": str(indicator.measure), "source": indicator.source, "licence": indicator.licence,
+        "synthetic": indicator.synthetic, "headline": atlas.headline(indicator.id), "periods": periods,
+        "summary_rows": summary.to_dict(orient="records"), "map": on_map,
+        "improvement": _improvement_view(improvement, all_areas, templates, page) if improvement else None,
+        "bundle": _bundle_view(atlas, indicator, templates, page),
     }
+    page["templates"][indicator.id] = templates
+    page["xmr"][indicator.id] = _xmr_series(atlas, indicator.id)
+    return view
 
 
-def _page_data(atlas: Atlas, indicators: list[dict]) -> dict:
-    """What the page's script needs: chart specs by key, XmR templates and series by indicator."""
-    specs, xmr = {}, {}
-    for view in indicators:
-        for period in view["periods"]:
-            for name, spec in period["charts"].items():
-                specs[f"{period['key']}|{name}"] = spec
-        indicator = atlas.catalogue[view["id"]]
-        series = atlas.spc[atlas.spc["indicator_id"] == view["id"]] if len(atlas.spc) else pd.DataFrame()
-        columns = [c for c in ("period", "period_start", "value", "mean", "lpl", "upl", "point_type") if c in series]
-        xmr[view["id"]] = {
-            "template": charts.xmr_template(indicator),
-            "series": {code: g[columns].assign(period_start=g["period_start"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
-                       for code, g in series.groupby("area_code", sort=False)},
-        }
-    return {"specs": specs, "xmr": xmr}
+def _xmr_series(atlas: Atlas, indicator_id: str) -> dict:
+    series = atlas.spc[atlas.spc["indicator_id"] == indicator_id] if len(atlas.spc) else pd.DataFrame()
+    if series.empty:
+        return {}
+    columns = ["period", "period_start", "value", "mean", "lpl", "upl", "point_type"]
+    series = series.assign(period_start=series["period_start"].dt.strftime("%Y-%m-%d"),
+                           point_type=series["point_type"].astype(str))
+    by_area: dict[str, list[dict]] = {}
+    for code, row in zip(series["area_code"], charts.records(series[columns])):  # one conversion, then bucket
+        by_area.setdefault(code, []).append(row)
+    return by_area
+
+
+def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, templates: dict, page: dict) -> dict:
+    """The opportunity card: sentence, gain chart and table, and each area's profile for the drill-down."""
+    indicator = table.indicator
+    names = all_areas.drop_duplicates("area_code").set_index("area_code").get("area_name")
+    rows = table.areas.copy()
+    rows["area_name"] = rows["area_code"].map(names) if names is not None else None
+    rows = rows.sort_values("gain", ascending=False)
+    chart_rows = rows[rows["gain"] > 0].head(30).assign(
+        area_label=lambda r: r["area_name"].fillna(r["area_code"]) if "area_name" in r else r["area_code"],
+        significance=lambda r: np.where(r["significant"], "Beyond chance", "Could be chance"))
+    templates["gain"] = charts.gain_template(indicator)
+    page["data"][f"{indicator.id}|{table.period}|gain"] = {
+        "gains": charts.records(chart_rows[["area_label", "gain", "gain_lower", "gain_upper", "significance"]])}
+    page["profiles"][indicator.id] = {
+        row["area_code"]: {"status": row["status"], "value": row["value"], "benchmark": row["benchmark_value"],
+                           "gain": row["gain"], "gain_lower": row["gain_lower"], "gain_upper": row["gain_upper"],
+                           "significant": bool(row["significant"]), "peers": list(row["peers"] or [])}
+        for row in rows.to_dict(orient="records")}
+    return {"period": table.period, "key": f"{indicator.id}|{table.period}|gain", "summary": table.summary,
+            "rows": rows.to_dict(orient="records")}
+
+
+def _bundle_view(atlas: Atlas, indicator: Indicator, templates: dict, page: dict) -> dict | None:
+    """A care bundle's components (each process's own rate) and each area's best single fix."""
+    fixes = atlas.bundle_fixes
+    if fixes.empty or indicator.id not in set(fixes["indicator_id"]):
+        return None
+    fixes = fixes[fixes["indicator_id"] == indicator.id]
+    period = fixes["period"].iloc[0]
+    latest = atlas.summary[(atlas.summary["period"] == period)]
+    prefix = f"{indicator.id}/"
+    components = latest[latest["indicator_id"].str.startswith(prefix)]
+    titles = {i.id: i.title for i in atlas.catalogue}
+    bundle_rate = latest.loc[latest["indicator_id"] == indicator.id, "pooled"]
+    bars = [{"title": "All processes (the bundle)", "rate": float(bundle_rate.iloc[0]), "kind": "All processes"}] + [
+        {"title": titles[row["indicator_id"]].split(": ")[-1], "rate": row["pooled"], "kind": "One process"}
+        for row in components.to_dict(orient="records")]
+    templates["components"] = charts.components_template()
+    page["data"][f"{indicator.id}|{period}|components"] = {"components": bars}
+    best = fixes[fixes["rank"] == 1].sort_values("extra_people", ascending=False)
+    names = atlas.areas.drop_duplicates("area_code").set_index("area_code").get("area_name")
+    best = best.assign(area_name=best["area_code"].map(names) if names is not None else None)
+    return {"period": period, "key": f"{indicator.id}|{period}|components", "components": bars,
+            "best": best.to_dict(orient="records")}
+
+
+def _pareto_view(atlas: Atlas, page: dict) -> dict | None:
+    pairs = atlas.pareto
+    if pairs.empty or pairs["counted_gain"].sum() <= 0:
+        return None
+    pairs = pairs[pairs["counted_gain"] > 0]
+    page["templates"]["_pareto"] = {"pareto": charts.pareto_template()}
+    page["data"]["_pareto"] = {"pairs": charts.records(pairs[["rank", "indicator_id", "area_code", "counted_gain", "cumulative_share"]])}
+    half = int((pairs["cumulative_share"] < 0.5).sum()) + 1
+    return {"pairs": pairs.head(TOP_PAIRS).to_dict(orient="records"), "total": float(pairs["counted_gain"].sum()),
+            "n_pairs": len(pairs), "half": half}

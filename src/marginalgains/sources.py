@@ -1,0 +1,111 @@
+"""Where an atlas's inputs come from: a values file, a Fingertips export, record-level tables
+through the engine, the bundled A&E data, or the demo (A&E beside a synthetic national dataset)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from marginalgains.errors import DataError, Rejection
+from marginalgains.io import bundled, validate
+from marginalgains.io.catalogue import Catalogue, merge_catalogues, read_catalogue
+from marginalgains.io.fingertips import read_fingertips
+from marginalgains.io.values import ReadResult, check_value_rows, read_values
+
+DEMO_SCALE = 300_000
+DEMO_SEED = 2012
+
+
+@dataclass
+class AtlasInputs:
+    """Checked values and everything else the atlas needs to build and to explain itself."""
+
+    catalogue: Catalogue
+    read: ReadResult
+    areas: pd.DataFrame | None = None
+    weakest_links: pd.DataFrame | None = None
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def rejections(self) -> list[Rejection]:
+        return self.read.rejections
+
+    def full_provenance(self) -> dict:
+        counts = {"rows_read": self.read.rows_read, "rows_accepted": self.read.rows_accepted,
+                  "rows_rejected": self.read.rows_rejected}
+        return {"inputs": self.read.files, **counts, **self.provenance}
+
+
+def from_values_file(values: Path, catalogue: Path) -> AtlasInputs:
+    parsed = read_catalogue(catalogue)
+    return AtlasInputs(parsed, read_values(values, parsed))
+
+
+def from_fingertips(export: Path) -> AtlasInputs:
+    catalogue, read = read_fingertips(export)
+    names = read.values[["area_code", "area_name"]].drop_duplicates("area_code")
+    return AtlasInputs(catalogue, read, areas=names)
+
+
+def bundled_ae() -> AtlasInputs:
+    catalogue, read = bundled.ae_values()
+    return AtlasInputs(catalogue, read, provenance={"attribution": bundled.AE_ATTRIBUTION, "area_noun": "providers"})
+
+
+def from_records(catalogue: Path | Catalogue, data: str, backend: str = "duckdb", areas: Path | None = None,
+                 progress=None) -> AtlasInputs:
+    """Count the catalogue's indicators in record-level tables, then check the values like any file."""
+    from marginalgains.engine import compute  # the engine (Ibis) loads only when records are used
+
+    result = compute(catalogue, data, backend=backend, progress=progress)
+    values = result.values.astype({"numerator": str, "denominator": str}).astype(object)
+    checks = validate.RowChecks(f"values computed from {data}", values)
+    check_value_rows(checks, result.catalogue)
+    read = ReadResult(checks.accepted(), checks.rejections, len(values), [str(data)])
+    areas_file = areas if areas is not None else _areas_beside(data)
+    area_table = pd.read_csv(areas_file, dtype={"area_code": str}) if areas_file is not None else None
+    return AtlasInputs(result.catalogue, read, area_table, result.weakest_links,
+                       {"backend": str(backend), "data": str(data)})
+
+
+def _areas_beside(data: str) -> Path | None:
+    candidate = Path(data) / "areas.csv"
+    return candidate if candidate.is_file() else None
+
+
+def demo(work_dir: Path, scale: int = DEMO_SCALE, seed: int = DEMO_SEED, progress=None) -> AtlasInputs:
+    """The real bundled A&E data beside a freshly generated SYNTHETIC national dataset."""
+    from marginalgains.synth import generate
+
+    generated = generate(work_dir, scale=scale, seed=seed)
+    synthetic = from_records(work_dir / "catalogue.yaml", str(work_dir), areas=generated.areas, progress=progress)
+    ae = bundled_ae()
+    values = pd.concat([ae.read.values, synthetic.read.values], ignore_index=True)
+    read = ReadResult(values, ae.read.rejections + synthetic.read.rejections,
+                      ae.read.rows_read + synthetic.read.rows_read, ae.read.files + synthetic.read.files)
+    provenance = {**ae.provenance, "area_noun": "areas",
+                  "synthetic_data": f"SYNTHETIC national dataset: gains synth --scale {scale} (seed {seed}), "
+                                    "106 CCGs; invented patients, not real NHS care"}
+    return AtlasInputs(merge_catalogues(ae.catalogue, synthetic.catalogue), read, synthetic.areas,
+                       synthetic.weakest_links, provenance)
+
+
+def choose(values: Path | None, catalogue: Path | None, fingertips: Path | None, data: str | None,
+           backend: str = "duckdb", areas: Path | None = None, progress=None) -> AtlasInputs:
+    """The inputs a `gains atlas` command line asks for, refusing combinations that make no sense."""
+    given = [name for name, v in (("--values", values), ("--fingertips", fingertips), ("--data", data)) if v is not None]
+    if len(given) > 1:
+        raise DataError(f"give one of --values, --fingertips or --data, not {' and '.join(given)}")
+    if fingertips is not None:
+        return from_fingertips(fingertips)
+    if (values is not None or data is not None) and catalogue is None:
+        raise DataError(f"{given[0]} needs --catalogue, the YAML file describing its indicators")
+    if values is not None:
+        return from_values_file(values, catalogue)
+    if data is not None:
+        return from_records(catalogue, data, backend, areas, progress)
+    if catalogue is not None:
+        raise DataError("--catalogue needs --values (a tidy file) or --data (record-level tables)")
+    return bundled_ae()
