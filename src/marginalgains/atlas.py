@@ -221,6 +221,11 @@ def _funnel_groups(frame: pd.DataFrame, catalogue: Catalogue):
             yield indicator_id, period, kind, group
 
 
+def dispersion_method(kind: str, numerator: pd.Series) -> str:
+    """FunnelPlotR's SHMI (log) scale for ratios, or CQC (square root) where a zero count rules out logs."""
+    return "CQC" if kind != "proportion" and (numerator == 0).any() else "SHMI"
+
+
 def funnel_bands(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.Series, pd.Series]:
     """Each area's funnel band around its indicator-period's pooled value, plain and adjusted."""
     plain = pd.Series(pd.NA, index=frame.index, dtype="Int8")
@@ -228,18 +233,19 @@ def funnel_bands(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.Series, 
     for _, _, kind, group in _funnel_groups(frame, catalogue):
         plain.loc[group.index] = stats.funnel_band(group["numerator"], group["denominator"], kind)
         adjusted.loc[group.index] = stats.funnel_band(
-            group["numerator"], group["denominator"], kind, overdispersion=ADJUSTMENT)
+            group["numerator"], group["denominator"], kind, overdispersion=ADJUSTMENT,
+            method=dispersion_method(kind, group["numerator"]))
     return plain, adjusted
 
 
 def overdispersion_by_period(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """phi and tau2 per indicator x period (Spiegelhalter 2005)."""
-    rows = [
-        {"indicator_id": i, "period": p, "phi": phi, "tau2": tau2}
-        for i, p, kind, group in _funnel_groups(frame, catalogue)
-        for phi, tau2 in [stats.overdispersion(group["numerator"], group["denominator"], kind)]
-    ]
-    return pd.DataFrame(rows, columns=["indicator_id", "period", "phi", "tau2"])
+    rows = []
+    for indicator_id, period, kind, group in _funnel_groups(frame, catalogue):
+        method = dispersion_method(kind, group["numerator"])
+        phi, tau2 = stats.overdispersion(group["numerator"], group["denominator"], kind, method=method)
+        rows.append({"indicator_id": indicator_id, "period": period, "phi": phi, "tau2": tau2, "dispersion_scale": method})
+    return pd.DataFrame(rows, columns=["indicator_id", "period", "phi", "tau2", "dispersion_scale"])
 
 
 def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
@@ -264,7 +270,7 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
 def funnel_curves(areas: pd.DataFrame, catalogue: Catalogue, dispersion: pd.DataFrame, points: int = 80) -> pd.DataFrame:
     """Funnel limits to draw, plain and adjusted, over each indicator-period's range of sizes."""
     parts = []
-    tau2 = dispersion.set_index(["indicator_id", "period"])["tau2"]
+    dispersion = dispersion.set_index(["indicator_id", "period"])
     for indicator_id, period, kind, group in _funnel_groups(areas, catalogue):
         indicator = catalogue[indicator_id]
         pooled = group["numerator"].sum() / group["denominator"].sum()
@@ -273,8 +279,9 @@ def funnel_curves(areas: pd.DataFrame, catalogue: Catalogue, dispersion: pd.Data
         sizes = np.geomspace(max(low * 0.8, 1.0), high * 1.2, points)
         multiplier = indicator.multiplier
         plain = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier)
+        estimate = dispersion.loc[(indicator_id, period)]
         wide = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier,
-                                   tau2=tau2.get((indicator_id, period), 0.0))
+                                   tau2=estimate["tau2"], method=estimate["dispersion_scale"])
         wide = wide.rename(columns={c: f"{c}_adjusted" for c in wide.columns if c.startswith(("lower", "upper"))})
         parts.append(plain.join(wide.filter(like="_adjusted")).assign(indicator_id=indicator_id, period=period))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib import resources
 
 import jinja2
+import orjson
 import numpy as np
 import pandas as pd
 
@@ -94,23 +95,23 @@ def render_page(atlas: Atlas) -> str:
         synthetic=any(view["synthetic"] for view in views),
         map_attribution=BOUNDARIES["attribution"] if page["shared"] else None,
         vega_script=vega_bundle(),
-        page_data=json.dumps(page, separators=(",", ":"), default=_json_default).replace("</", "<\\/"),
+        page_data=page_json(page),
     )
 
 
+def page_json(page: dict) -> str:
+    """The page's data as JSON safe inside a <script> element: NaN and infinities become null."""
+    encoded = orjson.dumps(page, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS, default=_json_default)
+    return encoded.decode("utf-8").replace("</", "<\\/")
+
+
 def _json_default(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if value is pd.NA:
         return None
+    if isinstance(value, np.generic):
+        return value.item()
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 

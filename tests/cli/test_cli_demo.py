@@ -1,0 +1,63 @@
+"""`gains demo` and `gains atlas --data`: the synthetic national dataset beside the real A&E data."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from marginalgains.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = runner.invoke(app, ["demo", "--out", str(out), "--scale", "40000"])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_demo_headlines_cover_real_and_synthetic_indicators(demo):
+    _, output = demo
+    for indicator in ("ae-4hr 2018/19: 137 areas", "syn-mi-ppci 2018/19: 106 areas",
+                      "syn-diabetes-t2-nine 2018/19: 106 areas", "syn-eye-screening 2018/19: 106 areas"):
+        assert indicator in output
+
+
+def test_demo_provenance_names_what_is_synthetic(demo):
+    out, _ = demo
+    provenance = json.loads((out / "atlas.json").read_text())
+    assert {"syn-mi-ppci", "syn-diabetes-t2-nine", "syn-eye-screening"} <= set(provenance["synthetic_indicators"])
+    assert "ae-4hr" not in provenance["synthetic_indicators"]
+    assert provenance["rows_read"] == provenance["rows_accepted"] + provenance["rows_rejected"]
+
+
+def test_demo_page_labels_synthetic_data_and_maps_it(demo):
+    out, _ = demo
+    html = (out / "index.html").read_text()
+    assert "use generated data for demonstration" in html
+    assert html.count('data-template="syn-eye-screening/map"') == 5  # one map per financial year
+    assert "Best single fix by area" in html and "Where the gains are" in html
+
+
+def test_demo_summary_rows_for_every_financial_year(demo):
+    out, _ = demo
+    summary = pd.read_csv(out / "summary.csv")
+    periods = summary.loc[summary["indicator_id"] == "syn-mi-ppci", "period"].tolist()
+    assert periods == ["2018/19", "2017/18", "2016/17", "2015/16", "2014/15"]
+
+
+def test_atlas_straight_from_records(demo, tmp_path):
+    out, _ = demo
+    data = out / "synthetic-data"
+    result = runner.invoke(app, ["atlas", "--catalogue", str(data / "catalogue.yaml"), "--data", str(data),
+                                 "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert any(line.startswith("syn-eye-screening 2018/19: 106 areas") for line in report["headlines"])
+    assert any("best five of its ten most similar areas" in line for line in report["opportunity"])
+    demo_summary = pd.read_csv(out / "summary.csv").set_index(["indicator_id", "period"])
+    records_summary = pd.read_csv(tmp_path / "summary.csv").set_index(["indicator_id", "period"])
+    assert records_summary.loc[("syn-eye-screening", "2018/19"), "pooled"] == demo_summary.loc[("syn-eye-screening", "2018/19"), "pooled"]
