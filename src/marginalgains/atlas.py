@@ -73,17 +73,17 @@ class Atlas:
         row = self.summary[(self.summary["indicator_id"] == indicator_id)
                            & (self.summary["period"] == self.periods(indicator_id)[0])].iloc[0]
         noun = self.provenance.get("area_noun", "areas")
-        text = f"{indicator_id} {row['period']}: {row['n_areas']} {noun}, {_fold_text(row['fold'])} range"
-        if pd.notna(row["fold_trimmed5"]):
-            text += f" ({_fold_text(row['fold_trimmed5'])} without the 5 highest and lowest)"
+        if np.isfinite(row["fold"]):
+            spread = f"{row['fold']:.1f}-fold range"
+        else:
+            spread = f"range {row['min']:.3g} to {row['max']:.3g} (no fold: the lowest is zero)"
+        text = f"{indicator_id} {row['period']}: {row['n_areas']} {noun}, {spread}"
+        if np.isfinite(row["fold_trimmed5"]):
+            text += f" ({row['fold_trimmed5']:.1f}-fold without the 5 highest and lowest)"
         if pd.notna(row["n_high_998"]):
             text += (f"; {int(row['n_high_998'])} above and {int(row['n_low_998'])} below "
                      "the 99.8% funnel limits")
         return text
-
-
-def _fold_text(fold: float) -> str:
-    return "an undefined" if not np.isfinite(fold) else f"{fold:.1f}-fold"
 
 
 def is_component(indicator_id: str, catalogue: Catalogue) -> bool:

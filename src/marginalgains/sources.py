@@ -14,7 +14,7 @@ from marginalgains.io.catalogue import Catalogue, merge_catalogues, read_catalog
 from marginalgains.io.fingertips import read_fingertips
 from marginalgains.io.values import ReadResult, check_value_rows, read_values
 
-DEMO_SCALE = 300_000
+DEMO_SCALE = 2_000_000  # big enough that few areas have tiny counts; builds in about 8 s
 DEMO_SEED = 2012
 
 
