@@ -71,7 +71,7 @@ def _themed(chart) -> dict:
     the page supplies per period, so each is built once per indicator."""
     return chart.configure(font=FONT).configure_axis(
         labelFontSize=12, titleFontSize=13, labelColor=NHS_DARK_GREY, titleColor=NHS_DARK_GREY, gridColor="#E8EDEE"
-    ).configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom", columns=3).configure_view(stroke=None).to_dict(validate=VALIDATE_SPECS)
+    ).configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom", direction="vertical", labelLimit=260).configure_view(stroke=None).to_dict(validate=VALIDATE_SPECS)
 
 
 def _band_colour(indicator: Indicator, field: str) -> alt.Color:

@@ -130,8 +130,8 @@ def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[
         areas = all_areas[all_areas["period"] == period].copy()
         areas["band_label"] = areas["funnel_band"].map(labels, na_action="ignore")
         areas["band_label_adjusted"] = areas["funnel_band_adjusted"].map(labels, na_action="ignore")
-        if "area_name" not in areas:
-            areas["area_name"] = None
+        areas["area_name"] = areas["area_name"].astype(object).where(areas["area_name"].notna(), None) \
+            if "area_name" in areas else None
         areas = areas.sort_values("value", ascending=False)[AREA_COLUMNS]
         key = f"{indicator.id}|{period}"
         page["data"][f"{key}|ranked"] = charts.ranked_data(areas, row["pooled"])
@@ -143,7 +143,7 @@ def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[
         if on_map:
             page["data"][f"{key}|map"] = {"areas": charts.records(areas[["area_code", "area_name", "value", "lower95", "upper95"]])}
         periods.append({"period": period, "key": key, "summary": row.to_dict(), "areas": areas.to_dict(orient="records"),
-                        "has_funnel": bool(len(curves))})
+                        "has_funnel": bool(len(curves)), "has_names": bool(areas["area_name"].notna().any())})
     improvement = atlas.improvement.get(indicator.id)
     view = {
         "id": indicator.id, "title": indicator.title, "unit": indicator.unit, "polarity": str(indicator.polarity),
