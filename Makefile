@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 	$(BIN)/gains demo --out atlas
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:

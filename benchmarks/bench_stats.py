@@ -75,8 +75,10 @@ def xmr_group(series: pd.Series) -> pd.DataFrame:
     rising = s.diff().gt(0)
     runs = (~rising).cumsum()
     flag |= (rising.groupby(runs).transform("size") >= 7).to_numpy()
-    above = pd.Series((x > u2) & (x <= upl))
-    flag |= (above & (above.rolling(3, min_periods=3).sum().ge(2).rolling(3, min_periods=1).max().shift(-2, fill_value=0) > 0)).to_numpy()
+    for beyond in ((x > u2) & (x <= upl), (x < l2) & (x >= lpl)):
+        near = pd.Series(beyond)
+        window = near.rolling(3, min_periods=3).sum().ge(2).rolling(3, min_periods=1).max().shift(-2, fill_value=0)
+        flag |= (near & (window > 0)).to_numpy()
     side = np.sign(x - mean)
     side_runs = pd.Series(np.r_[0, np.cumsum(side[1:] != side[:-1])])
     flag |= (side_runs.groupby(side_runs).transform("size") >= 7).to_numpy() & (side != 0)

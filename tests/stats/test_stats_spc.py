@@ -118,7 +118,7 @@ def test_grouped_call_equals_series_by_series():
         summary = grouped.summary.set_index("group").loc[area]
         assert summary.variation == single.variation and summary.assurance == single.assurance
     with pytest.raises(ValueError, match="variation"):
-        grouped.variation
+        _ = grouped.variation
 
 
 def test_missing_values_are_skipped():
