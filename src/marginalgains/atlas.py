@@ -16,6 +16,7 @@ import pandas as pd
 
 from marginalgains import __version__, stats
 from marginalgains.improve.bundles import single_fix_gains
+from marginalgains.improve.opportunity import opportunity
 from marginalgains.improve.plan import ImprovementTable, improvement_table, pareto
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.model import VALUE_LIMITS, Indicator, Measure, Polarity
@@ -52,6 +53,7 @@ class Atlas:
     improvement: dict[str, ImprovementTable] = field(default_factory=dict)
     pareto: pd.DataFrame = field(default_factory=pd.DataFrame)
     bundle_fixes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def headline_indicators(self) -> list[Indicator]:
         """Indicators shown in their own right: bundle components appear inside their bundle."""
@@ -113,6 +115,7 @@ def build_atlas(
         areas_table["area_name"] = areas_table["area_code"].map(names)
     built = _build(values, annual, areas_table, catalogue, provenance or {})
     built.improvement = improvement_tables(annual, catalogue, areas)
+    built.benchmarks = {i: shared_benchmarks(t, catalogue[i]) for i, t in built.improvement.items()}
     built.pareto = opportunity_pareto(built.improvement)
     if weakest_links is not None and len(weakest_links):
         built.bundle_fixes = latest_bundle_fixes(weakest_links, catalogue)
@@ -146,6 +149,17 @@ def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.Dat
         covariates = areas if _covers(areas, rows["area_code"]) else None
         tables[indicator.id] = improvement_table(rows, indicator, covariates=covariates)
     return tables
+
+
+SHARED_BENCHMARKS = {"national": "national (pooled)", "top_quartile": "top quartile", "top_decile": "top decile"}
+
+
+def shared_benchmarks(table: ImprovementTable, indicator: Indicator) -> dict[str, float]:
+    """Benchmarks every area shares, beside each area's own (its peers'), for the area profile."""
+    rows = table.areas[["area_code", "numerator", "denominator"]]
+    return {label: float(opportunity(rows, name, indicator.polarity, indicator.measure, indicator.multiplier,
+                                     min_denominator=indicator.min_denominator)["benchmark_value"].iloc[0])
+            for name, label in SHARED_BENCHMARKS.items()}
 
 
 def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:
@@ -299,11 +313,14 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         with warnings.catch_warnings():  # short series are marked in the table (trial_limits), not warned about
             warnings.simplefilter("ignore", UserWarning)
             chart = stats.xmr(series["value"], groups=series["area_code"], improvement=IMPROVEMENT[indicator.polarity])
-        trial = chart.summary.set_index("group")["trial_limits"]
+        by_series = chart.summary.set_index("group")
         points = chart.points.reset_index(drop=True)
         keep = ["area_code", "period", "period_start"]
         points = pd.concat([series[keep], points.drop(columns=[c for c in keep + ["group"] if c in points])], axis=1)
-        parts.append(points.assign(indicator_id=indicator_id, trial_limits=series["area_code"].map(trial).to_numpy()))
+        codes = series["area_code"]
+        parts.append(points.assign(indicator_id=indicator_id,
+                                   trial_limits=codes.map(by_series["trial_limits"]).to_numpy(),
+                                   variation=codes.map(by_series["variation"].astype(str)).to_numpy()))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from marginalgains.atlas import Atlas
 from marginalgains.improve.plan import ImprovementTable
-from marginalgains.model import Indicator
+from marginalgains.model import Indicator, Polarity
 from marginalgains.report import charts
 
 AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "lower95", "upper95",
@@ -150,7 +150,8 @@ def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[
         "measure": str(indicator.measure), "source": indicator.source, "licence": indicator.licence,
         "synthetic": indicator.synthetic, "headline": atlas.headline(indicator.id), "periods": periods,
         "summary_rows": summary.to_dict(orient="records"), "map": on_map,
-        "improvement": _improvement_view(improvement, all_areas, templates, page) if improvement else None,
+        "improvement": _improvement_view(improvement, all_areas, templates, page, atlas.benchmarks.get(indicator.id, {}))
+        if improvement else None,
         "bundle": _bundle_view(atlas, indicator, templates, page),
     }
     page["templates"][indicator.id] = templates
@@ -162,7 +163,7 @@ def _xmr_series(atlas: Atlas, indicator_id: str) -> dict:
     series = atlas.spc[atlas.spc["indicator_id"] == indicator_id] if len(atlas.spc) else pd.DataFrame()
     if series.empty:
         return {}
-    columns = ["period", "period_start", "value", "mean", "lpl", "upl", "point_type"]
+    columns = ["period", "period_start", "value", "mean", "lpl", "upl", "point_type", "variation", "trial_limits"]
     series = series.assign(period_start=series["period_start"].dt.strftime("%Y-%m-%d"),
                            point_type=series["point_type"].astype(str))
     by_area: dict[str, list[dict]] = {}
@@ -171,9 +172,11 @@ def _xmr_series(atlas: Atlas, indicator_id: str) -> dict:
     return by_area
 
 
-def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, templates: dict, page: dict) -> dict:
+def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, templates: dict, page: dict,
+                      shared: dict[str, float]) -> dict:
     """The opportunity card: sentence, gain chart and table, and each area's profile for the drill-down."""
     indicator = table.indicator
+    best_years = _best_years(all_areas, indicator)
     names = all_areas.drop_duplicates("area_code").set_index("area_code").get("area_name")
     rows = table.areas.copy()
     rows["area_name"] = rows["area_code"].map(names) if names is not None else None
@@ -187,10 +190,20 @@ def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, template
     page["profiles"][indicator.id] = {
         row["area_code"]: {"status": row["status"], "value": row["value"], "benchmark": row["benchmark_value"],
                            "gain": row["gain"], "gain_lower": row["gain_lower"], "gain_upper": row["gain_upper"],
-                           "significant": bool(row["significant"]), "peers": list(row["peers"] or [])}
+                           "significant": bool(row["significant"]), "peers": list(row["peers"] or []),
+                           "benchmark_label": table.summary.benchmark_label, "shared": shared,
+                           "best_year": best_years.get(row["area_code"])}
         for row in rows.to_dict(orient="records")}
     return {"period": table.period, "key": f"{indicator.id}|{table.period}|gain", "summary": table.summary,
             "rows": rows.to_dict(orient="records")}
+
+
+def _best_years(all_areas: pd.DataFrame, indicator: Indicator) -> dict[str, dict]:
+    """Each area's best analysis period so far: what a record holder aims to beat."""
+    ascending = indicator.polarity is Polarity.LOW_IS_GOOD
+    best = all_areas.sort_values(["area_code", "value"], ascending=[True, ascending]).drop_duplicates("area_code")
+    return {code: {"period": period, "value": value} for code, period, value in
+            zip(best["area_code"], best["period"], best["value"])}
 
 
 def _bundle_view(atlas: Atlas, indicator: Indicator, templates: dict, page: dict) -> dict | None:
