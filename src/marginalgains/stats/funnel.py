@@ -1,8 +1,9 @@
 """Funnel plot limits and the band each area falls in (PHE proportions, Spiegelhalter Poisson).
 
 Plain limits: proportions use the PHE Wilson-based limits; ratios (O/E) and rates use exact
-Poisson limits with Spiegelhalter's (2005) interpolation. Overdispersion-adjusted limits are
-drawn on FunnelPlotR's transformed scales and transformed back.
+Poisson limits with Spiegelhalter's (2005) interpolation; ratios of counts (O/D) use the
+continuity-corrected log scale log((O + 0.5)/(D + 0.5)) at the on-target count O = tD.
+Overdispersion-adjusted limits are drawn on FunnelPlotR's transformed scales and transformed back.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from scipy import stats as _sps
 
 from ._validate import as_float, check_confidence, non_negative, z_value
 from .overdispersion import (
+    CONTINUITY,
     KINDS,
+    area_z_scores,
     dispersion_from_z,
+    drops_outer_buckets,
+    ratio_of_counts_se,
     relative_values,
     scale_for,
-    z_scores,
 )
 
 LEVELS = (0.95, 0.998)
@@ -52,6 +56,22 @@ def _ratio_limits(target: float, expected: np.ndarray, confidence: float) -> tup
         return lower, _poisson_quantile(1 - alpha / 2, mean) / expected
 
 
+def _ratio_of_counts_limits(target, size, z, phi=1.0, tau2=0.0) -> tuple[np.ndarray, np.ndarray]:
+    """O/D at size D whose log((O + 0.5)/(D + 0.5)) lies z sqrt(phi s0^2 + tau2) from the target's.
+
+    On the log((O + 0.5)/(D + 0.5)) scale the centre at size D is log((tD + 0.5)/(D + 0.5)) and
+    s0 = sqrt(1/(tD + 0.5) + 1/(D + 0.5)), the standard error at the on-target count O = tD.
+    Transformed back at that D: O + 0.5 = (tD + 0.5) exp(+/-h), so the limit on the O/D scale is
+    ((tD + 0.5) exp(+/-h) - 0.5)/D with h = z sqrt(phi s0^2 + tau2); the lower one floored at 0.
+    """
+    expected = target * size
+    half = z * np.sqrt(phi * ratio_of_counts_se(expected, size) ** 2 + tau2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = ((expected + CONTINUITY) * np.exp(-half) - CONTINUITY) / size
+        upper = ((expected + CONTINUITY) * np.exp(half) - CONTINUITY) / size
+    return np.clip(lower, 0, None), upper
+
+
 def _adjusted_limits(scale, target, size, z, phi, tau2) -> tuple[np.ndarray, np.ndarray]:
     """Limits target +/- z sqrt(phi V) or +/- z sqrt(V + tau2) on the transformed scale, transformed back."""
     variance = scale.standard_error(size) ** 2
@@ -61,8 +81,12 @@ def _adjusted_limits(scale, target, size, z, phi, tau2) -> tuple[np.ndarray, np.
 
 
 def limits_at(kind, target, size, confidence, phi=None, tau2=None, method="SHMI"):
-    """Lower and upper limits at each size, on the values' own scale (proportion of 1, O/E, O/E)."""
+    """Lower and upper limits at each size, on the values' own scale (proportion of 1, O/E, O/D)."""
     z = z_value(confidence)
+    if kind == "ratio_of_counts":
+        phi = 1.0 if phi is None else float(phi)
+        tau2 = 0.0 if tau2 is None else float(tau2)
+        return _ratio_of_counts_limits(target, size, z, phi, tau2)
     if phi is not None or tau2 is not None:
         phi = 1.0 if phi is None else float(phi)
         tau2 = 0.0 if tau2 is None else float(tau2)
@@ -86,14 +110,18 @@ def funnel_limits(
     """Funnel limits for drawing: one row per size with ``size, target, lower_95, upper_95, ...``.
 
     ``kind``: ``"proportion"`` (target on the plotted scale, e.g. 80.6 with multiplier 100; sizes
-    are denominators), ``"ratio"`` (O/E around target, usually 1; sizes are expected counts) or
-    ``"rate"`` (target rate per ``multiplier``; sizes are populations). Pass ``phi`` for
-    multiplicatively or ``tau2`` for additively overdispersion-adjusted limits (from
-    :func:`overdispersion`); ``method`` picks the ratio scale for them (``"SHMI"`` log,
+    are denominators), ``"ratio"`` (O/E around target, usually 1; sizes are expected counts),
+    ``"rate"`` (target rate per ``multiplier``; sizes are populations) or ``"ratio_of_counts"``
+    (O/D around the target ratio, e.g. the pooled sum(O)/sum(D), per ``multiplier``; sizes are
+    the denominator counts D; limits from the log((O + 0.5)/(D + 0.5)) scale at O = target x D).
+    Pass ``phi`` for multiplicatively or ``tau2`` for additively overdispersion-adjusted limits
+    (from :func:`overdispersion`); ``method`` picks the ratio scale for them (``"SHMI"`` log,
     ``"CQC"`` square root, squared back to the ratio scale).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind == "ratio_of_counts" and float(target) < 0:
+        raise ValueError(f"target must not be negative for a ratio of counts, got {target}")
     if phi is not None and tau2 is not None:
         raise ValueError("phi and tau2: give one adjustment, not both")
     size = non_negative(as_float(sizes, "sizes"), "sizes")
@@ -139,22 +167,22 @@ def funnel_band(
 
     ``kind="proportion"``: numerator/denominator against the pooled proportion (or ``target``, a
     proportion of 1); ``"ratio"``: denominator is the expected count, target 1; ``"rate"``:
-    counts over populations against the pooled rate (or ``target`` per unit of denominator).
+    counts over populations against the pooled rate (or ``target`` per unit of denominator);
+    ``"ratio_of_counts"``: O/D of two counts against the pooled sum(O)/sum(D) (or ``target``),
+    compared with the limits drawn at size D (the area's own denominator).
     ``overdispersion="multiplicative"`` or ``"additive"`` compares against limits widened by
     phi (never below 1) or tau2 estimated from these same areas (see :func:`overdispersion`).
     """
     if overdispersion not in ADJUSTMENTS:
         raise ValueError(f"overdispersion must be one of {ADJUSTMENTS}, got {overdispersion!r}")
-    value, size, on_scale, _ = relative_values(numerator, denominator, kind, target)
-    ratio_kind = "proportion" if kind == "proportion" else "ratio"
+    ratio_kind = kind if kind in ("proportion", "ratio_of_counts") else "ratio"
     phi = tau2 = None
-    if overdispersion is not None:
-        scale = scale_for(kind, method)
-        z, se = z_scores(value, size, on_scale, scale)
+    if overdispersion is None:
+        value, size, on_scale, _ = relative_values(numerator, denominator, kind, target)
+    else:
+        value, size, on_scale, z, se = area_z_scores(numerator, denominator, kind, method, target)
         usable = ~np.isnan(z)
-        phi_hat, tau2_hat = dispersion_from_z(
-            z[usable], se[usable], trim, drop=(ratio_kind == "ratio" and method == "SHMI")
-        )
+        phi_hat, tau2_hat = dispersion_from_z(z[usable], se[usable], trim, drop=drops_outer_buckets(kind, method))
         if overdispersion == "multiplicative":
             phi = max(phi_hat, 1.0)
         else:

@@ -2,7 +2,8 @@
 
 Each area gets a z-score on a variance-stabilising scale; the spread of those z-scores beyond
 what sampling error explains is summarised as a multiplicative factor ``phi`` or an additive
-between-area variance ``tau2`` (DerSimonian-Laird).
+between-area variance ``tau2`` (DerSimonian-Laird). Ratios of two counts use the
+continuity-corrected log scale log((O + 0.5)/(D + 0.5)) (FunnelPlotR's "RC" data type).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import numpy as np
 
 from ._validate import as_float, non_negative, same_length
 
-KINDS = ("proportion", "ratio", "rate")
+KINDS = ("proportion", "ratio", "rate", "ratio_of_counts")
 RATIO_SCALES = ("SHMI", "CQC")
+CONTINUITY = 0.5  # added to both counts of a ratio of counts, so that zero counts have a log
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,15 @@ SQUARE_ROOT = Scale(np.sqrt, _square_inverse, lambda e: 1 / (2 * np.sqrt(e)))
 
 
 def scale_for(kind: str, method: str) -> Scale:
-    """The transform FunnelPlotR uses: arcsine for proportions, log (SHMI) or sqrt (CQC) for ratios."""
+    """The transform FunnelPlotR uses: arcsine for proportions, log (SHMI) or sqrt (CQC) for ratios.
+
+    A ratio of counts has no one-argument scale (its transform needs both counts); see
+    :func:`ratio_of_counts_z` and ``funnel._ratio_of_counts_limits``.
+    """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind == "ratio_of_counts":
+        raise ValueError("kind 'ratio_of_counts' has no single-value scale; use ratio_of_counts_z")
     if kind == "proportion":
         return ARCSINE
     if method not in RATIO_SCALES:
@@ -50,14 +58,8 @@ def scale_for(kind: str, method: str) -> Scale:
     return LOG if method == "SHMI" else SQUARE_ROOT
 
 
-def relative_values(numerator, denominator, kind: str, target=None):
-    """Observed values on the scale the funnel compares, their sizes, and the target.
-
-    Proportions: p = numerator/denominator against the pooled proportion, size n = denominator.
-    Ratios: O/E (denominator = expected count) against 1. Rates: the count against the expected
-    count target x denominator, i.e. a ratio of O to E with size E, against 1.
-    Rows with a missing or zero denominator come back NaN.
-    """
+def _counts(numerator, denominator, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validated float arrays of numerator and denominator for ``kind``."""
     num = non_negative(as_float(numerator, "numerator"), "numerator")
     den = non_negative(as_float(denominator, "denominator"), "denominator")
     same_length(numerator=num, denominator=den)
@@ -65,6 +67,10 @@ def relative_values(numerator, denominator, kind: str, target=None):
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if kind == "proportion" and np.any(num > den):
         raise ValueError("numerator must not exceed denominator for a proportion")
+    return num, den
+
+
+def _relative(num: np.ndarray, den: np.ndarray, kind: str, target):
     usable = ~np.isnan(num) & (den > 0)
     if target is None:
         if kind == "ratio":
@@ -72,6 +78,8 @@ def relative_values(numerator, denominator, kind: str, target=None):
         else:
             total = den[usable].sum()
             target = num[usable].sum() / total if total > 0 else np.nan
+    elif kind == "ratio_of_counts" and float(target) < 0:
+        raise ValueError(f"target must not be negative for a ratio of counts, got {target}")
     size = np.where(usable, den, np.nan)
     if kind == "rate":
         size = size * target
@@ -81,6 +89,53 @@ def relative_values(numerator, denominator, kind: str, target=None):
     with np.errstate(divide="ignore", invalid="ignore"):
         value = num / size
     return value, size, target_on_scale, float(target)
+
+
+def relative_values(numerator, denominator, kind: str, target=None):
+    """Observed values on the scale the funnel compares, their sizes, and the target.
+
+    Proportions: p = numerator/denominator against the pooled proportion, size n = denominator.
+    Ratios: O/E (denominator = expected count) against 1. Rates: the count against the expected
+    count target x denominator, i.e. a ratio of O to E with size E, against 1. Ratios of counts:
+    O/D against the pooled sum(O)/sum(D), size D.
+    Rows with a missing or zero denominator come back NaN.
+    """
+    num, den = _counts(numerator, denominator, kind)
+    return _relative(num, den, kind, target)
+
+
+def ratio_of_counts_se(count, denominator):
+    """Standard error of log((O + 0.5)/(D + 0.5)): s = sqrt(1/(O + 0.5) + 1/(D + 0.5))."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(1 / (count + CONTINUITY) + 1 / (denominator + CONTINUITY))
+
+
+def ratio_of_counts_z(count, denominator, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """z-scores of ratios of counts and their standard errors.
+
+    z = (log((O + 0.5)/(D + 0.5)) - log((tD + 0.5)/(D + 0.5))) / s = log((O + 0.5)/(tD + 0.5)) / s,
+    with s = sqrt(1/(O + 0.5) + 1/(D + 0.5)) from the observed counts. The centre is the same
+    transform applied to the on-target count tD, so an area exactly on target scores 0.
+    """
+    se = ratio_of_counts_se(count, denominator)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log((count + CONTINUITY) / (target * denominator + CONTINUITY)) / se, se
+
+
+def area_z_scores(numerator, denominator, kind: str, method: str = "SHMI", target=None):
+    """Per-area ``(value, size, target_on_scale, z, se)`` on the kind's transformed scale."""
+    num, den = _counts(numerator, denominator, kind)
+    value, size, on_scale, _ = _relative(num, den, kind, target)
+    if kind == "ratio_of_counts":
+        z, se = ratio_of_counts_z(np.where(np.isnan(size), np.nan, num), size, on_scale)
+    else:
+        z, se = z_scores(value, size, on_scale, scale_for(kind, method))
+    return value, size, on_scale, z, se
+
+
+def drops_outer_buckets(kind: str, method: str) -> bool:
+    """SHMI decile-bucket trimming for O/E ratios and rates on the log scale; winsorising otherwise."""
+    return kind in ("ratio", "rate") and method == "SHMI"
 
 
 def z_scores(value, size, target: float, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
@@ -107,6 +162,8 @@ def _drop_outer_buckets(z: np.ndarray, trim: float) -> np.ndarray:
 
 def dispersion_from_z(z: np.ndarray, se: np.ndarray, trim: float, drop: bool) -> tuple[float, float]:
     """``(phi, tau2)`` from z-scores: phi = mean z^2 after trimming; tau2 by DerSimonian-Laird."""
+    if z.size == 0:
+        return (np.nan, np.nan)
     if drop:
         keep = _drop_outer_buckets(z, trim)
         z, se = z[keep], se[keep]
@@ -130,13 +187,13 @@ def overdispersion(numerator, denominator, kind: str, method: str = "SHMI", trim
 
     kind ``"proportion"`` (arcsine sqrt scale, winsorised), ``"ratio"`` (denominator = expected
     count; ``method="SHMI"``: log scale with the top and bottom decile buckets dropped;
-    ``method="CQC"``: sqrt scale, winsorised) or ``"rate"`` (as a ratio of the count to
-    target x denominator). ``trim`` is the winsorising/trimming fraction (0.1 = deciles).
+    ``method="CQC"``: sqrt scale, winsorised), ``"rate"`` (as a ratio of the count to
+    target x denominator) or ``"ratio_of_counts"`` (numerator O and denominator D both counts;
+    log((O + 0.5)/(D + 0.5)) scale about the pooled sum(O)/sum(D), winsorised; ``method`` is
+    not used). ``trim`` is the winsorising/trimming fraction (0.1 = deciles).
     """
     if not 0 < trim < 0.5:
         raise ValueError(f"trim must lie strictly between 0 and 0.5, got {trim}")
-    value, size, on_scale, _ = relative_values(numerator, denominator, kind, target)
-    scale = scale_for(kind, method)
-    z, se = z_scores(value, size, on_scale, scale)
+    _, _, _, z, se = area_z_scores(numerator, denominator, kind, method, target)
     usable = ~np.isnan(z)
-    return dispersion_from_z(z[usable], se[usable], trim, drop=(kind != "proportion" and method == "SHMI"))
+    return dispersion_from_z(z[usable], se[usable], trim, drop=drops_outer_buckets(kind, method))
