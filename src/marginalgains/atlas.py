@@ -258,7 +258,8 @@ def overdispersion_by_period(frame: pd.DataFrame, catalogue: Catalogue) -> pd.Da
     for indicator_id, period, kind, group in _funnel_groups(frame, catalogue):
         method = dispersion_method(kind, group["numerator"])
         phi, tau2 = stats.overdispersion(group["numerator"], group["denominator"], kind, method=method)
-        rows.append({"indicator_id": indicator_id, "period": period, "phi": phi, "tau2": tau2, "dispersion_scale": method})
+        rows.append({"indicator_id": indicator_id, "period": period, "phi": phi, "tau2": tau2,
+                     "dispersion_scale": "arcsine" if kind == "proportion" else method})
     return pd.DataFrame(rows, columns=["indicator_id", "period", "phi", "tau2", "dispersion_scale"])
 
 
@@ -294,8 +295,8 @@ def funnel_curves(areas: pd.DataFrame, catalogue: Catalogue, dispersion: pd.Data
         multiplier = indicator.multiplier
         plain = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier)
         estimate = dispersion.loc[(indicator_id, period)]
-        wide = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier,
-                                   tau2=estimate["tau2"], method=estimate["dispersion_scale"])
+        wide = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier, tau2=estimate["tau2"],
+                                   method=dispersion_method(kind, group["numerator"]))
         wide = wide.rename(columns={c: f"{c}_adjusted" for c in wide.columns if c.startswith(("lower", "upper"))})
         parts.append(plain.join(wide.filter(like="_adjusted")).assign(indicator_id=indicator_id, period=period))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
