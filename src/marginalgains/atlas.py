@@ -127,6 +127,8 @@ def _build(values, annual, areas, catalogue, provenance) -> Atlas:
     dispersion = overdispersion_by_period(areas, catalogue)
     summary = summarise(areas, dispersion)
     summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
+    reported = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND)
+    summary.loc[reported, ["pooled", "scv"]] = np.nan  # published DSRs and means: counts do not give the value
     funnels = funnel_curves(areas, catalogue, dispersion)
     spc = spc_series(values, catalogue)
     return Atlas(catalogue, areas, summary, funnels, spc, _provenance(catalogue, provenance))

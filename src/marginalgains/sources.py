@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from marginalgains.errors import DataError, Rejection
@@ -27,6 +28,14 @@ class AtlasInputs:
     areas: pd.DataFrame | None = None
     weakest_links: pd.DataFrame | None = None
     provenance: dict = field(default_factory=dict)
+    compared: np.ndarray | None = None  # which accepted rows the atlas compares (all when None)
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """The accepted values the atlas compares as areas."""
+        if self.compared is None:
+            return self.read.values
+        return self.read.values[self.compared].reset_index(drop=True)
 
     @property
     def rejections(self) -> list[Rejection]:
@@ -43,10 +52,21 @@ def from_values_file(values: Path, catalogue: Path) -> AtlasInputs:
     return AtlasInputs(parsed, read_values(values, parsed))
 
 
-def from_fingertips(export: Path) -> AtlasInputs:
+def from_fingertips(export: Path, area_type: str | None = None) -> AtlasInputs:
+    """A Fingertips export; the atlas compares areas of one type (by default the most numerous
+    type other than England). Rows of other types (England, regions) are read and counted but
+    not compared as areas: provenance says how many of each."""
     catalogue, read = read_fingertips(export)
+    types = read.values["area_type"].fillna("")
+    if area_type is None:
+        candidates = types[types.str.lower() != "england"]
+        area_type = candidates.value_counts().index[0] if len(candidates) else "England"
+    if not (types == area_type).any():
+        raise DataError(f"{export}: no rows of area type {area_type!r}; found {', '.join(sorted(set(types)))}")
+    others = {str(k): int(v) for k, v in types[types != area_type].value_counts().items()}
     names = read.values[["area_code", "area_name"]].drop_duplicates("area_code")
-    return AtlasInputs(catalogue, read, areas=names)
+    provenance = {"area_type": area_type, "accepted_rows_not_compared_by_area_type": others}
+    return AtlasInputs(catalogue, read, names, None, provenance, compared=(types == area_type).to_numpy())
 
 
 def bundled_ae() -> AtlasInputs:
@@ -93,13 +113,13 @@ def demo(work_dir: Path, scale: int = DEMO_SCALE, seed: int = DEMO_SEED, progres
 
 
 def choose(values: Path | None, catalogue: Path | None, fingertips: Path | None, data: str | None,
-           backend: str = "duckdb", areas: Path | None = None, progress=None) -> AtlasInputs:
+           backend: str = "duckdb", areas: Path | None = None, progress=None, area_type: str | None = None) -> AtlasInputs:
     """The inputs a `gains atlas` command line asks for, refusing combinations that make no sense."""
     given = [name for name, v in (("--values", values), ("--fingertips", fingertips), ("--data", data)) if v is not None]
     if len(given) > 1:
         raise DataError(f"give one of --values, --fingertips or --data, not {' and '.join(given)}")
     if fingertips is not None:
-        return from_fingertips(fingertips)
+        return from_fingertips(fingertips, area_type)
     if (values is not None or data is not None) and catalogue is None:
         raise DataError(f"{given[0]} needs --catalogue, the YAML file describing its indicators")
     if values is not None:

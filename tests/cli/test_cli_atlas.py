@@ -125,6 +125,12 @@ def test_fingertips_export(tmp_path):
     summary = pd.read_csv(tmp_path / "summary.csv").set_index(["indicator_id", "period"])
     assert summary.loc[(93721, "2020 - 22"), "max"] == 44.0  # published DSRs kept as reported
     assert pd.isna(summary.loc[(93721, "2020 - 22"), "n_high_998"])  # no funnel without counts behind the value
+    assert pd.isna(summary.loc[(93721, "2020 - 22"), "pooled"])  # a crude pooled rate is not a DSR
+    # England and the region are read and accepted, but only the six counties and UAs are compared
+    assert summary["n_areas"].tolist() == [6, 6, 6]
+    provenance = json.loads((tmp_path / "atlas.json").read_text())
+    assert provenance["area_type"] == "Counties & UAs (from Apr 2023)"
+    assert provenance["accepted_rows_not_compared_by_area_type"] == {"England": 3, "Region": 3}
 
 
 def test_console_script_is_installed():

@@ -25,6 +25,7 @@ def atlas(
     values: Annotated[Optional[Path], typer.Option(help="Tidy CSV or Parquet: indicator_id, area_code, period, numerator, denominator.")] = None,
     catalogue: Annotated[Optional[Path], typer.Option(help="Indicator catalogue (YAML).")] = None,
     fingertips: Annotated[Optional[Path], typer.Option(help="A Fingertips CSV export, as downloaded.")] = None,
+    area_type: Annotated[Optional[str], typer.Option(help="With --fingertips: the area type to compare (default: the most numerous other than England).")] = None,
     data: Annotated[Optional[str], typer.Option(help="Record-level tables (folder of Parquet/CSV, DuckDB file or database URL) to count the catalogue's indicators in.")] = None,
     backend: Annotated[str, typer.Option(help="Engine for --data: duckdb or spark.")] = "duckdb",
     areas: Annotated[Optional[Path], typer.Option(help="Areas CSV: area_code, area_name and numeric covariates for peers (default: areas.csv beside --data).")] = None,
@@ -35,7 +36,7 @@ def atlas(
 ) -> None:
     """Build the Atlas of Variation from tidy values, a Fingertips export, record-level data, or (with no input) the bundled A&E data."""
     console = Console(quiet=quiet or as_json, highlight=False, soft_wrap=True)
-    _run(console, lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas, progress),
+    _run(console, lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas, progress, area_type),
          out, strict, as_json)
 
 
@@ -56,7 +57,7 @@ def _run(console: Console, load, out: Path, strict: bool, as_json: bool) -> None
         with Progress(console=console, transient=True) as progress:
             inputs = load(progress)
         _report_rejections(console, inputs, strict)
-        result = build_atlas(inputs.read.values, inputs.catalogue, inputs.full_provenance(),
+        result = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(),
                              areas=inputs.areas, weakest_links=inputs.weakest_links)
         paths = write_atlas(result, out, inputs.rejections)
     except GainsError as exc:
