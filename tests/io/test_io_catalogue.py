@@ -41,3 +41,24 @@ indicators:
 def test_bad_catalogues_say_what_is_wrong(write_csv, body, message):
     with pytest.raises(CatalogueError, match=message):
         read_catalogue(write_csv(body, "cat.yaml"))
+
+
+def test_a_bundle_adds_one_proportion_indicator_per_process(write_csv):
+    catalogue = read_catalogue(write_csv("""
+indicators:
+  - id: nine
+    title: All nine care processes
+    polarity: high_is_good
+    measure: proportion
+    multiplier: 100
+    benefit_weight: 0.05
+    bundle:
+      hba1c: {expression: "hba1c", title: "HbA1c"}
+      bmi: "bmi"
+""", "cat.yaml"))
+    assert list(catalogue.indicators) == ["nine", "nine/hba1c", "nine/bmi"]
+    hba1c = catalogue["nine/hba1c"]
+    assert (hba1c.title, hba1c.measure, hba1c.multiplier, hba1c.benefit_weight) == (
+        "All nine care processes: HbA1c", Measure.PROPORTION, 100.0, None)
+    assert catalogue["nine/bmi"].title == "All nine care processes: bmi"
+    assert catalogue.definitions["nine/bmi"] == {}

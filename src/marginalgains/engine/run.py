@@ -7,7 +7,7 @@ bundle's processes as their own indicators and each area's weakest links.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,7 +19,7 @@ from marginalgains.engine.definition import Definition, read_definitions
 from marginalgains.engine.standardise import standardised
 from marginalgains.errors import EngineError
 from marginalgains.io.catalogue import Catalogue, read_catalogue
-from marginalgains.model import VALUE_INPUTS, Measure
+from marginalgains.model import VALUE_INPUTS
 from marginalgains.periods import period_starts
 
 WEAKEST_LINK_COLUMNS = ["indicator_id", AREA, PERIOD, "component", "n_only_missing", "numerator", "denominator"]
@@ -66,7 +66,7 @@ def compute(
                 values.extend(_component_values(definition, columns, counts))
                 links.append(_weakest_links(definition, columns, counts))
         report(len(group.definitions), group.label)
-    return ComputeResult(_tidy(pd.concat(values)), _with_components(catalogue, definitions), _tidy_links(links))
+    return ComputeResult(_tidy(pd.concat(values)), catalogue, _tidy_links(links))
 
 
 def _run(group: Group) -> pd.DataFrame:
@@ -130,21 +130,6 @@ def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame
     order = frame.assign(__start=period_starts(frame[PERIOD]).to_numpy()) if len(frame) else frame.assign(__start=[])
     keys = ["indicator_id", AREA, "__start"] + (extra or [])
     return order.sort_values(keys, kind="stable").drop(columns="__start").reset_index(drop=True)
-
-
-def _with_components(catalogue: Catalogue, definitions: list[Definition]) -> Catalogue:
-    """The catalogue plus each bundle process as a proportion indicator `<bundle>/<process>`."""
-    indicators, extra = dict(catalogue.indicators), dict(catalogue.definitions)
-    for definition in definitions:
-        bundle = catalogue.indicators[definition.indicator_id]
-        for component in definition.components:
-            component_id = definition.component_id(component)
-            indicators[component_id] = replace(
-                bundle, id=component_id, title=f"{bundle.title}: {component.title}",
-                measure=Measure.PROPORTION, benefit_weight=None,
-            )
-            extra[component_id] = {}
-    return Catalogue(indicators, extra, catalogue.path)
 
 
 def _progress_reporter(progress: Any, total: int) -> Callable[[int, str], None]:

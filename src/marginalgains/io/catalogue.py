@@ -5,12 +5,14 @@ A catalogue is a mapping with an `indicators` list. Each entry has the descripti
 licence, tags, benefit_weight, min_denominator, synthetic). Top-level `source`, `licence` and
 `synthetic` are defaults for every entry. Any other keys of an entry (table, area, period,
 numerator, denominator, bundle, standardisation ...) are the record-level definition, kept
-as given for the engine to validate.
+as given for the engine to validate. An all-or-none `bundle` (a mapping of process names to SQL
+conditions, or to `{expression, title}`) also adds one proportion indicator per process, named
+`<bundle id>/<process>`, so values counted for the processes belong to the catalogue too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,11 @@ def catalogue_from_dict(document: Any, where: str = "<catalogue>") -> Catalogue:
             raise CatalogueError(f"{where}: indicator id {indicator.id!r} appears twice")
         indicators[indicator.id] = indicator
         definitions[indicator.id] = {k: v for k, v in entry.items() if k not in _DESCRIPTIVE}
+        for component in _bundle_components(indicator, entry.get("bundle")):
+            if component.id in indicators:
+                raise CatalogueError(f"{where}: indicator id {component.id!r} appears twice")
+            indicators[component.id] = component
+            definitions[component.id] = {}
     if not indicators:
         raise CatalogueError(f"{where}: the catalogue lists no indicators")
     return Catalogue(indicators, definitions, where)
@@ -105,6 +112,17 @@ def _indicator(entry: Any, defaults: dict[str, Any], where: str) -> Indicator:
         min_denominator=_number(entry.get("min_denominator", 0) or 0, "min_denominator", where),
         synthetic=bool(entry.get("synthetic", False)),
     )
+
+
+def _bundle_components(bundle: Indicator, processes: Any) -> list[Indicator]:
+    """One proportion indicator per process of an all-or-none bundle (the engine checks the SQL)."""
+    if not isinstance(processes, dict):
+        return []
+    return [
+        replace(bundle, id=f"{bundle.id}/{name}", measure=Measure.PROPORTION, benefit_weight=None,
+                title=f"{bundle.title}: {spec.get('title', name) if isinstance(spec, dict) else name}")
+        for name, spec in processes.items()
+    ]
 
 
 def _choice(kind, value, key: str, where: str):
