@@ -58,7 +58,7 @@ class Atlas:
     def headline_indicators(self) -> list[Indicator]:
         """Indicators shown in their own right: bundle components appear inside their bundle."""
         present = set(self.summary["indicator_id"])
-        return [i for i in self.catalogue if i.id in present and not is_component(i.id, self.catalogue)]
+        return [i for i in self.catalogue if i.id in present and i.bundle is None]
 
     def periods(self, indicator_id: str) -> list[str]:
         """Analysis periods of an indicator, latest first."""
@@ -86,12 +86,6 @@ class Atlas:
             text += (f"; {int(row['n_high_998'])} above and {int(row['n_low_998'])} below "
                      "the 99.8% funnel limits")
         return text
-
-
-def is_component(indicator_id: str, catalogue: Catalogue) -> bool:
-    """A bundle's component indicator is named `<bundle id>/<component>`."""
-    bundle, _, component = indicator_id.partition("/")
-    return bool(component) and bundle in catalogue
 
 
 def build_atlas(
@@ -142,8 +136,7 @@ def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.Dat
     """
     tables = {}
     for indicator in catalogue:
-        if indicator.polarity is Polarity.NO_JUDGEMENT or is_component(indicator.id, catalogue) \
-                or indicator.measure not in FUNNEL_KIND:
+        if indicator.polarity is Polarity.NO_JUDGEMENT or indicator.bundle or indicator.measure not in FUNNEL_KIND:
             continue
         rows = annual[annual["indicator_id"] == indicator.id]
         if rows.empty:
@@ -309,7 +302,7 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     parts = []
     for indicator_id, group in values.groupby("indicator_id", sort=False):
         indicator = catalogue[indicator_id]
-        if is_component(indicator_id, catalogue):
+        if indicator.bundle:
             continue  # a bundle's processes are shown within the bundle, not over time
         series = _intervals(group, indicator).assign(period_start=lambda g: period_starts(g["period"]))
         series = series.sort_values(["area_code", "period_start"], ignore_index=True)

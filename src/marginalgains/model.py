@@ -50,6 +50,7 @@ class Indicator:
     benefit_weight: float | None = None
     min_denominator: float = 0.0
     synthetic: bool = False
+    bundle: str | None = None  # on a care bundle's process indicators: the bundle's id
 
 
 # IndicatorValues: one row per indicator x area x period (a pandas DataFrame with these columns).

@@ -137,14 +137,15 @@ def opportunities(
     """Stacked improvement tables (latest period) for every judged, count-based indicator given.
 
     Indicators with no judgement, with a mean measure, or with no values are skipped: they have
-    no gain to size. Peers are computed once per distinct set of areas.
+    no gain to size; so are a bundle's processes, whose gains the bundle already counts. Peers
+    are computed once per distinct set of areas.
     """
     frames = []
     peer_cache: dict[tuple[str, ...], pd.DataFrame] = {}
     present = set(values["indicator_id"].unique())
     for indicator in indicators:
         if (indicator.polarity == Polarity.NO_JUDGEMENT or indicator.measure == Measure.MEAN
-                or indicator.id not in present):
+                or indicator.bundle or indicator.id not in present):
             continue
         peer_table = None
         if covariates is not None:

@@ -119,7 +119,7 @@ def _bundle_components(bundle: Indicator, processes: Any) -> list[Indicator]:
     if not isinstance(processes, dict):
         return []
     return [
-        replace(bundle, id=f"{bundle.id}/{name}", measure=Measure.PROPORTION, benefit_weight=None,
+        replace(bundle, id=f"{bundle.id}/{name}", measure=Measure.PROPORTION, benefit_weight=None, bundle=bundle.id,
                 title=f"{bundle.title}: {spec.get('title', name) if isinstance(spec, dict) else name}")
         for name, spec in processes.items()
     ]
