@@ -71,3 +71,13 @@ def test_opportunities_stack_judged_indicators_and_pareto_accumulates():
     assert chart["cumulative_share"].iloc[-1] == pytest.approx(1)
     total = 53.75 + 18.5 + 8.5 + 0.5
     assert chart["share"].iloc[0] == pytest.approx(41.25 / total)
+
+
+def test_a_bundles_processes_are_not_sized_again():
+    from dataclasses import replace
+
+    process = replace(CARE, id="care/hba1c", title="HbA1c", bundle="care")
+    rows = values()
+    process_rows = rows[rows["indicator_id"] == "care"].assign(indicator_id="care/hba1c")
+    table = opportunities(pd.concat([rows, process_rows], ignore_index=True), [CARE, process, ADMIT])
+    assert set(table["indicator_id"]) == {"care", "admit"}
