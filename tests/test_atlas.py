@@ -102,3 +102,16 @@ def test_spc_series_are_monthly_with_xmr_limits(atlas):
     assert series["upl"].iloc[0] == pytest.approx(values.mean() + 2.66 * kept.mean())
     beyond = (values > series["upl"].to_numpy()) | (values < series["lpl"].to_numpy())
     assert (series.loc[beyond, "point_type"] != "common_cause").all()
+
+
+def test_an_indicator_whose_gain_cannot_be_sized_is_reported_not_fatal():
+    from dataclasses import replace
+
+    from marginalgains.io.catalogue import Catalogue
+
+    catalogue, read = ae_values()
+    strict = replace(catalogue["ae-4hr"], min_denominator=10**9)  # no provider is big enough to set a benchmark
+    built = build_atlas(read.values, Catalogue({"ae-4hr": strict}, {"ae-4hr": {}}))
+    assert "ae-4hr" not in built.improvement
+    assert "min_denominator" in built.provenance["opportunity_not_sized"]["ae-4hr"]
+    assert len(built.summary) == 3  # the rest of the atlas is still built

@@ -16,6 +16,7 @@ import pandas as pd
 
 from marginalgains import __version__, stats
 from marginalgains.improve.bundles import single_fix_gains
+from marginalgains.improve.errors import ImproveError
 from marginalgains.improve.opportunity import opportunity
 from marginalgains.improve.plan import ImprovementTable, improvement_table, pareto
 from marginalgains.io.catalogue import Catalogue
@@ -108,7 +109,9 @@ def build_atlas(
         names = areas.drop_duplicates("area_code").set_index("area_code")["area_name"]
         areas_table["area_name"] = areas_table["area_code"].map(names)
     built = _build(values, annual, areas_table, catalogue, provenance or {})
-    built.improvement = improvement_tables(annual, catalogue, areas)
+    not_sized: dict[str, str] = {}
+    built.improvement = improvement_tables(annual, catalogue, areas, not_sized)
+    built.provenance["opportunity_not_sized"] = not_sized
     built.benchmarks = {i: shared_benchmarks(t, catalogue[i]) for i, t in built.improvement.items()}
     built.pareto = opportunity_pareto(built.improvement)
     if weakest_links is not None and len(weakest_links):
@@ -128,11 +131,13 @@ def _build(values, annual, areas, catalogue, provenance) -> Atlas:
     return Atlas(catalogue, areas, summary, funnels, spc, _provenance(catalogue, provenance))
 
 
-def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.DataFrame | None) -> dict[str, ImprovementTable]:
+def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.DataFrame | None,
+                       not_sized: dict[str, str]) -> dict[str, ImprovementTable]:
     """Opportunity against the benchmark for every judged headline indicator's latest period.
 
     Peers (the best five of ten most similar areas) where covariates cover the indicator's
-    areas; otherwise the top quartile.
+    areas; otherwise the top quartile. An indicator whose gain cannot be sized (say, no area
+    reaches its minimum denominator) is left out, and `not_sized` records why.
     """
     tables = {}
     for indicator in catalogue:
@@ -142,7 +147,10 @@ def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.Dat
         if rows.empty:
             continue
         covariates = areas if _covers(areas, rows["area_code"]) else None
-        tables[indicator.id] = improvement_table(rows, indicator, covariates=covariates)
+        try:
+            tables[indicator.id] = improvement_table(rows, indicator, covariates=covariates)
+        except ImproveError as exc:
+            not_sized[indicator.id] = str(exc)
     return tables
 
 
@@ -150,11 +158,20 @@ SHARED_BENCHMARKS = {"national": "national (pooled)", "top_quartile": "top quart
 
 
 def shared_benchmarks(table: ImprovementTable, indicator: Indicator) -> dict[str, float]:
-    """Benchmarks every area shares, beside each area's own (its peers'), for the area profile."""
+    """Benchmarks every area shares, beside each area's own (its peers'), for the area profile.
+
+    A benchmark no area is big enough to set (under the indicator's minimum denominator) is left out.
+    """
     rows = table.areas[["area_code", "numerator", "denominator"]]
-    return {label: float(opportunity(rows, name, indicator.polarity, indicator.measure, indicator.multiplier,
-                                     min_denominator=indicator.min_denominator)["benchmark_value"].iloc[0])
-            for name, label in SHARED_BENCHMARKS.items()}
+    values = {}
+    for name, label in SHARED_BENCHMARKS.items():
+        try:
+            result = opportunity(rows, name, indicator.polarity, indicator.measure, indicator.multiplier,
+                                 min_denominator=indicator.min_denominator)
+        except ImproveError:
+            continue
+        values[label] = float(result["benchmark_value"].iloc[0])
+    return values
 
 
 def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:

@@ -153,6 +153,7 @@ def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[
         "improvement": _improvement_view(improvement, all_areas, templates, page, atlas.benchmarks.get(indicator.id, {}))
         if improvement else None,
         "bundle": _bundle_view(atlas, indicator, templates, page),
+        "not_sized": atlas.provenance.get("opportunity_not_sized", {}).get(indicator.id),
     }
     page["templates"][indicator.id] = templates
     page["xmr"][indicator.id] = _xmr_series(atlas, indicator.id)
