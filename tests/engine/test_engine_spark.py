@@ -28,3 +28,22 @@ def test_spark_equals_duckdb_on_a_million_synthetic_rows(spark, tmp_path):
     assert on_duckdb.values["denominator"].sum() > 1_000_000  # bundles count people once per process
     assert on_spark.values.equals(on_duckdb.values)
     assert on_spark.weakest_links.equals(on_duckdb.weakest_links)
+
+
+def test_gains_atlas_on_spark_gives_duckdbs_atlas(spark, tmp_path):
+    """The whole command, `gains atlas --data --backend spark`, agrees with the DuckDB run figure for figure."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from marginalgains.cli import app
+
+    generate(tmp_path / "syn", 30_000, seed=4)
+    summaries = {}
+    for backend in ("duckdb", "spark"):
+        out = tmp_path / backend
+        result = CliRunner().invoke(app, ["atlas", "--catalogue", str(tmp_path / "syn" / "catalogue.yaml"),
+                                          "--data", str(tmp_path / "syn"), "--backend", backend, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        summaries[backend] = pd.read_csv(out / "summary.csv")
+    pd.testing.assert_frame_equal(summaries["spark"], summaries["duckdb"])
+    assert set(summaries["spark"]["indicator_id"]) >= {"syn-mi-ppci", "syn-diabetes-t2-nine", "syn-eye-screening"}
