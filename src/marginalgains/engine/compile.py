@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 from marginalgains.engine.backends import DataSource
 from marginalgains.engine.definition import ALL_ROWS, Definition
 from marginalgains.engine.expressions import condition
-from marginalgains.engine.period_keys import period_key, period_label
+from marginalgains.engine.period_keys import key_from_month, month_key, period_label
 from marginalgains.errors import EngineError
 from marginalgains.periods import Grain
 
@@ -90,8 +90,15 @@ def _build(group: Group, table: ir.Table) -> None:
         group.columns[definition.indicator_id] = _count(definition, counts, position)
     aggregated = counted.aggregate(by=[value.name(name) for name, value in keys.items()], **counts.metrics)
     grain = first.grain
-    label = period_label(aggregated["__period_key"], grain) if grain else aggregated["__period_key"]
-    group.query = aggregated.mutate(**{PERIOD: label}).drop("__period_key")
+    if grain is None:
+        group.query = aggregated.rename({PERIOD: "__period_key"})
+        return
+    grain = Grain(grain)
+    if grain is not Grain.MONTH:  # roll the monthly counts up: a second, tiny aggregation
+        by = [AREA, "__period_key", *group.strata]
+        aggregated = aggregated.mutate(__period_key=key_from_month(aggregated["__period_key"], grain)).aggregate(
+            by=by, **{name: aggregated[name].sum() for name in counts.metrics})
+    group.query = aggregated.mutate(**{PERIOD: period_label(aggregated["__period_key"], grain)}).drop("__period_key")
 
 
 class _Counts:
@@ -183,7 +190,7 @@ def _period_key(table: ir.Table, definition: Definition) -> ir.Value:
             f"indicator {definition.indicator_id!r}: period column {definition.period_column!r} is {kind}, "
             f"not a date; grain {definition.grain.value!r} needs dates (or drop the grain to use the column's values as period labels)"
         )
-    return period_key(column, Grain(definition.grain))
+    return month_key(column)
 
 
 def _refuse_empty(name: str, table: ir.Table, indicator_ids: list[str]) -> None:

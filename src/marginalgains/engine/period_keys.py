@@ -1,8 +1,10 @@
 """Period keys and labels as Ibis expressions, so the backend does the date arithmetic.
 
-Records are grouped by a small integer key (cheap to group on); the key is turned into the
-`marginalgains.periods` label (`2018-04`, `2018/19 Q1`, `2018/19`, `2018`) after aggregation,
-still inside the backend, on the few aggregate rows.
+Records are grouped by month, a small integer key that is the cheapest to compute per row
+(year x 100 + month: the financial-quarter arithmetic per record cost DuckDB about 40% more);
+the few aggregate rows are then rolled up to the grain's key and turned into the
+`marginalgains.periods` label (`2018-04`, `2018/19 Q1`, `2018/19`, `2018`), still inside the
+backend.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ import ibis.expr.types as ir
 from marginalgains.periods import Grain
 
 
-def period_key(dates: ir.Value, grain: Grain) -> ir.IntegerValue:
-    """An integer that orders and identifies the period of `grain` holding each date."""
-    year, month = dates.year().cast("int32"), dates.month().cast("int32")
+def month_key(dates: ir.Value) -> ir.IntegerValue:
+    """The month holding each date, as year x 100 + month."""
+    return dates.year().cast("int32") * 100 + dates.month().cast("int32")
+
+
+def key_from_month(key: ir.IntegerValue, grain: Grain) -> ir.IntegerValue:
+    """An integer that orders and identifies the period of `grain` holding a month key."""
+    year, month = key // 100, key % 100
     if grain is Grain.MONTH:
-        return year * 100 + month
+        return key
     if grain is Grain.YEAR:
         return year
     financial_year = year - ibis.ifelse(month < 4, 1, 0)
@@ -27,7 +34,7 @@ def period_key(dates: ir.Value, grain: Grain) -> ir.IntegerValue:
 
 
 def period_label(key: ir.IntegerValue, grain: Grain) -> ir.StringValue:
-    """The period label of a key made by `period_key`."""
+    """The period label of a key made by `key_from_month`."""
     if grain is Grain.MONTH:
         return (key // 100).cast("string") + "-" + _two_digits(key % 100)
     if grain is Grain.YEAR:
