@@ -26,6 +26,7 @@ _DESCRIPTIVE = {
     "tags", "benefit_weight", "min_denominator", "synthetic",
 }
 _DEFAULTABLE = ("source", "licence", "synthetic")
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when present: several times faster
 
 
 @dataclass
@@ -53,7 +54,7 @@ def read_catalogue(path: str | Path) -> Catalogue:
     """Read and check a YAML catalogue file."""
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError:
         raise CatalogueError(f"{path}: catalogue file not found") from None
     except yaml.YAMLError as exc:
