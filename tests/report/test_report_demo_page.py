@@ -54,7 +54,7 @@ def test_clicking_an_area_shows_its_peers_and_gap(page):
     page.locator("section.active tr.area-row").first.click()
     page.wait_for_selector("section.active .xmr-chart[data-rendered=true] svg")
     profile = page.locator("section.active .profile").inner_text()
-    assert "against a benchmark of" in profile and "Most similar areas (peers): E38" in profile
+    assert "against a benchmark of" in profile and "Most similar areas (peers): NHS " in profile
     assert "Other benchmarks: national (pooled)" in profile and "Its own best year: 20" in profile
     note = page.locator("section.active .xmr-note").inner_text()
     assert note.startswith("Variation: ")

@@ -59,8 +59,15 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
+AXIS_TITLE_LIMIT = 48
+
+
 def _axis_title(indicator: Indicator) -> str:
-    return f"{indicator.title} ({indicator.unit})" if indicator.unit else indicator.title
+    """The indicator's title on its axis, or just its unit when the title would not fit."""
+    title = f"{indicator.title} ({indicator.unit})" if indicator.unit else indicator.title
+    if len(title) <= AXIS_TITLE_LIMIT:
+        return title
+    return f"Value ({indicator.unit})" if indicator.unit else "Value"
 
 
 VALIDATE_SPECS = False  # the tests validate every template against the Vega-Lite schema; pages skip the cost
@@ -81,7 +88,7 @@ def _band_colour(indicator: Indicator, field: str) -> alt.Color:
 def ranked_template(indicator: Indicator) -> dict:
     """Areas ranked by value with their 95% intervals, coloured by funnel band; datasets `areas`, `pooled`."""
     base = alt.Chart(alt.NamedData(name="areas")).encode(
-        x=alt.X("area_code:N", sort=alt.EncodingSortField("value", order="ascending"),
+        x=alt.X("area_code:N", sort=alt.EncodingSortField("value", op="max", order="ascending"),
                 axis=alt.Axis(labels=False, ticks=False, title="Areas, ranked")),
     )
     bars = base.mark_rule(strokeWidth=1.5, opacity=0.6).encode(
@@ -134,13 +141,15 @@ def funnel_data(areas: pd.DataFrame, curves: pd.DataFrame, adjusted: bool) -> di
 
 def xmr_template(indicator: Indicator) -> dict:
     """XmR chart; dataset `series` is the chosen area's points."""
-    base = alt.Chart(alt.NamedData(name="series")).encode(x=alt.X("period_start:T", title="Period"))
+    base = alt.Chart(alt.NamedData(name="series")).encode(
+        x=alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=-45, labelOverlap=True)))
     line = base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(
         y=alt.Y("value:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)))
     points = base.mark_circle(size=45, opacity=1).encode(
         y="value:Q",
         color=alt.Color("point_type:N", title="Point",
-                        scale=alt.Scale(domain=list(POINT_TYPE_COLOURS), range=list(POINT_TYPE_COLOURS.values()))),
+                        scale=alt.Scale(domain=list(POINT_TYPE_COLOURS), range=list(POINT_TYPE_COLOURS.values())),
+                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
         tooltip=[alt.Tooltip("period:N"), alt.Tooltip("value:Q", format=".2f"), alt.Tooltip("point_type:N", title="Point")],
     )
     mean = base.mark_line(color=NHS_BLUE, strokeWidth=1).encode(y="mean:Q")
@@ -167,7 +176,7 @@ def map_template(indicator: Indicator, code_property: str) -> dict:
 def gain_template(indicator: Indicator) -> dict:
     """Each area's gain (people) with its interval, largest first; dataset `gains`."""
     base = alt.Chart(alt.NamedData(name="gains")).encode(
-        y=alt.Y("area_label:N", sort=alt.EncodingSortField("gain", order="descending"), title=None),
+        y=alt.Y("area_label:N", sort=alt.EncodingSortField("gain", op="max", order="descending"), title=None),
     )
     bars = base.mark_bar(height=10).encode(
         x=alt.X("gain:Q", title="Extra people if the area matched its benchmark"),
@@ -198,7 +207,7 @@ def pareto_template() -> dict:
 def components_template() -> dict:
     """Each care process's own national rate beside the all-or-none bundle; dataset `components`."""
     chart = alt.Chart(alt.NamedData(name="components")).mark_bar(height=14).encode(
-        y=alt.Y("title:N", sort=alt.EncodingSortField("rate", order="descending"), title=None),
+        y=alt.Y("title:N", sort=alt.EncodingSortField("rate", op="max", order="descending"), title=None),
         x=alt.X("rate:Q", title="Percentage of people", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["All processes", "One process"], range=[NHS_WARM_YELLOW, NHS_BLUE])),
         tooltip=[alt.Tooltip("title:N", title="Process"), alt.Tooltip("rate:Q", format=".1f")],

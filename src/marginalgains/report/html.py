@@ -179,6 +179,7 @@ def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, template
     indicator = table.indicator
     best_years = _best_years(all_areas, indicator)
     names = all_areas.drop_duplicates("area_code").set_index("area_code").get("area_name")
+    peer_names = names.dropna().to_dict() if names is not None else {}
     rows = table.areas.copy()
     rows["area_name"] = rows["area_code"].map(names) if names is not None else None
     rows = rows.sort_values("gain", ascending=False)
@@ -191,7 +192,7 @@ def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, template
     page["profiles"][indicator.id] = {
         row["area_code"]: {"status": row["status"], "value": row["value"], "benchmark": row["benchmark_value"],
                            "gain": row["gain"], "gain_lower": row["gain_lower"], "gain_upper": row["gain_upper"],
-                           "significant": bool(row["significant"]), "peers": list(row["peers"] or []),
+                           "significant": bool(row["significant"]), "peers": [peer_names.get(code, code) for code in (row["peers"] or [])],
                            "benchmark_label": table.summary.benchmark_label, "shared": shared,
                            "best_year": best_years.get(row["area_code"])}
         for row in rows.to_dict(orient="records")}
