@@ -19,6 +19,7 @@ from marginalgains.improve.bundles import single_fix_gains
 from marginalgains.improve.errors import ImproveError
 from marginalgains.improve.opportunity import opportunity
 from marginalgains.improve.plan import ImprovementTable, improvement_table, pareto
+from marginalgains.errors import DataError
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.model import VALUE_LIMITS, Indicator, Measure, Polarity
 from marginalgains.periods import Grain, label_periods, period_starts
@@ -234,9 +235,12 @@ def _intervals(group: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
 def _interval_table(numerator, denominator, indicator: Indicator, confidence: float) -> pd.DataFrame:
     if indicator.measure is Measure.PROPORTION:
         return stats.proportion(numerator, denominator, confidence=confidence, multiplier=indicator.multiplier)
-    if indicator.measure in (Measure.RATE, Measure.RATIO):
+    if indicator.measure in (Measure.RATE, Measure.RATIO, Measure.DSR):
+        # a DSR given as observed count over count/DSR: limits scale the count's Byars limits by DSR/O,
+        # Dobson's method when the age bands are not at hand
         return stats.rate(numerator, denominator, multiplier=indicator.multiplier, confidence=confidence)
-    raise ValueError(f"indicator {indicator.id}: a {indicator.measure} needs published values and limits")
+    raise DataError(f"indicator {indicator.id!r} is a {indicator.measure}: a sum and a count do not give the spread "
+                    "its confidence interval needs; supply it with published values and limits (a Fingertips export)")
 
 
 def _funnel_groups(frame: pd.DataFrame, catalogue: Catalogue):

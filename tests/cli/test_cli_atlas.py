@@ -137,3 +137,32 @@ def test_console_script_is_installed():
     gains = Path(sys.executable).parent / "gains"
     result = subprocess.run([str(gains), "--help"], capture_output=True, text=True, check=True)
     assert "atlas" in result.stdout and "demo" in result.stdout
+
+
+def test_a_mean_without_published_limits_is_refused_with_the_reason(tmp_path):
+    values = tmp_path / "values.csv"
+    values.write_text("indicator_id,area_code,period,numerator,denominator\nbmi,A,2023/24,300,12\nbmi,B,2023/24,310,11\n")
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text("indicators:\n  - {id: bmi, title: Mean BMI, polarity: low_is_good, measure: mean}\n")
+    result = runner.invoke(app, ["atlas", "--values", str(values), "--catalogue", str(catalogue), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "indicator 'bmi' is a mean" in result.output
+
+
+def test_a_dsr_from_counts_gets_byars_limits_scaled_to_the_rate(tmp_path):
+    """The engine writes a DSR as O over O/DSR: 40 deaths at 250 per 100,000 is 40 over 16,000."""
+    from scipy.stats import norm
+
+    rows = [f"dsr,A{i:02d},2023/24,{40 + i},{(40 + i) / (250 + 10 * i) * 100000}" for i in range(12)]
+    values = tmp_path / "values.csv"
+    values.write_text("indicator_id,area_code,period,numerator,denominator\n" + "\n".join(rows) + "\n")
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text("indicators:\n  - {id: dsr, title: Deaths, polarity: low_is_good, measure: dsr, multiplier: 100000}\n")
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["atlas", "--values", str(values), "--catalogue", str(catalogue), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    area = pd.read_csv(out / "areas.csv").set_index("area_code").loc["A00"]
+    assert area["value"] == pytest.approx(250)
+    o, z = 40, norm.ppf(0.975)
+    byars_upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * (o + 1) ** 0.5)) ** 3
+    assert area["upper95"] == pytest.approx(250 * byars_upper / o)
