@@ -115,3 +115,49 @@ def test_an_indicator_whose_gain_cannot_be_sized_is_reported_not_fatal():
     assert "ae-4hr" not in built.improvement
     assert "min_denominator" in built.provenance["opportunity_not_sized"]["ae-4hr"]
     assert len(built.summary) == 3  # the rest of the atlas is still built
+
+
+def small_catalogue(**changes):
+    from dataclasses import replace
+
+    from marginalgains.io.catalogue import Catalogue
+    from marginalgains.model import Indicator, Measure, Polarity
+
+    indicator = replace(Indicator("p", "Screened", Polarity.HIGH_IS_GOOD, Measure.PROPORTION, multiplier=100), **changes)
+    return Catalogue({"p": indicator}, {"p": {}})
+
+
+def quarterly_values(quarters: list[str], areas: int = 12) -> pd.DataFrame:
+    rows = [{"indicator_id": "p", "area_code": f"A{a:02d}", "period": q, "grain": "quarter",
+             "numerator": 20 + a + 3 * i, "denominator": 100 + 5 * a} for a in range(areas) for i, q in enumerate(quarters)]
+    return pd.DataFrame(rows)
+
+
+def test_a_year_in_progress_is_flagged_and_the_headline_uses_the_last_whole_year():
+    quarters = [f"2017/18 Q{q}" for q in range(1, 5)] + [f"2018/19 Q{q}" for q in range(1, 5)] + ["2019/20 Q1"]
+    built = build_atlas(quarterly_values(quarters), small_catalogue())
+    summary = built.summary.set_index("period")
+    assert summary.loc["2019/20", "complete_year"] == False  # noqa: E712
+    assert summary.loc["2018/19", "complete_year"] == True  # noqa: E712
+    assert built.headline("p").startswith("p 2018/19: 12 areas")
+    assert built.improvement["p"].period == "2018/19"
+    areas = built.areas.set_index(["period", "area_code"])
+    assert areas.loc[("2019/20", "A00"), "subperiods"] == 1 and areas.loc[("2018/19", "A00"), "subperiods"] == 4
+
+
+def test_areas_below_the_minimum_denominator_are_left_out_of_the_spread_and_said_to_be():
+    values = quarterly_values(["2018/19"], areas=14).assign(grain="financial_year")
+    values.loc[values["area_code"] == "A00", ["numerator", "denominator"]] = [0, 3]
+    built = build_atlas(values, small_catalogue(min_denominator=10))
+    row = built.summary.iloc[0]
+    assert (row["n_areas"], row["n_below_min_denominator"]) == (13, 1)
+    assert row["min"] > 0 and np.isfinite(row["fold"])
+    assert "13 areas (1 more below the minimum denominator left out)" in built.headline("p")
+    assert row["n_high_998"] + row["n_low_998"] + (built.areas["funnel_band"] == 0).sum() <= 14  # the funnel counts all
+
+
+def test_one_area_has_nothing_to_compare():
+    built = build_atlas(quarterly_values(["2018/19"], areas=1).assign(grain="financial_year"), small_catalogue())
+    row = built.summary.iloc[0]
+    assert row["n_areas"] == 1 and np.isnan(row["fold"]) and np.isnan(row["p95_p5"]) and np.isnan(row["scv"])
+    assert built.headline("p").startswith("p 2018/19: 1 area, too few areas to compare")

@@ -22,7 +22,7 @@ from marginalgains.improve.plan import ImprovementTable, improvement_table, pare
 from marginalgains.errors import DataError
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.model import VALUE_LIMITS, Indicator, Measure, Polarity
-from marginalgains.periods import Grain, label_periods, period_starts
+from marginalgains.periods import financial_years, period_starts, whole_years
 
 CONFIDENCE_LEVELS = (0.95, 0.998)
 FUNNEL_KIND = {Measure.PROPORTION: "proportion", Measure.RATE: "rate", Measure.RATIO: "ratio"}
@@ -67,21 +67,29 @@ class Atlas:
         rows = self.summary[self.summary["indicator_id"] == indicator_id]
         return rows.sort_values("period_start", ascending=False)["period"].tolist()
 
-    def periods_by_indicator(self) -> list[str]:
-        """Indicator ids in catalogue order that have at least one analysed period."""
-        present = set(self.summary["indicator_id"])
-        return [i.id for i in self.catalogue if i.id in present]
+    def headline_period(self, indicator_id: str) -> str:
+        """The latest whole period (a financial year still in progress is not the headline)."""
+        rows = self.summary[self.summary["indicator_id"] == indicator_id].sort_values("period_start", ascending=False)
+        whole = rows[rows["complete_year"]]
+        return (whole if len(whole) else rows)["period"].iloc[0]
 
     def headline(self, indicator_id: str) -> str:
-        """One sentence for the indicator's latest period."""
+        """One sentence for the indicator's latest whole period."""
         row = self.summary[(self.summary["indicator_id"] == indicator_id)
-                           & (self.summary["period"] == self.periods(indicator_id)[0])].iloc[0]
+                           & (self.summary["period"] == self.headline_period(indicator_id))].iloc[0]
         noun = self.provenance.get("area_noun", "areas")
-        if np.isfinite(row["fold"]):
+        if row["n_areas"] == 1:
+            noun = noun.removesuffix("s")
+        if row["n_areas"] < 2:
+            spread = "too few areas to compare"
+        elif np.isfinite(row["fold"]):
             spread = f"{row['fold']:.1f}-fold range"
         else:
             spread = f"range {row['min']:.3g} to {row['max']:.3g} (no fold: the lowest is zero)"
-        text = f"{indicator_id} {row['period']}: {row['n_areas']} {noun}, {spread}"
+        text = f"{indicator_id} {row['period']}: {row['n_areas']} {noun}"
+        if row["n_below_min_denominator"] > 0:
+            text += f" ({row['n_below_min_denominator']} more below the minimum denominator left out)"
+        text += f", {spread}"
         if np.isfinite(row["fold_trimmed5"]):
             text += f" ({row['fold_trimmed5']:.1f}-fold without the 5 highest and lowest)"
         if pd.notna(row["n_high_998"]):
@@ -123,7 +131,7 @@ def build_atlas(
 def _build(values, annual, areas, catalogue, provenance) -> Atlas:
     areas["funnel_band"], areas["funnel_band_adjusted"] = funnel_bands(areas, catalogue)
     dispersion = overdispersion_by_period(areas, catalogue)
-    summary = summarise(areas, dispersion)
+    summary = summarise(areas, dispersion, catalogue)
     summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
     reported = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND)
     summary.loc[reported, ["pooled", "scv"]] = np.nan  # published DSRs and means: counts do not give the value
@@ -144,7 +152,7 @@ def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.Dat
     for indicator in catalogue:
         if indicator.polarity is Polarity.NO_JUDGEMENT or indicator.bundle or indicator.measure not in FUNNEL_KIND:
             continue
-        rows = annual[annual["indicator_id"] == indicator.id]
+        rows = whole_years(annual[annual["indicator_id"] == indicator.id])  # not a year in progress
         if rows.empty:
             continue
         covariates = areas if _covers(areas, rows["area_code"]) else None
@@ -200,16 +208,8 @@ def latest_bundle_fixes(weakest_links: pd.DataFrame, catalogue: Catalogue) -> pd
 
 
 def analysis_periods(values: pd.DataFrame) -> pd.DataFrame:
-    """Counts per area and analysis period: months and quarters summed into financial years."""
-    sub_annual = values["grain"].isin([Grain.MONTH, Grain.QUARTER])
-    rolled = values[sub_annual].copy()
-    if len(rolled):
-        rolled["period"] = label_periods(period_starts(rolled["period"]), Grain.FINANCIAL_YEAR)
-        rolled["grain"] = str(Grain.FINANCIAL_YEAR)
-        keys = ["indicator_id", "area_code", "period", "grain"]
-        rolled = rolled.groupby(keys, as_index=False, sort=False).agg(
-            numerator=("numerator", "sum"), denominator=("denominator", "sum"), n_subperiods=("numerator", "size"))
-    annual = pd.concat([rolled, values[~sub_annual]], ignore_index=True)
+    """Counts per area and analysis period (financial years from months and quarters), with period starts."""
+    annual = financial_years(values)
     annual["period_start"] = period_starts(annual["period"])
     return annual
 
@@ -279,10 +279,26 @@ def overdispersion_by_period(frame: pd.DataFrame, catalogue: Catalogue) -> pd.Da
     return pd.DataFrame(rows, columns=["indicator_id", "period", "phi", "tau2", "dispersion_scale"])
 
 
-def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
-    """The variation summary and funnel counts per indicator x period."""
+SPREAD_COLUMNS = ["fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "cv_weighted", "scv", "eb_ratio"]
+
+
+def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """The variation summary and funnel counts per indicator x period.
+
+    The variation summary leaves out areas below the indicator's minimum denominator (a handful
+    of cases says little about an area) and is blank with fewer than two areas to compare; the
+    funnel, which allows for size, counts every area.
+    """
     keys = ["indicator_id", "period"]
-    variation = stats.variation_table(areas, keys).rename(columns={"n": "n_areas"})
+    every_group = areas.groupby(keys).size().index
+    minimum = areas["indicator_id"].map({i.id: i.min_denominator for i in catalogue})
+    eligible = ~(areas["denominator"] < minimum)  # published values without a denominator stay in
+    variation = stats.variation_table(areas[eligible], keys).set_index(keys).reindex(every_group)
+    variation = variation.rename(columns={"n": "n_areas"}).reset_index()
+    variation["n_areas"] = variation["n_areas"].fillna(0).astype("int64")
+    variation.loc[variation["n_areas"] < 2, SPREAD_COLUMNS] = np.nan
+    small = (~eligible).groupby([areas[k] for k in keys]).sum().rename("n_below_min_denominator")
+    complete = areas.groupby(keys)["complete_year"].any()
     band = areas["funnel_band"]
     counts = areas.assign(
         n_high_998=band.eq(2), n_high_95=band.ge(1), n_low_95=band.le(-1), n_low_998=band.eq(-2),
@@ -294,7 +310,7 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
         counts[column] = counts[column].astype("Int64").where(counts["has_band"] > 0)
     starts = areas.groupby(keys)["period_start"].first()
     summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)
-    summary = summary.merge(dispersion, on=keys, how="left")
+    summary = summary.join(small, on=keys).join(complete, on=keys).merge(dispersion, on=keys, how="left")
     return summary.sort_values(["indicator_id", "period_start"], ascending=[True, False], ignore_index=True)
 
 

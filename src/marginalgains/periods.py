@@ -92,3 +92,38 @@ def period_starts(labels: pd.Series) -> pd.Series:
     unique = pd.unique(np.asarray(labels, dtype=object))
     starts = {label: parse_period(label)[1] for label in unique}
     return pd.Series(labels, copy=False).map(starts)
+
+
+SUBPERIODS_PER_YEAR = {Grain.MONTH: 12, Grain.QUARTER: 4}
+
+
+def financial_years(values: pd.DataFrame) -> pd.DataFrame:
+    """Counts per indicator x area x financial year: months and quarters summed into their years.
+
+    Only rows whose value comes from counts roll up (published values, such as a DSR with its
+    own limits, stay at their grain). Each rolled-up row records `subperiods` (how many months
+    or quarters it sums) and `complete_year` (whether any area of that indicator has the whole
+    year: a year still in progress is then known as such, not passed off as a full one).
+    """
+    published = values["value"].notna() if "value" in values else pd.Series(False, index=values.index)
+    sub_annual = values["grain"].isin(list(SUBPERIODS_PER_YEAR)) & ~published
+    rolled = values[sub_annual]
+    if len(rolled):
+        expected = rolled["grain"].map({str(g): n for g, n in SUBPERIODS_PER_YEAR.items()})
+        rolled = rolled.assign(period=label_periods(period_starts(rolled["period"]), Grain.FINANCIAL_YEAR).to_numpy(),
+                               grain=str(Grain.FINANCIAL_YEAR), expected=expected.to_numpy())
+        keys = ["indicator_id", "area_code", "period", "grain"]
+        rolled = rolled.groupby(keys, as_index=False, sort=False).agg(
+            numerator=("numerator", "sum"), denominator=("denominator", "sum"),
+            subperiods=("numerator", "size"), expected=("expected", "max"))
+        full = rolled["subperiods"] >= rolled["expected"]
+        rolled["complete_year"] = full.groupby([rolled["indicator_id"], rolled["period"]]).transform("any")
+        rolled = rolled.drop(columns="expected")
+    kept = values[~sub_annual].assign(complete_year=True)
+    return pd.concat([rolled, kept], ignore_index=True)
+
+
+def whole_years(annual: pd.DataFrame) -> pd.DataFrame:
+    """Rows of whole years only, for each indicator that has any (see `financial_years`)."""
+    has_whole = annual.groupby("indicator_id")["complete_year"].transform("any")
+    return annual[annual["complete_year"] | ~has_whole].reset_index(drop=True)

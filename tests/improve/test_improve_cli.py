@@ -47,3 +47,20 @@ def test_bad_cli_inputs_exit_with_a_clear_message(tmp_path):
     bad.write_text("id,cost,indicator_id,effect,area_code\nx,10,diabetes-9cp,1,E99999999\n")
     stranger = runner.invoke(app, ["fund", "--budget", "100", "--interventions", str(bad), *INPUTS])
     assert stranger.exit_code == 2 and "unknown areas E99999999" in stranger.output
+
+
+def test_prioritise_sums_quarters_into_the_last_whole_financial_year(tmp_path):
+    """Quarterly values are sized on the latest whole year, as in the atlas, not on its last quarter."""
+    quarters = [f"2018/19 Q{q}" for q in range(1, 5)] + ["2019/20 Q1"]
+    rows = [f"care,A{a},{q},{10 + 8 * a},100" for a in range(8) for q in quarters]
+    values = tmp_path / "values.csv"
+    values.write_text("indicator_id,area_code,period,numerator,denominator\n" + "\n".join(rows) + "\n")
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text("indicators:\n  - {id: care, title: Care, polarity: high_is_good, measure: proportion, multiplier: 100}\n")
+    result = runner.invoke(app, ["prioritise", "--values", str(values), "--catalogue", str(catalogue),
+                                 "--benchmark", "best", "--count", "all", "--json"])
+    assert result.exit_code == 0, result.output
+    (national,) = json.loads(result.stdout)["national"]
+    assert national["period"] == "2018/19"
+    # each area is 8 x (7 - a) percentage points short of the best over 400 people a year
+    assert national["total_gain"] == pytest.approx(sum(8 * (7 - a) * 4 for a in range(8)))

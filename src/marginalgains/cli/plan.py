@@ -18,6 +18,7 @@ from marginalgains.improve.prioritise import filter_tag
 from marginalgains.io.catalogue import read_catalogue
 from marginalgains.io.tabular import read_table
 from marginalgains.io.values import read_values
+from marginalgains.periods import financial_years, whole_years
 
 ValuesOption = Annotated[Path, typer.Option(help="Tidy values (CSV/Parquet): indicator_id, area_code, period, numerator, denominator.")]
 CatalogueOption = Annotated[Path, typer.Option(help="Indicator catalogue (YAML).")]
@@ -52,7 +53,7 @@ def prioritise_command(
         return
     console = Console(highlight=False, soft_wrap=True)
     console.print(_table(f"Indicators by benefit ({count} gain x benefit weight)", result.national,
-                         ["rank", "indicator_id", "significant_areas", "total_gain", "significant_gain",
+                         ["rank", "indicator_id", "period", "significant_areas", "total_gain", "significant_gain",
                           "significant_gain_lower", "significant_gain_upper", "benefit"]))
     if area is not None:
         console.print(_table(f"Priorities for {area}", by_area,
@@ -97,7 +98,8 @@ def fund(
 
 
 def _opportunities(values: Path, catalogue: Path, covariates: Path | None, benchmark: str | None, tag: str | None):
-    """Read the inputs and size every judged indicator's opportunity in its latest period."""
+    """Read the inputs and size every judged indicator's opportunity in its latest whole financial year
+    (months and quarters summed, as in the atlas)."""
     cat = read_catalogue(catalogue)
     read = read_values(values, cat)
     if read.rejections:
@@ -105,7 +107,8 @@ def _opportunities(values: Path, catalogue: Path, covariates: Path | None, bench
             f"[yellow]warning:[/] {read.rows_rejected} rows of {values} rejected (e.g. {read.rejections[0]})")
     areas = read_table(covariates) if covariates is not None else None
     indicators = filter_tag(cat, tag)
-    return list(cat), opportunities(read.values, indicators, areas, _benchmark(benchmark))
+    annual = whole_years(financial_years(read.values))
+    return list(cat), opportunities(annual, indicators, areas, _benchmark(benchmark))
 
 
 def _benchmark(text: str | None):

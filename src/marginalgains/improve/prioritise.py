@@ -75,7 +75,7 @@ def _national(table: pd.DataFrame, indicators) -> pd.DataFrame:
         significant_gain_upper=table["gain_upper"].where(significant, 0.0),
         significant_areas=significant.astype(int),
     ).groupby("indicator_id").agg(
-        areas=("area_code", "size"), significant_areas=("significant_areas", "sum"),
+        **({"period": ("period", "first")} if "period" in table else {}), areas=("area_code", "size"), significant_areas=("significant_areas", "sum"),
         total_gain=("gain", "sum"), significant_gain=("significant_gain", "sum"),
         significant_gain_lower=("significant_gain_lower", "sum"),
         significant_gain_upper=("significant_gain_upper", "sum"), benefit=("benefit", "sum"),
