@@ -166,3 +166,28 @@ def test_a_dsr_from_counts_gets_byars_limits_scaled_to_the_rate(tmp_path):
     o, z = 40, norm.ppf(0.975)
     byars_upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * (o + 1) ** 0.5)) ** 3
     assert area["upper95"] == pytest.approx(250 * byars_upper / o)
+
+
+def test_fingertips_unitary_authorities_listed_under_two_area_types_are_kept(tmp_path):
+    """Fingertips lists each UA under both Counties & UAs and Districts & UAs: not duplicates."""
+    export = FINGERTIPS.with_name("fingertips_two_area_types.csv")
+    result = runner.invoke(app, ["atlas", "--fingertips", str(export), "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["rows"] == {"rows_read": 11, "rows_accepted": 11, "rows_rejected": 0}
+    assert pd.read_csv(tmp_path / "summary.csv")["n_areas"].tolist() == [5]  # 3 UAs and 2 counties
+    districts = runner.invoke(app, ["atlas", "--fingertips", str(export), "--area-type", "Districts & UAs (from Apr 2023)",
+                                    "--out", str(tmp_path / "d")])
+    assert districts.exit_code == 0 and pd.read_csv(tmp_path / "d" / "summary.csv")["n_areas"].tolist() == [5]
+
+
+def test_published_quarterly_rates_stay_at_their_grain(tmp_path):
+    """Published values (no counts) cannot be summed into years: each quarter is analysed as published."""
+    export = FINGERTIPS.with_name("fingertips_quarterly_dsr.csv")
+    published = pd.read_csv(export)
+    result = runner.invoke(app, ["atlas", "--fingertips", str(export), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert sorted(summary["period"]) == ["2022/23 Q1", "2022/23 Q2", "2022/23 Q3", "2022/23 Q4"]
+    latest = published[published["Time period"] == "2022/23 Q4"]
+    row = summary.set_index("period").loc["2022/23 Q4"]
+    assert (row["n_areas"], row["max"]) == (len(latest), latest["Value"].max())

@@ -44,7 +44,7 @@ def read_fingertips(path: str | Path) -> tuple[Catalogue, ReadResult]:
     values = _checked_rows(checks)
     catalogue = _infer_catalogue(values.loc[~checks.bad], file)
     _apply_measures(catalogue, checks)
-    validate.duplicates(checks, ["indicator_id", "area_code", "period"], "Time period")
+    validate.duplicates(checks, ["indicator_id", "Area Type", "area_code", "period"], "Time period")  # a UA is listed under each type
     accepted = checks.accepted()
     checks.rejections.sort(key=lambda r: r.row)
     return catalogue, ReadResult(_as_values(accepted), checks.rejections, len(frame), [file])
