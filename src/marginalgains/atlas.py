@@ -112,6 +112,8 @@ def build_atlas(
     area's peers; `weakest_links` (from the engine) gives each bundle's best single fix.
     """
     values = values[values["indicator_id"].isin(list(catalogue.indicators))]
+    if values.empty:
+        raise DataError("no rows were accepted, so there is nothing to analyse")
     annual = analysis_periods(values)
     areas_table = add_intervals(annual, catalogue)
     if areas is not None and "area_name" in areas:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from marginalgains.errors import DataError, Rejection
 from marginalgains.io import bundled, validate
+from marginalgains.io.areas import read_areas
 from marginalgains.io.catalogue import Catalogue, merge_catalogues, read_catalogue
 from marginalgains.io.fingertips import read_fingertips
 from marginalgains.io.values import ReadResult, check_value_rows, read_values
@@ -47,12 +48,12 @@ class AtlasInputs:
         return {"inputs": self.read.files, **counts, **self.provenance}
 
 
-def from_values_file(values: Path, catalogue: Path) -> AtlasInputs:
+def from_values_file(values: Path, catalogue: Path, areas: Path | None = None) -> AtlasInputs:
     parsed = read_catalogue(catalogue)
-    return AtlasInputs(parsed, read_values(values, parsed))
+    return AtlasInputs(parsed, read_values(values, parsed), read_areas(areas) if areas is not None else None)
 
 
-def from_fingertips(export: Path, area_type: str | None = None) -> AtlasInputs:
+def from_fingertips(export: Path, area_type: str | None = None, areas: Path | None = None) -> AtlasInputs:
     """A Fingertips export; the atlas compares areas of one type (by default the most numerous
     type other than England). Rows of other types (England, regions) are read and counted but
     not compared as areas: provenance says how many of each."""
@@ -65,6 +66,8 @@ def from_fingertips(export: Path, area_type: str | None = None) -> AtlasInputs:
         raise DataError(f"{export}: no rows of area type {area_type!r}; found {', '.join(sorted(set(types)))}")
     others = {str(k): int(v) for k, v in types[types != area_type].value_counts().items()}
     names = read.values[["area_code", "area_name"]].drop_duplicates("area_code")
+    if areas is not None:  # covariates for peers, joined to the export's own names
+        names = names.merge(read_areas(areas).drop(columns="area_name", errors="ignore"), on="area_code", how="left")
     provenance = {"area_type": area_type, "accepted_rows_not_compared_by_area_type": others}
     return AtlasInputs(catalogue, read, names, None, provenance, compared=(types == area_type).to_numpy())
 
@@ -85,7 +88,7 @@ def from_records(catalogue: Path | Catalogue, data: str, backend: str = "duckdb"
     check_value_rows(checks, result.catalogue)
     read = ReadResult(checks.accepted(), checks.rejections, len(values), [str(data)])
     areas_file = areas if areas is not None else _areas_beside(data)
-    area_table = pd.read_csv(areas_file, dtype={"area_code": str}) if areas_file is not None else None
+    area_table = read_areas(areas_file) if areas_file is not None else None
     return AtlasInputs(result.catalogue, read, area_table, result.weakest_links,
                        {"backend": str(backend), "data": str(data)})
 
@@ -119,13 +122,15 @@ def choose(values: Path | None, catalogue: Path | None, fingertips: Path | None,
     if len(given) > 1:
         raise DataError(f"give one of --values, --fingertips or --data, not {' and '.join(given)}")
     if fingertips is not None:
-        return from_fingertips(fingertips, area_type)
+        return from_fingertips(fingertips, area_type, areas)
     if (values is not None or data is not None) and catalogue is None:
         raise DataError(f"{given[0]} needs --catalogue, the YAML file describing its indicators")
     if values is not None:
-        return from_values_file(values, catalogue)
+        return from_values_file(values, catalogue, areas)
     if data is not None:
         return from_records(catalogue, data, backend, areas, progress)
     if catalogue is not None:
         raise DataError("--catalogue needs --values (a tidy file) or --data (record-level tables)")
+    if areas is not None:
+        raise DataError("--areas describes the areas of --values, --fingertips or --data; give one of them")
     return bundled_ae()

@@ -191,3 +191,30 @@ def test_published_quarterly_rates_stay_at_their_grain(tmp_path):
     latest = published[published["Time period"] == "2022/23 Q4"]
     row = summary.set_index("period").loc["2022/23 Q4"]
     assert (row["n_areas"], row["max"]) == (len(latest), latest["Value"].max())
+
+
+def test_all_rows_rejected_is_exit_code_2_with_the_rejections_written(tmp_path):
+    values, catalogue = write_values(tmp_path, ["screen,A1,FY2018,1,100", "screen,A2,FY2018,1,100"])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["atlas", "--values", str(values), "--catalogue", str(catalogue), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "all 2 rows were rejected" in result.output
+    assert pd.read_csv(out / "rejections.csv")["column"].tolist() == ["period", "period"]
+
+
+def test_areas_give_tidy_values_names_and_peers(tmp_path):
+    values, catalogue = write_values(tmp_path, GOOD_ROWS)
+    areas = tmp_path / "areas.csv"
+    areas.write_text("area_code,area_name,population,deprivation_score\n"
+                     + "\n".join(f"A{i:02d},Area {i},{1000 * (i + 1)},{(i * 7) % 12}" for i in range(12)) + "\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["atlas", "--values", str(values), "--catalogue", str(catalogue), "--areas", str(areas),
+                                 "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "best five of its ten most similar areas" in json.loads(result.output)["opportunity"][0]
+    assert pd.read_csv(out / "areas.csv").set_index("area_code").loc["A03", "area_name"] == "Area 3"
+
+
+def test_areas_alone_is_refused():
+    result = runner.invoke(app, ["atlas", "--areas", "areas.csv"])
+    assert result.exit_code == 2 and "--areas describes the areas of" in result.output

@@ -127,3 +127,13 @@ def test_a_corrupt_parquet_file(tmp_path, catalogue):
     path.write_bytes(b"PAR1 this is not really parquet")
     with pytest.raises(DataError, match="not a readable Parquet file"):
         read_values(path, catalogue)
+
+
+def test_parquet_dates_and_timestamps_are_read_as_their_months(tmp_path, catalogue):
+    path = tmp_path / "values.parquet"
+    pd.DataFrame({"indicator_id": ["ae-4hr"] * 2, "area_code": ["A", "B"],
+                  "period": [pd.Timestamp("2018-04-01"), pd.Timestamp("2018-05-17 13:45")],
+                  "numerator": [5, 6], "denominator": [10, 10]}).to_parquet(path)
+    result = read_values(path, catalogue)
+    assert result.rows_rejected == 0
+    assert result.values["period"].tolist() == ["2018-04", "2018-05"]

@@ -15,7 +15,7 @@ from marginalgains import sources
 from marginalgains.atlas import build_atlas
 from marginalgains.cli.app import app
 from marginalgains.errors import DataError, GainsError
-from marginalgains.report.files import write_atlas
+from marginalgains.report.files import write_atlas, write_rejections
 
 MAX_LISTED_REJECTIONS = 20
 
@@ -28,7 +28,7 @@ def atlas(
     area_type: Annotated[Optional[str], typer.Option(help="With --fingertips: the area type to compare (default: the most numerous other than England).")] = None,
     data: Annotated[Optional[str], typer.Option(help="Record-level tables (folder of Parquet/CSV, DuckDB file or database URL) to count the catalogue's indicators in.")] = None,
     backend: Annotated[str, typer.Option(help="Engine for --data: duckdb or spark.")] = "duckdb",
-    areas: Annotated[Optional[Path], typer.Option(help="Areas CSV: area_code, area_name and numeric covariates for peers (default: areas.csv beside --data).")] = None,
+    areas: Annotated[Optional[Path], typer.Option(help="Areas CSV or Parquet: area_code, area_name and numeric covariates for peers (default with --data: areas.csv beside the records).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for index.html, summary.csv, areas.csv, atlas.json.")] = Path("atlas"),
     strict: Annotated[bool, typer.Option(help="Fail (exit code 2) if any row is rejected.")] = False,
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
@@ -57,6 +57,9 @@ def _run(console: Console, load, out: Path, strict: bool, as_json: bool) -> None
         with Progress(console=console, transient=True) as progress:
             inputs = load(progress)
         _report_rejections(console, inputs, strict)
+        if inputs.values.empty and inputs.rejections:
+            write_rejections(inputs.rejections, out)
+            raise DataError(f"all {inputs.read.rows_read:,} rows were rejected; see {out / 'rejections.csv'}")
         result = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(),
                              areas=inputs.areas, weakest_links=inputs.weakest_links)
         paths = write_atlas(result, out, inputs.rejections)

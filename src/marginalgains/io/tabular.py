@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from marginalgains.errors import DataError
@@ -31,8 +32,17 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if table.num_rows == 0:
         raise DataError(f"{path}: the file has no rows")
-    frame = table.to_pandas()
+    frame = _dates_as_iso_text(table).to_pandas()
     return frame.astype(object).where(frame.notna(), None).map(lambda v: None if v is None else str(v))
+
+
+def _dates_as_iso_text(table: pa.Table) -> pa.Table:
+    """Date and timestamp columns as `YYYY-MM-DD` text, the form the period reader takes."""
+    for position, field in enumerate(table.schema):
+        if pa.types.is_date(field.type) or pa.types.is_timestamp(field.type):
+            text = pc.strftime(table.column(position), format="%Y-%m-%d")
+            table = table.set_column(position, field.name, text)
+    return table
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -28,6 +28,13 @@ def write_atlas(atlas: Atlas, out: str | Path, rejections: list[Rejection] = ())
     paths["atlas.json"].write_text(json.dumps(atlas.provenance, indent=2, default=str), encoding="utf-8")
     paths["index.html"].write_text(render_page(atlas), encoding="utf-8")
     if rejections:
-        paths["rejections.csv"] = out / "rejections.csv"
-        pd.DataFrame([asdict(r) for r in rejections]).to_csv(paths["rejections.csv"], index=False)
+        paths["rejections.csv"] = write_rejections(rejections, out)
     return paths
+
+
+def write_rejections(rejections: list[Rejection], out: str | Path) -> Path:
+    """Every refused row with file, row, column and reason, as rejections.csv in `out`."""
+    path = Path(out) / "rejections.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame([asdict(r) for r in rejections], columns=["file", "row", "column", "reason"]).to_csv(path, index=False)
+    return path
