@@ -161,3 +161,14 @@ def test_one_area_has_nothing_to_compare():
     row = built.summary.iloc[0]
     assert row["n_areas"] == 1 and np.isnan(row["fold"]) and np.isnan(row["p95_p5"]) and np.isnan(row["scv"])
     assert built.headline("p").startswith("p 2018/19: 1 area, too few areas to compare")
+
+
+def test_no_events_anywhere_gives_no_funnel_and_no_warnings():
+    import warnings
+
+    values = quarterly_values(["2018/19"], areas=5).assign(grain="financial_year", numerator=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        built = build_atlas(values, small_catalogue())
+    assert built.areas["funnel_band"].isna().all() and built.funnels.empty
+    assert pd.isna(built.summary.iloc[0]["n_high_998"])

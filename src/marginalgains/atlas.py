@@ -246,10 +246,14 @@ def _interval_table(numerator, denominator, indicator: Indicator, confidence: fl
 
 
 def _funnel_groups(frame: pd.DataFrame, catalogue: Catalogue):
-    """Indicator x period groups that a funnel applies to (counts behind every value)."""
+    """Indicator x period groups that a funnel applies to: counts behind every value, and a pooled
+    value strictly inside its range (a funnel around 0%, or 100%, has no width to judge by)."""
     for (indicator_id, period), group in frame.groupby(["indicator_id", "period"], sort=False):
         kind = FUNNEL_KIND.get(catalogue[indicator_id].measure)
-        if kind and group["numerator"].notna().all() and group["denominator"].notna().all():
+        if not kind or group["numerator"].isna().any() or group["denominator"].isna().any():
+            continue
+        events, size = group["numerator"].sum(), group["denominator"].sum()
+        if events > 0 and not (kind == "proportion" and events >= size):
             yield indicator_id, period, kind, group
 
 
