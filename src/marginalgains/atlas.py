@@ -21,7 +21,7 @@ from marginalgains.improve.opportunity import opportunity
 from marginalgains.improve.plan import ImprovementTable, improvement_table, pareto
 from marginalgains.errors import DataError
 from marginalgains.io.catalogue import Catalogue
-from marginalgains.model import VALUE_LIMITS, Indicator, Measure, Polarity
+from marginalgains.model import Indicator, Measure, Polarity
 from marginalgains.periods import financial_years, period_starts, whole_years
 
 CONFIDENCE_LEVELS = (0.95, 0.998)
@@ -61,6 +61,13 @@ class Atlas:
         """Indicators shown in their own right: bundle components appear inside their bundle."""
         present = set(self.summary["indicator_id"])
         return [i for i in self.catalogue if i.id in present and i.bundle is None]
+
+    def area_names(self) -> dict[str, str]:
+        """Names of the areas that have one (A&E providers, for instance, have only codes)."""
+        if "area_name" not in self.areas:
+            return {}
+        named = self.areas.dropna(subset=["area_name"]).drop_duplicates("area_code")
+        return dict(zip(named["area_code"], named["area_name"]))
 
     def periods(self, indicator_id: str) -> list[str]:
         """Analysis periods of an indicator, latest first."""
@@ -119,10 +126,8 @@ def build_atlas(
     if areas is not None and "area_name" in areas:
         names = areas.drop_duplicates("area_code").set_index("area_code")["area_name"]
         areas_table["area_name"] = areas_table["area_code"].map(names)
-    built = _build(values, annual, areas_table, catalogue, provenance or {})
-    not_sized: dict[str, str] = {}
-    built.improvement = improvement_tables(annual, catalogue, areas, not_sized)
-    built.provenance["opportunity_not_sized"] = not_sized
+    built = _build(values, areas_table, catalogue, provenance or {})
+    built.improvement, built.provenance["opportunity_not_sized"] = improvement_tables(annual, catalogue, areas)
     built.benchmarks = {i: shared_benchmarks(t, catalogue[i]) for i, t in built.improvement.items()}
     built.pareto = opportunity_pareto(built.improvement)
     if weakest_links is not None and len(weakest_links):
@@ -130,27 +135,23 @@ def build_atlas(
     return built
 
 
-def _build(values, annual, areas, catalogue, provenance) -> Atlas:
-    areas["funnel_band"], areas["funnel_band_adjusted"] = funnel_bands(areas, catalogue)
-    dispersion = overdispersion_by_period(areas, catalogue)
-    summary = summarise(areas, dispersion, catalogue)
-    summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
-    reported = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND)
-    summary.loc[reported, ["pooled", "scv"]] = np.nan  # published DSRs and means: counts do not give the value
-    funnels = funnel_curves(areas, catalogue, dispersion)
+def _build(values, areas, catalogue, provenance) -> Atlas:
+    funnels = funnel_analysis(areas, catalogue)
+    areas["funnel_band"], areas["funnel_band_adjusted"] = funnels.plain_band, funnels.adjusted_band
+    summary = summarise(areas, funnels.dispersion, catalogue)
     spc = spc_series(values, catalogue)
-    return Atlas(catalogue, areas, summary, funnels, spc, _provenance(catalogue, provenance))
+    return Atlas(catalogue, areas, summary, funnels.curves, spc, _provenance(catalogue, provenance))
 
 
-def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.DataFrame | None,
-                       not_sized: dict[str, str]) -> dict[str, ImprovementTable]:
-    """Opportunity against the benchmark for every judged headline indicator's latest period.
+def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue,
+                       areas: pd.DataFrame | None) -> tuple[dict[str, ImprovementTable], dict[str, str]]:
+    """Opportunity against the benchmark for every judged headline indicator's latest whole year.
 
     Peers (the best five of ten most similar areas) where covariates cover the indicator's
     areas; otherwise the top quartile. An indicator whose gain cannot be sized (say, no area
-    reaches its minimum denominator) is left out, and `not_sized` records why.
+    reaches its minimum denominator) is left out of the tables, and the second mapping says why.
     """
-    tables = {}
+    tables, not_sized = {}, {}
     for indicator in catalogue:
         if indicator.polarity is Polarity.NO_JUDGEMENT or indicator.bundle or indicator.measure not in FUNNEL_KIND:
             continue
@@ -162,7 +163,7 @@ def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue, areas: pd.Dat
             tables[indicator.id] = improvement_table(rows, indicator, covariates=covariates)
         except ImproveError as exc:
             not_sized[indicator.id] = str(exc)
-    return tables
+    return tables, not_sized
 
 
 SHARED_BENCHMARKS = {"national": "national (pooled)", "top_quartile": "top quartile", "top_decile": "top decile"}
@@ -219,7 +220,7 @@ def analysis_periods(values: pd.DataFrame) -> pd.DataFrame:
 def add_intervals(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Each area's value and 95%/99.8% limits by its indicator's measure, on the indicator's scale."""
     parts = [_intervals(group, catalogue[indicator_id]) for indicator_id, group in frame.groupby("indicator_id", sort=False)]
-    return pd.concat(parts, ignore_index=True) if parts else frame.assign(value=np.nan, **{c: np.nan for c in VALUE_LIMITS})
+    return pd.concat(parts, ignore_index=True)
 
 
 def _intervals(group: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -262,27 +263,42 @@ def dispersion_method(kind: str, numerator: pd.Series) -> str:
     return "CQC" if kind != "proportion" and (numerator == 0).any() else "SHMI"
 
 
-def funnel_bands(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.Series, pd.Series]:
-    """Each area's funnel band around its indicator-period's pooled value, plain and adjusted."""
-    plain = pd.Series(pd.NA, index=frame.index, dtype="Int8")
+@dataclass
+class FunnelAnalysis:
+    """Per area: the band against plain and adjusted limits; per indicator x period: phi, tau2
+    and the scale they were estimated on; and the limits to draw."""
+
+    plain_band: pd.Series
+    adjusted_band: pd.Series
+    dispersion: pd.DataFrame
+    curves: pd.DataFrame
+
+
+def funnel_analysis(areas: pd.DataFrame, catalogue: Catalogue, points: int = 80) -> FunnelAnalysis:
+    """Funnels around each indicator-period's pooled value, plain and overdispersion-adjusted, in one pass."""
+    plain = pd.Series(pd.NA, index=areas.index, dtype="Int8")
     adjusted = plain.copy()
-    for _, _, kind, group in _funnel_groups(frame, catalogue):
-        plain.loc[group.index] = stats.funnel_band(group["numerator"], group["denominator"], kind)
-        adjusted.loc[group.index] = stats.funnel_band(
-            group["numerator"], group["denominator"], kind, overdispersion=ADJUSTMENT,
-            method=dispersion_method(kind, group["numerator"]))
-    return plain, adjusted
-
-
-def overdispersion_by_period(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """phi and tau2 per indicator x period (Spiegelhalter 2005)."""
-    rows = []
-    for indicator_id, period, kind, group in _funnel_groups(frame, catalogue):
-        method = dispersion_method(kind, group["numerator"])
-        phi, tau2 = stats.overdispersion(group["numerator"], group["denominator"], kind, method=method)
-        rows.append({"indicator_id": indicator_id, "period": period, "phi": phi, "tau2": tau2,
-                     "dispersion_scale": "arcsine" if kind == "proportion" else method})
-    return pd.DataFrame(rows, columns=["indicator_id", "period", "phi", "tau2", "dispersion_scale"])
+    dispersion, curves = [], []
+    for indicator_id, period, kind, group in _funnel_groups(areas, catalogue):
+        indicator = catalogue[indicator_id]
+        numerator, denominator = group["numerator"], group["denominator"]
+        method = dispersion_method(kind, numerator)
+        plain.loc[group.index] = stats.funnel_band(numerator, denominator, kind)
+        adjusted.loc[group.index] = stats.funnel_band(numerator, denominator, kind, overdispersion=ADJUSTMENT,
+                                                      method=method)
+        phi, tau2 = stats.overdispersion(numerator, denominator, kind, method=method)
+        dispersion.append({"indicator_id": indicator_id, "period": period, "phi": phi, "tau2": tau2,
+                           "dispersion_scale": "arcsine" if kind == "proportion" else method})
+        target = (1.0 if kind == "ratio" else numerator.sum() / denominator.sum()) * indicator.multiplier
+        sizes = np.geomspace(max(denominator.min() * 0.8, 1.0), denominator.max() * 1.2, points)
+        drawn = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=indicator.multiplier)
+        wide = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=indicator.multiplier,
+                                   tau2=tau2, method=method)
+        wide = wide.filter(regex="^(lower|upper)").add_suffix("_adjusted")
+        curves.append(drawn.join(wide).assign(indicator_id=indicator_id, period=period))
+    return FunnelAnalysis(plain, adjusted,
+                          pd.DataFrame(dispersion, columns=["indicator_id", "period", "phi", "tau2", "dispersion_scale"]),
+                          pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())
 
 
 SPREAD_COLUMNS = ["fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "cv_weighted", "scv", "eb_ratio"]
@@ -317,27 +333,10 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogu
     starts = areas.groupby(keys)["period_start"].first()
     summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)
     summary = summary.join(small, on=keys).join(complete, on=keys).merge(dispersion, on=keys, how="left")
+    summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
+    published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND)
+    summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs and means: counts do not give the value
     return summary.sort_values(["indicator_id", "period_start"], ascending=[True, False], ignore_index=True)
-
-
-def funnel_curves(areas: pd.DataFrame, catalogue: Catalogue, dispersion: pd.DataFrame, points: int = 80) -> pd.DataFrame:
-    """Funnel limits to draw, plain and adjusted, over each indicator-period's range of sizes."""
-    parts = []
-    dispersion = dispersion.set_index(["indicator_id", "period"])
-    for indicator_id, period, kind, group in _funnel_groups(areas, catalogue):
-        indicator = catalogue[indicator_id]
-        pooled = group["numerator"].sum() / group["denominator"].sum()
-        target = (1.0 if kind == "ratio" else pooled) * indicator.multiplier
-        low, high = group["denominator"].min(), group["denominator"].max()
-        sizes = np.geomspace(max(low * 0.8, 1.0), high * 1.2, points)
-        multiplier = indicator.multiplier
-        plain = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier)
-        estimate = dispersion.loc[(indicator_id, period)]
-        wide = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=multiplier, tau2=estimate["tau2"],
-                                   method=dispersion_method(kind, group["numerator"]))
-        wide = wide.rename(columns={c: f"{c}_adjusted" for c in wide.columns if c.startswith(("lower", "upper"))})
-        parts.append(plain.join(wide.filter(like="_adjusted")).assign(indicator_id=indicator_id, period=period))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -347,7 +346,7 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         indicator = catalogue[indicator_id]
         if indicator.bundle:
             continue  # a bundle's processes are shown within the bundle, not over time
-        series = _intervals(group, indicator).assign(period_start=lambda g: period_starts(g["period"]))
+        series = group.assign(value=_point_values(group, indicator), period_start=period_starts(group["period"]))
         series = series.sort_values(["area_code", "period_start"], ignore_index=True)
         with warnings.catch_warnings():  # short series are marked in the table (trial_limits), not warned about
             warnings.simplefilter("ignore", UserWarning)
@@ -361,6 +360,12 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
                                    trial_limits=codes.map(by_series["trial_limits"]).to_numpy(),
                                    variation=codes.map(by_series["variation"].astype(str)).to_numpy()))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _point_values(group: pd.DataFrame, indicator: Indicator) -> pd.Series:
+    """Each row's value on the indicator's scale: as published, or numerator / denominator x multiplier."""
+    computed = group["numerator"] / group["denominator"] * indicator.multiplier
+    return group["value"].fillna(computed) if "value" in group else computed
 
 
 def _provenance(catalogue: Catalogue, given: dict) -> dict:

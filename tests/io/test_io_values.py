@@ -81,14 +81,15 @@ def test_missing_columns_name_what_is_missing_and_found(write_csv, catalogue):
         read_values(path, catalogue)
 
 
-def test_empty_file(write_csv, catalogue):
-    with pytest.raises(DataError, match="the file is empty"):
-        read_values(write_csv(""), catalogue)
-
-
-def test_header_only(write_csv, catalogue):
-    with pytest.raises(DataError, match="has a header but no rows"):
-        read_values(write_csv(HEADER), catalogue)
+@pytest.mark.parametrize("text, message", [
+    ("", "the file is empty"),
+    (HEADER, "has a header but no rows"),
+    ("Dear analyst\nplease find the figures attached\n", "not a CSV file"),
+    (HEADER + "ae-4hr,A,2018/19,1,2\nae-4hr,B,2018/19,1,2,9,9\n", "not a readable CSV file.*line 3"),
+], ids=["empty", "header-only", "prose", "ragged-rows"])
+def test_unreadable_text_files_say_why(write_csv, catalogue, text, message):
+    with pytest.raises(DataError, match=message):
+        read_values(write_csv(text), catalogue)
 
 
 def test_binary_file_is_not_csv(tmp_path, catalogue):
@@ -96,16 +97,6 @@ def test_binary_file_is_not_csv(tmp_path, catalogue):
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     with pytest.raises(DataError, match="not a CSV file"):
         read_values(path, catalogue)
-
-
-def test_prose_is_not_csv(write_csv, catalogue):
-    with pytest.raises(DataError, match="not a CSV file"):
-        read_values(write_csv("Dear analyst\nplease find the figures attached\n"), catalogue)
-
-
-def test_ragged_rows_are_an_error_naming_the_line(write_csv, catalogue):
-    with pytest.raises(DataError, match="not a readable CSV file.*line 3"):
-        read_values(write_csv(HEADER + "ae-4hr,A,2018/19,1,2\nae-4hr,B,2018/19,1,2,9,9\n"), catalogue)
 
 
 def test_missing_file(tmp_path, catalogue):

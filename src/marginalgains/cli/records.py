@@ -6,13 +6,13 @@ import time
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from marginalgains.cli.app import app
 from marginalgains.engine import compute as compute_values
+from marginalgains.io.values import write_values
 from marginalgains.errors import GainsError
 
 
@@ -32,10 +32,10 @@ def compute(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=True, disable=quiet) as progress:
             result = compute_values(catalogue, data, backend=backend, progress=progress, spark_master=spark_master)
-        _write(result.values, out)
+        write_values(result.values, out)
         links = out.with_name(f"{out.stem}-weakest-links{out.suffix}")
         if len(result.weakest_links):
-            _write(result.weakest_links, links)
+            write_values(result.weakest_links, links)
     except GainsError as exc:
         Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -68,10 +68,3 @@ def synth(
     console.print(f"SYNTHETIC data ({rows} rows) in {time.perf_counter() - started:.1f}s -> {out}")
     console.print(f"catalogue: {generated.catalogue}; areas: {generated.areas}")
 
-
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_parquet(path, index=False)

@@ -87,12 +87,6 @@ def _mixed_grains(checks: validate.RowChecks) -> None:
                 + expected.astype(str) + ")")
 
 
-def empty_values() -> pd.DataFrame:
-    """An IndicatorValues input table with no rows, typed."""
-    return pd.DataFrame({c: pd.Series(dtype=float if c in ("numerator", "denominator") else object)
-                         for c in VALUE_INPUTS + ["grain"]})
-
-
 def write_values(values: pd.DataFrame, path: str | Path) -> None:
     """Write IndicatorValues as Parquet or CSV by the file's suffix."""
     path = Path(path)

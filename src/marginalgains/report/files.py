@@ -10,10 +10,10 @@ import pandas as pd
 
 from marginalgains.atlas import SUMMARY_COLUMNS, Atlas
 from marginalgains.errors import Rejection
+from marginalgains.model import VALUE_COLUMNS
 from marginalgains.report.html import render_page
 
-AREA_FILE_COLUMNS = ["indicator_id", "area_code", "period", "numerator", "denominator", "value",
-                     "lower95", "upper95", "lower998", "upper998", "funnel_band", "funnel_band_adjusted"]
+AREA_FILE_COLUMNS = VALUE_COLUMNS + ["funnel_band", "funnel_band_adjusted"]
 
 
 def write_atlas(atlas: Atlas, out: str | Path, rejections: list[Rejection] = ()) -> dict[str, Path]:

@@ -150,8 +150,8 @@ def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[
         "measure": str(indicator.measure), "source": indicator.source, "licence": indicator.licence,
         "synthetic": indicator.synthetic, "headline": atlas.headline(indicator.id), "periods": periods,
         "summary_rows": summary.to_dict(orient="records"), "map": on_map,
-        "improvement": _improvement_view(improvement, all_areas, templates, page, atlas.benchmarks.get(indicator.id, {}))
-        if improvement else None,
+        "improvement": _improvement_view(improvement, all_areas, atlas.area_names(), templates, page,
+                                         atlas.benchmarks.get(indicator.id, {})) if improvement else None,
         "bundle": _bundle_view(atlas, indicator, templates, page),
         "not_sized": atlas.provenance.get("opportunity_not_sized", {}).get(indicator.id),
     }
@@ -173,18 +173,16 @@ def _xmr_series(atlas: Atlas, indicator_id: str) -> dict:
     return by_area
 
 
-def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, templates: dict, page: dict,
-                      shared: dict[str, float]) -> dict:
+def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, names: dict[str, str], templates: dict,
+                      page: dict, shared: dict[str, float]) -> dict:
     """The opportunity card: sentence, gain chart and table, and each area's profile for the drill-down."""
     indicator = table.indicator
     best_years = _best_years(all_areas, indicator)
-    names = all_areas.drop_duplicates("area_code").set_index("area_code").get("area_name")
-    peer_names = names.dropna().to_dict() if names is not None else {}
     rows = table.areas.copy()
-    rows["area_name"] = rows["area_code"].map(names) if names is not None else None
+    rows["area_name"] = rows["area_code"].map(names)
     rows = rows.sort_values("gain", ascending=False)
     chart_rows = rows[rows["gain"] > 0].head(30).assign(
-        area_label=lambda r: r["area_name"].fillna(r["area_code"]) if "area_name" in r else r["area_code"],
+        area_label=lambda r: r["area_code"].map(lambda code: names.get(code, code)),
         significance=lambda r: np.where(r["significant"], "Beyond chance", "Could be chance"))
     templates["gain"] = charts.gain_template(indicator)
     page["data"][f"{indicator.id}|{table.period}|gain"] = {
@@ -192,7 +190,7 @@ def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, template
     page["profiles"][indicator.id] = {
         row["area_code"]: {"status": row["status"], "value": row["value"], "benchmark": row["benchmark_value"],
                            "gain": row["gain"], "gain_lower": row["gain_lower"], "gain_upper": row["gain_upper"],
-                           "significant": bool(row["significant"]), "peers": [peer_names.get(code, code) for code in (row["peers"] or [])],
+                           "significant": bool(row["significant"]), "peers": [names.get(code, code) for code in (row["peers"] or [])],
                            "benchmark_label": table.summary.benchmark_label, "shared": shared,
                            "best_year": best_years.get(row["area_code"])}
         for row in rows.to_dict(orient="records")}
@@ -216,18 +214,16 @@ def _bundle_view(atlas: Atlas, indicator: Indicator, templates: dict, page: dict
     fixes = fixes[fixes["indicator_id"] == indicator.id]
     period = fixes["period"].iloc[0]
     latest = atlas.summary[(atlas.summary["period"] == period)]
-    prefix = f"{indicator.id}/"
-    components = latest[latest["indicator_id"].str.startswith(prefix)]
-    titles = {i.id: i.title for i in atlas.catalogue}
+    components = latest[latest["indicator_id"].map(lambda i: atlas.catalogue[i].bundle) == indicator.id]
     bundle_rate = latest.loc[latest["indicator_id"] == indicator.id, "pooled"]
     bars = [{"title": "All processes (the bundle)", "rate": float(bundle_rate.iloc[0]), "kind": "All processes"}] + [
-        {"title": titles[row["indicator_id"]].split(": ")[-1], "rate": row["pooled"], "kind": "One process"}
+        {"title": atlas.catalogue[row["indicator_id"]].title.removeprefix(f"{indicator.title}: "),
+         "rate": row["pooled"], "kind": "One process"}
         for row in components.to_dict(orient="records")]
     templates["components"] = charts.components_template()
     page["data"][f"{indicator.id}|{period}|components"] = {"components": bars}
     best = fixes[fixes["rank"] == 1].sort_values("extra_people", ascending=False)
-    names = atlas.areas.drop_duplicates("area_code").set_index("area_code").get("area_name")
-    best = best.assign(area_name=best["area_code"].map(names) if names is not None else None)
+    best = best.assign(area_name=best["area_code"].map(atlas.area_names()))
     return {"period": period, "key": f"{indicator.id}|{period}|components", "components": bars,
             "best": best.to_dict(orient="records")}
 
