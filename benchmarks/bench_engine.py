@@ -50,6 +50,15 @@ def catalogue_document() -> dict:
     ]}
 
 
+# The ways an analyst writes a conditional count in DuckDB; the fastest is the baseline.
+COUNT_STYLES = {
+    "filter": "COUNT(*) FILTER (WHERE {condition})",
+    "case": "SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)",
+    "cast": "SUM(CAST({condition} AS INTEGER))",
+    "countif": "COUNT_IF({condition})",
+}
+
+
 def hand_written_sql(data: Path, style: str) -> dict[str, str]:
     """One query per table, as an analyst would write it: conditional counts by area and quarter key."""
     queries = {}
@@ -59,8 +68,7 @@ def hand_written_sql(data: Path, style: str) -> dict[str, str]:
             if source != table:
                 continue
             for name, condition in ((f"d{i}", denominator), (f"n{i}", f"({denominator}) AND ({numerator})")):
-                counts.append(f"COUNT(*) FILTER (WHERE {condition}) AS {name}" if style == "filter"
-                              else f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {name}")
+                counts.append(f"{COUNT_STYLES[style].format(condition=condition)} AS {name}")
         quarter = (f"(year({date}) - CAST(month({date}) < 4 AS INTEGER)) * 10 + (month({date}) + 8) % 12 // 3 + 1")
         queries[table] = (f"SELECT ccg_code, {quarter} AS quarter, {', '.join(counts)} "
                           f"FROM read_parquet('{data / (table + '.parquet')}') GROUP BY ALL")
@@ -173,7 +181,7 @@ def main() -> None:
     results = []
     for rows in args.rows:
         data = prepare(rows)
-        methods = ["sql-filter", "sql-case", "engine"] + (["pandas"] if rows <= args.pandas_max else [])
+        methods = [f"sql-{style}" for style in COUNT_STYLES] + ["engine"] + (["pandas"] if rows <= args.pandas_max else [])
         methods += ["engine-spark"] if args.spark else []
         for method in methods:
             runs = [in_subprocess(method, data) for _ in range(args.repeat)]
@@ -191,7 +199,7 @@ def print_summary(results: list[dict]) -> None:
     by = {(r["rows"], r["method"]): r for r in results}
     for rows in sorted({r["rows"] for r in results}):
         engine = by[(rows, "engine")]["seconds"]
-        sql = min(by[(rows, m)]["seconds"] for m in ("sql-filter", "sql-case"))
+        sql = min(by[(rows, f"sql-{style}")]["seconds"] for style in COUNT_STYLES)
         line = f"{rows:>11,} rows: engine / best hand-written SQL = {engine / sql:.2f}"
         if (rows, "pandas") in by:
             line += f"; pandas / engine = {by[(rows, 'pandas')]['seconds'] / engine:.1f}"

@@ -67,6 +67,14 @@ def test_empty_table(records, write_catalogue):
     assert "table 'nothing' is empty, so indicators bad-one cannot be counted" in fails(records, write_catalogue, table="nothing")
 
 
+def test_a_query_failing_while_counting_names_its_table_and_indicators(records, write_catalogue):
+    good = indicator("good", table="care", area="area", period={"column": "year_start", "grain": "financial_year"},
+                     numerator="p1")
+    bad = indicator("bad-cast", table="visits", area="area", period=PERIOD, numerator="CAST(area AS INTEGER) > 0")
+    with pytest.raises(EngineError, match=r"^counting visits: bad-cast failed: Conversion Error"):
+        compute(write_catalogue(good, bad), records)
+
+
 def test_whole_catalogue_is_validated_before_any_counting(records, write_catalogue):
     good = indicator("good", table="visits", area="area", period=PERIOD, numerator="done")
     bad = indicator("late-bad", table="care", area="area", period={"column": "year_start", "grain": "quarter"}, numerator="p9")

@@ -16,6 +16,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 
 from marginalgains.errors import EngineError
@@ -23,6 +26,9 @@ from marginalgains.errors import EngineError
 BACKENDS = ("duckdb", "spark")
 _DUCKDB_FILES = {".duckdb", ".db", ".ddb"}
 JAVA17_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+# Aggregate queries run at once on our own DuckDB: enough that one table's scan fills the cores
+# another's last row groups leave idle (DuckDB splits a Parquet scan by row group).
+DUCKDB_PARALLEL_QUERIES = 4
 
 
 @dataclass
@@ -33,6 +39,25 @@ class DataSource:
     description: str
     files: dict[str, Path] = field(default_factory=dict)
     kind: str = "duckdb"
+    own_duckdb: bool = False  # a DuckDB we opened: its views are shared, so queries can run side by side
+
+    @property
+    def parallel_queries(self) -> int:
+        """How many aggregate queries may run at once: several on our own DuckDB, else one."""
+        return DUCKDB_PARALLEL_QUERIES if self.own_duckdb else 1
+
+    def to_pandas(self, query: ir.Table) -> pd.DataFrame:
+        """Run an aggregate query. On our own DuckDB each call gets its own cursor, so calls
+        from several threads run side by side (one DuckDB connection serves one call at a time)."""
+        if not self.own_duckdb:
+            return self.con.to_pandas(query)
+        cursor = self.con.con.cursor()
+        try:
+            worker = ibis.duckdb.from_connection(cursor)
+            worker.raw_sql("SET enable_progress_bar = false")
+            return worker.to_pandas(query)
+        finally:
+            cursor.close()
 
     def table(self, name: str):
         """The Ibis table `name`; EngineError when it does not exist."""
@@ -52,12 +77,26 @@ class DataSource:
 
     def _register(self, name: str, path: Path):
         try:
+            if self.own_duckdb:
+                return self._shared_view(name, path)
             if path.suffix == ".csv":
                 options = {"header": True, "inferSchema": True} if self.kind == "spark" else {}
                 return self.con.read_csv(str(path), table_name=name, **options)
             return self.con.read_parquet(_parquet_location(path, self.kind), table_name=name)
         except Exception as error:
             raise EngineError(f"table {name!r}: cannot read {path}: {_first_line(error)}") from None
+
+    def _shared_view(self, name: str, path: Path) -> ir.Table:
+        """A view in the in-memory database, not a connection-local temporary view as Ibis's
+        `read_parquet` makes, so every cursor sees it."""
+        if path.suffix == ".csv":
+            reader = sge.func("read_csv", sge.convert(str(path)), sge.EQ(this=sge.column("header"), expression=sge.true()))
+        else:
+            reader = sge.func("read_parquet", sge.convert(_parquet_location(path, self.kind)))
+        view = sge.Create(this=sge.to_table(sge.to_identifier(name, quoted=True)), kind="VIEW", replace=True,
+                          expression=sge.select("*").from_(reader))
+        self.con.raw_sql(view.sql("duckdb"))
+        return self.con.table(name)
 
 
 def open_source(data, backend="duckdb", spark_master: str | None = None) -> DataSource:
@@ -75,8 +114,8 @@ def open_source(data, backend="duckdb", spark_master: str | None = None) -> Data
         return _with_files(ibis.pyspark.connect(spark_session(spark_master)), data, "spark")
     path = Path(text.removeprefix("file://"))
     if path.is_file() and path.suffix in _DUCKDB_FILES:
-        return DataSource(_duckdb(database=str(path), read_only=True), f"DuckDB database {path}")
-    return _with_files(_duckdb(), data, "duckdb")
+        return DataSource(_duckdb(database=str(path), read_only=True), f"DuckDB database {path}", own_duckdb=True)
+    return _with_files(_duckdb(), data, "duckdb", own_duckdb=True)
 
 
 def _duckdb(**options) -> BaseBackend:
@@ -86,14 +125,14 @@ def _duckdb(**options) -> BaseBackend:
     return con
 
 
-def _with_files(con: BaseBackend, data, kind: str) -> DataSource:
+def _with_files(con: BaseBackend, data, kind: str, own_duckdb: bool = False) -> DataSource:
     path = Path(str(data).removeprefix("file://"))
     if not path.exists():
         raise EngineError(f"data {str(data)!r} not found (expected a directory of Parquet/CSV files, a DuckDB file or a database URL)")
     files = record_files(path)
     if not files:
         raise EngineError(f"data {str(data)!r} holds no Parquet or CSV files")
-    return DataSource(con, f"{path} ({kind})", files, kind)
+    return DataSource(con, f"{path} ({kind})", files, kind, own_duckdb)
 
 
 def record_files(path: Path) -> dict[str, Path]:

@@ -10,14 +10,26 @@ backend.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from marginalgains.periods import Grain
 
 
+@ibis.udf.scalar.builtin
+def year(date: dt.date) -> dt.int64:
+    """SQL `YEAR(date)`: sqlglot writes each dialect's form; DuckDB runs it faster than the
+    `EXTRACT(year FROM date)` Ibis's `.year()` compiles to."""
+
+
+@ibis.udf.scalar.builtin
+def month(date: dt.date) -> dt.int64:
+    """SQL `MONTH(date)` (see `year`)."""
+
+
 def month_key(dates: ir.Value) -> ir.IntegerValue:
     """The month holding each date, as year x 100 + month."""
-    return dates.year().cast("int32") * 100 + dates.month().cast("int32")
+    return year(dates) * 100 + month(dates)
 
 
 def key_from_month(key: ir.IntegerValue, grain: Grain) -> ir.IntegerValue:
