@@ -25,29 +25,15 @@ def test_missing_table_names_indicator_and_lists_tables(records, write_catalogue
     assert "'bad-one'" in message and "'visitz' not found" in message and "visits" in message
 
 
-def test_unknown_column_in_expression(records, write_catalogue):
-    message = fails(records, write_catalogue, denominator="flag AND agee > 3")
-    assert message.startswith("indicator 'bad-one', denominator 'flag AND agee > 3': unknown column(s) agee")
-
-
-def test_expression_that_does_not_parse(records, write_catalogue):
-    message = fails(records, write_catalogue, numerator="done AND (age >")
-    assert "indicator 'bad-one', numerator 'done AND (age >': SQL does not parse" in message
-
-
-def test_type_mismatch(records, write_catalogue):
-    message = fails(records, write_catalogue, numerator="age > 'old'")
-    assert message.startswith("indicator 'bad-one', numerator \"age > 'old'\": type mismatch")
-
-
-def test_expression_that_is_not_a_condition(records, write_catalogue):
-    message = fails(records, write_catalogue, numerator="age + 1")
-    assert "indicator 'bad-one', numerator 'age + 1': gives int64, not true/false" in message
-
-
-def test_unsupported_function(records, write_catalogue):
-    message = fails(records, write_catalogue, numerator="my_udf(age) = 1")
-    assert "indicator 'bad-one', numerator 'my_udf(age) = 1': unsupported SQL" in message
+@pytest.mark.parametrize("definition, expected", [
+    ({"denominator": "flag AND agee > 3"}, "indicator 'bad-one', denominator 'flag AND agee > 3': unknown column(s) agee"),
+    ({"numerator": "done AND (age >"}, "indicator 'bad-one', numerator 'done AND (age >': SQL does not parse"),
+    ({"numerator": "age > 'old'"}, "indicator 'bad-one', numerator \"age > 'old'\": type mismatch"),
+    ({"numerator": "age + 1"}, "indicator 'bad-one', numerator 'age + 1': gives int64, not true/false"),
+    ({"numerator": "my_udf(age) = 1"}, "indicator 'bad-one', numerator 'my_udf(age) = 1': unsupported SQL"),
+], ids=["unknown-column", "does-not-parse", "type-mismatch", "not-a-condition", "unsupported-function"])
+def test_bad_expression_names_indicator_role_and_text(records, write_catalogue, definition, expected):
+    assert fails(records, write_catalogue, **definition).startswith(expected)
 
 
 def test_bundle_process_error_names_the_process(records, write_catalogue):

@@ -53,9 +53,7 @@ class DataSource:
             return self.con.to_pandas(query)
         cursor = self.con.con.cursor()
         try:
-            worker = ibis.duckdb.from_connection(cursor)
-            worker.raw_sql("SET enable_progress_bar = false")
-            return worker.to_pandas(query)
+            return _quiet(ibis.duckdb.from_connection(cursor)).to_pandas(query)
         finally:
             cursor.close()
 
@@ -119,8 +117,12 @@ def open_source(data, backend="duckdb", spark_master: str | None = None) -> Data
 
 
 def _duckdb(**options) -> BaseBackend:
-    """An in-process DuckDB connection that keeps its own progress bar quiet (ours reports)."""
-    con = ibis.duckdb.connect(**options)
+    """An in-process DuckDB connection."""
+    return _quiet(ibis.duckdb.connect(**options))
+
+
+def _quiet(con: BaseBackend) -> BaseBackend:
+    """Keep DuckDB's own progress bar off (ours reports); it is a per-connection setting."""
     con.raw_sql("SET enable_progress_bar = false")
     return con
 

@@ -80,20 +80,18 @@ def _build(group: Group, table: ir.Table) -> None:
         "__period_key": _period_key(table, first),
         **{name: _column(table, name, first, "stratum column") for name in group.strata},
     }
-    helpers = {}
-    for position, definition in enumerate(group.definitions):
-        if definition.is_bundle:
-            helpers[_missing_name(position)] = _missing_count(definition, table)
+    processes = {position: _processes(definition, table)
+                 for position, definition in enumerate(group.definitions) if definition.is_bundle}
+    helpers = {_missing_name(position): _missing_count(done) for position, done in processes.items()}
     counted = table.mutate(**helpers) if helpers else table
     counts = _Counts(counted)
     for position, definition in enumerate(group.definitions):
-        group.columns[definition.indicator_id] = _count(definition, counts, position)
+        group.columns[definition.indicator_id] = _count(definition, counts, position, processes.get(position, []))
     aggregated = counted.aggregate(by=[value.name(name) for name, value in keys.items()], **counts.metrics)
     grain = first.grain
     if grain is None:
         group.query = aggregated.rename({PERIOD: "__period_key"})
         return
-    grain = Grain(grain)
     if grain is not Grain.MONTH:  # roll the monthly counts up: a second, tiny aggregation
         by = [AREA, "__period_key", *group.strata]
         aggregated = aggregated.mutate(__period_key=key_from_month(aggregated["__period_key"], grain)).aggregate(
@@ -143,14 +141,15 @@ def _processes(definition: Definition, table: ir.Table) -> list[ir.BooleanValue]
     ]
 
 
-def _missing_count(definition: Definition, table: ir.Table) -> ir.IntegerValue:
+def _missing_count(processes: list[ir.BooleanValue]) -> ir.IntegerValue:
     """How many of a bundle's processes each record lacks (NULL counts as lacking)."""
-    lacking = [ibis.ifelse(done, 0, 1) for done in _processes(definition, table)]
+    lacking = [ibis.ifelse(done, 0, 1) for done in processes]
     return sum(lacking[1:], lacking[0])
 
 
-def _count(definition: Definition, counts: _Counts, position: int) -> Columns:
-    """Register one indicator's counts: denominator, numerator, and a bundle's extras.
+def _count(definition: Definition, counts: _Counts, position: int, processes: list[ir.BooleanValue]) -> Columns:
+    """Register one indicator's counts: denominator, numerator, and a bundle's extras
+    (`processes`: each bundle process done, built once with the missing-count helper).
 
     Conditions are used as filters, where NULL already counts as false; only a negated process
     is first made NULL-safe, so a process recorded as NULL counts as not done.
@@ -166,7 +165,6 @@ def _count(definition: Definition, counts: _Counts, position: int) -> Columns:
         numerator = condition(definition.numerator, table, definition.indicator_id, "numerator")
         return Columns(counts.rows(denominator), within(numerator))
     missing = table[_missing_name(position)]
-    processes = _processes(definition, table)
     return Columns(
         counts.rows(denominator),
         within(missing == 0),

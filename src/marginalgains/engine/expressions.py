@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from marginalgains.errors import EngineError
 
-_COMPARISONS = {
+_BINARY = {
     exp.EQ: lambda a, b: a == b,
     exp.NEQ: lambda a, b: a != b,
     exp.GT: lambda a, b: a > b,
@@ -100,8 +100,8 @@ class _Translator:
 
     def build(self, node: exp.Expression) -> ir.Value:
         kind = type(node)
-        if kind in _COMPARISONS:
-            return _COMPARISONS[kind](self.build(node.this), self.build(node.expression))
+        if kind in _BINARY:
+            return _BINARY[kind](self.build(node.this), self.build(node.expression))
         if kind in _FUNCTIONS:
             return _FUNCTIONS[kind](self.build(node.this))
         method = getattr(self, f"_{kind.__name__.lower()}", None)

@@ -16,20 +16,20 @@ import ibis.expr.types as ir
 from marginalgains.periods import Grain
 
 
-@ibis.udf.scalar.builtin
-def year(date: dt.date) -> dt.int64:
+@ibis.udf.scalar.builtin(name="year")
+def sql_year(date: dt.date) -> dt.int64:
     """SQL `YEAR(date)`: sqlglot writes each dialect's form; DuckDB runs it faster than the
     `EXTRACT(year FROM date)` Ibis's `.year()` compiles to."""
 
 
-@ibis.udf.scalar.builtin
-def month(date: dt.date) -> dt.int64:
-    """SQL `MONTH(date)` (see `year`)."""
+@ibis.udf.scalar.builtin(name="month")
+def sql_month(date: dt.date) -> dt.int64:
+    """SQL `MONTH(date)` (see `sql_year`)."""
 
 
 def month_key(dates: ir.Value) -> ir.IntegerValue:
     """The month holding each date, as year x 100 + month."""
-    return year(dates) * 100 + month(dates)
+    return sql_year(dates) * 100 + sql_month(dates)
 
 
 def key_from_month(key: ir.IntegerValue, grain: Grain) -> ir.IntegerValue:

@@ -67,7 +67,7 @@ def compute(
                 values.extend(_component_values(definition, columns, counts))
                 links.append(_weakest_links(definition, columns, counts))
         report(len(group.definitions), group.label)
-    return ComputeResult(_tidy(pd.concat(values)), catalogue, _tidy_links(links))
+    return ComputeResult(_tidy(pd.concat(values), VALUE_INPUTS), catalogue, _tidy_links(links))
 
 
 def _counted(groups: list[Group], source: DataSource) -> Iterator[tuple[Group, pd.DataFrame]]:
@@ -126,26 +126,18 @@ def _pick(counts: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFram
     return counts[[AREA, PERIOD]].assign(numerator=counts[numerator], denominator=counts[denominator])
 
 
-def _tidy(values: pd.DataFrame) -> pd.DataFrame:
-    """IndicatorValues inputs: rows with people to count, float counts, sorted by indicator, area, period."""
-    values = values.astype({"numerator": float, "denominator": float, AREA: str, PERIOD: str})
-    values = values[values["denominator"] > 0]
-    return _sorted(values[VALUE_INPUTS])
+def _tidy(frame: pd.DataFrame, columns: list[str], extra_keys: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rows with people to count, float counts, sorted by indicator, area, period (then `extra_keys`)."""
+    frame = frame.astype({"numerator": float, "denominator": float, AREA: str, PERIOD: str})
+    frame = frame.loc[frame["denominator"] > 0, columns]
+    starts = period_starts(frame[PERIOD]).to_numpy() if len(frame) else []
+    keys = ["indicator_id", AREA, "__start", *extra_keys]
+    return frame.assign(__start=starts).sort_values(keys, kind="stable").drop(columns="__start").reset_index(drop=True)
 
 
 def _tidy_links(links: list[pd.DataFrame]) -> pd.DataFrame:
-    if not links:
-        return pd.DataFrame({name: pd.Series(dtype=float if name in ("numerator", "denominator", "n_only_missing") else object)
-                             for name in WEAKEST_LINK_COLUMNS})
-    frame = pd.concat(links).astype({"n_only_missing": "int64", "numerator": float, "denominator": float, AREA: str, PERIOD: str})
-    frame = frame[frame["denominator"] > 0]
-    return _sorted(frame[WEAKEST_LINK_COLUMNS], extra=["component"])
-
-
-def _sorted(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
-    order = frame.assign(__start=period_starts(frame[PERIOD]).to_numpy()) if len(frame) else frame.assign(__start=[])
-    keys = ["indicator_id", AREA, "__start"] + (extra or [])
-    return order.sort_values(keys, kind="stable").drop(columns="__start").reset_index(drop=True)
+    frame = pd.concat(links) if links else pd.DataFrame(columns=WEAKEST_LINK_COLUMNS)
+    return _tidy(frame.astype({"n_only_missing": "int64"}), WEAKEST_LINK_COLUMNS, ("component",))
 
 
 def _progress_reporter(progress: Any, total: int) -> Callable[[int, str], None]:

@@ -50,14 +50,12 @@ def chunk(n: int, geography: Geography, p: Parameters, first_year: int, years: i
     age = choose(rng, n, AGE_SHARES)
     male = rng.random(n) < 0.65
     stemi = rng.random(n) < STEMI_SHARE
-    effect = geography.practices["effect"].to_numpy()[rows.practice]
-    ppci_odds = logit(p.ppci[rows.area]) + p.ppci_slope[rows.area] * rows.centred_year(years) + 0.2 * effect
+    ppci_odds = logit(p.ppci[rows.area]) + p.ppci_slope[rows.area] * rows.centred_year(years) + 0.2 * rows.effect
     ppci = stemi & (rng.random(n) < expit(ppci_odds))
     death_odds = logit(DEATH_BY_AGE[age]) + 0.3 * stemi - 0.4 * ppci + p.mortality[rows.area]
     died = rng.random(n) < expit(death_odds)
     return pa.table({
-        "ccg_code": categories(rows.area, list(geography.ccgs["area_code"])),
-        "practice_code": categories(rows.practice, list(geography.practices["practice_code"])),
+        **rows.codes(geography),
         "admission_date": dates(rows.day),
         "age_band": categories(age, AGE_BANDS),
         "sex": categories(male.astype(np.int32), ["F", "M"]),

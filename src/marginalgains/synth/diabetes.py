@@ -55,13 +55,11 @@ def chunk(n: int, geography: Geography, p: Parameters, first_year: int, years: i
     """`n` person-years."""
     rows = skeleton(n, geography, practice_weights(geography), first_year, years, rng)
     type1 = rng.random(n) < TYPE1_SHARE
-    effect = geography.practices["effect"].to_numpy()[rows.practice]
     base = p.engaged[rows.area] * np.where(type1, TYPE1_ENGAGED_FACTOR, 1.0)
-    engaged = rng.random(n) < expit(logit(base) + p.slope[rows.area] * rows.centred_year(years) + effect)
-    done = _processes_done(engaged, effect, rng)
+    engaged = rng.random(n) < expit(logit(base) + p.slope[rows.area] * rows.centred_year(years) + rows.effect)
+    done = _processes_done(engaged, rows.effect, rng)
     columns = {
-        "ccg_code": categories(rows.area, list(geography.ccgs["area_code"])),
-        "practice_code": categories(rows.practice, list(geography.practices["practice_code"])),
+        **rows.codes(geography),
         "audit_year_start": dates(rows.year_start),
         "diabetes_type": np.where(type1, 1, 2).astype(np.int8),
         "age_band": categories(choose(rng, n, AGE_SHARES), AGE_BANDS),

@@ -36,10 +36,6 @@ def trend_slopes(n: int, rng: np.random.Generator) -> np.ndarray:
     return direction * TREND_STEP * rng.uniform(0.7, 1.3, n)
 
 
-def trend_slope_names(slopes: np.ndarray) -> np.ndarray:
-    return np.where(slopes > 0, "improving", np.where(slopes < 0, "worsening", "flat"))
-
-
 @dataclass(frozen=True)
 class Skeleton:
     """Who and when for a chunk of records: practice, area, financial year and day within it."""
@@ -49,21 +45,28 @@ class Skeleton:
     year: np.ndarray  # 0 .. years-1
     day: np.ndarray  # days since 1970-01-01
     year_start: np.ndarray  # days since 1970-01-01 of 1 April starting each record's financial year
+    effect: np.ndarray  # the care-quality effect of each record's practice
 
     def centred_year(self, years: int) -> np.ndarray:
         return self.year - (years - 1) / 2
+
+    def codes(self, geography: Geography) -> dict[str, pa.DictionaryArray]:
+        """The `ccg_code` and `practice_code` columns of these records."""
+        return {
+            "ccg_code": categories(self.area, list(geography.ccgs["area_code"])),
+            "practice_code": categories(self.practice, list(geography.practices["practice_code"])),
+        }
 
 
 def skeleton(n: int, geography: Geography, weights: np.ndarray, first_year: int, years: int,
              rng: np.random.Generator) -> Skeleton:
     """`n` records spread over practices (by `weights`) and years, with a date in each year."""
-    cumulative = np.cumsum(weights / weights.sum())
-    practice = np.minimum(np.searchsorted(cumulative, rng.random(n)), len(weights) - 1)
+    practice = choose(rng, n, weights)
     year = rng.integers(0, years, n)
     starts = np.array([np.datetime64(f"{first_year + y}-04-01") for y in range(years)]).astype("datetime64[D]").astype(np.int64)
     day = starts[year] + rng.integers(0, 365, n)
     area = geography.practices["ccg_index"].to_numpy()[practice]
-    return Skeleton(practice, area, year, day, starts[year])
+    return Skeleton(practice, area, year, day, starts[year], geography.practices["effect"].to_numpy()[practice])
 
 
 def categories(index: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
@@ -71,7 +74,7 @@ def categories(index: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)), pa.array(labels))
 
 
-def choose(rng: np.random.Generator, n: int, probabilities: list[float]) -> np.ndarray:
+def choose(rng: np.random.Generator, n: int, probabilities: list[float] | np.ndarray) -> np.ndarray:
     """Indexes drawn with the given probabilities (vectorised)."""
     cumulative = np.cumsum(probabilities) / np.sum(probabilities)
     return np.minimum(np.searchsorted(cumulative, rng.random(n)), len(probabilities) - 1)

@@ -37,11 +37,9 @@ def chunk(n: int, geography: Geography, p: Parameters, first_year: int, years: i
           rng: np.random.Generator) -> pa.Table:
     """`n` invitations."""
     rows = skeleton(n, geography, geography.practices["list_size"].to_numpy().astype(float), first_year, years, rng)
-    effect = geography.practices["effect"].to_numpy()[rows.practice]
-    odds = logit(p.attend[rows.area]) + p.slope[rows.area] * rows.centred_year(years) + 0.5 * effect
+    odds = logit(p.attend[rows.area]) + p.slope[rows.area] * rows.centred_year(years) + 0.5 * rows.effect
     return pa.table({
-        "ccg_code": categories(rows.area, list(geography.ccgs["area_code"])),
-        "practice_code": categories(rows.practice, list(geography.practices["practice_code"])),
+        **rows.codes(geography),
         "invitation_date": dates(rows.day),
         "diabetes_type": np.where(rng.random(n) < 0.09, 1, 2).astype(np.int8),
         "age_band": categories(choose(rng, n, AGE_SHARES), AGE_BANDS),
