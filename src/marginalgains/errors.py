@@ -37,7 +37,3 @@ class Rejection:
 
 class DataError(GainsError):
     """Input data cannot be read at all, or (in strict mode) has rejected rows."""
-
-    def __init__(self, message: str, rejections: list[Rejection] | None = None):
-        super().__init__(message)
-        self.rejections = list(rejections or [])

@@ -1,4 +1,4 @@
-"""The vocabulary: areas, indicators, and the tidy IndicatorValues table everything shares."""
+"""The vocabulary: indicators, their measures and polarities, and the tidy IndicatorValues table everything shares."""
 
 from __future__ import annotations
 
@@ -22,16 +22,6 @@ class Measure(StrEnum):
     RATIO = "ratio"  # observed / expected; the denominator holds the expected count
     DSR = "dsr"
     MEAN = "mean"
-
-
-@dataclass(frozen=True)
-class Area:
-    """A place or organisation that indicators are measured for."""
-
-    code: str
-    name: str
-    type: str
-    parent_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from marginalgains.errors import DataError, Rejection
-from marginalgains.io import bundled, validate
+from marginalgains.io import bundled
 from marginalgains.io.areas import read_areas
 from marginalgains.io.catalogue import Catalogue, merge_catalogues, read_catalogue
 from marginalgains.io.fingertips import read_fingertips
-from marginalgains.io.values import ReadResult, check_value_rows, read_values
+from marginalgains.io.values import ReadResult, check_values, read_values
 
 DEMO_SCALE = 2_000_000  # big enough that few areas have tiny counts; builds in about 8 s
 DEMO_SEED = 2012
@@ -83,10 +83,7 @@ def from_records(catalogue: Path | Catalogue, data: str, backend: str = "duckdb"
     from marginalgains.engine import compute  # the engine (Ibis) loads only when records are used
 
     result = compute(catalogue, data, backend=backend, progress=progress)
-    values = result.values.astype({"numerator": str, "denominator": str}).astype(object)
-    checks = validate.RowChecks(f"values computed from {data}", values)
-    check_value_rows(checks, result.catalogue)
-    read = ReadResult(checks.accepted(), checks.rejections, len(values), [str(data)])
+    read = check_values(result.values, result.catalogue, f"values computed from {data}", str(data))
     areas_file = areas if areas is not None else _areas_beside(data)
     area_table = read_areas(areas_file) if areas_file is not None else None
     return AtlasInputs(result.catalogue, read, area_table, result.weakest_links,
@@ -105,12 +102,10 @@ def demo(work_dir: Path, scale: int = DEMO_SCALE, seed: int = DEMO_SEED, progres
     generated = generate(work_dir, scale=scale, seed=seed)
     synthetic = from_records(work_dir / "catalogue.yaml", str(work_dir), areas=generated.areas, progress=progress)
     ae = bundled_ae()
-    values = pd.concat([ae.read.values, synthetic.read.values], ignore_index=True)
-    read = ReadResult(values, ae.read.rejections + synthetic.read.rejections,
-                      ae.read.rows_read + synthetic.read.rows_read, ae.read.files + synthetic.read.files)
     provenance = {**ae.provenance, "area_noun": "areas",
                   "synthetic_data": f"SYNTHETIC national dataset: gains synth --scale {scale} (seed {seed}), "
                                     "106 CCGs; invented patients, not real NHS care"}
+    read = ReadResult.combine(ae.read, synthetic.read)
     return AtlasInputs(merge_catalogues(ae.catalogue, synthetic.catalogue), read, synthetic.areas,
                        synthetic.weakest_links, provenance)
 

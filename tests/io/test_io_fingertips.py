@@ -57,3 +57,28 @@ def test_missing_fingertips_columns(write_csv):
     path = write_csv("Indicator ID,Area Code,Value\n1,E1,2\n", "export.csv")
     with pytest.raises(DataError, match=r"missing column\(s\) Indicator Name, Area Name, Area Type, Time period"):
         read_fingertips(path)
+
+
+def sample_with(tmp_path, edit) -> Path:
+    """The sample export with its lines (header first) changed by `edit`."""
+    path = tmp_path / "export.csv"
+    path.write_text("".join(edit(SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True))), encoding="utf-8")
+    return path
+
+
+def test_a_repeated_england_row_is_rejected_not_a_crash(tmp_path):
+    catalogue, result = read_fingertips(sample_with(tmp_path, lambda lines: lines[:2] + lines[1:]))
+    assert result.rows_read == 27 and result.rows_read == result.rows_accepted + result.rows_rejected
+    assert [(r.row, r.column, r.reason) for r in result.rejections[:2]] == [
+        (row, "Time period", "duplicate key (indicator_id, Area Type, area_code, period) in rows 1, 2") for row in (1, 2)]
+    assert "22001" in catalogue
+
+
+def test_a_malformed_confidence_limit_is_rejected_with_the_reason(tmp_path):
+    def malformed(lines):
+        return [line.replace(",39.8,35.1,45.0,", ",39.8,35.1x,45.0,") for line in lines]
+
+    _, result = read_fingertips(sample_with(tmp_path, malformed))
+    assert (21, "Lower CI 95.0 limit", "not a number: '35.1x'") in [(r.row, r.column, r.reason) for r in result.rejections]
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (26, 23, 3)
+    assert "E06000015" not in set(result.values.query("indicator_id == '93721'")["area_code"])

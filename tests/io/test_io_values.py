@@ -1,10 +1,12 @@
 """Reading tidy values: every kind of bad input is reported with file, row, column and reason."""
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from marginalgains.errors import DataError
-from marginalgains.io.values import read_values
+from marginalgains.io.values import ReadResult, check_values, read_values
 
 HEADER = "indicator_id,area_code,period,numerator,denominator\n"
 
@@ -128,3 +130,35 @@ def test_parquet_dates_and_timestamps_are_read_as_their_months(tmp_path, catalog
     result = read_values(path, catalogue)
     assert result.rows_rejected == 0
     assert result.values["period"].tolist() == ["2018-04", "2018-05"]
+
+
+@pytest.mark.parametrize("separator, name", [("\t", "tabs"), (";", "semicolons")])
+def test_a_file_separated_by_tabs_or_semicolons_is_named_as_such(write_csv, catalogue, separator, name):
+    path = write_csv((HEADER + "ae-4hr,A,2018/19,1,2\n").replace(",", separator))
+    with pytest.raises(DataError, match=f"^{path}: the columns are separated by {name}, not commas"):
+        read_values(path, catalogue)
+
+
+def test_parquet_numbers_read_as_text_as_written_and_nan_is_missing(tmp_path, catalogue):
+    path = tmp_path / "values.parquet"
+    pq.write_table(pa.table({"indicator_id": ["ae-4hr"] * 3, "area_code": [101.0, 102.0, 103.5], "period": ["2018/19"] * 3,
+                             "numerator": pa.array([5.0, float("nan"), None]), "denominator": [10, 10, 10]}), path)
+    result = read_values(path, catalogue)
+    assert reasons(result) == [(2, "numerator", "missing value"), (3, "numerator", "missing value")]
+    assert result.values["area_code"].tolist() == ["101"]
+
+
+def test_in_memory_numbers_are_checked_like_a_file(catalogue):
+    frame = pd.DataFrame({"indicator_id": ["ae-4hr", "ae-4hr"], "area_code": [" A ", "B"], "period": ["2018/19"] * 2,
+                          "numerator": [5, 12], "denominator": [10.0, 10.0]})
+    result = check_values(frame, catalogue, "computed values", "records/")
+    assert reasons(result) == [(2, "numerator", "numerator 12 is above its denominator 10 for a proportion")]
+    assert result.values["area_code"].tolist() == ["A"] and result.files == ["records/"]
+
+
+def test_results_combine_counts_rejections_and_files(write_csv, catalogue):
+    first = read_values(write_csv(HEADER + "ae-4hr,A,2018/19,5,10\n", "a.csv"), catalogue)
+    second = read_values(write_csv(HEADER + "ae-4hr,A,2018/19,5,10\nae-4hr,B,2018/19,-1,10\n", "b.csv"), catalogue)
+    both = ReadResult.combine(first, second)
+    assert (both.rows_read, both.rows_accepted, both.rows_rejected) == (3, 2, 1)
+    assert both.files == first.files + second.files and both.rejections == second.rejections

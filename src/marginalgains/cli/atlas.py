@@ -13,7 +13,7 @@ from rich.progress import Progress
 
 from marginalgains import sources
 from marginalgains.atlas import build_atlas
-from marginalgains.cli.app import app
+from marginalgains.cli.app import app, fail
 from marginalgains.errors import DataError, GainsError
 from marginalgains.report.files import write_atlas, write_rejections
 
@@ -57,15 +57,15 @@ def _run(console: Console, load, out: Path, strict: bool, as_json: bool) -> None
         with Progress(console=console, transient=True) as progress:
             inputs = load(progress)
         _report_rejections(console, inputs, strict)
-        if inputs.values.empty and inputs.rejections:
+        values = inputs.values
+        if values.empty and inputs.rejections:
             write_rejections(inputs.rejections, out)
             raise DataError(f"all {inputs.read.rows_read:,} rows were rejected; see {out / 'rejections.csv'}")
-        result = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(),
+        result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
                              areas=inputs.areas, weakest_links=inputs.weakest_links)
         paths = write_atlas(result, out, inputs.rejections)
     except GainsError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
     headlines = [result.headline(i.id) for i in result.headline_indicators()]
     gains = [t.summary.sentence for t in result.improvement.values()]
     if as_json:

@@ -11,12 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marginalgains.cli.app import app
+from marginalgains.cli.app import app, fail
 from marginalgains.errors import GainsError
 from marginalgains.improve import allocate, benefit_curve, opportunities, prioritise, read_interventions
 from marginalgains.improve.prioritise import filter_tag
+from marginalgains.io.areas import read_areas
 from marginalgains.io.catalogue import read_catalogue
-from marginalgains.io.tabular import read_table
 from marginalgains.io.values import read_values
 from marginalgains.periods import financial_years, whole_years
 
@@ -46,7 +46,7 @@ def prioritise_command(
         if area is not None and area not in set(opps["area_code"].astype(str)):
             raise GainsError(f"area {area!r} has no values")
     except GainsError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         print(json.dumps({"count": result.count, "national": _records(result.national),
                           "by_area": _records(by_area)}, indent=2))
@@ -82,7 +82,7 @@ def fund(
         allocation = allocate(options, budget, shares, max_per_area)
         curve = benefit_curve(options, budget, step, shares, max_per_area)
     except GainsError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         print(json.dumps({"budget": allocation.budget, "total_cost": allocation.total_cost,
                           "total_benefit": allocation.total_benefit, "chosen": allocation.chosen,
@@ -105,7 +105,7 @@ def _opportunities(values: Path, catalogue: Path, covariates: Path | None, bench
     if read.rejections:
         Console(stderr=True, highlight=False).print(
             f"[yellow]warning:[/] {read.rows_rejected} rows of {values} rejected (e.g. {read.rejections[0]})")
-    areas = read_table(covariates) if covariates is not None else None
+    areas = read_areas(covariates) if covariates is not None else None
     indicators = filter_tag(cat, tag)
     annual = whole_years(financial_years(read.values))
     return list(cat), opportunities(annual, indicators, areas, _benchmark(benchmark))
@@ -148,8 +148,3 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return "" if pd.isna(value) else f"{value:,.1f}"
     return str(value)
-
-
-def _fail(exc: Exception) -> None:
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}")
-    raise typer.Exit(2)

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from marginalgains.cli.app import app
+from marginalgains.cli.app import app, fail
 from marginalgains.engine import compute as compute_values
 from marginalgains.io.values import write_values
 from marginalgains.errors import GainsError
@@ -37,8 +37,7 @@ def compute(
         if len(result.weakest_links):
             write_values(result.weakest_links, links)
     except GainsError as exc:
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
     console.print(
         f"{result.values['indicator_id'].nunique()} indicators, {len(result.values)} values "
         f"in {time.perf_counter() - started:.1f}s -> {out}"
@@ -62,8 +61,7 @@ def synth(
     try:
         generated = generate(out, scale, seed=seed, years=years)
     except ValueError as exc:
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(exc)
     rows = ", ".join(f"{table} {count:,}" for table, count in generated.rows.items())
     console.print(f"SYNTHETIC data ({rows} rows) in {time.perf_counter() - started:.1f}s -> {out}")
     console.print(f"catalogue: {generated.catalogue}; areas: {generated.areas}")

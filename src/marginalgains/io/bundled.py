@@ -6,9 +6,8 @@ from importlib import resources
 
 import pandas as pd
 
-from marginalgains.io import validate
 from marginalgains.io.catalogue import Catalogue, read_catalogue
-from marginalgains.io.values import ReadResult, check_value_rows
+from marginalgains.io.values import ReadResult, check_values
 
 AE_ATTRIBUTION = (
     "NHS England A&E Attendances and Emergency Admissions statistics (April 2016 to March 2019), "
@@ -36,7 +35,4 @@ def ae_values() -> tuple[Catalogue, ReadResult]:
         pd.DataFrame({"indicator_id": "ae-4hr", **common, "numerator": major["attendances"] - major["breaches"]}),
         pd.DataFrame({"indicator_id": "ae-admit", **common, "numerator": major["admissions"]}),
     ], ignore_index=True)
-    values = values.astype({"numerator": str, "denominator": str}).astype(object)
-    checks = validate.RowChecks(f"{path.name} (bundled, type 1 departments)", values)
-    check_value_rows(checks, catalogue)
-    return catalogue, ReadResult(checks.accepted(), checks.rejections, len(values), [path.name])
+    return catalogue, check_values(values, catalogue, f"{path.name} (bundled, type 1 departments)", path.name)

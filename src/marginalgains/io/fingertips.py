@@ -42,9 +42,9 @@ def read_fingertips(path: str | Path) -> tuple[Catalogue, ReadResult]:
             frame[column] = None
     checks = validate.RowChecks(file, frame.reset_index(drop=True))
     values = _checked_rows(checks)
+    validate.duplicates(checks, ["indicator_id", "Area Type", "area_code", "period"], "Time period")  # a UA is listed under each type
     catalogue = _infer_catalogue(values.loc[~checks.bad], file)
     _apply_measures(catalogue, checks)
-    validate.duplicates(checks, ["indicator_id", "Area Type", "area_code", "period"], "Time period")  # a UA is listed under each type
     accepted = checks.accepted()
     checks.rejections.sort(key=lambda r: r.row)
     return catalogue, ReadResult(_as_values(accepted), checks.rejections, len(frame), [file])
@@ -63,15 +63,12 @@ def _checked_rows(checks: validate.RowChecks) -> pd.DataFrame:
     checks.flag((frame["Value"].isna() & note.ne("")).to_numpy(), "Value", "no value published (" + note + ")")
     frame["value"] = validate.numbers(checks, "Value")
     for column, target in (("Count", "numerator"), ("Denominator", "denominator")):
-        given = frame[column].notna()
-        parsed = pd.to_numeric(frame[column].where(given).str.replace(",", "", regex=False), errors="coerce")
-        checks.flag((given & parsed.isna()).to_numpy(), column, "not a number: " + frame[column].astype(str).map(repr))
-        validate.non_negative(checks, column, parsed)
-        frame[target] = parsed.astype(float)
+        frame[target] = validate.numbers(checks, column, required=False)
+        validate.non_negative(checks, column, frame[target])
     checks.flag((frame["denominator"] == 0).to_numpy(), "Denominator", "zero denominator")
     for column, target in (("Lower CI 95.0 limit", "lower95"), ("Upper CI 95.0 limit", "upper95"),
                            ("Lower CI 99.8 limit", "lower998"), ("Upper CI 99.8 limit", "upper998")):
-        frame[target] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        frame[target] = validate.numbers(checks, column, required=False)  # blank when not published
     return frame
 
 

@@ -32,21 +32,27 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     if table.num_rows == 0:
         raise DataError(f"{path}: the file has no rows")
-    frame = _dates_as_iso_text(table).to_pandas()
-    return frame.astype(object).where(frame.notna(), None).map(lambda v: None if v is None else str(v))
+    frame = pa.table([_as_text(column) for column in table.columns], names=table.column_names).to_pandas()
+    return frame.astype(object).where(frame.notna(), None)
 
 
-def _dates_as_iso_text(table: pa.Table) -> pa.Table:
-    """Date and timestamp columns as `YYYY-MM-DD` text, the form the period reader takes."""
-    for position, field in enumerate(table.schema):
-        if pa.types.is_date(field.type) or pa.types.is_timestamp(field.type):
-            text = pc.strftime(table.column(position), format="%Y-%m-%d")
-            table = table.set_column(position, field.name, text)
-    return table
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """One column as text, cast in Arrow: dates and timestamps as `YYYY-MM-DD` (the form the period
+    reader takes), numbers as Arrow writes them (5.0 as "5"); NULL and NaN stay missing."""
+    kind = column.type
+    if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+        return pc.strftime(column, format="%Y-%m-%d")
+    if pa.types.is_floating(kind):
+        column = pc.if_else(pc.is_nan(column), None, column)
+    try:
+        return pc.cast(column, pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # lists, structs, non-UTF-8 bytes: Python's text
+        return pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    head = path.open("rb").read(_SNIFF_BYTES)
+    with path.open("rb") as file:
+        head = file.read(_SNIFF_BYTES)
     if not head.strip():
         raise DataError(f"{path}: the file is empty")
     if b"\x00" in head:
@@ -57,9 +63,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         if len(head) < _SNIFF_BYTES:
             raise DataError(f"{path}: not a CSV file (it is not UTF-8 text)") from None
     else:
-        first_line = text.splitlines()[0]
-        if "," not in first_line and "\t" not in first_line and ";" not in first_line:
-            raise DataError(f"{path}: not a CSV file (the first line has no column separators)")
+        _check_separator(path, text.splitlines()[0])
     try:
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
@@ -71,3 +75,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: the file has a header but no rows")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.astype(object).where(frame.notna(), None)
+
+
+def _check_separator(path: Path, header: str) -> None:
+    """A CSV header is split by commas; a tab- or semicolon-separated file is refused by name, not misread."""
+    if "," in header:
+        return
+    for separator, name in (("\t", "tabs"), (";", "semicolons")):
+        if separator in header:
+            raise DataError(f"{path}: the columns are separated by {name}, not commas; save it as CSV (comma-separated)")
+    raise DataError(f"{path}: not a CSV file (the first line has no column separators)")

@@ -48,13 +48,14 @@ def require_columns(file: str, frame: pd.DataFrame, columns: list[str]) -> None:
         )
 
 
-def numbers(checks: RowChecks, column: str) -> pd.Series:
-    """Parse a text column as numbers, rejecting blanks and text that is not a number."""
+def numbers(checks: RowChecks, column: str, required: bool = True) -> pd.Series:
+    """Parse a text column as numbers, rejecting text that is not a number (and blanks, when required)."""
     text = checks.frame[column]
     parsed = pd.to_numeric(text.str.replace(",", "", regex=False) if text.dtype == object else text,
                            errors="coerce").astype(float)
     missing = text.isna().to_numpy()
-    checks.flag(missing, column, "missing value")
+    if required:
+        checks.flag(missing, column, "missing value")
     checks.flag(~missing & parsed.isna().to_numpy(), column,
                 "not a number: " + text.astype(str).map(repr))
     return parsed

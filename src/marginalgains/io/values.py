@@ -31,6 +31,12 @@ class ReadResult:
     def rows_accepted(self) -> int:
         return len(self.values)
 
+    @classmethod
+    def combine(cls, *reads: ReadResult) -> ReadResult:
+        """One result from several inputs: values stacked, rejections, counts and files added up."""
+        return cls(pd.concat([r.values for r in reads], ignore_index=True), [j for r in reads for j in r.rejections],
+                   sum(r.rows_read for r in reads), [f for r in reads for f in r.files])
+
 
 def read_values(path: str | Path, catalogue: Catalogue) -> ReadResult:
     """Read and check a tidy values file against a catalogue; bad rows are reported, good rows kept."""
@@ -38,21 +44,26 @@ def read_values(path: str | Path, catalogue: Catalogue) -> ReadResult:
     frame = read_table(path)
     validate.require_columns(file, frame, VALUE_INPUTS)
     extra = [c for c in ("area_name",) if c in frame.columns]
-    frame = frame[VALUE_INPUTS + extra].reset_index(drop=True)
-    checks = validate.RowChecks(file, frame)
-    check_value_rows(checks, catalogue)
-    accepted = checks.accepted()
+    return check_values(frame[VALUE_INPUTS + extra], catalogue, file)
+
+
+def check_values(frame: pd.DataFrame, catalogue: Catalogue, file: str, source: str | None = None) -> ReadResult:
+    """Check a table of values (text or numbers) against a catalogue, as if read from `file`;
+    `source` is the input the result lists (default `file`)."""
+    checks = validate.RowChecks(file, frame.reset_index(drop=True))
+    _check_value_rows(checks, catalogue)
     checks.rejections.sort(key=lambda r: r.row)
-    result = ReadResult(accepted, checks.rejections, len(frame), [file])
+    result = ReadResult(checks.accepted(), checks.rejections, len(frame), [source or file])
     assert result.rows_accepted + result.rows_rejected == result.rows_read
     return result
 
 
-def check_value_rows(checks: validate.RowChecks, catalogue: Catalogue) -> None:
+def _check_value_rows(checks: validate.RowChecks, catalogue: Catalogue) -> None:
     """All row checks for IndicatorValues inputs, in the order a user would fix them."""
     frame = checks.frame
     for column in ("indicator_id", "area_code"):
-        frame[column] = frame[column].str.strip() if frame[column].dtype == object else frame[column]
+        text = frame[column]
+        frame[column] = text.str.strip() if text.dtype == object or isinstance(text.dtype, pd.StringDtype) else text
         checks.flag(frame[column].isna() | (frame[column] == ""), column, "missing value")
     known = frame["indicator_id"].isin(list(catalogue.indicators))
     checks.flag(~known.to_numpy(), "indicator_id",
@@ -95,6 +106,3 @@ def write_values(values: pd.DataFrame, path: str | Path) -> None:
         values.to_parquet(path, index=False)
     else:
         values.to_csv(path, index=False, float_format="%.10g")
-
-
-

@@ -17,6 +17,7 @@ import pandas as pd
 
 from marginalgains.atlas import Atlas
 from marginalgains.improve.plan import ImprovementTable
+from marginalgains.io.bundled import data_path
 from marginalgains.model import Indicator, Polarity
 from marginalgains.report import charts
 
@@ -38,7 +39,7 @@ def vega_bundle() -> str:
 @lru_cache(maxsize=1)
 def boundaries() -> dict:
     """CCG (April 2021) boundaries bundled with the package, wound as Vega's d3-geo expects."""
-    collection = json.loads((resources.files("marginalgains") / "data" / BOUNDARIES["file"]).read_text(encoding="utf-8"))
+    collection = json.loads(data_path(BOUNDARIES["file"]).read_text(encoding="utf-8"))
     for feature in collection["features"]:
         geometry = feature["geometry"]
         polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
@@ -84,9 +85,12 @@ def _format_number(x, digits: int = 2) -> str:
 
 def render_page(atlas: Atlas) -> str:
     """The atlas page as one HTML string."""
-    page = {"templates": {}, "data": {}, "xmr": {}, "profiles": {}, "shared": {}}
-    mapped = _boundary_codes()
-    views = [_indicator_view(atlas, indicator, page, mapped) for indicator in atlas.headline_indicators()]
+    indicators = atlas.headline_indicators()
+    xmr = _xmr_series(atlas.spc, [indicator.id for indicator in indicators])
+    page = {"templates": {}, "data": {}, "xmr": {i.id: xmr.get(i.id, {}) for i in indicators},
+            "profiles": {}, "shared": {}}
+    mapped, names = _boundary_codes(), atlas.area_names()
+    views = [_indicator_view(atlas, indicator, page, mapped, names) for indicator in indicators]
     if any(view["map"] for view in views):
         page["shared"]["boundaries"] = boundaries()
     pareto = _pareto_view(atlas, page)
@@ -115,7 +119,7 @@ def _json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[str]) -> dict:
+def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[str], names: dict[str, str]) -> dict:
     labels = charts.band_labels(indicator)
     summary = atlas.summary[atlas.summary["indicator_id"] == indicator.id]
     all_areas = atlas.areas[atlas.areas["indicator_id"] == indicator.id]
@@ -150,27 +154,27 @@ def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[
         "measure": str(indicator.measure), "source": indicator.source, "licence": indicator.licence,
         "synthetic": indicator.synthetic, "headline": atlas.headline(indicator.id), "periods": periods,
         "summary_rows": summary.to_dict(orient="records"), "map": on_map,
-        "improvement": _improvement_view(improvement, all_areas, atlas.area_names(), templates, page,
+        "improvement": _improvement_view(improvement, all_areas, names, templates, page,
                                          atlas.benchmarks.get(indicator.id, {})) if improvement else None,
-        "bundle": _bundle_view(atlas, indicator, templates, page),
+        "bundle": _bundle_view(atlas, indicator, templates, page, names),
         "not_sized": atlas.provenance.get("opportunity_not_sized", {}).get(indicator.id),
     }
     page["templates"][indicator.id] = templates
-    page["xmr"][indicator.id] = _xmr_series(atlas, indicator.id)
     return view
 
 
-def _xmr_series(atlas: Atlas, indicator_id: str) -> dict:
-    series = atlas.spc[atlas.spc["indicator_id"] == indicator_id] if len(atlas.spc) else pd.DataFrame()
+def _xmr_series(spc: pd.DataFrame, indicator_ids: list[str]) -> dict[str, dict[str, list[dict]]]:
+    """XmR points by indicator, then area, for the indicators shown: one pass over the SPC table."""
+    series = spc[spc["indicator_id"].isin(indicator_ids)] if len(spc) else pd.DataFrame()
     if series.empty:
         return {}
     columns = ["period", "period_start", "value", "mean", "lpl", "upl", "point_type", "variation", "trial_limits"]
     series = series.assign(period_start=series["period_start"].dt.strftime("%Y-%m-%d"),
                            point_type=series["point_type"].astype(str))
-    by_area: dict[str, list[dict]] = {}
-    for code, row in zip(series["area_code"], charts.records(series[columns])):  # one conversion, then bucket
-        by_area.setdefault(code, []).append(row)
-    return by_area
+    by_indicator: dict[str, dict[str, list[dict]]] = {}
+    for indicator_id, code, row in zip(series["indicator_id"], series["area_code"], charts.records(series[columns])):
+        by_indicator.setdefault(indicator_id, {}).setdefault(code, []).append(row)  # one conversion, then bucket
+    return by_indicator
 
 
 def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, names: dict[str, str], templates: dict,
@@ -206,7 +210,7 @@ def _best_years(all_areas: pd.DataFrame, indicator: Indicator) -> dict[str, dict
             zip(best["area_code"], best["period"], best["value"])}
 
 
-def _bundle_view(atlas: Atlas, indicator: Indicator, templates: dict, page: dict) -> dict | None:
+def _bundle_view(atlas: Atlas, indicator: Indicator, templates: dict, page: dict, names: dict[str, str]) -> dict | None:
     """A care bundle's components (each process's own rate) and each area's best single fix."""
     fixes = atlas.bundle_fixes
     if fixes.empty or indicator.id not in set(fixes["indicator_id"]):
@@ -223,7 +227,7 @@ def _bundle_view(atlas: Atlas, indicator: Indicator, templates: dict, page: dict
     templates["components"] = charts.components_template()
     page["data"][f"{indicator.id}|{period}|components"] = {"components": bars}
     best = fixes[fixes["rank"] == 1].sort_values("extra_people", ascending=False)
-    best = best.assign(area_name=best["area_code"].map(atlas.area_names()))
+    best = best.assign(area_name=best["area_code"].map(names))
     return {"period": period, "key": f"{indicator.id}|{period}|components", "components": bars,
             "best": best.to_dict(orient="records")}
 
