@@ -172,3 +172,33 @@ def test_no_events_anywhere_gives_no_funnel_and_no_warnings():
         built = build_atlas(values, small_catalogue())
     assert built.areas["funnel_band"].isna().all() and built.funnels.empty
     assert pd.isna(built.summary.iloc[0]["n_high_998"])
+
+
+def test_code_columns_are_not_covariates_so_the_top_quartile_is_used():
+    """An areas table whose only numeric column is a code has no covariates: no peers, but a gain all the same."""
+    values = quarterly_values(["2018/19"]).assign(grain="financial_year")
+    areas = pd.DataFrame({"area_code": [f"A{a:02d}" for a in range(12)], "area_name": "x", "stp_code": range(12)})
+    built = build_atlas(values, small_catalogue(), areas=areas)
+    assert built.improvement["p"].benchmark == "top_quartile"
+    assert "p" not in built.provenance["opportunity_not_sized"]
+
+
+def test_every_indicator_not_sized_is_recorded_with_the_reason():
+    from dataclasses import replace
+
+    from marginalgains.io.catalogue import Catalogue
+    from marginalgains.model import Measure, Polarity
+
+    base = small_catalogue()["p"]
+    indicators = {"p": base, "q": replace(base, id="q", polarity=Polarity.NO_JUDGEMENT),
+                  "dsr": replace(base, id="dsr", measure=Measure.DSR, polarity=Polarity.LOW_IS_GOOD, multiplier=100000),
+                  "published": replace(base, id="published", measure=Measure.DSR, multiplier=100000)}
+    counted = quarterly_values(["2018/19"]).assign(grain="financial_year")
+    published = counted.assign(indicator_id="published", value=40.0, lower95=35.0, upper95=45.0, lower998=33.0,
+                               upper998=47.0)
+    values = pd.concat([counted.assign(indicator_id=i) for i in ("p", "q", "dsr")] + [published], ignore_index=True)
+    built = build_atlas(values, Catalogue(indicators, {i: {} for i in indicators}))
+    assert set(built.improvement) == {"p", "dsr"}  # a DSR from counts is sized as a crude rate
+    not_sized = built.provenance["opportunity_not_sized"]
+    assert set(not_sized) == {"q", "published"}
+    assert "no direction" in not_sized["q"] and "published" in not_sized["published"]

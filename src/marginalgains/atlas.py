@@ -18,7 +18,8 @@ from marginalgains import __version__, stats
 from marginalgains.improve.bundles import single_fix_gains
 from marginalgains.improve.errors import ImproveError
 from marginalgains.improve.opportunity import opportunity
-from marginalgains.improve.plan import ImprovementTable, improvement_table, pareto
+from marginalgains.improve.peers import covariate_columns
+from marginalgains.improve.plan import ImprovementTable, latest_improvement, pareto, peer_finder, sizing_problem
 from marginalgains.errors import DataError
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.model import Indicator, Measure, Polarity
@@ -30,7 +31,6 @@ SUMMARY_COLUMNS = [
     "indicator_id", "period", "n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio",
     "cv", "scv", "pooled", "n_high_998", "n_high_95", "n_low_95", "n_low_998",
 ]
-ADJUSTMENT = "additive"
 IMPROVEMENT = {Polarity.HIGH_IS_GOOD: "increase", Polarity.LOW_IS_GOOD: "decrease", Polarity.NO_JUDGEMENT: None}
 METHODS = {
     "proportion": "Wilson score interval (PHEindicatormethods phe_proportion)",
@@ -145,22 +145,25 @@ def _build(values, areas, catalogue, provenance) -> Atlas:
 
 def improvement_tables(annual: pd.DataFrame, catalogue: Catalogue,
                        areas: pd.DataFrame | None) -> tuple[dict[str, ImprovementTable], dict[str, str]]:
-    """Opportunity against the benchmark for every judged headline indicator's latest whole year.
+    """Opportunity against the benchmark for every headline indicator's latest whole year.
 
     Peers (the best five of ten most similar areas) where covariates cover the indicator's
-    areas; otherwise the top quartile. An indicator whose gain cannot be sized (say, no area
-    reaches its minimum denominator) is left out of the tables, and the second mapping says why.
+    areas; otherwise the top quartile. Every indicator whose gain is not sized (the rule of
+    `plan.sizing_problem`, or say no area reaches its minimum denominator) is left out of the
+    tables, and the second mapping says why.
     """
     tables, not_sized = {}, {}
+    find_peers = peer_finder(areas) if areas is not None else None
+    by_indicator = dict(tuple(whole_years(annual).groupby("indicator_id", sort=False)))  # not a year in progress
     for indicator in catalogue:
-        if indicator.polarity is Polarity.NO_JUDGEMENT or indicator.bundle or indicator.measure not in FUNNEL_KIND:
+        rows = by_indicator.get(indicator.id, annual.iloc[:0])
+        problem = sizing_problem(indicator, rows)
+        if problem:
+            not_sized[indicator.id] = problem
             continue
-        rows = whole_years(annual[annual["indicator_id"] == indicator.id])  # not a year in progress
-        if rows.empty:
-            continue
-        covariates = areas if _covers(areas, rows["area_code"]) else None
         try:
-            tables[indicator.id] = improvement_table(rows, indicator, covariates=covariates)
+            tables[indicator.id] = latest_improvement(rows, indicator,
+                                                      find_peers if _covers(areas, rows["area_code"]) else None)
         except ImproveError as exc:
             not_sized[indicator.id] = str(exc)
     return tables, not_sized
@@ -187,10 +190,10 @@ def shared_benchmarks(table: ImprovementTable, indicator: Indicator) -> dict[str
 
 
 def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:
-    if areas is None or "area_code" not in areas:
+    """Whether `areas` has covariates (its `covariate_columns`) for every one of these areas."""
+    if areas is None or "area_code" not in areas or not covariate_columns(areas):
         return False
-    numeric = areas.select_dtypes("number").columns.difference(["area_code"])
-    return len(numeric) > 0 and set(codes) <= set(areas["area_code"])
+    return set(codes.astype(str)) <= set(areas["area_code"].astype(str))
 
 
 def opportunity_pareto(tables: dict[str, ImprovementTable]) -> pd.DataFrame:
@@ -283,10 +286,9 @@ def funnel_analysis(areas: pd.DataFrame, catalogue: Catalogue, points: int = 80)
         indicator = catalogue[indicator_id]
         numerator, denominator = group["numerator"], group["denominator"]
         method = dispersion_method(kind, numerator)
+        phi, tau2 = stats.overdispersion(numerator, denominator, kind, method=method)  # once; bands use tau2 (additive)
         plain.loc[group.index] = stats.funnel_band(numerator, denominator, kind)
-        adjusted.loc[group.index] = stats.funnel_band(numerator, denominator, kind, overdispersion=ADJUSTMENT,
-                                                      method=method)
-        phi, tau2 = stats.overdispersion(numerator, denominator, kind, method=method)
+        adjusted.loc[group.index] = stats.funnel_band(numerator, denominator, kind, tau2=tau2, method=method)
         dispersion.append({"indicator_id": indicator_id, "period": period, "phi": phi, "tau2": tau2,
                            "dispersion_scale": "arcsine" if kind == "proportion" else method})
         target = (1.0 if kind == "ratio" else numerator.sum() / denominator.sum()) * indicator.multiplier

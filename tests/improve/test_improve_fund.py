@@ -134,3 +134,19 @@ def test_bad_interventions_are_clear_errors(change, message):
     raw = pd.DataFrame({"id": ["x"], "cost": [1], "indicator_id": ["care"], "area_code": ["A"], "effect": [1]})
     with pytest.raises(ImproveError, match=message):
         read_interventions(raw.assign(**change), [CARE], OPPORTUNITIES)
+
+
+def test_interventions_read_together_are_sized_as_each_alone():
+    """Vectorised sizing over indicators, units and areas gives each intervention what it gets alone."""
+    rate = Indicator("admit", "Admissions", Polarity.LOW_IS_GOOD, Measure.RATE, multiplier=1000)
+    opportunities = pd.concat([OPPORTUNITIES, pd.DataFrame({"indicator_id": "admit", "area_code": ["C", "A", "B"],
+                                                             "denominator": [4000.0, 2500.0, 900.0],
+                                                             "gain": [12.0, 0.0, 3.5]})], ignore_index=True)
+    raw = pd.DataFrame({"id": list("pqrstuv"), "cost": 1.0, "indicator_id": ["care", "admit"] * 3 + ["admit"],
+                        "area_code": ["all", "all", "A", "C", "all", "B", "all"],
+                        "effect": [1.5, 2.0, 4.0, 5.0, 20.0, 1.0, 0.5],
+                        "effect_unit": ["points", "points", "points", "people", "people", "points", "points"]})
+    together = read_interventions(raw, [CARE, rate], opportunities)["benefit"].tolist()
+    alone = [read_interventions(raw.iloc[[i]], [CARE, rate], opportunities)["benefit"].iloc[0] for i in range(len(raw))]
+    assert together == alone
+    assert together[1] == pytest.approx(min(2.0 * 4000 / 1000, 12) + min(2.0 * 900 / 1000, 3.5))  # all areas, points

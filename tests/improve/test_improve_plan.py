@@ -81,3 +81,47 @@ def test_a_bundles_processes_are_not_sized_again():
     process_rows = rows[rows["indicator_id"] == "care"].assign(indicator_id="care/hba1c")
     table = opportunities(pd.concat([rows, process_rows], ignore_index=True), [CARE, process, ADMIT])
     assert set(table["indicator_id"]) == {"care", "admit"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "rows", "reason"),
+    [
+        ({"polarity": Polarity.NO_JUDGEMENT}, {}, "no direction"),
+        ({"bundle": "care"}, {}, "process of the care bundle 'care'"),
+        ({"measure": Measure.MEAN}, {}, "a mean"),
+        ({}, {"numerator": float("nan")}, "no numerators and denominators"),
+        ({"measure": Measure.DSR}, {"value": 250.0}, "published"),
+        ({}, {"value": 95.0}, None),  # a published proportion is its counts' rate
+        ({"measure": Measure.DSR}, {"value": float("nan")}, None),  # a DSR as O over O/DSR (the engine's)
+    ],
+)
+def test_one_rule_says_whether_and_why_not_a_gain_is_sized(changes, rows, reason):
+    from dataclasses import replace
+
+    from marginalgains.improve.plan import sizing_problem
+
+    problem = sizing_problem(replace(CARE, **changes), values().assign(**rows))
+    assert problem is None if reason is None else reason in problem
+    assert "no values" in sizing_problem(CARE, values().iloc[:0])
+
+
+def test_opportunities_follow_the_rule():
+    from dataclasses import replace
+
+    dsr = replace(ADMIT, id="dsr", measure=Measure.DSR)
+    published = replace(ADMIT, id="published", measure=Measure.DSR)
+    rows = values()
+    admissions = rows[rows["indicator_id"] == "admit"]
+    rows = pd.concat([rows, admissions.assign(indicator_id="dsr"), admissions.assign(indicator_id="published", value=99.0)],
+                     ignore_index=True)
+    table = opportunities(rows, [CARE, ADMIT, MIXED, dsr, published])
+    assert set(table["indicator_id"]) == {"care", "admit", "dsr"}
+
+
+def test_peers_are_found_once_per_set_of_areas():
+    from marginalgains.improve.plan import peer_finder
+
+    find = peer_finder(COVARIATES, n_peers=2)
+    first = find(pd.Series(list("DCBA")))
+    assert find(pd.Series(list("ABCD"))) is first
+    assert find(pd.Series(list("ABC"))) is not first

@@ -69,6 +69,8 @@ def test_grouped_trend_takes_the_last_five_points_per_group():
         (lambda: compare([1], [0], [2], 1, polarity="up"), "polarity"),
         (lambda: quantile_category([1, 2], n=1), "n"),
         (lambda: trend([1, 2], [0], [3, 3]), "lower"),
+        (lambda: trend([1, 2], [0, 1], [2, 3], groups=["a"]), "groups"),
+        (lambda: trend([1, 2], [0, 1], [2, 3], groups=["a", None]), "groups must not contain missing ids"),
     ],
 )
 def test_bad_input_names_the_argument(call, name):

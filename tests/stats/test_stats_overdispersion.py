@@ -59,6 +59,14 @@ def test_multiplicative_band_never_narrower_than_plain():
     assert (adjusted <= plain).all() and adjusted.sum() < plain.sum()
 
 
+@pytest.mark.parametrize(("kind", "method"), [("ratio", "SHMI"), ("ratio", "CQC"), ("rate", "SHMI")])
+def test_a_band_from_an_estimate_already_made_equals_estimating_it_again(kind, method):
+    phi, tau2 = overdispersion(OBSERVED, EXPECTED, kind, method=method)
+    for how, given in (("additive", {"tau2": tau2}), ("multiplicative", {"phi": max(phi, 1.0)})):
+        estimated = funnel_band(OBSERVED, EXPECTED, kind, overdispersion=how, method=method)
+        assert funnel_band(OBSERVED, EXPECTED, kind, method=method, **given).tolist() == estimated.tolist()
+
+
 def test_zero_counts_on_the_log_scale_are_refused_when_not_trimmed():
     observed = np.r_[np.zeros(5), OBSERVED[5:]]
     with pytest.raises(ValueError, match="numerator"):
@@ -73,6 +81,8 @@ def test_zero_counts_on_the_log_scale_are_refused_when_not_trimmed():
         (lambda: overdispersion([1, 2], [1, 2], "ratio", trim=0.6), "trim"),
         (lambda: overdispersion([1, 2], [1], "ratio"), "numerator"),
         (lambda: overdispersion([3, 2], [1, 2], "proportion"), "numerator"),
+        (lambda: funnel_band([1, 2], [1, 2], "ratio", phi=2.0, tau2=0.1), "phi and tau2"),
+        (lambda: funnel_band([1, 2], [1, 2], "ratio", overdispersion="additive", tau2=0.1), "overdispersion"),
     ],
 )
 def test_bad_input_names_the_argument(call, name):

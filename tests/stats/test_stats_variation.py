@@ -90,6 +90,8 @@ def test_empty_and_all_nan_give_nan_summaries():
         (lambda: variation([1.0, 2.0], numerator=[1.0]), "numerator"),
         (lambda: variation([1.0], [-1.0], [10.0]), "numerator"),
         (lambda: variation_table(pd.DataFrame({"g": [1]}), "g"), "value"),
+        (lambda: variation_table(pd.DataFrame({"g": [1], "value": [0.5], "numerator": [1], "denominator": [2]}), "g",
+                                 numerator="numerater"), "numerater"),
     ],
 )
 def test_bad_input_names_the_argument(call, name):

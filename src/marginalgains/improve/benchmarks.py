@@ -14,7 +14,7 @@ from scipy import stats as sps
 
 from marginalgains.improve.errors import ImproveError
 from marginalgains.model import Measure, Polarity
-from marginalgains.stats import poisson_limits, proportion, rate
+from marginalgains.stats import proportion, rate
 
 BENCHMARKS = ("national", "top_quartile", "top_decile", "best", "peer_best5")
 PEER_BEST = 5
@@ -56,13 +56,8 @@ def intervals(numerator, denominator, measure, multiplier: float, confidence: fl
     den = np.asarray(denominator, dtype=float)
     if measure is Measure.PROPORTION:
         table = proportion(num, den, confidence=confidence, multiplier=multiplier)
-    elif measure in (Measure.RATE, Measure.DSR):
+    elif measure in (Measure.RATE, Measure.RATIO, Measure.DSR):
         table = rate(num, den, multiplier=multiplier, confidence=confidence)
-    elif measure is Measure.RATIO:
-        lower, upper = poisson_limits(num, confidence)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = multiplier / np.where(den > 0, den, np.nan)
-        return Intervals(num * scale, np.asarray(lower) * scale, np.asarray(upper) * scale)
     else:
         raise ImproveError(f"opportunity needs a count-based measure (proportion, rate, ratio, dsr), not {measure.value}")
     return Intervals(*(table[c].to_numpy(dtype=float) for c in ("value", "lower", "upper")))
@@ -87,19 +82,20 @@ def percentile(area: Intervals, eligible: np.ndarray, sign: float, which: str, c
     share = _PERCENTILES[which] if sign > 0 else 100 - _PERCENTILES[which]
     point, lower_limits, upper_limits = (float(np.percentile(a[eligible], share, method="linear"))
                                          for a in (area.value, area.lower, area.upper))
-    sampled_low, sampled_high = _order_statistic_interval(np.sort(area.value[eligible]), share / 100, confidence)
+    sampled_low, sampled_high = _order_statistic_interval(np.sort(area.value[eligible]), share / 100, point, confidence)
     lower = point - np.hypot(point - sampled_low, point - min(lower_limits, point))
     upper = point + np.hypot(sampled_high - point, max(upper_limits, point) - point)
     return _repeat(Intervals(np.array([point]), np.array([lower]), np.array([upper])), len(area.value))
 
 
-def _order_statistic_interval(ordered: np.ndarray, share: float, confidence: float) -> tuple[float, float]:
-    """Values at ranks j and k that bracket the population quantile with the stated confidence."""
+def _order_statistic_interval(ordered: np.ndarray, share: float, point: float,
+                              confidence: float) -> tuple[float, float]:
+    """Values at ranks j and k that bracket the population quantile (estimated by `point`) with
+    the stated confidence."""
     alpha = 1 - confidence
     m = ordered.size
     j = int(np.clip(sps.binom.ppf(alpha / 2, m, share), 1, m))
     k = int(np.clip(sps.binom.ppf(1 - alpha / 2, m, share) + 1, 1, m))
-    point = float(np.percentile(ordered, share * 100, method="linear"))
     return min(float(ordered[j - 1]), point), max(float(ordered[k - 1]), point)
 
 

@@ -21,6 +21,8 @@ from marginalgains.improve.prioritise import benefit_weights
 
 ALL_AREAS = "all"
 EFFECT_UNITS = ("points", "people")
+ROW_BLOCK = 1024
+"""All-areas interventions capped a block of this many at a time, to keep the working memory small."""
 
 
 @dataclass
@@ -46,14 +48,15 @@ def allocate(interventions: pd.DataFrame, budget: float, min_share: dict[str, fl
     table = _checked_interventions(interventions)
     budget = _checked_budget(budget)
     min_share = dict(min_share or {})
-    _check_shares(table, min_share, budget)
+    tags = _tag_sets(table)
+    _check_shares(table, tags, min_share, budget)
     if max_per_area is not None and not max_per_area >= 0:
         raise ImproveError(f"max_per_area must be zero or more, got {max_per_area!r}")
     if table.empty:
         return Allocation([], 0.0, 0.0, budget, table)
-    rows, lower, upper = _constraints(table, budget, min_share, max_per_area)
+    matrix, lower, upper = _constraints(table, tags, budget, min_share, max_per_area)
     result = milp(-table["benefit"].to_numpy(dtype=float), integrality=np.ones(len(table)),
-                  bounds=Bounds(0, 1), constraints=LinearConstraint(csr_array(np.vstack(rows)), lower, upper),
+                  bounds=Bounds(0, 1), constraints=LinearConstraint(matrix, lower, upper),
                   options={"mip_rel_gap": mip_rel_gap})
     if result.status == 2:
         raise ImproveError("no choice of interventions meets every constraint (the budget, the minimum "
@@ -120,21 +123,41 @@ def read_interventions(source: str | Path | pd.DataFrame, indicators, opportunit
 
 
 def _capped_people(table: pd.DataFrame, indicators: dict, opportunities: pd.DataFrame) -> pd.Series:
-    """People (or events) each intervention would gain, never more than the opportunity."""
-    gains = opportunities.set_index(["indicator_id", "area_code"])[["gain", "denominator"]]
-    people = pd.Series(0.0, index=table.index)
-    for position, row in table.iterrows():
-        multiplier = indicators[row["indicator_id"]].multiplier
-        areas = gains.loc[row["indicator_id"]]
-        if row["area_code"] != ALL_AREAS:
-            areas = areas.loc[[row["area_code"]]]
-        if row["effect_unit"] == "people" and row["area_code"] == ALL_AREAS:
-            people[position] = min(row["effect"], areas["gain"].sum())
-            continue
-        wanted = row["effect"] * areas["denominator"] / multiplier if row["effect_unit"] == "points" \
-            else pd.Series(row["effect"], index=areas.index)
-        people[position] = float(np.minimum(wanted, areas["gain"]).sum())
-    return people
+    """People (or events) each intervention would gain, never more than the opportunity.
+
+    A named area's effect is capped at that area's gain (its opportunity row joined on indicator
+    and area); all-areas effects are sized an indicator at a time (see `_all_areas`).
+    """
+    gains = opportunities.assign(area_code=opportunities["area_code"].astype(str))
+    ids = table["indicator_id"].to_numpy()
+    effect = table["effect"].to_numpy(dtype=float)
+    points = (table["effect_unit"] == "points").to_numpy()
+    multiplier = table["indicator_id"].map({i: indicators[i].multiplier for i in set(ids)}).to_numpy(dtype=float)
+    named = (table["area_code"] != ALL_AREAS).to_numpy()
+    people = np.zeros(len(table))
+    own = table.loc[named, ["indicator_id", "area_code"]].merge(gains, how="left", on=["indicator_id", "area_code"])
+    capped = _capped(effect[named], points[named], multiplier[named], own["denominator"].to_numpy(dtype=float),
+                     own["gain"].to_numpy(dtype=float))
+    people[named] = np.where(np.isnan(capped), 0.0, capped)
+    for indicator_id, at in pd.Series(np.flatnonzero(~named)).groupby(ids[~named], sort=False):
+        at = at.to_numpy()
+        people[at] = _all_areas(effect[at], points[at], multiplier[at], gains[gains["indicator_id"] == indicator_id])
+    return pd.Series(people, index=table.index)
+
+
+def _all_areas(effect: np.ndarray, points: np.ndarray, multiplier: np.ndarray, areas: pd.DataFrame) -> np.ndarray:
+    """One indicator's all-areas effects: in points, capped at each area's gain and summed (a block
+    of interventions x areas at a time); in people, capped at the national gain."""
+    denominator, gain = areas["denominator"].to_numpy(dtype=float), areas["gain"].to_numpy(dtype=float)
+    blocks = np.array_split(np.arange(len(effect)), -(-len(effect) // ROW_BLOCK))
+    each_area = np.concatenate([np.nansum(_capped(effect[b, None], points[b, None], multiplier[b, None], denominator,
+                                                  gain), axis=1) for b in blocks])
+    return np.where(points, each_area, np.minimum(effect, areas["gain"].sum()))
+
+
+def _capped(effect, points, multiplier, denominator, gain) -> np.ndarray:
+    """Effects in people (points x denominator / multiplier, or as given) capped at the gain, broadcast."""
+    return np.minimum(np.where(points, effect * denominator / multiplier, effect), gain)
 
 
 def _check_intervention_rows(table: pd.DataFrame, indicators: dict, opportunities: pd.DataFrame, where: str) -> None:
@@ -194,40 +217,67 @@ def _tag_sets(table: pd.DataFrame) -> pd.Series:
         if w.strip()))
 
 
-def _check_shares(table: pd.DataFrame, min_share: dict[str, float], budget: float) -> None:
+def _has_tag(tags: pd.Series, tag: str) -> np.ndarray:
+    return tags.map(lambda s: tag in s).to_numpy(dtype=bool)
+
+
+def _check_shares(table: pd.DataFrame, tags: pd.Series, min_share: dict[str, float], budget: float) -> None:
     for tag, share in min_share.items():
         if not 0 <= share <= 1:
             raise ImproveError(f"the minimum share for {tag!r} must be between 0 and 1, got {share!r}")
     if sum(min_share.values()) > 1 + 1e-12:
         raise ImproveError(f"minimum shares add up to more than the whole budget: {min_share}")
-    tags = _tag_sets(table)
     for tag, share in min_share.items():
-        available = table.loc[tags.map(lambda s, t=tag: t in s), "cost"].sum()
+        available = table.loc[_has_tag(tags, tag), "cost"].sum()
         if available < share * budget:
             raise ImproveError(f"tag {tag!r} must receive {share:.0%} of the budget ({share * budget:,.0f}) "
                                f"but its interventions cost only {available:,.0f} in all")
 
 
-def _constraints(table: pd.DataFrame, budget: float, min_share: dict[str, float], max_per_area):
-    """Rows and bounds: the budget, one-per-group, minimum tag shares, per-area caps."""
+def _constraints(table: pd.DataFrame, tags: pd.Series, budget: float, min_share: dict[str, float],
+                 max_per_area) -> tuple[csr_array, np.ndarray, np.ndarray]:
+    """The sparse constraint matrix and its bounds: the budget, one per group, minimum tag shares,
+    per-area caps.
+
+    Each family of rows gives every intervention a code (its row in the family, -1 for none) and
+    a coefficient; the matrix is built from the (row, column, value) triples of all families.
+    """
     cost = table["cost"].to_numpy(dtype=float)
-    rows, lower, upper = [cost], [0.0], [budget]
-    if "group" in table.columns:
-        groups = table["group"].where(table["group"].notna() & (table["group"].astype(str).str.strip() != ""))
-        for _, members in groups.dropna().groupby(groups.dropna().astype(str)).groups.items():
-            if len(members) > 1:
-                rows.append(table.index.isin(members).astype(float))
-                lower.append(0.0)
-                upper.append(1.0)
-    tags = _tag_sets(table)
-    for tag, share in min_share.items():
-        rows.append(cost * tags.map(lambda s, t=tag: t in s).to_numpy(dtype=float))
-        lower.append(share * budget)
-        upper.append(np.inf)
+    groups = _group_codes(table)
+    families = [(np.zeros(len(table), dtype=int), cost, 1, 0.0, budget),
+                (groups, np.ones(len(table)), groups.max() + 1, 0.0, 1.0)]
+    families += [(np.where(_has_tag(tags, tag), 0, -1), cost, 1, share * budget, np.inf)
+                 for tag, share in min_share.items()]
     if max_per_area is not None and "area_code" in table.columns:
         areas = table["area_code"].fillna(ALL_AREAS).astype(str)
-        for area in sorted(set(areas) - {ALL_AREAS, ""}):
-            rows.append(cost * (areas == area).to_numpy(dtype=float))
-            lower.append(0.0)
-            upper.append(float(max_per_area))
-    return rows, np.array(lower), np.array(upper)
+        codes = _codes(areas.where(~areas.isin([ALL_AREAS, ""])))
+        families.append((codes, cost, codes.max() + 1, 0.0, float(max_per_area)))
+    rows, columns, values, lower, upper = [], [], [], [], []
+    for codes, coefficient, count, low, high in families:
+        member = (codes >= 0) & (coefficient != 0)  # zeros are not stored
+        rows.append(len(lower) + codes[member])
+        columns.append(np.flatnonzero(member))
+        values.append(coefficient[member])
+        lower += [low] * int(count)
+        upper += [high] * int(count)
+    matrix = csr_array((np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
+                       shape=(len(lower), len(table)))
+    return matrix, np.array(lower), np.array(upper)
+
+
+def _group_codes(table: pd.DataFrame) -> np.ndarray:
+    """Each intervention's group among those with more than one option (-1 for none)."""
+    if "group" not in table.columns:
+        return np.full(len(table), -1)
+    group = table["group"]
+    named = group.notna() & (group.astype(str).str.strip() != "")
+    return _codes(group.astype(str).where(named), least=2)
+
+
+def _codes(labels: pd.Series, least: int = 1) -> np.ndarray:
+    """Codes 0, 1, ... of the labels in sorted order, counting only labels with at least `least`
+    members; -1 for a missing label or one with fewer."""
+    codes, uniques = pd.factorize(labels, sort=True)
+    kept = np.bincount(codes[codes >= 0], minlength=len(uniques)) >= least
+    number = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1)  # code -1 (missing) reads the last
+    return number[codes]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from marginalgains.improve import benchmarks as bm
 from marginalgains.improve.errors import ImproveError
+from marginalgains.stats._validate import check_confidence
 
 RESULT_COLUMNS = ["value", "lower", "upper", "benchmark_value", "benchmark_lower", "benchmark_upper",
                   "gain", "gain_lower", "gain_upper", "significant", "robust"]
@@ -145,5 +146,7 @@ def _checked_values(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_confidence(confidence: float) -> None:
-    if not 0 < confidence < 1:
-        raise ImproveError(f"confidence must be between 0 and 1, got {confidence!r}")
+    try:
+        check_confidence(confidence)
+    except ValueError as exc:
+        raise ImproveError(str(exc)) from None

@@ -6,6 +6,7 @@ value, benchmark, gain with its interval, significance, status and peers, plus a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +19,8 @@ from marginalgains.improve.peers import covariate_columns, peers
 from marginalgains.model import Indicator, Measure, Polarity
 from marginalgains.periods import period_starts
 
-STATUSES = ("challenger", "record_holder", "at_benchmark")
+PeerFinder = Callable[[pd.Series], pd.DataFrame]
+"""Gives the peers table (`peers()`) of the areas whose codes it is passed."""
 _NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
                  9: "nine", 10: "ten", 11: "eleven", 12: "twelve", 15: "fifteen", 20: "twenty"}
 
@@ -82,6 +84,21 @@ def improvement_table(
     period, rows = latest_period(values, indicator.id)
     if peer_table is None and covariates is not None:
         peer_table = peers(area_covariates(covariates, rows["area_code"]), n=n_peers)
+    return _period_table(indicator, period, rows, benchmark, confidence, peer_table)
+
+
+def latest_improvement(values: pd.DataFrame, indicator: Indicator, find_peers: PeerFinder | None = None,
+                       benchmark: str | float | None = None, confidence: float = 0.95) -> ImprovementTable:
+    """`improvement_table` with peers from `find_peers` (see `peer_finder`), as the atlas and
+    `opportunities` use it: the latest period is found once and peers are shared between indicators."""
+    period, rows = latest_period(values, indicator.id)
+    peer_table = find_peers(rows["area_code"]) if find_peers is not None else None
+    return _period_table(indicator, period, rows, benchmark, confidence, peer_table)
+
+
+def _period_table(indicator: Indicator, period: str, rows: pd.DataFrame, benchmark, confidence: float,
+                  peer_table: pd.DataFrame | None) -> ImprovementTable:
+    """The improvement table of one period's rows (one per area)."""
     chosen = check_benchmark(benchmark if benchmark is not None
                              else "peer_best5" if peer_table is not None else "top_quartile")
     table = opportunity(rows[["area_code", "numerator", "denominator"]], chosen, indicator.polarity,
@@ -92,6 +109,43 @@ def improvement_table(
     n = int(peer_table.groupby("area_code").size().max()) if peer_table is not None else 0
     summary = _summary(indicator, period, chosen, table, confidence, n)
     return ImprovementTable(indicator, period, chosen, table, summary, peer_table)
+
+
+def peer_finder(covariates: pd.DataFrame, n_peers: int = 10) -> PeerFinder:
+    """A function giving the peers table of a set of area codes from `covariates`, computed once
+    per distinct set (indicators over the same areas share it)."""
+    found: dict[tuple[str, ...], pd.DataFrame] = {}
+
+    def find(area_codes: pd.Series) -> pd.DataFrame:
+        key = tuple(sorted(set(area_codes.astype(str))))
+        if key not in found:
+            found[key] = peers(area_covariates(covariates, pd.Series(key)), n=n_peers)
+        return found[key]
+
+    return find
+
+
+def sizing_problem(indicator: Indicator, rows: pd.DataFrame) -> str | None:
+    """Why the gain of `indicator` cannot be sized from `rows` (its values), or None when it can.
+
+    The one rule for the atlas and `opportunities`: a gain needs a direction, an indicator of its
+    own (a bundle counts its processes), counts behind the values, and values that are those
+    counts' rate (a published DSR is not: its counts give the crude rate).
+    """
+    if indicator.polarity is Polarity.NO_JUDGEMENT:
+        return "neither a high nor a low value is better, so there is no direction to gain in"
+    if indicator.bundle:
+        return f"it is a process of the care bundle {indicator.bundle!r}, whose gain counts it"
+    if indicator.measure is Measure.MEAN:
+        return "a mean has no count of people or events to gain"
+    if rows.empty:
+        return "there are no values for it"
+    if not (rows["numerator"].notna() & rows["denominator"].notna()).any():
+        return "there are no numerators and denominators to count a gain in"
+    if indicator.measure is Measure.DSR and "value" in rows and rows["value"].notna().any():
+        return ("its directly standardised rates are published values: their counts give a crude rate, "
+                "not the rate shown, so no gain in people can be sized from them")
+    return None
 
 
 def area_covariates(areas: pd.DataFrame, area_codes: pd.Series) -> pd.DataFrame:
@@ -134,26 +188,20 @@ def opportunities(
     confidence: float = 0.95,
     n_peers: int = 10,
 ) -> pd.DataFrame:
-    """Stacked improvement tables (latest period) for every judged, count-based indicator given.
+    """Stacked improvement tables (latest period) for every indicator given whose gain can be sized.
 
-    Indicators with no judgement, with a mean measure, or with no values are skipped: they have
-    no gain to size; so are a bundle's processes, whose gains the bundle already counts. Peers
-    are computed once per distinct set of areas.
+    Indicators that `sizing_problem` turns down (no judgement, a bundle's process, a mean, no
+    values or no counts, a published DSR) are skipped. Peers are computed once per distinct set
+    of areas.
     """
     frames = []
-    peer_cache: dict[tuple[str, ...], pd.DataFrame] = {}
-    present = set(values["indicator_id"].unique())
+    find_peers = peer_finder(covariates, n_peers) if covariates is not None else None
+    by_indicator = dict(tuple(values.groupby("indicator_id", sort=False)))
     for indicator in indicators:
-        if (indicator.polarity == Polarity.NO_JUDGEMENT or indicator.measure == Measure.MEAN
-                or indicator.bundle or indicator.id not in present):
+        rows = by_indicator.get(indicator.id, values.iloc[:0])
+        if sizing_problem(indicator, rows):
             continue
-        peer_table = None
-        if covariates is not None:
-            codes = tuple(sorted(latest_period(values, indicator.id)[1]["area_code"].astype(str)))
-            if codes not in peer_cache:
-                peer_cache[codes] = peers(area_covariates(covariates, pd.Series(codes)), n=n_peers)
-            peer_table = peer_cache[codes]
-        result = improvement_table(values, indicator, None, benchmark, confidence, n_peers, peer_table)
+        result = latest_improvement(rows, indicator, find_peers, benchmark, confidence)
         frames.append(result.areas.assign(indicator_id=indicator.id, period=result.period,
                                           benchmark=str(result.benchmark)))
     if not frames:

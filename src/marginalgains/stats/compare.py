@@ -7,6 +7,7 @@ import pandas as pd
 
 from ._validate import as_float, broadcast, check_confidence, same_length, z_value
 from .funnel import level_label
+from .spc import _layout
 
 POLARITIES = ("high_is_good", "low_is_good", "no_judgement")
 TREND_POINTS = 5
@@ -76,11 +77,9 @@ def trend(values, lower, upper, confidence: float = 0.999, interval_confidence: 
     low = as_float(lower, "lower").ravel()
     high = as_float(upper, "upper").ravel()
     same_length(values=val, lower=low, upper=high)
-    codes, labels = (np.zeros(val.size, dtype=np.int64), None) if groups is None else pd.factorize(np.asarray(groups), sort=True)
-    if groups is not None:
-        same_length(values=val, groups=codes)
-    order = np.argsort(codes, kind="stable")
-    codes, val, low, high = codes[order], val[order], low[order], high[order]
+    layout = _layout(val.size, groups, rebase=None)
+    codes, labels = layout.series, layout.labels
+    val, low, high = val[layout.order], low[layout.order], high[layout.order]
     count = int(codes.max()) + 1 if codes.size else 1
     from_end = pd.Series(codes).groupby(codes).cumcount(ascending=False).to_numpy()
     keep = from_end < TREND_POINTS

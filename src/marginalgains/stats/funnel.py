@@ -83,13 +83,12 @@ def _adjusted_limits(scale, target, size, z, phi, tau2) -> tuple[np.ndarray, np.
 def limits_at(kind, target, size, confidence, phi=None, tau2=None, method="SHMI"):
     """Lower and upper limits at each size, on the values' own scale (proportion of 1, O/E, O/D)."""
     z = z_value(confidence)
+    adjusted = phi is not None or tau2 is not None
+    phi = 1.0 if phi is None else float(phi)
+    tau2 = 0.0 if tau2 is None else float(tau2)
     if kind == "ratio_of_counts":
-        phi = 1.0 if phi is None else float(phi)
-        tau2 = 0.0 if tau2 is None else float(tau2)
         return _ratio_of_counts_limits(target, size, z, phi, tau2)
-    if phi is not None or tau2 is not None:
-        phi = 1.0 if phi is None else float(phi)
-        tau2 = 0.0 if tau2 is None else float(tau2)
+    if adjusted:
         return _adjusted_limits(scale_for(kind, method), target, size, z, phi, tau2)
     if kind == "proportion":
         return _proportion_limits(target, size, z)
@@ -162,6 +161,8 @@ def funnel_band(
     *,
     method: str = "SHMI",
     trim: float = 0.1,
+    phi: float | None = None,
+    tau2: float | None = None,
 ):
     """Which funnel band each area falls in (nullable Int8: 2, 1, 0, -1, -2; NA for missing inputs).
 
@@ -172,13 +173,18 @@ def funnel_band(
     compared with the limits drawn at size D (the area's own denominator).
     ``overdispersion="multiplicative"`` or ``"additive"`` compares against limits widened by
     phi (never below 1) or tau2 estimated from these same areas (see :func:`overdispersion`).
+    Or pass ``phi`` or ``tau2`` already estimated for these areas (used as given, as in
+    :func:`funnel_limits`) to compare against limits widened by it without estimating again.
     """
     if overdispersion not in ADJUSTMENTS:
         raise ValueError(f"overdispersion must be one of {ADJUSTMENTS}, got {overdispersion!r}")
+    if phi is not None and tau2 is not None:
+        raise ValueError("phi and tau2: give one adjustment, not both")
+    if overdispersion is not None and (phi is not None or tau2 is not None):
+        raise ValueError("give overdispersion (to estimate phi or tau2 here) or phi/tau2 (already estimated), not both")
     ratio_kind = kind if kind in ("proportion", "ratio_of_counts") else "ratio"
-    phi = tau2 = None
     if overdispersion is None:
-        value, size, on_scale, _ = relative_values(numerator, denominator, kind, target)
+        value, size, on_scale = relative_values(numerator, denominator, kind, target)
     else:
         value, size, on_scale, z, se = area_z_scores(numerator, denominator, kind, method, target)
         usable = ~np.isnan(z)

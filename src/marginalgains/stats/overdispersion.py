@@ -88,7 +88,7 @@ def _relative(num: np.ndarray, den: np.ndarray, kind: str, target):
         target_on_scale = float(target)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = num / size
-    return value, size, target_on_scale, float(target)
+    return value, size, target_on_scale
 
 
 def relative_values(numerator, denominator, kind: str, target=None):
@@ -125,7 +125,7 @@ def ratio_of_counts_z(count, denominator, target: float) -> tuple[np.ndarray, np
 def area_z_scores(numerator, denominator, kind: str, method: str = "SHMI", target=None):
     """Per-area ``(value, size, target_on_scale, z, se)`` on the kind's transformed scale."""
     num, den = _counts(numerator, denominator, kind)
-    value, size, on_scale, _ = _relative(num, den, kind, target)
+    value, size, on_scale = _relative(num, den, kind, target)
     if kind == "ratio_of_counts":
         z, se = ratio_of_counts_z(np.where(np.isnan(size), np.nan, num), size, on_scale)
     else:

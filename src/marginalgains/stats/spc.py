@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._grouped import group_mean
 from ._validate import as_float, non_negative, same_length
 
 LIMIT_FACTOR = 2.66
@@ -92,14 +93,6 @@ def _layout(n: int, groups, rebase) -> _Layout:
     return _Layout(order, series, np.cumsum(starts) - 1, labels)
 
 
-def _segment_mean(segment: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
-    """Mean of the non-missing values per segment code (NaN for an empty segment)."""
-    present = ~np.isnan(values)
-    total = np.bincount(segment[present], weights=values[present], minlength=count)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return total / np.bincount(segment[present], minlength=count)
-
-
 def _moving_ranges(values: np.ndarray, segment: np.ndarray) -> np.ndarray:
     """|x_t - x_(t-1)| within a segment; NaN at each segment's first point."""
     ranges = np.full(values.shape, np.nan)
@@ -111,11 +104,11 @@ def _moving_ranges(values: np.ndarray, segment: np.ndarray) -> np.ndarray:
 def _mean_moving_range(values, segment, count, screen: bool) -> np.ndarray:
     """Mean moving range per segment, optionally recomputed without ranges >= 3.267 x the mean."""
     ranges = _moving_ranges(values, segment)
-    mean_range = _segment_mean(segment, ranges, count)
+    mean_range = group_mean(segment, ranges, count)
     if screen:
         with np.errstate(invalid="ignore"):
             kept = np.where(ranges < SCREEN_FACTOR * mean_range[segment], ranges, np.nan)
-        mean_range = _segment_mean(segment, kept, count)
+        mean_range = group_mean(segment, kept, count)
     return mean_range
 
 
@@ -346,7 +339,7 @@ def xmr(
     sorted_values = data[layout.order]
     observed = ~np.isnan(sorted_values)
     segments = int(layout.segment.max()) + 1
-    mean = _segment_mean(layout.segment, sorted_values, segments)
+    mean = group_mean(layout.segment, sorted_values, segments)
     mean_range = _mean_moving_range(sorted_values[observed], layout.segment[observed], segments, screen_outliers)
     sigma = LIMIT_FACTOR / 3 * mean_range[layout.segment]
     options = (improvement, _target_array(target, data.size, layout.order), trend_points, shift_points,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float, check_confidence, non_negative, same_length
-from .ci import BYARS_FROM, _byars_limits, poisson_limits
+from .ci import BYARS_FROM, poisson_limits
 
 
 def _bands(**arrays) -> list[np.ndarray]:
@@ -30,7 +30,7 @@ def dsr(count, population, standard_population, multiplier: float = 100000, conf
         return (np.nan, np.nan, np.nan)
     value = np.sum(weights * counts / pops) / weights.sum()
     variance = np.sum(weights**2 * counts / pops**2) / weights.sum() ** 2
-    byars_lower, byars_upper = (float(limit[0]) for limit in _byars_limits(np.array([total]), confidence))
+    byars_lower, byars_upper = poisson_limits(total, confidence, method="byars")
     scale = np.sqrt(variance / total)
     return (
         float(value * multiplier),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._grouped import group_mean, group_sum
 from ._validate import as_float, non_negative, same_length
 
 TRIM = 5
@@ -26,13 +27,6 @@ def _ratio(top, bottom):
     bottom = np.asarray(bottom, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan)
-
-
-def _group_sum(codes: np.ndarray, groups: int, values: np.ndarray) -> np.ndarray:
-    """Sum per group ignoring NaN; NaN for a group with no non-missing value."""
-    present = ~np.isnan(values)
-    total = np.bincount(codes[present], weights=values[present], minlength=groups)
-    return np.where(np.bincount(codes[present], minlength=groups) > 0, total, np.nan)
 
 
 def _group_quantiles(codes: np.ndarray, groups: int, values: np.ndarray, levels: list[float]) -> pd.DataFrame:
@@ -60,8 +54,8 @@ def _empirical_bayes(codes, num, den, pooled, groups) -> np.ndarray:
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         area_rate = num / den
-        mean_size = _group_sum(codes, groups, den) / np.bincount(codes[~np.isnan(den)], minlength=groups)
-        between = _ratio(_group_sum(codes, groups, den * (area_rate - pooled[codes]) ** 2), _group_sum(codes, groups, den))
+        mean_size = group_mean(codes, den, groups)
+        between = _ratio(group_sum(codes, den * (area_rate - pooled[codes]) ** 2, groups), group_sum(codes, den, groups))
         prior = np.clip(between - _ratio(pooled, mean_size), 0, None)[codes]
         shrink = prior / (prior + pooled[codes] / den)
         smoothed = np.where(np.isnan(shrink), pooled[codes], pooled[codes] + shrink * (area_rate - pooled[codes]))
@@ -69,17 +63,19 @@ def _empirical_bayes(codes, num, den, pooled, groups) -> np.ndarray:
 
 
 def _prepare(frame, keys, value, numerator, denominator) -> pd.DataFrame:
-    """Keys, value and (optional) rate inputs, with rows lacking a value dropped."""
-    missing = [c for c in keys + [value] if c not in frame.columns]
+    """Keys, value and (optional) rate inputs, with rows lacking a value dropped.
+
+    A numerator or denominator named but not in the frame is an error (a misspelt name would
+    otherwise give NaN statistics); None means there is none.
+    """
+    named = [c for c in (numerator, denominator) if c is not None]
+    missing = [c for c in keys + [value] + named if c not in frame.columns]
     if missing:
         raise ValueError(f"frame lacks column(s) {missing}")
     data = frame[keys].copy()
     data["_value"] = as_float(frame[value].to_numpy(), value)
     for source, target in ((numerator, "_num"), (denominator, "_den")):
-        if source is not None and source in frame.columns:
-            data[target] = non_negative(as_float(frame[source].to_numpy(), source), source)
-        else:
-            data[target] = np.nan
+        data[target] = np.nan if source is None else non_negative(as_float(frame[source].to_numpy(), source), source)
     unusable = ~(data["_den"] > 0) | data["_num"].isna()
     data.loc[unusable, ["_num", "_den"]] = np.nan
     return data[data["_value"].notna()]
@@ -94,8 +90,9 @@ def variation_table(
 ) -> pd.DataFrame:
     """One row per group of ``by``: the group keys as columns, then :data:`COLUMNS` (see :func:`variation`).
 
-    Numerator and denominator columns are optional: without them ``cv_weighted``, ``scv``,
-    ``pooled`` and ``eb_ratio`` are NaN. Grouped numpy/pandas operations, no loop per group.
+    Numerator and denominator are optional: with ``None`` for them ``cv_weighted``, ``scv``,
+    ``pooled`` and ``eb_ratio`` are NaN; a name not in the frame is an error. Grouped
+    numpy/pandas operations, no loop per group.
     """
     keys = [by] if isinstance(by, str) else list(by)
     data = _prepare(frame, keys, value, numerator, denominator)
@@ -114,12 +111,12 @@ def variation_table(
     out["iqr_ratio"] = _ratio(q[0.75], q[0.25])
     out["cv"] = _ratio(values.std(ddof=1), values.mean())
 
-    weight = _group_sum(codes, groups, den)
-    weighted_mean = _ratio(_group_sum(codes, groups, den * x), weight)
-    weighted_sd = np.sqrt(_ratio(_group_sum(codes, groups, den * (x - weighted_mean[codes]) ** 2), weight))
+    weight = group_sum(codes, den, groups)
+    weighted_mean = _ratio(group_sum(codes, den * x, groups), weight)
+    weighted_sd = np.sqrt(_ratio(group_sum(codes, den * (x - weighted_mean[codes]) ** 2, groups), weight))
     out["cv_weighted"] = _ratio(weighted_sd, weighted_mean)
 
-    pooled = _ratio(_group_sum(codes, groups, num), weight)
+    pooled = _ratio(group_sum(codes, num, groups), weight)
     out["pooled"] = pooled
     expected = den * pooled[codes]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -146,7 +143,8 @@ def variation(values, numerator=None, denominator=None) -> dict:
             data[name] = as_float(array, name).ravel()
     same_length(**data)
     frame = pd.DataFrame(data).assign(_group=0)
-    table = variation_table(frame, "_group", "value", "numerator", "denominator")
+    given = [name if name in data else None for name in ("numerator", "denominator")]
+    table = variation_table(frame, "_group", "value", *given)
     if table.empty:
         return {name: (0 if name == "n" else np.nan) for name in COLUMNS}
     row = table.iloc[0]
