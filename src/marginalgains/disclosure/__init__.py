@@ -8,6 +8,8 @@ from marginalgains.disclosure.audit import audit
 from marginalgains.disclosure.protect import Protected, protect
 from marginalgains.disclosure.rules import DisclosureError, Rule, load_rule
 from marginalgains.disclosure.structure import Dimension, Structure, add_totals
+from marginalgains.disclosure.values import protect_values
 
 __all__ = ["Dimension", "DisclosureError", "Protected", "Rule", "Structure", "add_totals", "audit", "load_rule",
-           "protect"]
+           "protect",
+           "protect_values"]
