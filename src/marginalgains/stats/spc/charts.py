@@ -11,7 +11,7 @@ import pandas as pd
 from .assurance import ASSURANCE, assurance_codes
 from .icons import ICONS, POINT_TYPES, check_improvement, icon_codes, labels, point_type_codes
 from .layout import Layout, layout, per_point
-from .limits import check_fix
+from .limits import Lines, check_fix
 from .result import SPCResult
 from .rules import RULES, apply_rules, check_rule_options
 
@@ -46,16 +46,9 @@ def chart_layout(n: int, name: str, groups, rebase) -> Layout:
     return layout(n, groups, rebase)
 
 
-def control_chart(values, centre, sigma, grid: Layout, options: ChartOptions,
-                  bounds: tuple[float, float] = (-np.inf, np.inf)) -> SPCResult:
-    """Apply the rules and summarise, given sorted values, per-point centre and 1-sigma width.
-
-    Limits are centre +/- 3 sigma and the 2-sigma lines centre +/- 2 sigma, clipped to ``bounds``.
-    """
-    lower, upper = bounds
-    with np.errstate(invalid="ignore"):
-        lpl, upl = np.clip(centre - 3 * sigma, lower, upper), np.clip(centre + 3 * sigma, lower, upper)
-        lower_2s, upper_2s = np.clip(centre - 2 * sigma, lower, upper), np.clip(centre + 2 * sigma, lower, upper)
+def control_chart(values, centre, lines: Lines, grid: Layout, options: ChartOptions) -> SPCResult:
+    """Apply the rules and summarise, given sorted values, the centre line and the limit lines per point."""
+    lpl, upl, lower_2s, upper_2s = lines
     direction, rule = apply_rules(values, centre, lpl, upl, lower_2s, upper_2s, grid,
                                   options.trend_points, options.shift_points, options.two_of_three)
     point_type = point_type_codes(direction, options.improvement)
@@ -69,7 +62,7 @@ def control_chart(values, centre, sigma, grid: Layout, options: ChartOptions,
     ).iloc[back].reset_index(drop=True)
 
     observed = ~np.isnan(values)
-    last, last_seen = grid.last, _last_observed(observed, grid)
+    last, last_seen = grid.last, grid.last_observed(observed)
     icons = np.where(last_seen >= 0, icon_codes(point_type[last_seen], direction[last_seen]), -1)
     summary = pd.DataFrame(
         {
@@ -97,10 +90,3 @@ def _trial(observed: np.ndarray, grid: Layout, fix_after_n_points) -> np.ndarray
     needed = MIN_POINTS if fix_after_n_points is None else min(MIN_POINTS, fix_after_n_points)
     return (basis_size < needed)[grid.segment]
 
-
-def _last_observed(observed: np.ndarray, grid: Layout) -> np.ndarray:
-    """Sorted index of the last observed point of each series (-1 when a series has none)."""
-    index = np.where(observed, np.arange(observed.size), -1)
-    last = np.full(grid.series_count, -1)
-    np.maximum.at(last, grid.series, index)
-    return last

@@ -22,6 +22,8 @@ class SPCResult:
     summary: pd.DataFrame
 
     def _single(self, column: str):
+        if column not in self.summary:
+            raise ValueError(f"{column}: this kind of chart has none")
         if len(self.summary) != 1:
             raise ValueError(f"{column}: this chart holds {len(self.summary)} series; read summary[{column!r}]")
         return self.summary[column].iloc[0]
