@@ -115,3 +115,12 @@ def test_an_all_missing_series_beside_a_good_one():
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_zero_denominators_give_missing_points_not_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        points = pchart([0, 0, 0], [0, 0, 0], laney=True, improvement="increase", target=0.5).points
+    assert points[["value", "mean", "lpl", "upl"]].isna().all().all()
+    assert (points.point_type == "common_cause").all() and points.assurance.isna().all()
