@@ -12,7 +12,7 @@ class SPCResult:
     """An SPC chart: ``points`` (one row per input point, input order) and ``summary`` (one row per series).
 
     Control charts (xmr, p, u, c, g, t): ``points`` has ``[group,] value, mean, lpl, upl,
-    lower_2s, upper_2s, point_type, rule, target, assurance``; ``summary`` has ``[group,]
+    lower_2s, upper_2s, point_type, rule, assurance``; ``summary`` has ``[group,]
     points, mean, lpl, upl, variation, assurance, trial_limits`` with limits from each series'
     latest segment, ``variation`` the icon of its latest observed point and ``assurance`` its
     latest point's. Run charts put the median and the runs tests in place of the limits.
