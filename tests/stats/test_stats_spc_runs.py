@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 from marginalgains.stats import run_chart
 from marginalgains.stats.spc.layout import layout
@@ -89,3 +94,29 @@ def test_degenerate_run_charts():
         run_chart([1, 2, 3], shift_points=1)
     with pytest.raises(ValueError, match="assurance"):
         _ = run_chart([1, 2, 3]).assurance
+
+
+def plain_runs_analysis(values: list[float]) -> tuple[int, float, float, float, float, bool]:
+    """qicharts2 runs.analysis for one series around its median, written plainly (rle of the signs)."""
+    kept = [v for v in values if not np.isnan(v)]
+    median = float(np.median(kept)) if kept else np.nan
+    signs = [int(np.sign(v - median)) for v in kept if v != median]
+    if not signs:
+        return 0, np.nan, np.nan, np.nan, np.nan, False
+    lengths = [len(list(run)) for _, run in itertools.groupby(signs)]
+    n, longest, crossings = len(signs), max(lengths), len(lengths) - 1
+    longest_max, crossings_min = round(np.log2(n)) + 3, stats.binom.ppf(0.05, n - 1, 0.5)
+    return n, longest, longest_max, crossings, crossings_min, longest > longest_max or crossings < crossings_min
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.integers(0, 9).map(float), st.just(np.nan)), min_size=1, max_size=40),
+                min_size=1, max_size=4))
+def test_runs_analysis_equals_a_plain_transcription(series):
+    values = np.concatenate([np.array(s, dtype=float) for s in series])
+    groups = np.repeat(np.arange(len(series)), [len(s) for s in series])
+    summary = run_chart(values, groups=groups).summary
+    columns = ["useful", "longest_run", "longest_run_max", "crossings", "crossings_min", "runs_signal"]
+    for g, s in enumerate(series):
+        got = summary.loc[g, columns].tolist()
+        np.testing.assert_equal([float(v) for v in got], [float(v) for v in plain_runs_analysis(s)])
