@@ -38,9 +38,11 @@ def test_grouped_call_equals_series_by_series():
 
 
 def test_fewer_than_thirteen_points_warns_trial_limits():
-    with pytest.warns(UserWarning, match="trial limits"):
+    with pytest.warns(UserWarning, match="trial limits") as record:
         result = xmr(STABLE[:12])
+        pchart([1, 2], [3, 4])
     assert bool(result.summary.trial_limits.iloc[0])
+    assert [warning.filename for warning in record] == [__file__] * 2  # the caller's line, whichever chart
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fixed = xmr(STABLE[:12], fix_after_n_points=12)  # the limits were fixed at 12 on purpose: final

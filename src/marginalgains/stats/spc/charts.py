@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -79,8 +80,16 @@ def control_chart(values, centre, lines: Lines, grid: Layout, options: ChartOpti
     trial = int(summary["trial_limits"].sum())
     if trial:
         warnings.warn(f"{trial} series have limits from fewer than {MIN_POINTS} points in their latest segment: "
-                      "trial limits", UserWarning, stacklevel=3)
+                      "trial limits", UserWarning, stacklevel=_caller_level())
     return SPCResult(points, summary)
+
+
+def _caller_level() -> int:
+    """warnings stacklevel of the first frame outside this package, so the warning names the caller's line."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(__package__):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _trial(observed: np.ndarray, grid: Layout, fix_after_n_points) -> np.ndarray:
