@@ -1,4 +1,4 @@
-"""Step 6: assemble a control chart from sorted values, centre and sigma: limits, rules, icons, assurance."""
+"""Step 6: assemble a control chart from sorted values, centre and limit lines: rules, icons, assurance, summary."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
 """Moving ranges at or above 3.267 x the mean moving range are screened out (NHSRplotthedots)."""
 D2 = 1.128
-"""Bias constant for moving ranges of two, used for Laney's sigma_z."""
+"""Bias constant for moving ranges of two (sigma = mean moving range / d2): Laney's sigma_z, the t chart."""
 
 
 class Lines(NamedTuple):
