@@ -47,6 +47,13 @@ def test_fewer_than_thirteen_points_warns_trial_limits():
         warnings.simplefilter("error")
         fixed = xmr(STABLE[:12], fix_after_n_points=12)  # the limits were fixed at 12 on purpose: final
     assert not fixed.summary.trial_limits.iloc[0]
+    with pytest.warns(UserWarning, match="trial limits"):
+        growing = xmr(STABLE[:12], fix_after_n_points=20)  # still gathering its baseline
+    assert growing.summary.trial_limits.iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gappy = xmr([np.nan] * 3 + STABLE[:12], fix_after_n_points=12)  # baseline complete, 9 observed
+    assert not gappy.summary.trial_limits.iloc[0]
 
 
 def test_variation_icon_is_the_latest_observed_point():

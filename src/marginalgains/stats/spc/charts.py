@@ -93,9 +93,13 @@ def _caller_level() -> int:
 
 
 def _trial(observed: np.ndarray, grid: Layout, fix_after_n_points) -> np.ndarray:
-    """Per point: its segment's limits rest on fewer than 13 points and more data would still move them."""
-    in_basis = observed if fix_after_n_points is None else observed & (grid.position < fix_after_n_points)
-    basis_size = np.bincount(grid.segment[in_basis], minlength=grid.segment_count)
-    needed = MIN_POINTS if fix_after_n_points is None else min(MIN_POINTS, fix_after_n_points)
-    return (basis_size < needed)[grid.segment]
+    """Per point: its segment's limits rest on fewer than 13 observed points and are not yet fixed.
 
+    Limits fixed by ``fix_after_n_points`` are final once the segment has that many points
+    (the user chose the baseline), however few of them were observed.
+    """
+    in_basis = observed if fix_after_n_points is None else observed & (grid.position < fix_after_n_points)
+    few = np.bincount(grid.segment[in_basis], minlength=grid.segment_count) < MIN_POINTS
+    if fix_after_n_points is not None:
+        few &= np.bincount(grid.segment, minlength=grid.segment_count) < fix_after_n_points
+    return few[grid.segment]
