@@ -2,7 +2,8 @@
 
 Row numbers stay true to the file: a ragged row (too few or too many fields), a blank line and a
 row split by a bare carriage return keep their place in the table, empty, and are listed in
-`frame.attrs["row_problems"]` (row index -> reason) for `validate.RowChecks` to reject.
+`frame.attrs["row_problems"]` (row index -> reason) for `validate.RowChecks` to reject. CSV cells
+are trimmed of surrounding spaces; `frame.attrs["trimmed"]` counts the trimmed cells per column.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 from marginalgains.errors import DataError
 
 ROW_PROBLEMS = "row_problems"
+TRIMMED = "trimmed"
 SPLIT_ROW = "a carriage return inside the row (it would split the record in two)"
 _SNIFF_BYTES = 64 * 1024
 _BARE_CR = re.compile(rb"\r(?!\n)")
@@ -84,8 +86,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
     table = _parse_csv(path, data, names, ragged)
     if table.num_rows + len(ragged) == 0:
         raise DataError(f"{path}: the file has a header but no rows")
-    table = pa.table([pc.utf8_trim_whitespace(column) for column in table.columns], names=names)
-    return _frame(table, ragged, marked)
+    trimmed = [pc.utf8_trim_whitespace(column) for column in table.columns]
+    counts = {name: len(column) - pc.sum(pc.equal(column, raw)).as_py() if len(column) else 0
+              for name, column, raw in zip(names, trimmed, table.columns)}
+    frame = _frame(pa.table(trimmed, names=names), ragged, marked)
+    frame.attrs[TRIMMED] = counts
+    return frame
 
 
 def _parse_csv(path: Path, data: bytes, names: list[str], ragged: dict[int, str]) -> pa.Table:

@@ -60,33 +60,41 @@ def require_columns(file: str, frame: pd.DataFrame, columns: list[str]) -> None:
 
 
 def numbers(checks: RowChecks, column: str, required: bool = True) -> pd.Series:
-    """Parse a column as finite numbers, rejecting the rest with the reason (and blanks, when required).
-
-    Text must be a plain decimal (`12`, `-3.5`, `1e3`) or use well-formed thousands separators
-    (`1,234`, `12,345.6`); `1.234,5`, `1,2,3,4`, `inf`, `NaN` and `1e400` are refused, not guessed at.
-    """
+    """Parse a column as finite numbers, rejecting the rest with the reason (and blanks, when required)."""
     column_values = checks.frame[column]
     missing = column_values.isna().to_numpy()
     if required:
         checks.flag(missing, column, "missing value")
-    if pd.api.types.is_numeric_dtype(column_values.dtype):
-        parsed = column_values.astype(float)
-        reasons = pd.Series("not a finite number: " + parsed.map(repr), index=parsed.index)
-        checks.flag(~missing & ~np.isfinite(parsed.to_numpy()), column, reasons)
-        return parsed
-    text = column_values.astype(object).where(~missing, "").astype(str).str.strip()
+    parsed, reasons = parse_numbers(column_values)
+    checks.flag(reasons.notna().to_numpy(), column, reasons)
+    return parsed
+
+
+def parse_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Finite numbers from text (or numbers), and for each cell that is not one the reason (else None).
+
+    Text must be a plain decimal (`12`, `-3.5`, `1e3`) or use well-formed thousands separators
+    (`1,234`, `12,345.6`); `1.234,5`, `1,2,3,4`, `inf`, `NaN` and `1e400` are refused, not guessed
+    at. Blank cells are missing (NaN) without a reason; `-0` keeps its sign for `non_negative`.
+    """
+    missing = column.isna()
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        parsed = column.astype(float)
+        bad = ~missing & ~np.isfinite(parsed)
+        return parsed.where(~bad), ("not a finite number: " + parsed.map(repr)).where(bad, None)
+    text = column.astype(object).where(~missing, "").astype(str).str.strip()
     thousands = text.str.fullmatch(_THOUSANDS)
     plain = text.str.fullmatch(_NUMBER)
     parsed = pd.to_numeric(text.where(plain, text.str.replace(",", "", regex=False).where(thousands, "")),
                            errors="coerce").astype(float)
     parsed[(parsed == 0) & text.str.startswith("-")] = -0.0  # kept signed, for non_negative to refuse
-    shown = column_values.astype(str).map(repr)
-    reason = pd.Series("not a number: " + shown, index=text.index)
+    shown = column.astype(str).map(repr)
+    reason = "not a number: " + shown
     reason[text.str.contains(",", regex=False) & ~thousands] = "malformed thousands separator: " + shown
     infinite = text.str.fullmatch(_NOT_FINITE, case=False)
     reason[((plain | thousands) & ~np.isfinite(parsed)) | infinite] = "not a finite number: " + shown
-    checks.flag(~missing & ~np.isfinite(parsed.to_numpy()), column, reason)
-    return parsed.where(np.isfinite(parsed))
+    bad = (~missing & ~np.isfinite(parsed)).to_numpy()
+    return parsed.where(np.isfinite(parsed)), reason.where(bad, None)
 
 
 def non_negative(checks: RowChecks, column: str, values: pd.Series, what: str = "count") -> None:
