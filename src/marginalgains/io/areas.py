@@ -52,7 +52,8 @@ def _covariate(cells: pd.Series, path: Path, column: str) -> pd.Series:
     parsed, reasons = validate.parse_numbers(cells)
     if reasons.isna().all():
         return parsed
-    if parsed.notna().any():
+    number_like = parsed.notna() | ~reasons.fillna("not a number").str.startswith("not a number")
+    if number_like.any():
         row = reasons.first_valid_index()
         raise DataError(f"{path}, row {row + 1}, column {column!r}: {reasons[row]} in a column of numbers "
                         "(a covariate must be numeric throughout; leave the cell blank if it is unknown)")
