@@ -8,6 +8,7 @@ scipy.optimize.milp, finds the optimum.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,12 +76,14 @@ def allocate(interventions: pd.DataFrame, budget: float, min_share: dict[str, fl
 
 
 def benefit_curve(interventions: pd.DataFrame, budget: float, step: float | None = None,
-                  min_share: dict[str, float] | None = None, max_per_area: float | None = None) -> pd.DataFrame:
+                  min_share: dict[str, float] | None = None, max_per_area: float | None = None,
+                  on_level: Callable[[int], None] | None = None) -> pd.DataFrame:
     """Optimal benefit at budgets step, 2 x step, ... up to `budget`: what each further step buys.
 
     `step` defaults to 1,000,000 when the budget is from two million to 200 million, else a tenth
     of the budget; a step giving more than MAX_CURVE_LEVELS levels is refused with the smallest
     step that fits. A budget level whose constraints cannot be met has no benefit (NaN).
+    `on_level(levels)` is called as each level is solved (for a progress bar).
     """
     budget = _checked_budget(budget)
     if step is None:
@@ -98,6 +101,8 @@ def benefit_curve(interventions: pd.DataFrame, budget: float, step: float | None
             rows.append((level, result.total_benefit, result.total_cost, len(result.chosen)))
         except ImproveError:
             rows.append((level, np.nan, np.nan, 0))
+        if on_level is not None:
+            on_level(len(levels))
     curve = pd.DataFrame(rows, columns=["budget", "benefit", "cost", "interventions"])
     curve["extra_benefit"] = curve["benefit"].diff().fillna(curve["benefit"])
     return curve
