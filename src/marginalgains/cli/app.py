@@ -14,6 +14,8 @@ app = typer.Typer(
     help="marginal-gains: find, size and help close unwarranted variation in health care.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: typer's Rich help imports Markdown rendering (0.6 s) and reads [..] as markup
+    pretty_exceptions_enable=False,
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (numbers, not only sentences).")]
