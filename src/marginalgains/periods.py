@@ -111,11 +111,21 @@ def label_periods(dates: pd.Series, grain: Grain | str) -> pd.Series:
     return fy + " Q" + quarter.astype(str)
 
 
-def period_starts(labels: pd.Series) -> pd.Series:
-    """First day of each labelled period, for ordering (labels must already be valid)."""
+def period_starts(labels: pd.Series, unreadable_last: bool = False) -> pd.Series:
+    """First day of each labelled period, for ordering. Labels must be valid, unless
+    `unreadable_last`: then a missing or unreadable label sorts after every period (NaT)."""
     unique = pd.unique(np.asarray(labels, dtype=object))
-    starts = {label: parse_period(label)[1] for label in unique}
+    starts = {label: _start_or_none(label) if unreadable_last else parse_period(label)[1] for label in unique}
     return pd.Series(labels, copy=False).map(starts)
+
+
+def _start_or_none(label) -> pd.Timestamp | None:
+    if label is None:
+        return None
+    try:
+        return parse_period(label)[1]
+    except ValueError:
+        return None
 
 
 SUBPERIODS_PER_YEAR = {Grain.MONTH: 12, Grain.QUARTER: 4}

@@ -18,6 +18,7 @@ def compute(
     out: Annotated[Path, typer.Option(help="Values file to write (.parquet or .csv).")] = Path("values.parquet"),
     backend: Annotated[str, typer.Option(help="duckdb (in-process) or spark.")] = "duckdb",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default local[2]).")] = None,
+    database_only: Annotated[bool, typer.Option(help="With a DuckDB file as --data: read only what is stored in it, refusing views that read other files.")] = False,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -30,7 +31,8 @@ def compute(
     started = time.perf_counter()
     try:
         with progress_bar(out_console, quiet or as_json) as progress:
-            result = compute_values(catalogue, data, backend=backend, progress=progress, spark_master=spark_master)
+            result = compute_values(catalogue, data, backend=backend, progress=progress, spark_master=spark_master,
+                                    database_only=database_only)
         write_values(result.values, out)
         links = out.with_name(f"{out.stem}-weakest-links{out.suffix}")
         if len(result.weakest_links):
