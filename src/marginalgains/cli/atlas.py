@@ -58,14 +58,16 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
     try:
         with progress_bar(screen, screen.quiet) as progress:
             inputs = load(progress)
-        _report_rejections(screen, inputs, strict)
-        values = inputs.values
-        if values.empty and inputs.rejections:
-            write_rejections(inputs.rejections, out)
-            raise DataError(f"all {inputs.read.rows_read:,} rows were rejected; see {out / 'rejections.csv'}")
-        result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
-                             areas=inputs.areas, weakest_links=inputs.weakest_links)
-        paths = write_atlas(result, out, inputs.rejections)
+            _report_rejections(screen, inputs, strict)
+            values = inputs.values
+            if values.empty and inputs.rejections:
+                write_rejections(inputs.rejections, out)
+                raise DataError(f"all {inputs.read.rows_read:,} rows were rejected; see {out / 'rejections.csv'}")
+            step = progress.add_task("Building the atlas", total=2)
+            result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
+                                 areas=inputs.areas, weakest_links=inputs.weakest_links)
+            progress.update(step, advance=1, description="Writing the page and tables")
+            paths = write_atlas(result, out, inputs.rejections)
     except GainsError as exc:
         fail(exc)
     headlines = [result.headline(i.id) for i in result.headline_indicators()]
