@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from marginalgains.plans.model import month_label
+from marginalgains.plans.model import month_labels
 
 MIN_POINTS = 3
 CONFIDENCE = 0.95
@@ -55,7 +55,7 @@ def forecast(trend: pd.DataFrame, target: np.ndarray, sign: np.ndarray, latest: 
     faster = np.where(sign > 0, trend["slope_upper"], trend["slope_lower"])
     slower = np.where(sign > 0, trend["slope_lower"], trend["slope_upper"])
     point, early, late = (reach_month(trend, r, target, sign) for r in (trend["slope"].to_numpy(), faster, slower))
-    labels = [_labels(a) for a in (point, early, late)]
+    labels = [month_labels(a) for a in (point, early, late)]
     reached = sign * (latest - target) >= 0
     few = trend["trend_points"].to_numpy() < MIN_POINTS
     words = np.where(
@@ -66,10 +66,6 @@ def forecast(trend: pd.DataFrame, target: np.ndarray, sign: np.ndarray, latest: 
     return pd.DataFrame({"forecast": words,
                          **{name: np.where(blank, None, label) for name, label in
                             zip(("forecast_month", "forecast_earliest", "forecast_latest"), labels)}})
-
-
-def _labels(months: np.ndarray) -> np.ndarray:
-    return np.array([None if np.isnan(m) else month_label(int(m)) for m in months], dtype=object)
 
 
 def _sentence(point: np.ndarray, early: np.ndarray, late: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from marginalgains.errors import GainsError
@@ -42,6 +43,15 @@ def month_index(label: str) -> int:
 
 def month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_labels(indices) -> np.ndarray:
+    """YYYY-MM labels of month indices, vectorised; None where an index is missing (NaN)."""
+    months = pd.Series(np.asarray(indices, dtype=float))
+    known = months.notna()
+    whole = months.fillna(0).astype(np.int64)
+    text = (whole // 12).astype(str).str.zfill(4) + "-" + (whole % 12 + 1).astype(str).str.zfill(2)
+    return np.where(known, text.to_numpy(dtype=object), None)
 
 
 def period_months(label: str) -> tuple[int, int]:

@@ -47,22 +47,23 @@ class Problems:
 
 def period_months(labels: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """First month index, last month index and grain of each period label (parsed once per label)."""
-    unique = pd.unique(np.asarray(labels, dtype=object))
-    parsed = {}
-    for label in unique:
-        grain, start = parse_period(label)
-        first = start.year * 12 + start.month - 1
-        parsed[label] = (first, first + TRACKED_GRAINS.get(grain, 12) - 1, str(grain))
-    table = pd.DataFrame.from_dict(parsed, orient="index", columns=["first", "last", "grain"])
-    rows = table.reindex(np.asarray(labels, dtype=object))
-    return rows["first"].to_numpy(np.int64), rows["last"].to_numpy(np.int64), rows["grain"].to_numpy(object)
+    codes, unique = pd.factorize(np.asarray(labels, dtype=object))
+    first, last, grain = np.zeros(len(unique), np.int64), np.zeros(len(unique), np.int64), []
+    for n, label in enumerate(unique):
+        parsed_grain, start = parse_period(label)
+        first[n] = start.year * 12 + start.month - 1
+        last[n] = first[n] + TRACKED_GRAINS.get(parsed_grain, 12) - 1
+        grain.append(str(parsed_grain))
+    return first[codes], last[codes], np.asarray(grain, dtype=object)[codes]
 
 
 def expand_series(plans: list[Plan], values: pd.DataFrame, catalogue, areas: pd.DataFrame | None,
                   problems: Problems) -> pd.DataFrame:
     """One row per plan x area: plan_id, indicator_id, area_code, sign, multiplier, measure,
     baseline_first/last, by (month indices), series (a number)."""
-    known_areas = values.groupby("indicator_id")["area_code"].agg(lambda s: set(s.astype(str)))
+    wanted = {p.indicator_id for p in plans}
+    known_areas = {i: set(codes) for i, codes in
+                   values.loc[values["indicator_id"].isin(wanted)].groupby("indicator_id")["area_code"].unique().items()}
     types = _area_types(values, areas)
     rows = []
     for plan in plans:
@@ -265,13 +266,10 @@ def check_targets(series: pd.DataFrame, problems: Problems) -> pd.DataFrame:
 
 def resolved_plans(plans: list[Plan], series: pd.DataFrame) -> list[Plan]:
     """The plans with the baseline and target numbers they resolved to recorded in them."""
-    out = []
-    for plan in plans:
-        rows = series[series["plan_id"] == plan.id]
-        if rows.empty:
-            continue
-        base = dict(zip(rows["area_code"], rows["baseline"].astype(float)))
-        goal = dict(zip(rows["area_code"], rows["target"].astype(float)))
-        out.append(replace(plan, baseline=Baseline(plan.baseline.first, plan.baseline.last, base),
-                           target=Target(plan.target.form, plan.target.amount, plan.target.benchmark, goal)))
-    return out
+    numbers: dict[str, tuple[dict, dict]] = {}
+    for plan_id, code, base, goal in zip(series["plan_id"], series["area_code"], series["baseline"], series["target"]):
+        found = numbers.setdefault(plan_id, ({}, {}))
+        found[0][code], found[1][code] = float(base), float(goal)
+    return [replace(plan, baseline=Baseline(plan.baseline.first, plan.baseline.last, numbers[plan.id][0]),
+                    target=Target(plan.target.form, plan.target.amount, plan.target.benchmark, numbers[plan.id][1]))
+            for plan in plans if plan.id in numbers]

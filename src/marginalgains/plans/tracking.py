@@ -18,7 +18,7 @@ from marginalgains import stats
 from marginalgains.improve import benchmarks as bm
 from marginalgains.improve.opportunity import gains
 from marginalgains.plans.forecast import forecast, grouped_trend
-from marginalgains.plans.model import Plan, PlanError, month_label
+from marginalgains.plans.model import Plan, PlanError, month_label, month_labels
 from marginalgains.plans.resolve import (Problems, attach_points, baseline_values, check_targets, expand_series,
                                          point_values, resolved_plans, target_values)
 from marginalgains.plans.status import assurance, board_status
@@ -162,9 +162,8 @@ def _mark_changes(points: pd.DataFrame, changes: pd.DataFrame) -> None:
 
 def _spc(points: pd.DataFrame, sign: np.ndarray) -> pd.Series:
     """XmR columns for every point (one grouped call per improvement direction); the variation icon per series."""
-    for column in ("mean", "lpl", "upl"):
-        points[column] = np.nan
-    points["point_type"], points["rule"] = None, None
+    columns = {c: np.full(len(points), np.nan) for c in ("mean", "lpl", "upl")}
+    labels = {c: np.full(len(points), None, dtype=object) for c in ("point_type", "rule")}
     icons = []
     for direction, improvement in ((1.0, "increase"), (-1.0, "decrease")):
         rows = np.flatnonzero(sign == direction)
@@ -174,12 +173,21 @@ def _spc(points: pd.DataFrame, sign: np.ndarray) -> pd.Series:
             warnings.simplefilter("ignore", UserWarning)
             chart = stats.xmr(points["value"].to_numpy()[rows], improvement=improvement,
                               rebase=points["rebase"].to_numpy()[rows], groups=points["series"].to_numpy()[rows])
-        for column in ("mean", "lpl", "upl"):
-            points.loc[rows, column] = chart.points[column].to_numpy()
-        points.loc[rows, "point_type"] = chart.points["point_type"].astype(str).to_numpy()
-        points.loc[rows, "rule"] = chart.points["rule"].astype(str).to_numpy()
-        icons.append(chart.summary.set_index("group")["variation"].astype(str))
+        for column in columns:
+            columns[column][rows] = chart.points[column].to_numpy()
+        for column in labels:
+            labels[column][rows] = _text(chart.points[column])
+        icons.append(pd.Series(_text(chart.summary["variation"]), index=chart.summary["group"]))
+    for column, array in {**columns, **labels}.items():
+        points[column] = array
     return pd.concat(icons) if icons else pd.Series(dtype=object)
+
+
+def _text(categorical: pd.Series) -> np.ndarray:
+    """A categorical's labels as an object array (None where missing), without a per-row conversion."""
+    codes = categorical.cat.codes.to_numpy()
+    names = np.asarray(categorical.cat.categories, dtype=object)
+    return np.where(codes >= 0, names[np.maximum(codes, 0)], None)
 
 
 def _gaps(points: pd.DataFrame, series: pd.DataFrame, sign: np.ndarray) -> None:
@@ -211,14 +219,15 @@ def _gaps(points: pd.DataFrame, series: pd.DataFrame, sign: np.ndarray) -> None:
 def _scorecard(points: pd.DataFrame, series: pd.DataFrame, plans: dict[str, Plan], icons: pd.Series,
                sign: np.ndarray) -> pd.DataFrame:
     """The latest point of each series, its status, and the forecast from its recent segment."""
-    observed = points["value"].notna() & (points["phase"] == "plan")
-    latest = points[observed].groupby("series").tail(1).set_index("series").reindex(series["series"])
-    segment = np.cumsum(points["rebase"].to_numpy() | np.r_[True, points["series"].to_numpy()[1:]
-                                                            != points["series"].to_numpy()[:-1]])
-    last_segment = pd.Series(segment).groupby(points["series"].to_numpy()).transform("max").to_numpy()
-    recent = (observed & (segment == last_segment)).to_numpy()
+    observed = (points["value"].notna() & (points["phase"] == "plan")).to_numpy()
+    ids = points["series"].to_numpy()
     index = pd.Index(series["series"])
-    group = index.get_indexer(points["series"].to_numpy()[recent])
+    last_observed = np.full(len(series), -1)
+    np.maximum.at(last_observed, index.get_indexer(ids[observed]), np.flatnonzero(observed))
+    latest = points.iloc[last_observed].reset_index(drop=True)  # every series has an observed plan point
+    segment = np.cumsum(points["rebase"].to_numpy() | np.r_[True, ids[1:] != ids[:-1]])
+    recent = observed & (segment == segment[last_observed][index.get_indexer(ids)])
+    group = index.get_indexer(ids[recent])
     x = (points["first_month"].to_numpy()[recent] + points["last_month"].to_numpy()[recent]) / 2
     trend = grouped_trend(group, x, points["value"].to_numpy()[recent], len(series))
     s = series["sign"].to_numpy()
@@ -228,7 +237,7 @@ def _scorecard(points: pd.DataFrame, series: pd.DataFrame, plans: dict[str, Plan
         "indicator_id": series["indicator_id"], "area_code": series["area_code"],
         **{c: latest[c].to_numpy() for c in ("period", "value", "lower", "upper", "trajectory", "gap", "gap_people",
                                              "assurance", "cumulative_achieved", "cumulative_planned")},
-        "baseline": series["baseline"], "target": series["target"], "by": series["by"].map(month_label),
+        "baseline": series["baseline"], "target": series["target"], "by": month_labels(series["by"]),
         "variation": series["series"].map(icons).to_numpy(),
         "status": board_status(latest["point_type"].to_numpy(), latest["value"].to_numpy(),
                                latest["trajectory"].to_numpy(), s),
