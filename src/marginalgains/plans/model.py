@@ -360,10 +360,13 @@ class _Reader:
             if not values:
                 raise self.fail(f"trajectory.{form}", "no values given")
             for label in values:
+                if form == "monthly":
+                    self.month(f"trajectory.monthly.{label}", label)
+                    continue
                 try:
-                    period_months(label) if form == "stepped" else self.month(f"trajectory.{form}", label)
+                    period_months(label)
                 except ValueError as exc:
-                    raise self.fail(f"trajectory.{form}.{label}", str(exc)) from None
+                    raise self.fail(f"trajectory.stepped.{label}", str(exc)) from None
             return Trajectory(form, values)
         raise self.fail("trajectory", f"give linear, {{stepped: {{period: value}}}} or {{monthly: {{month: value}}}}, "
                         f"got {raw!r}")

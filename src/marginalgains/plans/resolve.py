@@ -37,11 +37,14 @@ class Problems:
             self.errors.append(PlanError(plan_id, field, reason))
 
     def flag(self, series: pd.DataFrame, mask, field: str, reasons) -> pd.DataFrame:
-        """Record an error for each plan with a flagged series; return the series of other plans."""
+        """Record an error for each plan with a flagged series (`reasons`: text, or a function of
+        the flagged rows giving one text each); return the series of the other plans."""
         mask = np.asarray(mask, dtype=bool)
-        for position in np.flatnonzero(mask):
-            reason = reasons if isinstance(reasons, str) else reasons.iloc[position]
-            self.add(series["plan_id"].iloc[position], field, reason)
+        if mask.any():
+            flagged = series[mask]
+            texts = [reasons] * len(flagged) if isinstance(reasons, str) else list(reasons(flagged))
+            for plan_id, reason in zip(flagged["plan_id"], texts):
+                self.add(plan_id, field, reason)
         return series[~series["plan_id"].isin(self.bad)]
 
 
@@ -92,8 +95,8 @@ def expand_series(plans: list[Plan], values: pd.DataFrame, catalogue, areas: pd.
     series = pd.DataFrame(rows, columns=["plan_id", "indicator_id", "area_code", "sign", "multiplier", "measure",
                                          "baseline_first", "baseline_last", "by"])
     series = problems.flag(series, series["by"] <= series["baseline_last"], "by",
-                           "the target date " + series["by"].map(month_label) + " is not after the baseline (ending "
-                           + series["baseline_last"].map(month_label) + ")")
+                           lambda s: "the target date " + s["by"].map(month_label) + " is not after the baseline "
+                           "(ending " + s["baseline_last"].map(month_label) + ")")
     return series.reset_index(drop=True).assign(series=lambda s: np.arange(len(s)))
 
 
@@ -141,11 +144,11 @@ def attach_points(series: pd.DataFrame, values: pd.DataFrame, problems: Problems
     in_baseline = points["last_month"] <= points["baseline_last"]
     counted = in_baseline.groupby(points["series"]).sum().reindex(series["series"]).fillna(0).to_numpy()
     series = problems.flag(series, counted == 0, "baseline",
-                           "no values between " + series["baseline_first"].map(month_label) + " and "
-                           + series["baseline_last"].map(month_label) + " for area " + series["area_code"])
+                           lambda s: "no values between " + s["baseline_first"].map(month_label) + " and "
+                           + s["baseline_last"].map(month_label) + " for area " + s["area_code"])
     after = (~in_baseline).groupby(points["series"]).sum().reindex(series["series"]).fillna(0).to_numpy()
     series = problems.flag(series, after == 0, "baseline",
-                           "no values after the baseline yet for area " + series["area_code"] + ": nothing to track")
+                           lambda s: "no values after the baseline yet for area " + s["area_code"] + ": nothing to track")
     points = points[points["series"].isin(series["series"])].reset_index(drop=True)
     points["phase"] = np.where(points["last_month"] <= points["baseline_last"], "baseline", "plan")
     return series, points
@@ -237,9 +240,10 @@ def own_best(series: pd.DataFrame, values: pd.DataFrame, problems: Problems) -> 
     involved = values.merge(series[["indicator_id", "area_code"]].drop_duplicates(), on=["indicator_id", "area_code"])
     if "grain" not in involved:
         involved = involved.assign(grain=period_months(involved["period"])[2])
-    annual = financial_years(involved)
-    annual = annual[annual["subperiods"] == annual["grain"].map({"month": 12, "quarter": 4})] \
-        if "subperiods" in annual else annual.iloc[:0]
+    keys = ["indicator_id", "area_code"]
+    per_year = involved.groupby(keys)["grain"].first().map({"month": 12, "quarter": 4}).rename("per_year")
+    annual = financial_years(involved).join(per_year, on=keys)
+    annual = annual[annual["subperiods"] == annual["per_year"]]
     annual = annual.assign(year_last=period_months(annual["period"])[1] if len(annual) else [],
                            year_value=annual["numerator"] / annual["denominator"])
     joined = series[["series", "indicator_id", "area_code", "baseline_last", "sign", "multiplier"]].merge(
@@ -258,9 +262,12 @@ def own_best(series: pd.DataFrame, values: pd.DataFrame, problems: Problems) -> 
 def check_targets(series: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     """A target on the wrong side of the baseline for the indicator's polarity is an error."""
     worse = series["sign"] * (series["target"] - series["baseline"]) < 0
-    direction = np.where(series["sign"] > 0, "high is good", "low is good")
-    reasons = ("the target " + series["target"].map("{:.4g}".format) + " for " + series["area_code"]
-               + " is worse than its baseline " + series["baseline"].map("{:.4g}".format) + " (" + direction + ")")
+
+    def reasons(rows: pd.DataFrame) -> pd.Series:
+        direction = np.where(rows["sign"] > 0, "high is good", "low is good")
+        return ("the target " + rows["target"].map("{:.4g}".format) + " for " + rows["area_code"]
+                + " is worse than its baseline " + rows["baseline"].map("{:.4g}".format) + " (" + direction + ")")
+
     return problems.flag(series, worse.to_numpy(), "target", reasons)
 
 

@@ -18,7 +18,7 @@ from marginalgains import stats
 from marginalgains.improve import benchmarks as bm
 from marginalgains.improve.opportunity import gains
 from marginalgains.plans.forecast import forecast, grouped_trend
-from marginalgains.plans.model import Plan, PlanError, month_label, month_labels
+from marginalgains.plans.model import Plan, PlanError, month_labels
 from marginalgains.plans.resolve import (Problems, attach_points, baseline_values, check_targets, expand_series,
                                          point_values, resolved_plans, target_values)
 from marginalgains.plans.status import assurance, board_status
@@ -99,29 +99,30 @@ def change_points(series: pd.DataFrame, points: pd.DataFrame, plans: dict[str, P
     if table.empty:
         return table.assign(position=pd.Series(dtype=np.int64))
     month = table["date"].map(lambda d: int(d[:4]) * 12 + int(d[5:]) - 1).to_numpy()
-    key = points["series"].to_numpy(np.int64) * 100_000 + points["last_month"].to_numpy(np.int64)
-    position = np.searchsorted(key, table["series"].to_numpy(np.int64) * 100_000 + month)
-    start = np.searchsorted(points["series"].to_numpy(), table["series"].to_numpy())
-    end = np.searchsorted(points["series"].to_numpy(), table["series"].to_numpy(), side="right")
-    first_month = points["first_month"].to_numpy()[start]
-    outside = (month < first_month) | (position >= end)
-    field_names = "changes[" + table["number"].astype(str) + "].date"
-    _flag_each(problems, table, outside, field_names,
-               table["date"] + " is outside the data for " + table["area_code"] + " ("
-               + pd.Series(first_month).map(month_label).to_numpy() + " to "
-               + pd.Series(points["last_month"].to_numpy()[np.maximum(end - 1, 0)]).map(month_label).to_numpy() + ")")
+    ids, last_months = points["series"].to_numpy(np.int64), points["last_month"].to_numpy(np.int64)
+    position = np.searchsorted(ids * 100_000 + last_months, table["series"].to_numpy(np.int64) * 100_000 + month)
+    start = np.searchsorted(ids, table["series"].to_numpy())
+    end = np.searchsorted(ids, table["series"].to_numpy(), side="right")
+    table = table.assign(month=month, start=start, data_first=month_labels(points["first_month"].to_numpy()[start]),
+                         data_last=month_labels(last_months[np.maximum(end - 1, 0)]))
+    outside = (month < points["first_month"].to_numpy()[start]) | (position >= end)
+    _flag_each(problems, table, outside, lambda t: "changes[" + t["number"].astype(str) + "].date",
+               lambda t: t["date"] + " is outside the data for " + t["area_code"] + " (" + t["data_first"] + " to "
+               + t["data_last"] + ")")
     early = table["rebase"].to_numpy() & (month <= table["baseline_last"].to_numpy()) & ~outside
-    _flag_each(problems, table, early, "changes[" + table["number"].astype(str) + "].rebase",
-               "a rebase in " + table["date"] + " falls within the baseline, whose limits it would replace")
-    table = table.assign(position=np.where(outside, -1, position), start=start)
+    _flag_each(problems, table, early, lambda t: "changes[" + t["number"].astype(str) + "].rebase",
+               lambda t: "a rebase in " + t["date"] + " falls within the baseline, whose limits it would replace")
+    table = table.assign(position=np.where(outside, -1, position))
     _check_overlaps(table[table["rebase"] & ~outside & ~early], series, points, plans, problems)
     return table[table["position"] >= 0]
 
 
-def _flag_each(problems: Problems, table: pd.DataFrame, mask: np.ndarray, fields, reasons) -> None:
-    fields = pd.Series(fields, index=table.index) if not isinstance(fields, str) else fields
-    for i in np.flatnonzero(mask):
-        problems.add(table["plan_id"].iloc[i], fields if isinstance(fields, str) else fields.iloc[i], reasons.iloc[i])
+def _flag_each(problems: Problems, table: pd.DataFrame, mask: np.ndarray, field, reason) -> None:
+    """An error for each flagged change; `field` and `reason` are functions of the flagged rows."""
+    flagged = table[np.asarray(mask, dtype=bool)]
+    if len(flagged):
+        for plan_id, name, text in zip(flagged["plan_id"], field(flagged), reason(flagged)):
+            problems.add(plan_id, name, text)
 
 
 def fixing_window(series: pd.DataFrame, points: pd.DataFrame, plans: dict[str, Plan]) -> pd.Series:
@@ -141,11 +142,11 @@ def _check_overlaps(rebases: pd.DataFrame, series: pd.DataFrame, points: pd.Data
     ordered = rebases.sort_values(["series", "position"])
     previous = ordered.groupby("series")["position"].shift().fillna(ordered["start"]).astype(int)
     previous_date = ordered.groupby("series")["date"].shift().fillna("the start of the baseline")
-    gap = ordered["position"] - previous
-    close = (gap < ordered["series"].map(window)).to_numpy()
-    _flag_each(problems, ordered, close, "changes[" + ordered["number"].astype(str) + "].rebase",
-               "the rebase in " + ordered["date"] + " overlaps the one before (" + previous_date + "): it falls within "
-               + ordered["series"].map(window).astype(str) + " points that fix the earlier limits")
+    ordered = ordered.assign(previous_date=previous_date, window=ordered["series"].map(window))
+    close = (ordered["position"] - previous < ordered["window"]).to_numpy()
+    _flag_each(problems, ordered, close, lambda t: "changes[" + t["number"].astype(str) + "].rebase",
+               lambda t: "the rebase in " + t["date"] + " overlaps the one before (" + t["previous_date"]
+               + "): it falls within the " + t["window"].astype(str) + " points that fix the earlier limits")
 
 
 def _mark_changes(points: pd.DataFrame, changes: pd.DataFrame) -> None:
