@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from marginalgains.plans import Plan, track
-from marginalgains.plans.status import assurance, board_status
+from marginalgains.plans.status import board_status
 from plans_fixtures import CATALOGUE, plan, series
 
 
@@ -17,16 +17,9 @@ def ptd_assurance(target: float, lpl: float, upl: float, increasing: bool) -> st
     return "inconsistent"
 
 
-@pytest.mark.parametrize("sign", [1.0, -1.0])
-def test_assurance_matches_plotthedots_including_ties(sign):
-    lpl, upl = 10.0, 20.0
-    targets = np.array([5.0, 10.0, 15.0, 20.0, 25.0])  # below, on the lower limit, inside, on the upper, above
-    got = assurance(targets, np.full(5, lpl), np.full(5, upl), np.full(5, sign))
-    assert list(got) == [ptd_assurance(t, lpl, upl, sign > 0) for t in targets]
-
-
 def test_assurance_is_judged_point_by_point_against_the_trajectory():
-    # a rising trajectory crosses the limits: each point is judged against its own value
+    # a rising trajectory crosses the limits: each point is judged against its own value, for
+    # either polarity
     result = track([Plan.from_dict(plan(target=90))], series("up", "A", [60, 62] * 6 + [61] * 12), CATALOGUE)
     points = result.points[result.points["phase"] == "plan"]
     expected = [ptd_assurance(t, lo, hi, True) for t, lo, hi in zip(points["trajectory"], points["lpl"], points["upl"])]
@@ -56,3 +49,11 @@ def test_a_special_cause_improvement_on_its_trajectory_end_to_end():
     card = track([Plan.from_dict(plan(target=72))], data, CATALOGUE).scorecard.iloc[0]
     assert card["variation"] == "improvement_high" and card["status"] == "improving, on trajectory"
     assert card["trajectory"] == pytest.approx(68)  # 8 months of 12 from 60 to 72
+
+
+def test_assurance_against_a_falling_trajectory():
+    result = track([Plan.from_dict(plan(indicator_id="down", target=40))],
+                   series("down", "A", [60, 62] * 6 + [61] * 12), CATALOGUE)
+    points = result.points[result.points["phase"] == "plan"]
+    expected = [ptd_assurance(t, lo, hi, False) for t, lo, hi in zip(points["trajectory"], points["lpl"], points["upl"])]
+    assert list(points["assurance"]) == expected and "consistent_fail" in expected  # the line drops below the limits

@@ -58,6 +58,23 @@ def test_limits_after_a_rebase_come_from_the_new_segment():
         "2023-10: New pathway (service redesign)"
 
 
+def test_limits_are_fixed_from_the_baseline():
+    # baseline 2022/23 alternating 59/61 (mean 60, moving ranges 2): limits 60 +/- 5.32 however the
+    # plan months move (without the fixed baseline they would be recomputed from all 18 points)
+    data = series("up", "A", [59, 61] * 6 + [64, 65, 66, 67, 68, 69])
+    points = tracked(data, target=72).points
+    assert points["mean"].to_numpy() == pytest.approx(np.full(18, 60.0))
+    assert points["upl"].to_numpy() == pytest.approx(np.full(18, 65.32))
+    assert list(points["point_type"].iloc[-3:]) == ["special_cause_improvement"] * 3
+
+
+def test_fix_after_n_points_sets_the_window():
+    # limits from the first 4 points only: 59, 61, 59, 61 -> mean 60, mean moving range 2
+    data = series("up", "A", [59, 61, 59, 61] + [70, 50] * 4 + [60] * 3)
+    points = tracked(data, target=72, fix_after_n_points=4).points
+    assert (points["mean"].iloc[0], points["upl"].iloc[0]) == pytest.approx((60, 65.32))
+
+
 def test_a_change_without_rebase_is_labelled_but_keeps_the_limits():
     data = series("up", "A", [59, 61] * 9 + [70, 72] * 3)
     changes = [{"date": "2023-10", "event": "Ward closed", "reason": "staffing"}]

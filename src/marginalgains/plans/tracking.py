@@ -1,9 +1,10 @@
 """Track plans against IndicatorValues: every plan x area at every period from its baseline on.
 
 One pass over all series at once (no loop over series): resolve baselines and targets, build
-trajectories, run the XmR chart for every series in one grouped call (per improvement
-direction) with the plans' rebases, judge each point against its trajectory, then read the
-latest point of each series into the scorecard.
+trajectories, run the XmR chart for every series in one grouped call (per improvement direction
+and fixing window) with the plans' rebases and a fixed baseline (limits from the first N points
+of each segment: the baseline's points unless the plan says fix_after_n_points), judge each
+point against its trajectory, then read the latest point of each series into the scorecard.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from marginalgains.plans.forecast import forecast, grouped_trend
 from marginalgains.plans.model import Plan, PlanError, month_labels
 from marginalgains.plans.resolve import (Problems, attach_points, baseline_values, check_targets, expand_series,
                                          point_values, resolved_plans, target_values)
-from marginalgains.plans.status import assurance, board_status
+from marginalgains.plans.status import board_status
 from marginalgains.plans.trajectories import explicit_trajectories, point_trajectory
 
 POINT_COLUMNS = ["plan_id", "indicator_id", "area_code", "period", "phase", "numerator", "denominator", "value",
@@ -79,9 +80,7 @@ def track(plans: list[Plan], values: pd.DataFrame, catalogue, areas: pd.DataFram
     sign = points["series"].map(info["sign"]).to_numpy()
     points["target"] = points["series"].map(info["target"]).to_numpy()
     _mark_changes(points, changes)
-    icons = _spc(points, sign)
-    points["assurance"] = assurance(points["trajectory"].to_numpy(), points["lpl"].to_numpy(),
-                                    points["upl"].to_numpy(), sign)
+    icons = _spc(points, sign, points["series"].map(fixing_window(series, points, by_id)).to_numpy())
     _gaps(points, series, sign)
     scorecard = _scorecard(points, series, by_id, icons, sign)
     return Tracking(points[POINT_COLUMNS], scorecard, _benefit(scorecard, by_id), problems.errors,
@@ -130,7 +129,8 @@ def fixing_window(series: pd.DataFrame, points: pd.DataFrame, plans: dict[str, P
     the number of baseline points."""
     baseline_points = (points["phase"] == "baseline").groupby(points["series"]).sum()
     chosen = series["plan_id"].map(lambda p: plans[p].fix_after_n_points)
-    return chosen.fillna(series["series"].map(baseline_points)).astype(int).set_axis(series["series"])
+    counted = series["series"].map(baseline_points).clip(lower=2)  # limits need two points at least
+    return chosen.fillna(counted).astype(int).set_axis(series["series"])
 
 
 def _check_overlaps(rebases: pd.DataFrame, series: pd.DataFrame, points: pd.DataFrame, plans: dict[str, Plan],
@@ -161,19 +161,20 @@ def _mark_changes(points: pd.DataFrame, changes: pd.DataFrame) -> None:
     points.loc[labels.index.to_numpy(), "change"] = labels.to_numpy()
 
 
-def _spc(points: pd.DataFrame, sign: np.ndarray) -> pd.Series:
-    """XmR columns for every point (one grouped call per improvement direction); the variation icon per series."""
+def _spc(points: pd.DataFrame, sign: np.ndarray, window: np.ndarray) -> pd.Series:
+    """XmR columns for every point, limits fixed from the first `window` points of each segment and
+    each point's assurance against its trajectory: one grouped call per improvement direction and
+    window length. Returns the variation icon per series."""
     columns = {c: np.full(len(points), np.nan) for c in ("mean", "lpl", "upl")}
-    labels = {c: np.full(len(points), None, dtype=object) for c in ("point_type", "rule")}
+    labels = {c: np.full(len(points), None, dtype=object) for c in ("point_type", "rule", "assurance")}
     icons = []
-    for direction, improvement in ((1.0, "increase"), (-1.0, "decrease")):
-        rows = np.flatnonzero(sign == direction)
-        if not len(rows):
-            continue
+    for (direction, fix), rows in pd.Series(np.arange(len(points))).groupby([sign, window]):
+        rows = rows.to_numpy()
         with warnings.catch_warnings():  # short segments are trial limits; the page says so
             warnings.simplefilter("ignore", UserWarning)
-            chart = stats.xmr(points["value"].to_numpy()[rows], improvement=improvement,
-                              rebase=points["rebase"].to_numpy()[rows], groups=points["series"].to_numpy()[rows])
+            chart = stats.xmr(points["value"].to_numpy()[rows], improvement="increase" if direction > 0 else "decrease",
+                              target=points["trajectory"].to_numpy()[rows], rebase=points["rebase"].to_numpy()[rows],
+                              groups=points["series"].to_numpy()[rows], fix_after_n_points=int(fix))
         for column in columns:
             columns[column][rows] = chart.points[column].to_numpy()
         for column in labels:
