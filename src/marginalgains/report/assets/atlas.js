@@ -138,11 +138,12 @@
   }
 
   function keyboardMarks(host, onSelect) {
-    host.querySelectorAll("svg [role='graphics-symbol']").forEach(function (mark) {
+    host.querySelectorAll("svg g.mark-symbol > path, svg g.mark-shape > path").forEach(function (mark) {
       const item = mark.__data__;
       const code = item && item.datum && item.datum.code;
       if (!code) return;
       mark.setAttribute("tabindex", "0");
+      mark.dataset.code = code;
       mark.addEventListener("keydown", function (event) {
         if (event.key === "Enter" || event.key === " ") { event.preventDefault(); onSelect(code); }
       });
@@ -151,7 +152,7 @@
 
   function chartCard(title, caption, chartClass) {
     const host = h("figure", { class: "chart-host" }, [
-      h("div", { class: "chart " + (chartClass || ""), role: "img", "aria-label": caption }),
+      h("div", { class: "chart " + (chartClass || "") }),
       h("figcaption", { class: "meta", text: caption }),
     ]);
     return host;
@@ -308,7 +309,7 @@
       contents(indicator, cards);
       select.search.value = "";
       select.results.replaceChildren();
-      drawWhenSeen(current.charts);
+      drawInTurn(current.charts);
     }
 
     function profileOf(indicator) {
@@ -625,24 +626,14 @@
 
     /* ----- drawing charts as they come into view, one at a time ----- */
 
-    function drawWhenSeen(charts) {
-      const queue = [];
-      let busy = false;
+    function drawInTurn(charts) {
+      // top to bottom, one chart per task, so the first is drawn first and the page never freezes for long
+      const queue = charts.slice();
       const pump = function () {
-        if (busy || !queue.length) return;
-        busy = true;
-        queue.shift().draw().finally(function () { busy = false; setTimeout(pump, 0); });
+        const chart = queue.shift();
+        if (chart) chart.draw().finally(() => setTimeout(pump, 0));
       };
-      const observer = new IntersectionObserver(function (entries) {
-        entries.forEach(function (entry) {
-          if (!entry.isIntersecting) return;
-          observer.unobserve(entry.target);
-          const chart = charts.find((c) => c.host === entry.target);
-          if (chart) { queue.push(chart); pump(); }
-        });
-      }, { rootMargin: "200px" });
-      charts.forEach((chart) => observer.observe(chart.host));
-      window.matchMedia("print").addEventListener("change", () => charts.forEach((c) => c.draw()));
+      pump();
     }
 
     /* ----- search, contents, pareto, footer ----- */
@@ -696,7 +687,7 @@
         return chart;
       });
       section.replaceChildren.apply(section, parts);
-      drawWhenSeen(charts);
+      drawInTurn(charts);
     }
 
     function footer() {
