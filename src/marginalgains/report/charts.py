@@ -273,3 +273,42 @@ def components_template(indicator: Indicator) -> dict:
         tooltip=[alt.Tooltip("title:N", title="Process"), alt.Tooltip("rate:Q", format=".1f", title="Rate (%)")])
     chart = chart.properties(width="container", height=alt.Step(20))
     return _themed(chart, chart_title(indicator, "The care bundle: each process beside all of them"))
+
+
+def plan_template(indicator: Indicator) -> dict:
+    """A plan x area over time: the XmR chart with the plan's trajectory, its target and its dated
+    changes; datasets `series` (period, value, lower, upper, mean, lpl, upl, trajectory,
+    point_type), `target` (target, label) and `changes` (period, label)."""
+    x = alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+    base = alt.Chart(alt.NamedData(name="series")).encode(x=x)
+    y = alt.Y("value:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False))
+    interval = base.mark_rule(color=NHS_MID_GREY, opacity=0.5).encode(
+        y=alt.Y("lower:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)), y2="upper:Q")
+    line = base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(y=y)
+    domain = list(POINT_TYPE_COLOURS)
+    points = base.mark_point(size=55, filled=True, opacity=1).encode(
+        y="value:Q",
+        color=alt.Color("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=list(POINT_TYPE_COLOURS.values())),
+                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
+        shape=alt.Shape("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=POINT_TYPE_SHAPES),
+                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
+        tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("value:Q", format=",.2f", title="Value"),
+                 alt.Tooltip("trajectory:Q", format=",.2f", title="Trajectory"),
+                 alt.Tooltip("point_type:N", title="Point"), alt.Tooltip("assurance:N", title="Assurance")])
+    mean = base.mark_line(color=NHS_BLUE, strokeWidth=1.2).encode(y="mean:Q")
+    upl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="upl:Q")
+    lpl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="lpl:Q")
+    trajectory = base.mark_line(color=NHS_WARM_YELLOW, strokeWidth=2.5).encode(y="trajectory:Q").transform_filter(
+        "isValid(datum.trajectory)")
+    goal = alt.Chart(alt.NamedData(name="target"))
+    target = goal.mark_rule(color=NHS_DARK_BLUE, strokeDash=[2, 2], strokeWidth=1.5).encode(y="target:Q")
+    target_text = goal.mark_text(align="left", dx=4, dy=-7, color=NHS_DARK_BLUE, fontSize=12).encode(
+        y="target:Q", x=alt.value(4), text="label:N")
+    moments = alt.Chart(alt.NamedData(name="changes"))
+    changes = moments.mark_rule(color=NHS_PURPLE, strokeWidth=1.5).encode(x=x, tooltip=[
+        alt.Tooltip("label:N", title="Change")])
+    change_text = moments.mark_text(align="left", baseline="top", dx=3, y=2, color=NHS_PURPLE, fontSize=11,
+                                    limit=180).encode(x=x, text="short:N")
+    chart = alt.layer(interval, line, mean, upl, lpl, trajectory, target, target_text, changes, change_text, points)
+    return _themed(chart.properties(width="container", height=300),
+                   chart_title(indicator, "Over time against the plan: XmR chart, trajectory (yellow), target (dotted)"))
