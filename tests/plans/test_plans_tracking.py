@@ -123,3 +123,10 @@ def test_every_plan_point_after_the_baseline_is_tracked():
     assert list(result.points["phase"]) == ["baseline"] * 12 + ["plan"] * 3
     assert np.isnan(result.points["trajectory"].iloc[:12]).all()
     assert result.scorecard["period"].item() == "2023-06"
+
+
+def test_when_no_plan_can_be_tracked_the_tables_are_empty_and_every_error_listed():
+    plans = [Plan.from_dict(plan(id="x", areas="Z")), Plan.from_dict(plan(id="y", indicator_id="nope"))]
+    result = track(plans, DATA, CATALOGUE)
+    assert [(e.plan_id, e.field) for e in result.errors] == [("x", "areas"), ("y", "indicator_id")]
+    assert result.scorecard.empty and result.points.empty and result.plans == []

@@ -146,9 +146,6 @@ def attach_points(series: pd.DataFrame, values: pd.DataFrame, problems: Problems
     series = problems.flag(series, counted == 0, "baseline",
                            lambda s: "no values between " + s["baseline_first"].map(month_label) + " and "
                            + s["baseline_last"].map(month_label) + " for area " + s["area_code"])
-    after = (~in_baseline).groupby(points["series"]).sum().reindex(series["series"]).fillna(0).to_numpy()
-    series = problems.flag(series, after == 0, "baseline",
-                           lambda s: "no values after the baseline yet for area " + s["area_code"] + ": nothing to track")
     points = points[points["series"].isin(series["series"])].reset_index(drop=True)
     points["phase"] = np.where(points["last_month"] <= points["baseline_last"], "baseline", "plan")
     return series, points

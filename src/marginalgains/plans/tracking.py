@@ -23,7 +23,7 @@ from marginalgains.plans.model import Plan, PlanError, month_labels
 from marginalgains.plans.resolve import (Problems, attach_points, baseline_values, check_targets, expand_series,
                                          point_values, resolved_plans, target_values)
 from marginalgains.plans.status import board_status
-from marginalgains.plans.trajectories import explicit_trajectories, point_trajectory
+from marginalgains.plans.trajectories import Explicit, explicit_trajectories, monthly_value, point_trajectory
 
 POINT_COLUMNS = ["plan_id", "indicator_id", "area_code", "period", "phase", "numerator", "denominator", "value",
                  "lower", "upper", "trajectory", "target", "gap", "gap_people", "gap_people_lower",
@@ -33,6 +33,8 @@ SCORECARD_COLUMNS = ["plan_id", "title", "indicator_id", "area_code", "period", 
                      "trajectory", "baseline", "target", "by", "variation", "assurance", "status", "gap", "gap_people",
                      "forecast", "forecast_month", "forecast_earliest", "forecast_latest", "slope", "slope_lower",
                      "slope_upper", "cumulative_achieved", "cumulative_planned"]
+
+BENEFIT_COLUMNS = ["plan_id", "achieved_people", "planned_people", "expected_people", "bought_people", "cost"]
 
 
 @dataclass
@@ -60,15 +62,16 @@ def track(plans: list[Plan], values: pd.DataFrame, catalogue, areas: pd.DataFram
     """
     problems = Problems(list(errors or []))
     by_id = {p.id: p for p in plans}
-    values = values.assign(area_code=values["area_code"].astype(str), period=values["period"].astype(str))
-    series = expand_series(plans, values, catalogue, areas, problems)
-    series, points = attach_points(series, values, problems)
-    series = series.assign(baseline=baseline_values(series, points, by_id))
-    series = series.assign(target=target_values(series, values, by_id, areas, problems))
-    series = check_targets(series[~series["plan_id"].isin(problems.bad)], problems)
-    series, explicit = explicit_trajectories(series, by_id, problems)
+    found = resolve_series(plans, values, catalogue, areas, problems)
+    series, points, explicit = found.series, found.points, found.explicit
+    after = (points["phase"] == "plan").groupby(points["series"]).sum().reindex(series["series"]).fillna(0)
+    series = problems.flag(series, after.to_numpy() == 0, "baseline",
+                           lambda s: "no values after the baseline yet for area " + s["area_code"] + ": nothing to track")
     points = points[points["series"].isin(series["series"])].reset_index(drop=True)
     series = series.reset_index(drop=True)
+    if series.empty:
+        return Tracking(pd.DataFrame(columns=POINT_COLUMNS), pd.DataFrame(columns=SCORECARD_COLUMNS),
+                        pd.DataFrame(columns=BENEFIT_COLUMNS), problems.errors, [])
     changes = change_points(series, points, by_id, problems)
     keep = ~points["plan_id"].isin(problems.bad)
     points, series = points[keep].reset_index(drop=True), series[~series["plan_id"].isin(problems.bad)]
@@ -85,6 +88,48 @@ def track(plans: list[Plan], values: pd.DataFrame, catalogue, areas: pd.DataFram
     scorecard = _scorecard(points, series, by_id, icons, sign)
     return Tracking(points[POINT_COLUMNS], scorecard, _benefit(scorecard, by_id), problems.errors,
                     resolved_plans(plans, series))
+
+
+@dataclass
+class Resolution:
+    """Plans with their baselines, targets and trajectories resolved: `plans` (numbers recorded),
+    `errors`, `series` (one row per plan x area), `points` (their values from the baseline on) and
+    the explicit trajectories' monthly values."""
+
+    plans: list[Plan]
+    errors: list[PlanError]
+    series: pd.DataFrame
+    points: pd.DataFrame
+    explicit: Explicit
+
+    def trajectory(self, plan_id: str, area_code: str, first: int, last: int) -> np.ndarray:
+        """The monthly trajectory of one plan x area over month indices first..last."""
+        position = np.flatnonzero((self.series["plan_id"] == plan_id) & (self.series["area_code"] == area_code))
+        months = np.arange(first, last + 1)
+        return monthly_value(self.series, self.explicit, np.repeat(position, len(months)), months)
+
+
+def resolve(plans: list[Plan], values: pd.DataFrame, catalogue, areas: pd.DataFrame | None = None) -> Resolution:
+    """Baselines, targets and trajectories of plans from the data, without needing data after the
+    baseline (what `gains plan new` records); each plan that cannot be resolved is in `errors`."""
+    problems = Problems([])
+    found = resolve_series(plans, values, catalogue, areas, problems)
+    return Resolution(resolved_plans(plans, found.series), problems.errors, found.series, found.points, found.explicit)
+
+
+def resolve_series(plans: list[Plan], values: pd.DataFrame, catalogue, areas, problems: Problems) -> Resolution:
+    by_id = {p.id: p for p in plans}
+    values = values.assign(area_code=values["area_code"].astype(str), period=values["period"].astype(str))
+    series = expand_series(plans, values, catalogue, areas, problems)
+    series, points = attach_points(series, values, problems)
+    if series.empty:
+        return Resolution([], problems.errors, series.assign(baseline=[], target=[]), points, Explicit(np.empty(0), {}, {}))
+    series = series.assign(baseline=baseline_values(series, points, by_id))
+    series = series.assign(target=target_values(series, values, by_id, areas, problems))
+    series = check_targets(series[~series["plan_id"].isin(problems.bad)], problems)
+    series, explicit = explicit_trajectories(series, by_id, problems)
+    points = points[points["series"].isin(series["series"])].reset_index(drop=True)
+    return Resolution([], problems.errors, series.reset_index(drop=True), points, explicit)
 
 
 def change_points(series: pd.DataFrame, points: pd.DataFrame, plans: dict[str, Plan],
@@ -261,5 +306,4 @@ def _benefit(scorecard: pd.DataFrame, plans: dict[str, Plan]) -> pd.DataFrame:
         cost = [i.cost for i in interventions if i.cost is not None]
         rows.append((plan_id, achieved, planned, sum(expected) if expected else np.nan,
                      sum(bought) if bought else np.nan, sum(cost) if cost else np.nan))
-    return pd.DataFrame(rows, columns=["plan_id", "achieved_people", "planned_people", "expected_people",
-                                       "bought_people", "cost"])
+    return pd.DataFrame(rows, columns=BENEFIT_COLUMNS)
