@@ -14,6 +14,7 @@ from rich.progress import Progress
 from marginalgains import sources
 from marginalgains.atlas import build_atlas
 from marginalgains.cli.app import app, fail
+from marginalgains.cli.track import demo_plans
 from marginalgains.errors import DataError, GainsError
 from marginalgains.report.files import write_atlas, write_rejections
 
@@ -49,6 +50,7 @@ def demo(
     """The demo atlas: real NHS England A&E data beside a SYNTHETIC national dataset (heart attacks, diabetes, eye screening)."""
     console = Console(quiet=quiet, highlight=False, soft_wrap=True)
     _run(console, lambda progress: sources.demo(out / "synthetic-data", scale=scale, progress=progress), out, False, False)
+    demo_plans(out, console)  # SYNTHETIC plans tracked month by month, beside the atlas (gains track)
 
 
 def _run(console: Console, load, out: Path, strict: bool, as_json: bool) -> None:

@@ -18,6 +18,7 @@ from marginalgains.plans import Plan, PlanError, dump_plans, read_plans, resolve
 from marginalgains.plans.model import month_index, month_label
 from marginalgains.plans.resolve import period_months
 from marginalgains.report.plans_page import plans_json, status_lines, write_plans
+from marginalgains.synth.plans import NOTICE, generate_plans_demo
 
 plan_app = typer.Typer(help="Improvement plans: start one from the data.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
@@ -148,3 +149,23 @@ def _with_monthly_trajectory(plan: Plan, resolution) -> Plan:
     monthly = resolution.trajectory(plan.id, plan.areas.codes[0], first, last)
     table = {month_label(first + n): float(value) for n, value in enumerate(monthly)}
     return Plan.from_dict({**plan.to_dict(), "trajectory": {"monthly": table}})
+
+
+def demo_plans(out: Path, console: Console) -> None:
+    """The demo's plans page (SYNTHETIC): monthly series with plans that started partway, beside the atlas."""
+    try:
+        demo = generate_plans_demo(out / "synthetic-data" / "plans")
+        inputs = sources.from_values_file(demo.values, demo.catalogue)
+        plans, errors = read_plans(demo.plans)
+        result = track(plans, inputs.values, inputs.catalogue, errors=errors)
+        if result.errors:
+            raise result.errors[0]
+        provenance = {**inputs.full_provenance(), "synthetic_data": NOTICE, "plans_file": str(demo.plans),
+                      "package_version": __version__,
+                      "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        paths = write_plans(result, inputs.catalogue, out, provenance)
+    except GainsError as exc:
+        fail(exc)
+    for line in status_lines(result):
+        console.print(line, markup=False)
+    console.print(f"Wrote {', '.join(sorted(paths))} (SYNTHETIC plans) to {out}/", markup=False)
