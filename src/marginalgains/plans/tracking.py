@@ -213,8 +213,9 @@ def _spc(points: pd.DataFrame, sign: np.ndarray, window: np.ndarray) -> pd.Serie
     columns = {c: np.full(len(points), np.nan) for c in ("mean", "lpl", "upl")}
     labels = {c: np.full(len(points), None, dtype=object) for c in ("point_type", "rule", "assurance")}
     icons = []
-    for (direction, fix), rows in pd.Series(np.arange(len(points))).groupby([sign, window]):
-        rows = rows.to_numpy()
+    keys, which = np.unique(np.c_[sign, window], axis=0, return_inverse=True)
+    for number, (direction, fix) in enumerate(keys):
+        rows = np.arange(len(points)) if len(keys) == 1 else np.flatnonzero(which.ravel() == number)
         with warnings.catch_warnings():  # short segments are trial limits; the page says so
             warnings.simplefilter("ignore", UserWarning)
             chart = stats.xmr(points["value"].to_numpy()[rows], improvement="increase" if direction > 0 else "decrease",
