@@ -50,7 +50,7 @@ class Problems:
 
 def period_months(labels: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """First month index, last month index and grain of each period label (parsed once per label)."""
-    codes, unique = pd.factorize(np.asarray(labels, dtype=object))
+    codes, unique = pd.factorize(pd.Series(labels, copy=False))  # on the column itself: no object copy
     first, last, grain = np.zeros(len(unique), np.int64), np.zeros(len(unique), np.int64), []
     for n, label in enumerate(unique):
         parsed_grain, start = parse_period(label)
@@ -65,8 +65,8 @@ def expand_series(plans: list[Plan], values: pd.DataFrame, catalogue, areas: pd.
     """One row per plan x area: plan_id, indicator_id, area_code, sign, multiplier, measure,
     baseline_first/last, by (month indices), series (a number)."""
     wanted = {p.indicator_id for p in plans}
-    known_areas = {i: set(codes) for i, codes in
-                   values.loc[values["indicator_id"].isin(wanted)].groupby("indicator_id")["area_code"].unique().items()}
+    known_areas = {i: set(codes) for i, codes in values.groupby("indicator_id", sort=False)["area_code"].unique().items()
+                   if i in wanted}
     types = _area_types(values, areas)
     rows = []
     for plan in plans:
@@ -128,7 +128,7 @@ def attach_points(series: pd.DataFrame, values: pd.DataFrame, problems: Problems
     keep = [c for c in ("indicator_id", "area_code", "period", "numerator", "denominator", "value", "lower95",
                         "upper95") if c in wanted.columns]
     points = series[["series", "plan_id", "indicator_id", "area_code", "baseline_first", "baseline_last"]].merge(
-        wanted[keep].assign(area_code=wanted["area_code"].astype(str)), on=["indicator_id", "area_code"])
+        wanted[keep], on=["indicator_id", "area_code"])
     for column in ("numerator", "denominator", "value", "lower95", "upper95"):
         if column not in points:
             points[column] = np.nan
@@ -147,7 +147,8 @@ def attach_points(series: pd.DataFrame, values: pd.DataFrame, problems: Problems
                            lambda s: "no values between " + s["baseline_first"].map(month_label) + " and "
                            + s["baseline_last"].map(month_label) + " for area " + s["area_code"])
     points = points[points["series"].isin(series["series"])].reset_index(drop=True)
-    points["phase"] = np.where(points["last_month"] <= points["baseline_last"], "baseline", "plan")
+    points["phase"] = pd.Categorical.from_codes((points["last_month"] > points["baseline_last"]).to_numpy(np.int8),
+                                                ["baseline", "plan"])
     return series, points
 
 
@@ -178,7 +179,13 @@ def baseline_values(series: pd.DataFrame, points: pd.DataFrame, plans: dict[str,
 
 
 def _recorded(series: pd.DataFrame, plans: dict[str, Plan], getter) -> np.ndarray:
-    return np.array([getter(plans[p]).get(a, np.nan) for p, a in zip(series["plan_id"], series["area_code"])], float)
+    """The numbers plans record per area (NaN where a plan records none), looked up in one join."""
+    rows = [(plan_id, code, value) for plan_id in series["plan_id"].unique()
+            for code, value in getter(plans[plan_id]).items()]
+    if not rows:
+        return np.full(len(series), np.nan)
+    table = pd.DataFrame(rows, columns=["plan_id", "area_code", "recorded"])
+    return series[["plan_id", "area_code"]].merge(table, how="left")["recorded"].to_numpy(float)
 
 
 def target_values(series: pd.DataFrame, values: pd.DataFrame, plans: dict[str, Plan], areas: pd.DataFrame | None,

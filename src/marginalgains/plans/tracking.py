@@ -119,7 +119,8 @@ def resolve(plans: list[Plan], values: pd.DataFrame, catalogue, areas: pd.DataFr
 
 def resolve_series(plans: list[Plan], values: pd.DataFrame, catalogue, areas, problems: Problems) -> Resolution:
     by_id = {p.id: p for p in plans}
-    values = values.assign(area_code=values["area_code"].astype(str), period=values["period"].astype(str))
+    values = values.assign(**{c: values[c] if pd.api.types.is_string_dtype(values[c]) else values[c].astype(str)
+                              for c in ("area_code", "period")})
     series = expand_series(plans, values, catalogue, areas, problems)
     series, points = attach_points(series, values, problems)
     if series.empty:
@@ -195,15 +196,16 @@ def _check_overlaps(rebases: pd.DataFrame, series: pd.DataFrame, points: pd.Data
 
 
 def _mark_changes(points: pd.DataFrame, changes: pd.DataFrame) -> None:
-    points["rebase"] = False
-    points["change"] = None
-    if changes.empty:
-        return
-    points.loc[changes.loc[changes["rebase"], "position"].to_numpy(), "rebase"] = True
-    text = changes.assign(label=changes["date"] + ": " + changes["event"]
-                          + np.where(changes["reason"] != "", " (" + changes["reason"] + ")", ""))
-    labels = text.groupby("position")["label"].agg("; ".join)
-    points.loc[labels.index.to_numpy(), "change"] = labels.to_numpy()
+    """`rebase` (a new segment starts here) and `change` (the labels of the changes at each point)."""
+    rebase = np.zeros(len(points), dtype=bool)
+    label = np.full(len(points), None, dtype=object)
+    if len(changes):
+        rebase[changes.loc[changes["rebase"], "position"].to_numpy()] = True
+        text = changes.assign(label=changes["date"] + ": " + changes["event"]
+                              + np.where(changes["reason"] != "", " (" + changes["reason"] + ")", ""))
+        labels = text.groupby("position")["label"].agg("; ".join)
+        label[labels.index.to_numpy()] = labels.to_numpy()
+    points["rebase"], points["change"] = rebase, pd.Series(label, index=points.index, dtype=object)
 
 
 def _spc(points: pd.DataFrame, sign: np.ndarray, window: np.ndarray) -> pd.Series:
@@ -211,11 +213,12 @@ def _spc(points: pd.DataFrame, sign: np.ndarray, window: np.ndarray) -> pd.Serie
     each point's assurance against its trajectory: one grouped call per improvement direction and
     window length. Returns the variation icon per series."""
     columns = {c: np.full(len(points), np.nan) for c in ("mean", "lpl", "upl")}
-    labels = {c: np.full(len(points), None, dtype=object) for c in ("point_type", "rule", "assurance")}
-    icons = []
-    keys, which = np.unique(np.c_[sign, window], axis=0, return_inverse=True)
-    for number, (direction, fix) in enumerate(keys):
-        rows = np.arange(len(points)) if len(keys) == 1 else np.flatnonzero(which.ravel() == number)
+    codes = {c: np.full(len(points), -1, dtype=np.int64) for c in ("point_type", "rule", "assurance")}
+    names, icons = {}, []
+    keys, which = np.unique(window.astype(np.int64) * 2 + (sign > 0), return_inverse=True)
+    for number, key in enumerate(keys):
+        direction, fix = (1.0 if key % 2 else -1.0), key // 2
+        rows = np.arange(len(points)) if len(keys) == 1 else np.flatnonzero(which == number)
         with warnings.catch_warnings():  # short segments are trial limits; the page says so
             warnings.simplefilter("ignore", UserWarning)
             chart = stats.xmr(points["value"].to_numpy()[rows], improvement="increase" if direction > 0 else "decrease",
@@ -223,11 +226,14 @@ def _spc(points: pd.DataFrame, sign: np.ndarray, window: np.ndarray) -> pd.Serie
                               groups=points["series"].to_numpy()[rows], fix_after_n_points=int(fix))
         for column in columns:
             columns[column][rows] = chart.points[column].to_numpy()
-        for column in labels:
-            labels[column][rows] = _text(chart.points[column])
+        for column in codes:  # the same categories from every call: keep codes, not text
+            codes[column][rows] = chart.points[column].cat.codes.to_numpy()
+            names[column] = chart.points[column].cat.categories
         icons.append(pd.Series(_text(chart.summary["variation"]), index=chart.summary["group"]))
-    for column, array in {**columns, **labels}.items():
+    for column, array in columns.items():
         points[column] = array
+    for column, array in codes.items():
+        points[column] = pd.Categorical.from_codes(array, categories=names[column])
     return pd.concat(icons) if icons else pd.Series(dtype=object)
 
 
