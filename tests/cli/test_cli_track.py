@@ -112,3 +112,22 @@ def test_plan_new_bad_input_exits_2(inputs, args, message):
     result = runner.invoke(app, ["plan", "new", *data_options(inputs), *args, "--out", str(inputs / "x.yaml")])
     assert result.exit_code == 2 and message in result.output
     assert not (inputs / "x.yaml").exists()
+
+
+def test_track_counts_record_level_data_through_the_engine(tmp_path):
+    from marginalgains.synth import generate
+
+    generate(tmp_path / "records", scale=20_000, seed=3)
+    options = ["--catalogue", str(tmp_path / "records" / "catalogue.yaml"), "--data", str(tmp_path / "records")]
+    new = runner.invoke(app, ["plan", "new", *options, "--indicator", "syn-mi-ppci", "--area", "E38000028",
+                              "--target", "+5pp", "--by", "2019-03", "--baseline", "2015/16",
+                              "--out", str(tmp_path / "plans.yaml")])
+    assert new.exit_code == 0, new.output
+    result = runner.invoke(app, ["track", "--plans", str(tmp_path / "plans.yaml"), *options,
+                                 "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    points = pd.read_csv(tmp_path / "out" / "plans.csv")
+    assert points["period"].str.contains(" Q").all()  # tracked by quarter, the catalogue's grain
+    baseline = points.loc[points["phase"] == "baseline", "period"]
+    assert len(baseline) and baseline.str.startswith("2015/16").all()
+    assert (points.loc[points["phase"] == "plan", "period"] > "2016").all()
