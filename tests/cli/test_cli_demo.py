@@ -65,3 +65,16 @@ def test_atlas_straight_from_records(demo, tmp_path):
     demo_summary = pd.read_csv(out / "summary.csv").set_index(["indicator_id", "period"])
     records_summary = pd.read_csv(tmp_path / "summary.csv").set_index(["indicator_id", "period"])
     assert records_summary.loc[("syn-eye-screening", "2018/19"), "pooled"] == demo_summary.loc[("syn-eye-screening", "2018/19"), "pooled"]
+
+
+def test_demo_writes_the_synthetic_plans_page_beside_the_atlas(demo):
+    out, output = demo
+    assert (out / "index.html").exists() and (out / "plans.html").exists()
+    card = pd.read_csv(out / "plans-scorecard.csv").set_index("plan_id")
+    # the three stories of the demo: a plan that worked, one behind, a record holder on its way back
+    assert card.loc["ppci-pathway", "status"] == "improving, on trajectory"
+    assert card.loc["readmissions-d2a", "status"] == "improving, behind trajectory"
+    assert card.loc["eye-screening-best", "status"] == "improving, on trajectory"
+    assert "ppci-pathway E38" in output and "(SYNTHETIC plans)" in output
+    page = (out / "plans.html").read_text(encoding="utf-8")
+    assert 'class="synthetic-banner"' in page and page.count("SYNTHETIC") > 10

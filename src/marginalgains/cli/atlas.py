@@ -44,9 +44,12 @@ def demo(
 ) -> None:
     """The demo atlas: real NHS England A&E data beside a SYNTHETIC national dataset (heart attacks, diabetes, eye screening)."""
     from marginalgains import sources
+    from marginalgains.cli.track import demo_plans
 
-    _run(console(quiet or as_json), lambda progress: sources.demo(out / "synthetic-data", scale=scale, progress=progress),
+    screen = console(quiet or as_json)
+    _run(screen, lambda progress: sources.demo(out / "synthetic-data", scale=scale, progress=progress),
          out, False, as_json)
+    demo_plans(out, screen)  # SYNTHETIC plans tracked month by month, beside the atlas (gains track)
 
 
 def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
