@@ -38,12 +38,14 @@ def slope_index(
     confidence: float = 0.95,
     repetitions: int = 100_000,
     seed: int = 0,
+    levels: list | None = None,
 ) -> pd.DataFrame:
     """SII and RII with simulated limits for every group of `keys` (one row per group).
 
     Every group needs a row for each quantile in `frame` with a positive population and both
     95% limits; a group that lacks any gets blank indices and a `note` saying why. `value_type`
     is "normal", "rate" (log scale) or "proportion" (logit scale; values between 0 and 1).
+    `levels` lists every quantile a group needs (default: those found in `frame`, as PHE does).
     """
     if value_type not in VALUE_TYPES:
         raise ValueError(f"value_type must be one of {', '.join(VALUE_TYPES)}, got {value_type!r}")
@@ -51,7 +53,7 @@ def slope_index(
         raise ValueError(f"confidence must be between 0.5 and 1, got {confidence}")
     if repetitions < 1000:
         raise ValueError("repetitions must be 1,000 or more")
-    levels = np.sort(pd.unique(frame[quantile]))
+    levels = np.sort(pd.unique(frame[quantile]) if levels is None else np.asarray(levels))
     if not 5 <= len(levels) <= 100:
         raise ValueError(f"the number of quantiles must be between 5 and 100, got {len(levels)}")
     ordered = frame.sort_values([*keys, quantile])

@@ -1,0 +1,92 @@
+"""Deprivation decile and quintile rows of a Fingertips export: each quantile's value and 95%
+interval, and the slope and relative indices of inequality (stats.inequality, PHE's phe_sii)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from marginalgains.io.catalogue import Catalogue
+from marginalgains.model import Measure
+from marginalgains.stats.inequality import slope_index
+
+KEYS = ["indicator_id", "area_code", "period", "Category Type"]
+REPETITIONS = 100_000
+_ORDINALS = {"": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_NAMED = re.compile(r"^(?:(second|third|fourth|fifth)\s+)?(most|more|less|least)\s+deprived\s+(?:decile|quintile)")
+_NUMBERED = re.compile(r"^(?:decile|quintile)?\s*(\d+)\b")
+
+
+def is_deprivation(category_type: pd.Series) -> pd.Series:
+    text = category_type.fillna("").str.lower()
+    return text.str.contains("deprivation") & text.str.contains(r"decile|quintile")
+
+
+def quantile_ranks(category_type: pd.Series, category: pd.Series) -> pd.Series:
+    """Each row's quantile, 1 the most deprived (NaN when the name is not one Fingertips uses)."""
+    size = np.where(category_type.fillna("").str.lower().str.contains("quintile"), 5, 10)
+    text = category.fillna("").str.replace(r"\(.*?\)", "", regex=True).str.strip().str.lower()
+    named = text.str.extract(_NAMED)
+    ordinal = named[0].fillna("").map(_ORDINALS)
+    rank = pd.Series(np.where(named[1].isin(["most", "more"]), ordinal, size + 1 - ordinal), index=category.index)
+    rank = rank.where(named[1].notna())
+    rank = rank.where(~text.str.startswith("middle"), (size + 1) / 2)
+    numbered = pd.to_numeric(text.str.extract(_NUMBERED)[0], errors="coerce")
+    rank = rank.fillna(numbered)
+    return rank.where((rank >= 1) & (rank <= size) & (rank == np.round(rank)))
+
+
+def inequality(rows: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
+    """Per indicator, area, period and category type: the quantiles and the SII and RII with 95% limits."""
+    rows = rows.assign(population=rows["denominator"])
+    results = []
+    for (indicator_id, category_type), group in rows.groupby(["indicator_id", "Category Type"], sort=False):
+        indicator = catalogue[indicator_id]
+        size = 5 if "quintile" in category_type.lower() else 10
+        kind, scale = _value_type(indicator.measure, indicator.multiplier)
+        frame = group.assign(value=group["value"] / scale, lower95=group["lower95"] / scale,
+                             upper95=group["upper95"] / scale)
+        try:
+            indices = slope_index(frame, KEYS, quantile="rank", population="population", value="value",
+                                  lower="lower95", upper="upper95", value_type=kind, multiplier=scale,
+                                  repetitions=REPETITIONS, levels=list(range(1, size + 1)))
+        except ValueError as exc:
+            indices = group[KEYS].drop_duplicates().assign(note=str(exc))
+        for record in indices.to_dict("records"):
+            results.append(_record(record, group))
+    return results
+
+
+def _value_type(measure: Measure, multiplier: float) -> tuple[str, float]:
+    """PHE's value type for a measure, and what the published values are divided by for it."""
+    if measure is Measure.PROPORTION:
+        return "proportion", multiplier
+    if measure in (Measure.RATE, Measure.DSR):
+        return "rate", 1.0
+    return "normal", 1.0
+
+
+def _record(indices: dict, group: pd.DataFrame) -> dict:
+    mine = group
+    for key in KEYS:
+        mine = mine[mine[key] == indices[key]]
+    quantiles = mine.sort_values("rank")[["rank", "Category", "value", "lower95", "upper95", "population"]]
+    figures = {k: _number(indices.get(k)) for k in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper")}
+    return {
+        "indicator_id": indices["indicator_id"], "area_code": indices["area_code"],
+        "area_name": str(mine["Area Name"].iloc[0]), "period": indices["period"],
+        "category_type": indices["Category Type"],
+        "quantiles": [{k: v if k == "category" else _number(v) for k, v in q.items()}
+                      for q in quantiles.rename(columns={"Category": "category"}).to_dict("records")],
+        "sii": figures["sii"], "sii_lower95": figures["sii_lower"], "sii_upper95": figures["sii_upper"],
+        "rii": figures["rii"], "rii_lower95": figures["rii_lower"], "rii_upper95": figures["rii_upper"],
+        "note": indices.get("note") or "",
+        "method": f"PHEindicatormethods phe_sii (Low and Low 2009), {REPETITIONS:,} simulated repetitions; "
+                  "quantile 1 is the most deprived, so the SII is the modelled gap from the most to the least deprived",
+    }
+
+
+def _number(value):
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)
