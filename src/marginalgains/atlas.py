@@ -338,8 +338,8 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogu
     summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)
     summary = summary.join(small, on=keys).join(complete, on=keys).merge(dispersion, on=keys, how="left")
     summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
-    published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND)
-    summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs and means: counts do not give the value
+    published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND or bool(catalogue[i].modelled))
+    summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs, means, modelled estimates: counts do not give the value
     counts = summary["indicator_id"].map(lambda i: catalogue[i].measure is Measure.COUNT)
     summary.loc[counts, ["fold", "fold_trimmed5", "p95_p5", "iqr_ratio"]] = np.nan  # head-counts: no ratio of rates
     return summary.sort_values(["indicator_id", "period_start"], ascending=[True, False], ignore_index=True)
