@@ -46,7 +46,7 @@ class AtlasInputs:
     def full_provenance(self) -> dict:
         counts = {"rows_read": self.read.rows_read, "rows_accepted": self.read.rows_accepted,
                   "rows_rejected": self.read.rows_rejected, "rows_set_aside": self.read.set_aside}
-        return {"inputs": self.read.files, **counts, **self.provenance}
+        return {"inputs": self.read.files, **counts, "indicators": catalogue_properties(self.catalogue), **self.provenance}
 
 
 def from_values_file(values: Path, catalogue: Path, areas: Path | None = None,
@@ -54,12 +54,12 @@ def from_values_file(values: Path, catalogue: Path, areas: Path | None = None,
     parsed = read_catalogue(catalogue)
     if select is not None:
         parsed = Catalogue({i: parsed[i] for i in select.keep(parsed.indicators)}, parsed.definitions, parsed.path)
-    return AtlasInputs(parsed, read_values(values, parsed, select), read_areas(areas) if areas is not None else None,
-                       provenance={"indicators": catalogue_properties(parsed)})
+    return AtlasInputs(parsed, read_values(values, parsed, select), read_areas(areas) if areas is not None else None)
 
 
 def catalogue_properties(catalogue: Catalogue) -> dict[str, dict]:
-    """Per indicator: measure, multiplier, unit and polarity, each from the catalogue file."""
+    """Per indicator: measure, multiplier, unit and polarity, each from the catalogue file (a
+    Fingertips export's inference, with where each came from, replaces this)."""
     return {i.id: {key: {"value": str(getattr(i, key)) if key in ("measure", "polarity") else getattr(i, key),
                          "from": f"catalogue {catalogue.path}"} for key in ("measure", "multiplier", "unit", "polarity")}
             for i in catalogue}
