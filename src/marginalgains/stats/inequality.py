@@ -115,8 +115,8 @@ def _limits(intercepts, slopes, multiplier, confidence, repetitions):
     """Lower and upper simulated SII and RII at PHE's positions: round(R * p) of the sorted draws."""
     upper_p = confidence + (1 - confidence) / 2
     positions = np.round(repetitions * np.array([1 - upper_p, upper_p])).astype(int) - 1
-    sii = np.sort(slopes * multiplier, axis=1)[:, positions]
-    rii = np.sort(_relative(intercepts, slopes, multiplier), axis=1)[:, positions]
+    sii = np.partition(slopes * multiplier, positions, axis=1)[:, positions]  # order statistics without a full sort
+    rii = np.partition(_relative(intercepts, slopes, multiplier), positions, axis=1)[:, positions]
     return sii, rii
 
 

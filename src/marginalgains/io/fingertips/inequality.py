@@ -29,7 +29,7 @@ def quantile_ranks(category_type: pd.Series, category: pd.Series) -> pd.Series:
     size = np.where(category_type.fillna("").str.lower().str.contains("quintile"), 5, 10)
     text = category.fillna("").str.replace(r"\(.*?\)", "", regex=True).str.strip().str.lower()
     named = text.str.extract(_NAMED)
-    ordinal = named[0].fillna("").map(_ORDINALS)
+    ordinal = named[0].fillna("").map(_ORDINALS).astype(float)
     rank = pd.Series(np.where(named[1].isin(["most", "more"]), ordinal, size + 1 - ordinal), index=category.index)
     rank = rank.where(named[1].notna())
     rank = rank.where(~text.str.startswith("middle"), (size + 1) / 2)
@@ -39,23 +39,28 @@ def quantile_ranks(category_type: pd.Series, category: pd.Series) -> pd.Series:
 
 
 def inequality(rows: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
-    """Per indicator, area, period and category type: the quantiles and the SII and RII with 95% limits."""
+    """Per indicator, area, period and category type: the quantiles and the SII and RII with 95% limits.
+
+    One simulation per kind of value (proportions on the logit scale, rates on the log scale,
+    others as they are), scale and number of quantiles, over all the groups of that kind at once.
+    """
     rows = rows.assign(population=rows["denominator"])
+    kinds = {i: _value_type(catalogue[i].measure, catalogue[i].multiplier) for i in rows["indicator_id"].unique()}
+    size = np.where(rows["Category Type"].str.lower().str.contains("quintile"), 5, 10)
+    kind, scale = rows["indicator_id"].map(lambda i: kinds[i][0]), rows["indicator_id"].map(lambda i: kinds[i][1])
+    frame = rows.assign(value=rows["value"] / scale, lower95=rows["lower95"] / scale,
+                        upper95=rows["upper95"] / scale, kind=kind, scale=scale, size=size)
     results = []
-    for (indicator_id, category_type), group in rows.groupby(["indicator_id", "Category Type"], sort=False):
-        indicator = catalogue[indicator_id]
-        size = 5 if "quintile" in category_type.lower() else 10
-        kind, scale = _value_type(indicator.measure, indicator.multiplier)
-        frame = group.assign(value=group["value"] / scale, lower95=group["lower95"] / scale,
-                             upper95=group["upper95"] / scale)
+    for (value_type, multiplier, quantiles), group in frame.groupby(["kind", "scale", "size"], sort=False):
         try:
-            indices = slope_index(frame, KEYS, quantile="rank", population="population", value="value",
-                                  lower="lower95", upper="upper95", value_type=kind, multiplier=scale,
-                                  repetitions=REPETITIONS, levels=list(range(1, size + 1)))
+            indices = slope_index(group, KEYS, quantile="rank", population="population", value="value",
+                                  lower="lower95", upper="upper95", value_type=value_type, multiplier=multiplier,
+                                  repetitions=REPETITIONS, levels=list(range(1, quantiles + 1)))
         except ValueError as exc:
             indices = group[KEYS].drop_duplicates().assign(note=str(exc))
-        for record in indices.to_dict("records"):
-            results.append(_record(record, group))
+        quantile_rows = rows.loc[group.index].groupby(KEYS, sort=False)
+        results += [_record(record, quantile_rows.get_group(tuple(record[k] for k in KEYS)))
+                    for record in indices.to_dict("records")]
     return results
 
 
@@ -68,10 +73,8 @@ def _value_type(measure: Measure, multiplier: float) -> tuple[str, float]:
     return "normal", 1.0
 
 
-def _record(indices: dict, group: pd.DataFrame) -> dict:
-    mine = group
-    for key in KEYS:
-        mine = mine[mine[key] == indices[key]]
+def _record(indices: dict, mine: pd.DataFrame) -> dict:
+    """One group's quantiles as published, with its indices."""
     quantiles = mine.sort_values("rank")[["rank", "Category", "value", "lower95", "upper95", "population"]]
     figures = {k: _number(indices.get(k)) for k in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper")}
     return {

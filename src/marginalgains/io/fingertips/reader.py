@@ -19,7 +19,7 @@ import pandas as pd
 from marginalgains.io import validate
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.fingertips import infer
-from marginalgains.io.fingertips.columns import REQUIRED, canonical_columns, parent_comparisons
+from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, REQUIRED, canonical_columns, parent_comparisons
 from marginalgains.io.fingertips.inequality import inequality, is_deprivation, quantile_ranks
 from marginalgains.io.fingertips.overlay import overlay, read_overrides
 from marginalgains.io.selection import Selection
@@ -65,7 +65,7 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     checks.put_aside(frame.eq(pd.Series(frame.columns, index=frame.columns)).all(axis=1).to_numpy(), HEADERS)
     checks.put_aside(frame.duplicated(keep="first").to_numpy(), COLLAPSED)
     for column in _TEXT:
-        frame[column] = frame[column].fillna("").astype(str).str.split().str.join(" ")
+        frame[column] = _single_spaced(frame[column])
     frame["base_id"] = frame["Indicator ID"].fillna("").astype(str).str.strip()
     frame["indicator_id"], frame["breakdown"], show_breakdown = _indicator_ids(frame)
     checks.flag(frame["base_id"].eq("").to_numpy(), "Indicator ID", "missing value")
@@ -91,6 +91,12 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     return FingertipsExport(catalogue, read, comparators, inference, view)
 
 
+def _single_spaced(text: pd.Series) -> pd.Series:
+    """Names with newlines and runs of spaces collapsed (once per distinct name); blanks as ''."""
+    text = text.fillna("").astype(str)
+    return text.map({name: " ".join(name.split()) for name in pd.unique(text)})
+
+
 def _indicator_ids(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, bool]:
     """Atlas ids, breakdown labels, and whether ids and titles show the breakdown (`90366 (Male, 10+ yrs)`):
     they do when the export holds several breakdowns, or one other than Persons, All ages."""
@@ -111,7 +117,7 @@ def _set_aside_categories(checks: validate.RowChecks) -> pd.Series:
     for name in pd.unique(category[category.ne("") & ~deprivation]):
         checks.put_aside(category.eq(name).to_numpy(),
                          f"rows of category type {name!r} (only deprivation deciles and quintiles are analysed)")
-    frame["rank"] = quantile_ranks(category, frame["Category"])
+    frame["rank"] = quantile_ranks(category[deprivation], frame.loc[deprivation, "Category"]).reindex(frame.index)
     checks.flag((deprivation & frame["rank"].isna()).to_numpy(), "Category",
                 "not a deprivation decile or quintile name: " + frame["Category"].map(repr))
     return deprivation
@@ -136,6 +142,8 @@ def _checked_rows(checks: validate.RowChecks) -> None:
 def _infer_catalogue(rows: pd.DataFrame, file: str, show_breakdown: bool,
                      parents: list[str]) -> tuple[Catalogue, dict[str, dict]]:
     indicators, inference = {}, {}
+    rows = rows[["indicator_id", "Indicator Name", "breakdown", "value", "numerator", "denominator", "Value note",
+                 "Category Type", "area_code", "Area Type", "Parent Code", "period", ENGLAND_COMPARISON, *parents]]
     for indicator_id, group in rows.groupby("indicator_id", sort=False):
         measure, multiplier = infer.measure(group)
         polarity = infer.polarity(group[group["Category Type"].eq("")], parents)
