@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from marginalgains.errors import CatalogueError, DataError
+from marginalgains.errors import CatalogueError, DataError, GainsError
 from marginalgains.io.fingertips import read_fingertips
 from marginalgains.io.fingertips.reader import COLLAPSED, HEADERS, INEQUALITY
 from marginalgains.io.selection import Selection
@@ -318,3 +320,31 @@ def test_indicators_selects_breakdowns_by_glob():
 def test_indicators_naming_nothing_is_an_error():
     with pytest.raises(DataError, match=r"--indicators: '12345' matches no indicator id in .*fingertips_breakdowns.csv"):
         read_fingertips(FIXTURES / "fingertips_breakdowns.csv", select=Selection.parse(["93088,12345"]))
+
+
+CELLS = st.one_of(st.sampled_from(["", "E92000001", "E06000015", "England", "Country", "UA", "Persons", "Male",
+                                   "All ages", "2021", "2020 - 22", "2022/23", "1", "0", "-1", "2.5", "100", "1e400",
+                                   "inf", "nan", "Better 95%", "Worse 95%", "Similar", "Most deprived decile",
+                                   "County & UA deprivation deciles in England", "Ethnic groups",
+                                   "Value is modelled or synthetic estimate", "Indicator ID", "a\nb"]),
+                  st.text(max_size=6))
+COLUMNS = ["Indicator ID", "Indicator Name", "Area Code", "Area Name", "Area Type", "Sex", "Age", "Category Type",
+           "Category", "Time period", "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Count", "Denominator",
+           "Value note", "Compared to England value or percentiles", "Parent Code"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(CELLS, min_size=len(COLUMNS), max_size=len(COLUMNS)), min_size=1, max_size=12))
+def test_any_table_of_strings_is_accounted_for_or_refused(tmp_path, rows):
+    """Property: the reader raises the project's own error, or every row is accepted, rejected or set aside,
+    and no accepted count or value is non-finite."""
+    path = tmp_path / "export.csv"
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(path, index=False)
+    try:
+        export = read_fingertips(path)
+    except GainsError:
+        return
+    read = export.read
+    assert read.rows_accepted + read.rows_rejected + sum(read.set_aside.values()) == read.rows_read
+    numbers = read.values[["numerator", "denominator", "value"]].to_numpy(float)
+    assert not np.isinf(numbers).any()

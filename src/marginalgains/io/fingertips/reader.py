@@ -199,7 +199,7 @@ def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks) -> None:
     known = frame["indicator_id"].isin(list(catalogue.indicators))
     measure = frame["indicator_id"].map({i.id: i.measure for i in catalogue})
     multiplier = frame["indicator_id"].map({i.id: i.multiplier for i in catalogue})
-    modelled = frame["indicator_id"].map({i.id: bool(i.modelled) for i in catalogue}).fillna(False).astype(bool)
+    modelled = frame["indicator_id"].isin([i.id for i in catalogue if i.modelled])
     recomputed = known & measure.isin([Measure.PROPORTION, Measure.RATE]) & ~modelled
     checks.flag((recomputed & (frame["numerator"].isna() | frame["denominator"].isna())).to_numpy(), "Count",
                 "no Count or Denominator for an indicator whose limits are recomputed from counts")
