@@ -333,7 +333,7 @@ COLUMNS = ["Indicator ID", "Indicator Name", "Area Code", "Area Name", "Area Typ
            "Value note", "Compared to England value or percentiles", "Parent Code"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(CELLS, min_size=len(COLUMNS), max_size=len(COLUMNS)), min_size=1, max_size=12))
 def test_any_table_of_strings_is_accounted_for_or_refused(tmp_path, rows):
     """Property: the reader raises the project's own error, or every row is accepted, rejected or set aside,

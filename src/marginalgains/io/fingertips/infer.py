@@ -46,7 +46,7 @@ def measure(rows: pd.DataFrame) -> tuple[Inferred, Inferred]:
     name = str(rows["Indicator Name"].iloc[0])
     value, count, size = rows["value"], rows["numerator"], rows["denominator"]
     scale = value / (count / size)
-    usable = np.isfinite(scale) & (count > 0) & (value > 0)
+    usable = np.isfinite(scale) & (scale > 0) & (count > 0) & (value > 0)
     power = np.round(np.log10(scale.where(usable)))
     wording = DSR_WORDING.search(name)
     if wording:
