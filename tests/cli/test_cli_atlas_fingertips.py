@@ -56,11 +56,14 @@ def test_modelled_estimates_get_no_funnel_and_no_sized_gain_and_say_why(tmp_path
 
 
 def test_the_inequality_view_is_in_atlas_json(tmp_path):
-    result, provenance, _ = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_deciles.csv")
+    result, provenance, out = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_deciles.csv")
     assert result.exit_code == 0, result.output
     (view,) = provenance["fingertips"]["inequality"]
     assert view["category_type"] == "County & UA deprivation deciles in England (IMD2019, 4/21 geog.)"
     assert len(view["quantiles"]) == 10 and view["sii"] > 0 and view["note"] == ""
+    page = (out / "index.html").read_text()
+    assert "Inequality by deprivation: England, County &amp; UA deprivation deciles in England" in page
+    assert f"Slope index of inequality {view['sii']:.2f} (95% {view['sii_lower95']:.2f} to" in page
 
 
 def test_a_catalogue_overrides_what_was_inferred(tmp_path):

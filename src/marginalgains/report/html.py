@@ -158,6 +158,8 @@ def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[
                                          atlas.benchmarks.get(indicator.id, {})) if improvement else None,
         "bundle": _bundle_view(atlas, indicator, templates, page, names),
         "not_sized": atlas.provenance.get("opportunity_not_sized", {}).get(indicator.id),
+        "inequality": [v for v in (atlas.provenance.get("fingertips") or {}).get("inequality", [])
+                       if v["indicator_id"] == indicator.id],
     }
     page["templates"][indicator.id] = templates
     return view
