@@ -185,7 +185,7 @@ def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: 
             value = getattr(catalogue[indicator_id], key)
             inference[indicator_id][key] = {"value": getattr(value, "value", value if not isinstance(value, tuple)
                                                              else list(value)), "from": source}
-    return catalogue
+    return Catalogue(_distinct_titles(catalogue.indicators), catalogue.definitions, catalogue.path)
 
 
 def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks) -> None:
