@@ -24,16 +24,20 @@ def test_script_json_escapes_everything_that_could_end_the_block_and_round_trips
     assert json.loads(encoded) == {"name": text, "n": None}
 
 
-def test_columns_round_floats_and_write_missing_as_null():
-    frame = pd.DataFrame({"code": ["A", "B"], "value": [1.234567891, float("nan")], "band": pd.array([1, None], "Int8")})
-    assert html.columns(frame) == {"code": ["A", "B"], "value": [1.2346, None], "band": [1, None]}
+def test_columns_round_floats_write_counts_as_integers_and_missing_as_null():
+    frame = pd.DataFrame({"code": ["A", "B"], "value": [1.234567891, float("nan")], "band": pd.array([1, None], "Int8"),
+                          "denominator": [120.0, float("nan")], "flag": [True, False]})
+    assert html.columns(frame) == {"code": ["A", "B"], "value": [1.2346, None], "band": [1, None],
+                                   "denominator": [120, None], "flag": [1, 0]}
+    assert html.script_json(html.columns(frame)).count(".0") == 0
 
 
 def test_every_provider_is_named_in_the_bundled_page_data(ae_atlas):
     data = html.page_data(ae_atlas)
     view = data["views"]["ae-4hr|2018/19"]
-    assert len(view["areas"]["code"]) == 137 and set(view["areas"]["code"]) <= set(data["names"])
-    assert data["names"]["RR8"] == "Leeds Teaching Hospitals NHS Trust"
+    assert len(data["codes"]) == 140 and len(view["areas"]["value"]) == 140  # aligned with the page's codes
+    assert sum(v is not None for v in view["areas"]["value"]) == 137
+    assert None not in data["names"] and dict(zip(data["codes"], data["names"]))["RR8"] == "Leeds Teaching Hospitals NHS Trust"
     assert data["index"]["named"] is True
 
 
@@ -54,7 +58,7 @@ def test_pareto_totals_are_per_source(ae_atlas):
     assert [g["synthetic"] for g in groups] == [False]
     counted = ae_atlas.pareto["counted_gain"]
     assert groups[0]["total"] == pytest.approx(counted[counted > 0].sum())
-    assert groups[0]["pairs"]["share"][-1] == pytest.approx(1)
+    assert groups[0]["drawn"]["share"][-1] == pytest.approx(1) and len(groups[0]["largest"]["rank"]) == 25
 
 
 def test_the_page_names_its_two_scripts_in_its_policy(ae_atlas):

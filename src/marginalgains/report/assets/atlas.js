@@ -17,7 +17,7 @@
   // The page's data: embedded here; the workspace service fetches the same views by key.
   function AtlasSource(embedded) {
     return {
-      index: embedded.index, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
+      index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
       peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries,
       view: function (key) { return embedded.views[key]; },
     };
@@ -258,8 +258,9 @@
 
   function Atlas(source) {
     const index = source.index;
-    const names = source.names;
-    const label = (code) => names[code] ? names[code] + " (" + code + ")" : code;
+    const codes = source.codes;
+    const names = new Map(codes.map((code, i) => [code, source.names[i]]));
+    const label = (code) => names.get(code) ? names.get(code) + " (" + code + ")" : code;
     const root = document.getElementById("view");
     const select = { indicator: document.getElementById("indicator-select"), period: document.getElementById("period-select"),
       search: document.getElementById("area-search"), results: document.getElementById("search-results") };
@@ -290,18 +291,23 @@
       select.period.replaceChildren.apply(select.period, indicator.periods.map((p) => h("option", { value: p, text: p })));
       select.period.value = state.period;
       document.title = synthetic(indicator, indicator.title) + ", " + state.period + " · Atlas of Variation";
-      const rows = rowsOf(view.areas);
+      // columns are aligned with the page's area codes; keep the areas with a value, highest first
+      const rows = rowsOf(view.areas).map((row, i) => Object.assign(row, { code: codes[i] }))
+        .filter((row) => !isMissing(row.value)).sort((a, b) => b.value - a.value);
       rows.forEach(function (row, i) {
         row.rank = rows.length - i; // sorted highest first: rank 1 is the lowest, drawn on the left
         row.label = label(row.code);
         row.search = row.label.toLowerCase();
+        row.band_code = row.band;
+        row.band_adjusted_code = row.band_adjusted;
         row.band = isMissing(row.band) ? "No funnel" : indicator.bands[String(row.band)];
         row.band_adjusted = isMissing(row.band_adjusted) ? "No funnel" : indicator.bands[String(row.band_adjusted)];
         row.shown = valueText(row.value, indicator);
         row.interval = valueText(row.lower95, indicator) + " to " + valueText(row.upper95, indicator);
       });
       current = { indicator: indicator, view: view, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])),
-        charts: [], tables: [], profile: profileOf(indicator) };
+        charts: [], tables: [] };
+      current.profile = profileOf(indicator);
       const cards = [headerCard(indicator, view), rankedCard(indicator, view, rows), funnelCard(indicator, view, rows),
         indicator.map ? mapCard(indicator, rows) : null, areaCard(indicator), opportunityCard(indicator),
         view.bundle ? bundleCard(indicator, view.bundle) : null].filter(Boolean);
@@ -315,13 +321,20 @@
     function profileOf(indicator) {
       const profile = source.profiles[indicator.id];
       if (!profile || profile.period !== state.period) return null;
-      const rows = rowsOf(profile.rows);
-      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])),
-        peers: profile.peers === null ? {} : source.peers[profile.peers] };
+      const peerTable = profile.peers === null ? [] : source.peers[profile.peers];
+      const peers = new Map();
+      const rows = rowsOf(profile.columns).map(function (row, i) {
+        const area = current.byCode.get(codes[i]);
+        if (peerTable[i]) peers.set(codes[i], peerTable[i].map((p) => codes[p]));
+        return Object.assign(row, { code: codes[i], value: area ? area.value : null,
+          significant: row.significant === 1, status: isMissing(row.status) ? null : profile.statuses[row.status],
+          best_period: isMissing(row.best_period) ? null : profile.periods[row.best_period] });
+      }).filter((row) => !isMissing(row.status)).sort((a, b) => (b.gain || 0) - (a.gain || 0));
+      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])), peers: peers };
     }
 
     function selection() {
-      const peers = current.profile && state.code ? (current.profile.peers[state.code] || []) : [];
+      const peers = current.profile && state.code ? (current.profile.peers.get(state.code) || []) : [];
       return { code: state.code, peers: peers };
     }
 
@@ -435,7 +448,7 @@
       const pooled = current.view.summary.pooled;
       return rows.filter((r) => r.band_code === 2 || r.band_code === -2)
         .sort((a, b) => Math.abs(b.value - pooled) * Math.sqrt(b.denominator) - Math.abs(a.value - pooled) * Math.sqrt(a.denominator))
-        .slice(0, FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names[r.code] || r.code }));
+        .slice(0, FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names.get(r.code) || r.code }));
     }
 
     function funnelCard(indicator, view) {
@@ -444,11 +457,10 @@
           h("p", { class: "explain", text: "No funnel for this period: the pooled value gives nothing to judge by (for example 0% or 100%), or the measure has no counts." })]);
       }
       const limits = rowsOf(view.limits);
-      const raw = rowsOf(view.areas);
       const pairs = [["", "plain", "Plain limits: chance alone", "band"],
         ["_adjusted", "adjusted", "Limits allowing for the normal variation between areas (overdispersion)", "band_adjusted"]];
       const hosts = pairs.map(function ([suffix, name, words_, field]) {
-        const areas = current.rows.map((r, i) => Object.assign({}, r, { band: r[field], band_code: raw[i][field] }));
+        const areas = current.rows.map((r) => Object.assign({}, r, { band: indicator.bands[String(r[field + "_code"])] || "No funnel", band_code: r[field + "_code"] }));
         const lines = [];
         for (const level of ["95", "99_8"]) for (const side of ["lower", "upper"]) {
           for (const point of limits) {
@@ -666,13 +678,16 @@
       if (!index.pareto.length) parts.push(h("p", { class: "explain", text: "No indicator has a gain beyond chance to add up." }));
       const charts = index.pareto.map(function (group) {
         const tag = group.synthetic ? "SYNTHETIC: " : "";
-        const rows = rowsOf(group.pairs).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
-        const host = chartCard("pareto", "Area x indicator pairs by gain beyond chance, largest first, with the cumulative share; the table lists the 25 largest.");
+        const drawn = rowsOf(group.drawn).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
+        const largest = rowsOf(group.largest).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
+        const host = chartCard("pareto", "Area x indicator pairs by gain beyond chance, largest first, with the cumulative share" +
+          (drawn.length < group.n_pairs ? " (" + integer(drawn.length) + " of the " + integer(group.n_pairs) + " pairs drawn, evenly spaced by rank)" : "") +
+          "; the table lists the " + largest.length + " largest.");
         const template = source.templates._pareto.pareto;
-        const chart = Chart(host, template, { pairs: rows }, ["Source: " + group.source],
-          { size: rows.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
+        const chart = Chart(host, template, { pairs: drawn }, ["Source: " + group.source],
+          { size: drawn.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
         host.appendChild(downloads(chart, "pareto"));
-        const table = Table({ caption: tag + "The 25 largest gains, " + group.source, rows: rows.slice(0, 25), columns: [
+        const table = Table({ caption: tag + "The " + largest.length + " largest gains, " + group.source, rows: largest, columns: [
           { key: "rank", label: "Rank", format: (r) => integer(r.rank) },
           { key: "indicator", label: "Indicator", text: true, format: (r) => r.indicator },
           { key: "label", label: "Area", text: true, format: (r) => r.label },
