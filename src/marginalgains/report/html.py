@@ -292,9 +292,7 @@ def _add_improvement(data: dict, table: ImprovementTable, all_areas: pd.DataFram
     indicator = table.indicator
     rows = table.areas.assign(area_code=table.areas["area_code"].astype(str)).set_index("area_code").reindex(codes)
     best = _best_years(all_areas, indicator).reindex(codes)
-    position = pd.Series(np.arange(len(codes)), index=codes)
-    peer_lists = [[int(position[p]) for p in peers if p in position.index]
-                  if isinstance(peers, (list, tuple, np.ndarray)) and len(peers) else None for peers in rows["peers"]]
+    peer_lists = _peer_positions(rows["peers"], codes)
     peers_index = None
     if any(peer_lists):
         if peer_lists not in data["peers"]:
@@ -319,6 +317,15 @@ def _add_improvement(data: dict, table: ImprovementTable, all_areas: pd.DataFram
                 "best_period": best["period"].map({p: i for i, p in enumerate(periods)}).astype("Int16").to_numpy()})),
         },
     }
+
+
+def _peer_positions(peers: pd.Series, codes: pd.Index) -> list[list[int] | None]:
+    """Each area's peers as positions in `codes` (None for an area without peers), in one vectorised pass."""
+    lists = peers.map(lambda p: [str(c) for c in p] if isinstance(p, (list, tuple, np.ndarray)) else [])
+    lengths = lists.map(len).to_numpy()
+    flat = codes.get_indexer(pd.Index([c for codes_ in lists for c in codes_], dtype=object)) if lengths.sum() else np.array([], int)
+    pieces = np.split(flat, np.cumsum(lengths)[:-1])
+    return [piece[piece >= 0].tolist() if n else None for piece, n in zip(pieces, lengths)]
 
 
 def _best_years(all_areas: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:

@@ -125,6 +125,7 @@
         if (options.state) chart.mark(options.state());
         if (renderer === "svg" && options.onSelect && options.size <= KEYBOARD_MARKS_LIMIT) keyboardMarks(host, options.onSelect);
         host.querySelector(".chart").dataset.rendered = "true";
+        performance.mark("atlas:chart-drawn", { detail: options.name });
         return chart;
       });
       return chart.ready;
@@ -266,6 +267,7 @@
       search: document.getElementById("area-search"), results: document.getElementById("search-results") };
     let state = { id: null, period: null, code: null };
     let current = null; // what is drawn: charts, tables, rows of the view
+    let settled = Promise.resolve(); // resolves once the latest state is drawn everywhere
 
     function go(next, replace) {
       const target = address(Object.assign({}, state, next));
@@ -281,7 +283,7 @@
       const changedView = next.id !== state.id || next.period !== state.period;
       state = next;
       if (changedView) buildView();
-      markSelection(moveFocus);
+      settled = markSelection(moveFocus);
     }
 
     function buildView() {
@@ -567,21 +569,22 @@
 
     function markSelection(moveFocus) {
       const sel = selection();
-      current.charts.forEach(function (chart) {
+      const drawn = current.charts.map(function (chart) {
         if (chart.distribution && chart.view) {
           const marked = [sel.code].concat(sel.peers).map((c) => current.byCode.get(c)).filter(Boolean)
             .map((r) => ({ code: r.code, rank: r.rank, value: r.value, label: r.label, shown: r.shown, interval: r.interval, band: r.band }));
           chart.view.data("marked", marked);
         }
-        chart.mark(sel);
+        return chart.mark(sel);
       });
       current.tables.forEach((t) => t.reveal(state.code));
-      areaBody(sel);
+      drawn.push(areaBody(sel));
       if (state.code && moveFocus) {
         const heading = document.getElementById("area-title");
         heading.scrollIntoView({ block: "start" });
         heading.focus({ preventScroll: true });
       }
+      return Promise.all(drawn);
     }
 
     function areaBody(sel) {
@@ -589,7 +592,7 @@
       const card = document.getElementById("area");
       const heading = document.getElementById("area-title");
       const body = card.querySelector(".area-body");
-      if (!sel.code) { body.replaceChildren(); return; }
+      if (!sel.code) { body.replaceChildren(); return Promise.resolve(); }
       const row = current.byCode.get(sel.code);
       heading.textContent = synthetic(indicator, "Chosen area: " + label(sel.code));
       const parts = [];
@@ -611,14 +614,16 @@
         parts.push(h("p", { class: "meta", text: "Other benchmarks: " + shared + "." + best }));
         if (sel.peers.length) parts.push(h("p", { class: "meta", text: "Most similar areas (peers): " + sel.peers.map(label).join(", ") }));
       }
-      parts.push(xmrBlock(indicator, sel.code));
+      const xmr = xmrBlock(indicator, sel.code);
+      parts.push(xmr.el);
       body.replaceChildren.apply(body, parts);
+      return xmr.chart ? xmr.chart.draw() : Promise.resolve();
     }
 
     function xmrBlock(indicator, code) {
       const series = source.xmr[indicator.id];
       const slice = series && series.areas[code];
-      if (!slice) return h("p", { class: "meta", text: "No monthly or quarterly series for this area, so no SPC chart." });
+      if (!slice) return { el: h("p", { class: "meta", text: "No SPC chart: this area has no monthly or quarterly series of 6 points or more." }), chart: null };
       const points = rowsOf(series.points).slice(slice[0], slice[1]);
       const note = "Variation: " + words(slice[2]) + (slice[3] ? ". Fewer than 13 points: these are trial limits, to be fixed once more data arrive." : ".");
       const host = chartCard("xmr", "XmR chart: mean (blue), process limits at ±2.66 × mean moving range (dashed), special-cause points shaped and coloured (Making Data Count). The table gives every point.");
@@ -632,8 +637,8 @@
         { key: "lpl", label: "Lower limit", format: (r) => number(r.lpl, 2) },
         { key: "upl", label: "Upper limit", format: (r) => number(r.upl, 2) },
         { key: "point_type", label: "Point", text: true, format: (r) => words(r.point_type) }] });
-      chart.draw();
-      return h("div", {}, [h("p", { class: "meta xmr-note", text: note }), h("div", { class: "pair" }, [host, table.el])]);
+      const el = h("div", {}, [h("p", { class: "meta xmr-note", text: note }), h("div", { class: "pair" }, [host, table.el])]);
+      return { el: el, chart: chart };
     }
 
     /* ----- drawing charts as they come into view, one at a time ----- */
@@ -741,7 +746,8 @@
       footer();
       render(false);
       paretoSection();
-      window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose };
+      window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose,
+        whenSettled: () => settled };
       window.atlasReady = true;
     }
     return { start: start };
