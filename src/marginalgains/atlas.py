@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
+from scipy import stats as _sps
 
 from marginalgains import __version__, stats
 from marginalgains.improve.bundles import single_fix_gains
@@ -30,6 +31,7 @@ FUNNEL_KIND = {Measure.PROPORTION: "proportion", Measure.RATE: "rate", Measure.R
 SUMMARY_COLUMNS = [
     "indicator_id", "period", "n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio",
     "cv", "scv", "pooled", "n_high_998", "n_high_95", "n_low_95", "n_low_998",
+    "phi", "overdispersed", "n_high_998_adjusted", "n_low_998_adjusted",
 ]
 IMPROVEMENT = {Polarity.HIGH_IS_GOOD: "increase", Polarity.LOW_IS_GOOD: "decrease", Polarity.NO_JUDGEMENT: None}
 METHODS = {
@@ -81,28 +83,52 @@ class Atlas:
         return (whole if len(whole) else rows)["period"].iloc[0]
 
     def headline(self, indicator_id: str) -> str:
-        """One sentence for the indicator's latest whole period."""
+        """One sentence for the indicator's latest whole period: its areas, spread and funnel outliers."""
         row = self.summary[(self.summary["indicator_id"] == indicator_id)
                            & (self.summary["period"] == self.headline_period(indicator_id))].iloc[0]
         noun = self.provenance.get("area_noun", "areas")
         if row["n_areas"] == 1:
             noun = noun.removesuffix("s")
-        if row["n_areas"] < 2:
-            spread = "too few areas to compare"
-        elif np.isfinite(row["fold"]):
-            spread = f"{row['fold']:.1f}-fold range"
-        else:
-            spread = f"range {row['min']:.3g} to {row['max']:.3g} (no fold: the lowest is zero)"
-        text = f"{indicator_id} {row['period']}: {row['n_areas']} {noun}"
+        text = f"{indicator_id} {row['period']}: {row['n_areas']:,} {noun}"
         if row["n_below_min_denominator"] > 0:
-            text += f" ({row['n_below_min_denominator']} more below the minimum denominator left out)"
-        text += f", {spread}"
-        if np.isfinite(row["fold_trimmed5"]):
-            text += f" ({row['fold_trimmed5']:.1f}-fold without the 5 highest and lowest)"
-        if pd.notna(row["n_high_998"]):
-            text += (f"; {int(row['n_high_998'])} above and {int(row['n_low_998'])} below "
-                     "the 99.8% funnel limits")
-        return text
+            text += f" ({row['n_below_min_denominator']:,} more below the minimum denominator left out)"
+        return text + ", " + spread_phrase(row) + funnel_phrase(row)
+
+
+def spread_phrase(row) -> str:
+    """The spread between areas in words: the fold range, or why there is none, with the robust
+    folds (trimmed, p95/p5) beside it when zeros or a few extreme areas set the range."""
+    if row["n_areas"] < 2:
+        return "too few areas to compare"
+    robust = [text.format(value) for value, text in ((row["fold_trimmed5"], "{:.1f}-fold without the 5 highest and lowest"),
+                                                     (row["p95_p5"], "{:.1f}-fold from the 5th to the 95th percentile"))
+              if np.isfinite(value)]
+    if not np.isfinite(row["fold"]):
+        reason = ("the lowest is zero" if row["min"] == 0 else "the lowest is negative" if row["min"] < 0
+                  else "a value is not finite")
+        spread = f"range {row['min']:.3g} to {row['max']:.3g} (no fold: {reason})"
+        return spread + ("; " + ", ".join(robust) if robust else "")
+    spread = f"{row['fold']:.1f}-fold range"
+    driven = np.isfinite(row["fold_trimmed5"]) and row["fold"] > EXTREMES_DRIVE * row["fold_trimmed5"]
+    shown = robust if driven else robust[:1]
+    return spread + (f" ({', '.join(shown)})" if shown else "")
+
+
+EXTREMES_DRIVE = 2
+"""A fold range more than twice the trimmed one is set by a few extreme areas: p95/p5 is quoted too."""
+
+
+def funnel_phrase(row) -> str:
+    """Areas beyond the 99.8% funnel limits: against the overdispersion-adjusted limits first when
+    the indicator is overdispersed (the plain limits then flag most areas), the plain counts beside."""
+    if pd.isna(row["n_high_998"]):
+        return ""
+    plain = f"{int(row['n_high_998']):,} above and {int(row['n_low_998']):,} below"
+    if not row.get("overdispersed", False) or pd.isna(row.get("n_high_998_adjusted")):
+        return f"; {plain} the 99.8% funnel limits"
+    high, low = int(row["n_high_998_adjusted"]), int(row["n_low_998_adjusted"])
+    return (f"; {high + low:,} beyond the overdispersion-adjusted 99.8% limits ({high:,} above, {low:,} below); "
+            f"{plain} the plain limits")
 
 
 def build_atlas(
@@ -261,6 +287,16 @@ def _funnel_groups(frame: pd.DataFrame, catalogue: Catalogue):
             yield indicator_id, period, kind, group
 
 
+DISPERSION_COLUMNS = ("indicator_id", "period", "phi", "tau2", "dispersion_scale", "overdispersed")
+OVERDISPERSION_LEVEL = 0.998
+
+
+def overdispersed(phi: float, n_areas: int) -> bool:
+    """Whether the spread of z-scores is itself beyond chance: n phi, the heterogeneity statistic Q,
+    above the 99.8% point of chi-square on n - 1 degrees of freedom (so phi well above 1)."""
+    return bool(n_areas > 1 and np.isfinite(phi) and n_areas * phi > _sps.chi2.ppf(OVERDISPERSION_LEVEL, n_areas - 1))
+
+
 def dispersion_method(kind: str, numerator: pd.Series) -> str:
     """FunnelPlotR's SHMI (log) scale for ratios, or CQC (square root) where a zero count rules out logs."""
     return "CQC" if kind != "proportion" and (numerator == 0).any() else "SHMI"
@@ -290,7 +326,8 @@ def funnel_analysis(areas: pd.DataFrame, catalogue: Catalogue, points: int = 80)
         plain.loc[group.index] = stats.funnel_band(numerator, denominator, kind)
         adjusted.loc[group.index] = stats.funnel_band(numerator, denominator, kind, tau2=tau2, method=method)
         dispersion.append({"indicator_id": indicator_id, "period": period, "phi": phi, "tau2": tau2,
-                           "dispersion_scale": "arcsine" if kind == "proportion" else method})
+                           "dispersion_scale": "arcsine" if kind == "proportion" else method,
+                           "overdispersed": overdispersed(phi, len(group))})
         target = (1.0 if kind == "ratio" else numerator.sum() / denominator.sum()) * indicator.multiplier
         sizes = np.geomspace(max(denominator.min() * 0.8, 1.0), denominator.max() * 1.2, points)
         drawn = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=indicator.multiplier)
@@ -299,7 +336,7 @@ def funnel_analysis(areas: pd.DataFrame, catalogue: Catalogue, points: int = 80)
         wide = wide.filter(regex="^(lower|upper)").add_suffix("_adjusted")
         curves.append(drawn.join(wide).assign(indicator_id=indicator_id, period=period))
     return FunnelAnalysis(plain, adjusted,
-                          pd.DataFrame(dispersion, columns=["indicator_id", "period", "phi", "tau2", "dispersion_scale"]),
+                          pd.DataFrame(dispersion, columns=[*DISPERSION_COLUMNS]),
                           pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())
 
 
@@ -329,8 +366,12 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogu
         has_band=band.notna(),
     ).groupby(keys)[["n_high_998", "n_high_95", "n_low_95", "n_low_998", "has_band"]].sum()
     adjusted = areas["funnel_band_adjusted"]
-    counts["n_outside_998_adjusted"] = adjusted.abs().eq(2).groupby([areas[k] for k in keys]).sum()
-    for column in ["n_high_998", "n_high_95", "n_low_95", "n_low_998", "n_outside_998_adjusted"]:
+    by_group = [areas[k] for k in keys]
+    counts["n_outside_998_adjusted"] = adjusted.abs().eq(2).groupby(by_group).sum()
+    counts["n_high_998_adjusted"] = adjusted.eq(2).groupby(by_group).sum()
+    counts["n_low_998_adjusted"] = adjusted.eq(-2).groupby(by_group).sum()
+    for column in ["n_high_998", "n_high_95", "n_low_95", "n_low_998", "n_outside_998_adjusted",
+                   "n_high_998_adjusted", "n_low_998_adjusted"]:
         counts[column] = counts[column].astype("Int64").where(counts["has_band"] > 0)
     starts = areas.groupby(keys)["period_start"].first()
     summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)

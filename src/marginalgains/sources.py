@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from marginalgains.errors import DataError, Rejection
+from marginalgains.geography import split_by_area_type
 from marginalgains.io import bundled
 from marginalgains.io.areas import read_areas
 from marginalgains.io.catalogue import Catalogue, merge_catalogues, read_catalogue
@@ -39,6 +40,13 @@ class AtlasInputs:
         return self.read.values[self.compared].reset_index(drop=True)
 
     @property
+    def comparators(self) -> pd.DataFrame | None:
+        """Accepted rows of the area types not compared (England, regions): shown beside, never ranked."""
+        if self.compared is None:
+            return None
+        return self.read.values[~self.compared].reset_index(drop=True)
+
+    @property
     def rejections(self) -> list[Rejection]:
         return self.read.rejections
 
@@ -48,9 +56,17 @@ class AtlasInputs:
         return {"inputs": self.read.files, **counts, **self.provenance}
 
 
-def from_values_file(values: Path, catalogue: Path, areas: Path | None = None) -> AtlasInputs:
+def from_values_file(values: Path, catalogue: Path, areas: Path | None = None, area_type: str | None = None) -> AtlasInputs:
+    """A tidy values file; where it mixes geographies (its `area_type` column, or the codes' forms),
+    only one type is compared (`area_type`, or the most numerous) and the others are comparators."""
     parsed = read_catalogue(catalogue)
-    return AtlasInputs(parsed, read_values(values, parsed), read_areas(areas) if areas is not None else None)
+    read = read_values(values, parsed)
+    if read.values.empty:
+        return AtlasInputs(parsed, read, read_areas(areas) if areas is not None else None)
+    chosen, compared, others = split_by_area_type(read.values, area_type, str(values))
+    provenance = {"area_type": chosen, "accepted_rows_not_compared_by_area_type": others}
+    return AtlasInputs(parsed, read, read_areas(areas) if areas is not None else None, None, provenance,
+                       compared=compared.to_numpy() if others else None)
 
 
 def from_fingertips(export: Path, area_type: str | None = None, areas: Path | None = None) -> AtlasInputs:
@@ -118,10 +134,12 @@ def choose(values: Path | None, catalogue: Path | None, fingertips: Path | None,
         raise DataError(f"give one of --values, --fingertips or --data, not {' and '.join(given)}")
     if fingertips is not None:
         return from_fingertips(fingertips, area_type, areas)
+    if area_type is not None and values is None:
+        raise DataError("--area-type chooses the areas compared in --values or --fingertips; give one of them")
     if (values is not None or data is not None) and catalogue is None:
         raise DataError(f"{given[0]} needs --catalogue, the YAML file describing its indicators")
     if values is not None:
-        return from_values_file(values, catalogue, areas)
+        return from_values_file(values, catalogue, areas, area_type)
     if data is not None:
         return from_records(catalogue, data, backend, areas, progress)
     if catalogue is not None:
