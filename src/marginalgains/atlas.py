@@ -55,7 +55,11 @@ class Atlas:
     spc: pd.DataFrame
     provenance: dict = field(default_factory=dict)
     improvement: dict[str, ImprovementTable] = field(default_factory=dict)
-    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)  # the first of the totals' pairs (see pareto_all)
+    pareto_all: pd.DataFrame = field(default_factory=pd.DataFrame)  # every total's pairs, ranked within it
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per honest total (opportunity_totals)
+    left_out: dict[str, str] = field(default_factory=dict)  # catalogue indicators not analysed: id -> reason
+    comparators: pd.DataFrame = field(default_factory=pd.DataFrame)  # other area types' values (England, regions)
     bundle_fixes: pd.DataFrame = field(default_factory=pd.DataFrame)
     benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -138,27 +142,58 @@ def build_atlas(
     *,
     areas: pd.DataFrame | None = None,
     weakest_links: pd.DataFrame | None = None,
+    comparators: pd.DataFrame | None = None,
 ) -> Atlas:
     """Build the atlas from accepted IndicatorValues (any grain; months roll up to financial years).
 
     `areas` (area_code, optional area_name and numeric covariates) names areas and finds each
-    area's peers; `weakest_links` (from the engine) gives each bundle's best single fix.
+    area's peers; `weakest_links` (from the engine) gives each bundle's best single fix;
+    `comparators` are accepted rows of area types not compared (England, regions), kept beside.
+    Every catalogue indicator that is not analysed is in `Atlas.left_out` with the reason.
     """
     values = values[values["indicator_id"].isin(list(catalogue.indicators))]
     if values.empty:
         raise DataError("no rows were accepted, so there is nothing to analyse")
     annual = analysis_periods(values)
-    areas_table = add_intervals(annual, catalogue)
+    areas_table, left_out = add_intervals(annual, catalogue)
+    if areas_table.empty:
+        raise DataError("no indicator has a value to analyse: " + "; ".join(f"{i}: {r}" for i, r in left_out.items()))
+    kept = values["indicator_id"].isin(areas_table["indicator_id"].unique())
+    values, annual = values[kept], annual[annual["indicator_id"].isin(areas_table["indicator_id"].unique())]
+    left_out = {**_without_rows(catalogue, values, comparators), **left_out}
     if areas is not None and "area_name" in areas:
         names = areas.drop_duplicates("area_code").set_index("area_code")["area_name"]
         areas_table["area_name"] = areas_table["area_code"].map(names)
     built = _build(values, areas_table, catalogue, provenance or {})
+    built.left_out = left_out
+    built.provenance["indicators_left_out"] = left_out
+    if comparators is not None and len(comparators):
+        built.comparators = add_intervals(analysis_periods(comparators), catalogue)[0]
     built.improvement, built.provenance["opportunity_not_sized"] = improvement_tables(annual, catalogue, areas)
     built.benchmarks = {i: shared_benchmarks(t, catalogue[i]) for i, t in built.improvement.items()}
-    built.pareto = opportunity_pareto(built.improvement)
+    built.pareto_all, built.totals = opportunity_totals(built.improvement, built.provenance.get("area_noun", "areas"))
+    if len(built.totals):  # the page's one Pareto: the first total (real data first, then the latest period)
+        built.pareto = built.pareto_all[built.pareto_all["group"] == built.totals["group"].iloc[0]].reset_index(drop=True)
+    built.provenance["opportunity_totals"] = built.totals.to_dict(orient="records")
     if weakest_links is not None and len(weakest_links):
         built.bundle_fixes = latest_bundle_fixes(weakest_links, catalogue)
     return built
+
+
+def _without_rows(catalogue: Catalogue, values: pd.DataFrame, comparators: pd.DataFrame | None) -> dict[str, str]:
+    """Catalogue indicators with no rows to compare, and why (none accepted, or only comparators' rows)."""
+    present = set(values["indicator_id"])
+    other_types = comparators.groupby("indicator_id").size() if comparators is not None and len(comparators) else {}
+    reasons = {}
+    for indicator in catalogue:
+        if indicator.id in present or indicator.bundle:
+            continue  # a bundle's processes are shown within their bundle
+        if indicator.id in other_types:
+            reasons[indicator.id] = (f"its only {other_types[indicator.id]:,} rows are of area types not compared "
+                                     "(shown as comparators)")
+        else:
+            reasons[indicator.id] = "no rows were accepted for it (any refused are in rejections.csv)"
+    return reasons
 
 
 def _build(values, areas, catalogue, provenance) -> Atlas:
@@ -222,11 +257,95 @@ def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:
     return set(codes.astype(str)) <= set(areas["area_code"].astype(str))
 
 
-def opportunity_pareto(tables: dict[str, ImprovementTable]) -> pd.DataFrame:
-    """Area x indicator pairs by significant gain in people: where most of the gain lies."""
-    stacked = [t.areas.assign(indicator_id=i, counted_gain=t.areas["gain"].where(t.areas["significant"], 0.0))
-               for i, t in tables.items()]
-    return pareto(pd.concat(stacked, ignore_index=True), column="counted_gain") if stacked else pd.DataFrame()
+TOTAL_KEYS = ["source", "period", "unit"]
+"""A total adds gains only within one of these: real or SYNTHETIC data, one period, people or events."""
+
+
+def opportunity_totals(tables: dict[str, ImprovementTable], noun: str = "areas") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Significant gains added up honestly: ``(pairs, totals)``.
+
+    Pairs are area x indicator gains beyond chance ranked within their total (rank, share and
+    cumulative share of that total). A total never adds real to SYNTHETIC data, one period to
+    another, or people to events; of an indicator's breakdowns (Persons with Male and Female,
+    All ages with an age band) only the broadest is added, and the others are listed beside it.
+    Totals name their source, period, unit, areas, breakdown and the indicators in them.
+    """
+    carried, beside = total_breakdowns([t.indicator for t in tables.values()])
+    stacked = [_gain_pairs(table) for indicator_id, table in tables.items() if indicator_id in carried]
+    if not stacked:
+        return pd.DataFrame(), pd.DataFrame(columns=["group", *TOTAL_KEYS, "total", "n_pairs", "n_areas",
+                                                     "indicators", "breakdown", "beside", "sentence"])
+    pairs = pd.concat(stacked, ignore_index=True)
+    ranked, totals = [], []
+    for key, group in pairs.groupby(TOTAL_KEYS, sort=False):  # a few groups, not one per area
+        label = _total_label(*key)
+        ranked.append(pareto(group, column="counted_gain").assign(**dict(zip(TOTAL_KEYS, key)), group=label))
+        ids = sorted(group["indicator_id"].unique())
+        others = sorted(i for i, t in tables.items() if i in beside and (_source(t.indicator), t.period) == key[:2])
+        totals.append(_total_row(label, key, group, ids, others, tables, noun))
+    totals = pd.DataFrame(totals)
+    order = totals.assign(_synthetic=totals["source"] == "SYNTHETIC", _start=period_starts(totals["period"]))
+    order = order.sort_values(["_synthetic", "_start", "total"], ascending=[True, False, False]).index
+    totals = totals.loc[order].reset_index(drop=True)
+    ranked = pd.concat(ranked, ignore_index=True)
+    ranked["_order"] = ranked["group"].map({g: i for i, g in enumerate(totals["group"])})
+    return ranked.sort_values(["_order", "rank"]).drop(columns="_order").reset_index(drop=True), totals
+
+
+def total_breakdowns(indicators: list[Indicator]) -> tuple[set[str], set[str]]:
+    """``(added, beside)``: per family of breakdowns, the one broadest breakdown is added to totals
+    and the rest are shown beside it. With no single broadest (Male and Female, no Persons) none is
+    added, so no total sums one sex with the other by default."""
+    families: dict[str, list[Indicator]] = {}
+    for indicator in indicators:
+        families.setdefault(indicator.family or indicator.id, []).append(indicator)
+    added, beside = set(), set()
+    for members in families.values():
+        widest = max(m.breadth for m in members)
+        top = [m for m in members if m.breadth == widest]
+        if len(top) == 1:
+            added.add(top[0].id)
+        beside.update(m.id for m in members if not (len(top) == 1 and m is top[0]))
+    return added, beside
+
+
+def _source(indicator: Indicator) -> str:
+    return "SYNTHETIC" if indicator.synthetic else "real"
+
+
+def _gain_pairs(table: ImprovementTable) -> pd.DataFrame:
+    """One indicator's area gains, counted only where beyond chance, with what a total needs to group them."""
+    areas = table.areas
+    return pd.DataFrame({
+        "indicator_id": table.indicator.id, "area_code": areas["area_code"].to_numpy(),
+        "counted_gain": areas["gain"].where(areas["significant"], 0.0).to_numpy(),
+        "source": _source(table.indicator), "period": table.period,
+        "unit": "people" if table.indicator.measure is Measure.PROPORTION else "events",
+        "breakdown": table.indicator.breakdown,
+    })
+
+
+def _total_label(source: str, period: str, unit: str) -> str:
+    return f"{period}, {unit}" + (" (SYNTHETIC data)" if source == "SYNTHETIC" else "")
+
+
+def _total_row(label, key, group: pd.DataFrame, ids: list[str], others: list[str],
+               tables: dict[str, ImprovementTable], noun: str) -> dict:
+    source, period, unit = key
+    total = float(group["counted_gain"].sum())
+    n_areas = int(group["area_code"].nunique())
+    breakdowns = sorted({b for b in group["breakdown"] if b})
+    breakdown = ", ".join(breakdowns)
+    sentence = (f"{period}{' (SYNTHETIC data)' if source == 'SYNTHETIC' else ''}: {total:,.0f} more {unit} "
+                f"beyond chance across {n_areas:,} {noun} and {len(ids)} indicator{'s' if len(ids) != 1 else ''}"
+                + (f" ({breakdown})" if breakdown else ""))
+    if others:
+        sentence += "; not added, shown beside: " + "; ".join(
+            f"{i} ({tables[i].indicator.breakdown or 'another breakdown'}) "
+            f"{tables[i].summary.significant_gain:,.0f}" for i in others)
+    return {"group": label, "source": source, "period": period, "unit": unit, "total": total,
+            "n_pairs": int((group["counted_gain"] > 0).sum()), "n_areas": n_areas, "indicators": ids,
+            "breakdown": breakdown, "beside": others, "sentence": sentence}
 
 
 def latest_bundle_fixes(weakest_links: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -246,10 +365,22 @@ def analysis_periods(values: pd.DataFrame) -> pd.DataFrame:
     return annual
 
 
-def add_intervals(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Each area's value and 95%/99.8% limits by its indicator's measure, on the indicator's scale."""
-    parts = [_intervals(group, catalogue[indicator_id]) for indicator_id, group in frame.groupby("indicator_id", sort=False)]
-    return pd.concat(parts, ignore_index=True)
+def add_intervals(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Each area's value and 95%/99.8% limits by its indicator's measure, on the indicator's scale,
+    and the indicators left out with the reason (none of their rows gives a value, or their
+    measure needs published limits that are not there)."""
+    parts, left_out = [], {}
+    for indicator_id, group in frame.groupby("indicator_id", sort=False):
+        try:
+            part = _intervals(group, catalogue[indicator_id])
+        except DataError as exc:
+            left_out[indicator_id] = str(exc)
+            continue
+        if part["value"].isna().all():
+            left_out[indicator_id] = f"none of its {len(part):,} rows gives a value (no counts or published values)"
+            continue
+        parts.append(part)
+    return (pd.concat(parts, ignore_index=True) if parts else frame.iloc[:0].assign(value=np.nan)), left_out
 
 
 def _intervals(group: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -389,7 +520,12 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         indicator = catalogue[indicator_id]
         if indicator.bundle:
             continue  # a bundle's processes are shown within the bundle, not over time
-        series = group.assign(value=_point_values(group, indicator), period_start=period_starts(group["period"]))
+        series = group.assign(value=_point_values(group, indicator))
+        series = series[series["value"].notna()]
+        series = series[series.groupby("area_code")["period"].transform("size") > 1]
+        if series.empty:
+            continue  # one period (or no values): no series to chart
+        series = series.assign(period_start=period_starts(series["period"]))
         series = series.sort_values(["area_code", "period_start"], ignore_index=True)
         with warnings.catch_warnings():  # short series are marked in the table (trial_limits), not warned about
             warnings.simplefilter("ignore", UserWarning)

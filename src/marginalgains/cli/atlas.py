@@ -62,7 +62,7 @@ def _run(console: Console, load, out: Path, strict: bool, as_json: bool) -> None
             write_rejections(inputs.rejections, out)
             raise DataError(f"all {inputs.read.rows_read:,} rows were rejected; see {out / 'rejections.csv'}")
         result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
-                             areas=inputs.areas, weakest_links=inputs.weakest_links)
+                             areas=inputs.areas, weakest_links=inputs.weakest_links, comparators=inputs.comparators)
         paths = write_atlas(result, out, inputs.rejections)
     except GainsError as exc:
         fail(exc)
