@@ -327,3 +327,16 @@ def test_overdispersed_headline_counts_areas_beyond_the_adjusted_limits():
     assert (high, low) == ((adjusted == 2).sum(), (adjusted == -2).sum())
     assert (f"; {high + low} beyond the overdispersion-adjusted 99.8% limits ({high} above, {low} below); "
             f"{int(row['n_high_998'])} above and {int(row['n_low_998'])} below the plain limits") in built.headline("p")
+
+
+def test_running_out_of_memory_is_a_clear_error_before_anything_is_written(monkeypatch):
+    import marginalgains.atlas as atlas_module
+    from marginalgains.errors import DataError
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(atlas_module, "funnel_analysis", exhausted)
+    with pytest.raises(DataError, match=r"not enough memory to build the atlas from 20 rows \(1 indicators, 20 areas, "
+                                        r"1 periods\); nothing was written"):
+        build_atlas(spread_values("p"), small_catalogue())

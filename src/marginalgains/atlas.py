@@ -150,7 +150,18 @@ def build_atlas(
     area's peers; `weakest_links` (from the engine) gives each bundle's best single fix;
     `comparators` are accepted rows of area types not compared (England, regions), kept beside.
     Every catalogue indicator that is not analysed is in `Atlas.left_out` with the reason.
+    Running out of memory is a `DataError` naming the size, raised before anything is written.
     """
+    try:
+        return _build_atlas(values, catalogue, provenance, areas, weakest_links, comparators)
+    except MemoryError:
+        raise DataError(f"not enough memory to build the atlas from {len(values):,} rows "
+                        f"({values['indicator_id'].nunique():,} indicators, {values['area_code'].nunique():,} areas, "
+                        f"{values['period'].nunique():,} periods); nothing was written. Give fewer indicators "
+                        "or periods, or run on a machine with more memory") from None
+
+
+def _build_atlas(values, catalogue, provenance, areas, weakest_links, comparators) -> Atlas:
     values = values[values["indicator_id"].isin(list(catalogue.indicators))]
     if values.empty:
         raise DataError("no rows were accepted, so there is nothing to analyse")
@@ -174,7 +185,8 @@ def build_atlas(
     built.pareto_all, built.totals = opportunity_totals(built.improvement, built.provenance.get("area_noun", "areas"))
     if len(built.totals):  # the page's one Pareto: the first total (real data first, then the latest period)
         built.pareto = built.pareto_all[built.pareto_all["group"] == built.totals["group"].iloc[0]].reset_index(drop=True)
-    built.provenance["opportunity_totals"] = built.totals.to_dict(orient="records")
+    # whole people or events: the gain's own interval is far wider than a fraction of one
+    built.provenance["opportunity_totals"] = built.totals.round({"total": 0}).to_dict(orient="records")
     if weakest_links is not None and len(weakest_links):
         built.bundle_fixes = latest_bundle_fixes(weakest_links, catalogue)
     return built
