@@ -245,10 +245,11 @@ def test_totals_never_add_breakdowns_sources_units_or_periods():
     assert "not added, shown beside: p-f (Female, All ages)" in people["sentence"]
     assert totals.loc["2018/19, events", "indicators"] == ["r"]
     assert totals.loc["2018/19, people (SYNTHETIC data)", "source"] == "SYNTHETIC"
-    # within each total, shares are of that total alone; the page's Pareto is one real total
-    for _, pairs in built.pareto_all.groupby("group"):
+    # within each total, shares are of that total alone
+    for _, pairs in built.pareto.groupby("group"):
         assert pairs["share"].sum() == pytest.approx(1.0) and pairs["rank"].tolist() == list(range(1, len(pairs) + 1))
-    assert built.pareto["group"].nunique() == 1 and (built.pareto["source"] == "real").all()
+    assert list(built.pareto["group"].unique()) == list(totals.index)  # real totals first
+    assert not built.pareto["indicator_id"].isin(["p-m", "p-f"]).any()
     assert built.provenance["opportunity_totals"][0]["period"] == "2018/19"
 
 

@@ -55,8 +55,7 @@ class Atlas:
     spc: pd.DataFrame
     provenance: dict = field(default_factory=dict)
     improvement: dict[str, ImprovementTable] = field(default_factory=dict)
-    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)  # the first of the totals' pairs (see pareto_all)
-    pareto_all: pd.DataFrame = field(default_factory=pd.DataFrame)  # every total's pairs, ranked within it
+    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)  # every total's pairs, ranked within its `group`
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per honest total (opportunity_totals)
     left_out: dict[str, str] = field(default_factory=dict)  # catalogue indicators not analysed: id -> reason
     comparators: pd.DataFrame = field(default_factory=pd.DataFrame)  # other area types' values (England, regions)
@@ -182,9 +181,7 @@ def _build_atlas(values, catalogue, provenance, areas, weakest_links, comparator
         built.comparators = add_intervals(analysis_periods(comparators), catalogue)[0]
     built.improvement, built.provenance["opportunity_not_sized"] = improvement_tables(annual, catalogue, areas)
     built.benchmarks = {i: shared_benchmarks(t, catalogue[i]) for i, t in built.improvement.items()}
-    built.pareto_all, built.totals = opportunity_totals(built.improvement, built.provenance.get("area_noun", "areas"))
-    if len(built.totals):  # the page's one Pareto: the first total (real data first, then the latest period)
-        built.pareto = built.pareto_all[built.pareto_all["group"] == built.totals["group"].iloc[0]].reset_index(drop=True)
+    built.pareto, built.totals = opportunity_totals(built.improvement, built.provenance.get("area_noun", "areas"))
     # whole people or events: the gain's own interval is far wider than a fraction of one
     built.provenance["opportunity_totals"] = built.totals.round({"total": 0}).to_dict(orient="records")
     if weakest_links is not None and len(weakest_links):
