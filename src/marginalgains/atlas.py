@@ -95,14 +95,16 @@ class Atlas:
         text = f"{indicator_id} {row['period']}: {row['n_areas']:,} {noun}"
         if row["n_below_min_denominator"] > 0:
             text += f" ({row['n_below_min_denominator']:,} more below the minimum denominator left out)"
-        return text + ", " + spread_phrase(row) + funnel_phrase(row)
+        return text + ", " + spread_phrase(row, self.catalogue[indicator_id].measure) + funnel_phrase(row)
 
 
-def spread_phrase(row) -> str:
+def spread_phrase(row, measure: Measure | None = None) -> str:
     """The spread between areas in words: the fold range, or why there is none, with the robust
     folds (trimmed, p95/p5) beside it when zeros or a few extreme areas set the range."""
     if row["n_areas"] < 2:
         return "too few areas to compare"
+    if measure is Measure.COUNT:
+        return f"counts from {row['min']:,.0f} to {row['max']:,.0f} (a count, not a rate: no fold range)"
     robust = [text.format(value) for value, text in ((row["fold_trimmed5"], "{:.1f}-fold without the 5 highest and lowest"),
                                                      (row["p95_p5"], "{:.1f}-fold from the 5th to the 95th percentile"))
               if np.isfinite(value)]
@@ -420,7 +422,7 @@ def _funnel_groups(frame: pd.DataFrame, catalogue: Catalogue):
     value strictly inside its range (a funnel around 0%, or 100%, has no width to judge by)."""
     for (indicator_id, period), group in frame.groupby(["indicator_id", "period"], sort=False):
         kind = FUNNEL_KIND.get(catalogue[indicator_id].measure)
-        if not kind or group["numerator"].isna().any() or group["denominator"].isna().any():
+        if not kind or catalogue[indicator_id].modelled or group[["numerator", "denominator"]].isna().any().any():
             continue
         events, size = group["numerator"].sum(), group["denominator"].sum()
         if events > 0 and not (kind == "proportion" and events >= size):
@@ -517,8 +519,10 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogu
     summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)
     summary = summary.join(small, on=keys).join(complete, on=keys).merge(dispersion, on=keys, how="left")
     summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
-    published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND)
-    summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs and means: counts do not give the value
+    published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND or bool(catalogue[i].modelled))
+    summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs, means, modelled estimates: counts do not give the value
+    counts = summary["indicator_id"].map(lambda i: catalogue[i].measure is Measure.COUNT)
+    summary.loc[counts, ["fold", "fold_trimmed5", "p95_p5", "iqr_ratio"]] = np.nan  # head-counts: no ratio of rates
     return summary.sort_values(["indicator_id", "period_start"], ascending=[True, False], ignore_index=True)
 
 
@@ -565,5 +569,6 @@ def _provenance(catalogue: Catalogue, given: dict) -> dict:
         "sources": sorted({i.source for i in catalogue if i.source}),
         "licences": sorted({i.licence for i in catalogue if i.licence}),
         "synthetic_indicators": [i.id for i in catalogue if i.synthetic],
+        "modelled_estimates": {i.id: i.modelled for i in catalogue if i.modelled},
         **given,
     }

@@ -23,11 +23,12 @@ MAX_LISTED_REJECTIONS = 20
 @app.command()
 def atlas(
     values: Annotated[Optional[Path], typer.Option(help="Tidy CSV or Parquet: indicator_id, area_code, period, numerator, denominator.")] = None,
-    catalogue: Annotated[Optional[Path], typer.Option(help="Indicator catalogue (YAML).")] = None,
-    fingertips: Annotated[Optional[Path], typer.Option(help="A Fingertips CSV export, as downloaded.")] = None,
-    area_type: Annotated[Optional[str], typer.Option(help="With --fingertips: the area type to compare (default: the most numerous other than England).")] = None,
+    catalogue: Annotated[Optional[Path], typer.Option(help="Indicator catalogue (YAML); with --fingertips, overrides of what was inferred.")] = None,
+    fingertips: Annotated[Optional[str], typer.Option(help="A Fingertips CSV export as downloaded, or a Fingertips API CSV address (.../api/all_data/csv/by_indicator_id?... or by_profile_id?...).")] = None,
+    area_type: Annotated[Optional[str], typer.Option(help="With --values or --fingertips: the area type to compare (default: the most numerous, never England or its regions when there are others).")] = None,
+    indicators: Annotated[Optional[list[str]], typer.Option(help="With --values or --fingertips: the indicator ids (or globs such as '9*') to read; repeat or separate by commas.")] = None,
     data: Annotated[Optional[str], typer.Option(help="Record-level tables (folder of Parquet/CSV, DuckDB file or database URL) to count the catalogue's indicators in.")] = None,
-    backend: Annotated[str, typer.Option(help="Engine for --data: duckdb or spark.")] = "duckdb",
+    backend: Annotated[Optional[str], typer.Option(help="Engine for --data: duckdb (default) or spark.")] = None,
     areas: Annotated[Optional[Path], typer.Option(help="Areas CSV or Parquet: area_code, area_name and numeric covariates for peers (default with --data: areas.csv beside the records).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for index.html, summary.csv, areas.csv, atlas.json.")] = Path("atlas"),
     strict: Annotated[bool, typer.Option(help="Fail (exit code 2) if any row is rejected.")] = False,
@@ -36,8 +37,8 @@ def atlas(
 ) -> None:
     """Build the Atlas of Variation from tidy values, a Fingertips export, record-level data, or (with no input) the bundled A&E data."""
     console = Console(quiet=quiet or as_json, highlight=False, soft_wrap=True)
-    _run(console, lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas, progress, area_type),
-         out, strict, as_json)
+    _run(console, lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas, progress, area_type,
+                                                  indicators), out, strict, as_json)
 
 
 @app.command()
@@ -71,7 +72,8 @@ def _run(console: Console, load, out: Path, strict: bool, as_json: bool) -> None
     if as_json:
         provenance = inputs.full_provenance()
         print(json.dumps({"headlines": headlines, "opportunity": gains, "files": {k: str(v) for k, v in paths.items()},
-                          "rows": {k: provenance[k] for k in ("rows_read", "rows_accepted", "rows_rejected")}}, indent=2))
+                          "rows": {k: provenance[k] for k in ("rows_read", "rows_accepted", "rows_rejected", "rows_set_aside")},
+                          "indicators": provenance.get("indicators", {})}, indent=2, default=str))
         return
     for line in headlines:
         console.print(line)
@@ -80,8 +82,11 @@ def _run(console: Console, load, out: Path, strict: bool, as_json: bool) -> None
 
 def _report_rejections(console: Console, inputs: sources.AtlasInputs, strict: bool) -> None:
     read = inputs.read
+    for why, count in read.set_aside.items():
+        console.print(f"Set aside {count:,} {why}")
     if not read.rejections:
-        console.print(f"Read {read.rows_read:,} rows; all accepted.")
+        console.print(f"Read {read.rows_read:,} rows; all accepted." if not read.set_aside else
+                      f"Read {read.rows_read:,} rows: {read.rows_accepted:,} accepted, none rejected.")
         return
     listed = read.rejections[:MAX_LISTED_REJECTIONS]
     if strict:

@@ -137,8 +137,12 @@ def sizing_problem(indicator: Indicator, rows: pd.DataFrame) -> str | None:
         return "neither a high nor a low value is better, so there is no direction to gain in"
     if indicator.bundle:
         return f"it is a process of the care bundle {indicator.bundle!r}, whose gain counts it"
+    if indicator.modelled:
+        return indicator.modelled
     if indicator.measure is Measure.MEAN:
         return "a mean has no count of people or events to gain"
+    if indicator.measure is Measure.COUNT:
+        return "a count of people or events has no rate to close a gap in"
     if rows.empty:
         return "there are no values for it"
     if not (rows["numerator"].notna() & rows["denominator"].notna()).any():
