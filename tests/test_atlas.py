@@ -341,3 +341,18 @@ def test_running_out_of_memory_is_a_clear_error_before_anything_is_written(monke
     with pytest.raises(DataError, match=r"not enough memory to build the atlas from 20 rows \(1 indicators, 20 areas, "
                                         r"1 periods\); nothing was written"):
         build_atlas(spread_values("p"), small_catalogue())
+
+
+def test_fingertips_breakdowns_are_one_family_so_no_total_adds_them():
+    from pathlib import Path
+
+    from marginalgains.atlas import total_breakdowns
+    from marginalgains.io.fingertips import read_fingertips
+
+    export = read_fingertips(Path(__file__).parent / "io" / "fixtures" / "fingertips_breakdowns.csv")
+    indicators = list(export.catalogue)
+    assert {i.family for i in indicators} == {"93088"}
+    assert {(i.sex, i.age) for i in indicators} == {(sex, age) for sex in ("Male", "Female")
+                                                     for age in ("18-64 yrs", "65+ yrs")}
+    # two sexes and two age bands, no Persons or All ages: none is added to a total, all are shown beside
+    assert total_breakdowns(indicators) == (set(), {i.id for i in indicators})
