@@ -482,6 +482,8 @@ def funnel_analysis(areas: pd.DataFrame, catalogue: Catalogue, points: int = 80)
                           pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())
 
 
+BAND_COUNTS = ["n_high_998", "n_high_95", "n_low_95", "n_low_998", "n_outside_998_adjusted",
+               "n_high_998_adjusted", "n_low_998_adjusted"]
 SPREAD_COLUMNS = ["fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "cv_weighted", "scv", "eb_ratio"]
 
 
@@ -500,24 +502,20 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogu
     variation = variation.rename(columns={"n": "n_areas"}).reset_index()
     variation["n_areas"] = variation["n_areas"].fillna(0).astype("int64")
     variation.loc[variation["n_areas"] < 2, SPREAD_COLUMNS] = np.nan
-    small = (~eligible).groupby([areas[k] for k in keys]).sum().rename("n_below_min_denominator")
-    complete = areas.groupby(keys)["complete_year"].any()
-    band = areas["funnel_band"]
-    counts = areas.assign(
-        n_high_998=band.eq(2), n_high_95=band.ge(1), n_low_95=band.le(-1), n_low_998=band.eq(-2),
-        has_band=band.notna(),
-    ).groupby(keys)[["n_high_998", "n_high_95", "n_low_95", "n_low_998", "has_band"]].sum()
-    adjusted = areas["funnel_band_adjusted"]
-    by_group = [areas[k] for k in keys]
-    counts["n_outside_998_adjusted"] = adjusted.abs().eq(2).groupby(by_group).sum()
-    counts["n_high_998_adjusted"] = adjusted.eq(2).groupby(by_group).sum()
-    counts["n_low_998_adjusted"] = adjusted.eq(-2).groupby(by_group).sum()
-    for column in ["n_high_998", "n_high_95", "n_low_95", "n_low_998", "n_outside_998_adjusted",
-                   "n_high_998_adjusted", "n_low_998_adjusted"]:
+    band, adjusted = areas["funnel_band"], areas["funnel_band_adjusted"]
+    flags = pd.DataFrame({  # one grouped pass over every per-area flag
+        **{k: areas[k] for k in keys}, "n_below_min_denominator": ~eligible, "complete_year": areas["complete_year"],
+        "n_high_998": band.eq(2), "n_high_95": band.ge(1), "n_low_95": band.le(-1), "n_low_998": band.eq(-2),
+        "n_outside_998_adjusted": adjusted.abs().eq(2), "n_high_998_adjusted": adjusted.eq(2),
+        "n_low_998_adjusted": adjusted.eq(-2), "has_band": band.notna(),
+    }).fillna(False)
+    counts = flags.groupby(keys, sort=False).sum()
+    counts["complete_year"] = counts["complete_year"] > 0
+    for column in BAND_COUNTS:
         counts[column] = counts[column].astype("Int64").where(counts["has_band"] > 0)
-    starts = areas.groupby(keys)["period_start"].first()
+    starts = areas.groupby(keys, sort=False)["period_start"].first()
     summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)
-    summary = summary.join(small, on=keys).join(complete, on=keys).merge(dispersion, on=keys, how="left")
+    summary = summary.merge(dispersion, on=keys, how="left")
     summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
     published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND or bool(catalogue[i].modelled))
     summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs, means, modelled estimates: counts do not give the value
