@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from marginalgains.errors import DataError, Rejection
+from marginalgains.geography import split_by_area_type
 from marginalgains.io import bundled
 from marginalgains.io.areas import read_areas
 from marginalgains.io.catalogue import Catalogue, merge_catalogues, read_catalogue
@@ -40,6 +41,13 @@ class AtlasInputs:
         return self.read.values[self.compared].reset_index(drop=True)
 
     @property
+    def comparators(self) -> pd.DataFrame | None:
+        """Accepted rows of the area types not compared (England, regions): shown beside, never ranked."""
+        if self.compared is None:
+            return None
+        return self.read.values[~self.compared].reset_index(drop=True)
+
+    @property
     def rejections(self) -> list[Rejection]:
         return self.read.rejections
 
@@ -50,11 +58,19 @@ class AtlasInputs:
 
 
 def from_values_file(values: Path, catalogue: Path, areas: Path | None = None,
-                     select: Selection | None = None) -> AtlasInputs:
+                     select: Selection | None = None, area_type: str | None = None) -> AtlasInputs:
+    """A tidy values file; where it mixes geographies (its `area_type` column, or the codes' forms),
+    only one type is compared (`area_type`, or the most numerous) and the others are comparators."""
     parsed = read_catalogue(catalogue)
     if select is not None:
         parsed = Catalogue({i: parsed[i] for i in select.keep(parsed.indicators)}, parsed.definitions, parsed.path)
-    return AtlasInputs(parsed, read_values(values, parsed, select), read_areas(areas) if areas is not None else None)
+    read = read_values(values, parsed, select)
+    covariates = read_areas(areas) if areas is not None else None
+    if read.values.empty:
+        return AtlasInputs(parsed, read, covariates)
+    chosen, compared, others = split_by_area_type(read.values, area_type, str(values))
+    provenance = {"area_type": chosen, "accepted_rows_not_compared_by_area_type": others}
+    return AtlasInputs(parsed, read, covariates, None, provenance, compared=compared.to_numpy() if others else None)
 
 
 def catalogue_properties(catalogue: Catalogue) -> dict[str, dict]:
@@ -150,7 +166,7 @@ def choose(values: Path | None, catalogue: Path | None, fingertips: str | Path |
     given = [name for name, v in (("--values", values), ("--fingertips", fingertips), ("--data", data)) if v is not None]
     if len(given) > 1:
         raise DataError(f"give one of --values, --fingertips or --data, not {' and '.join(given)}")
-    for flag, value, needs in (("--backend", backend, ("--data",)), ("--area-type", area_type, ("--fingertips",)),
+    for flag, value, needs in (("--backend", backend, ("--data",)), ("--area-type", area_type, ("--values", "--fingertips")),
                                ("--indicators", indicators, ("--values", "--fingertips"))):
         if value is not None and not set(needs) & set(given):
             raise DataError(f"{flag} applies only with {' or '.join(needs)}" + (f", not {given[0]}" if given else ""))
@@ -160,7 +176,7 @@ def choose(values: Path | None, catalogue: Path | None, fingertips: str | Path |
     if (values is not None or data is not None) and catalogue is None:
         raise DataError(f"{given[0]} needs --catalogue, the YAML file describing its indicators")
     if values is not None:
-        return from_values_file(values, catalogue, areas, select)
+        return from_values_file(values, catalogue, areas, select, area_type)
     if data is not None:
         return from_records(catalogue, data, backend or "duckdb", areas, progress)
     if catalogue is not None:

@@ -63,8 +63,13 @@ def test_terminal_headlines(bundled):
     out, output = bundled
     summary = pd.read_csv(out / "summary.csv").set_index(["indicator_id", "period"])
     row = summary.loc[("ae-4hr", "2018/19")]
+    adjusted = int(row["n_high_998_adjusted"]) + int(row["n_low_998_adjusted"])
+    assert row["n_high_998_adjusted"] <= row["n_high_998"] and row["n_low_998_adjusted"] <= row["n_low_998"]
+    # A&E is overdispersed (phi far above 1): the adjusted count leads, the plain counts beside it
     assert (f"ae-4hr 2018/19: 137 providers, {row['fold']:.1f}-fold range ({row['fold_trimmed5']:.1f}-fold without the 5 "
-            f"highest and lowest); {int(row['n_high_998'])} above and {int(row['n_low_998'])} below the 99.8% funnel limits") in output
+            f"highest and lowest); {adjusted} beyond the overdispersion-adjusted 99.8% limits "
+            f"({int(row['n_high_998_adjusted'])} above, {int(row['n_low_998_adjusted'])} below); "
+            f"{int(row['n_high_998'])} above and {int(row['n_low_998'])} below the plain limits") in output
     assert f"to {out}/" in output
 
 

@@ -102,7 +102,7 @@ def test_indicators_select_from_a_values_file_without_unknown_id_rejections(tmp_
     (["--fingertips", FIXTURES / "fingertips_sample.csv", "--backend", "spark"],
      "--backend applies only with --data, not --fingertips"),
     (["--indicators", "ae-*"], "--indicators applies only with --values or --fingertips"),
-    (["--area-type", "Region"], "--area-type applies only with --fingertips"),
+    (["--area-type", "Region"], "--area-type applies only with --values or --fingertips"),
     (["--fingertips", FIXTURES / "fingertips_breakdowns.csv", "--indicators", "4*"],
      "--indicators: '4\\*' matches no indicator id"),
 ])

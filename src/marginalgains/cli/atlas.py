@@ -19,7 +19,7 @@ def atlas(
     values: Annotated[Optional[Path], typer.Option(help="Tidy CSV or Parquet: indicator_id, area_code, period, numerator, denominator.")] = None,
     catalogue: Annotated[Optional[Path], typer.Option(help="Indicator catalogue (YAML); with --fingertips, overrides of what was inferred.")] = None,
     fingertips: Annotated[Optional[str], typer.Option(help="A Fingertips CSV export as downloaded, or a Fingertips API CSV address (.../api/all_data/csv/by_indicator_id?... or by_profile_id?...).")] = None,
-    area_type: Annotated[Optional[str], typer.Option(help="With --fingertips: the area type to compare (default: the most numerous other than England).")] = None,
+    area_type: Annotated[Optional[str], typer.Option(help="With --values or --fingertips: the area type to compare (default: the most numerous, never England or its regions when there are others).")] = None,
     indicators: Annotated[Optional[list[str]], typer.Option(help="With --values or --fingertips: the indicator ids (or globs such as '9*') to read; repeat or separate by commas.")] = None,
     data: Annotated[Optional[str], typer.Option(help="Record-level tables (folder of Parquet/CSV, DuckDB file or database URL) to count the catalogue's indicators in.")] = None,
     backend: Annotated[Optional[str], typer.Option(help="Engine for --data: duckdb (default) or spark.")] = None,
@@ -70,7 +70,8 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
                 raise DataError(f"all {inputs.read.rows_read:,} rows were rejected; see {out / 'rejections.csv'}")
             step = progress.add_task("Building the atlas", total=2)
             result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
-                                 areas=inputs.areas, weakest_links=inputs.weakest_links)
+                                 areas=inputs.areas, weakest_links=inputs.weakest_links,
+                                 comparators=inputs.comparators)
             progress.update(step, advance=1, description="Writing the page and tables")
             paths = write_atlas(result, out, inputs.rejections)
     except GainsError as exc:

@@ -54,7 +54,7 @@ def read_values(path: str | Path, catalogue: Catalogue, select: Selection | None
     file = str(path)
     frame = read_table(path)
     validate.require_columns(file, frame, VALUE_INPUTS)
-    extra = [c for c in ("area_name",) if c in frame.columns]
+    extra = [c for c in ("area_name", "area_type") if c in frame.columns]
     return check_values(frame[VALUE_INPUTS + extra], catalogue, file, select=select)
 
 

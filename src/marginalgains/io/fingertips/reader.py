@@ -142,7 +142,8 @@ def _checked_rows(checks: validate.RowChecks) -> None:
 def _infer_catalogue(rows: pd.DataFrame, file: str, show_breakdown: bool,
                      parents: list[str]) -> tuple[Catalogue, dict[str, dict]]:
     indicators, inference = {}, {}
-    rows = rows[["indicator_id", "Indicator Name", "breakdown", "value", "numerator", "denominator", "Value note",
+    rows = rows[["indicator_id", "base_id", "Sex", "Age", "Indicator Name", "breakdown", "value", "numerator",
+                 "denominator", "Value note",
                  "Category Type", "area_code", "Area Type", "Parent Code", "period", ENGLAND_COMPARISON, *parents]]
     for indicator_id, group in rows.groupby("indicator_id", sort=False):
         measure, multiplier = infer.measure(group)
@@ -153,7 +154,8 @@ def _infer_catalogue(rows: pd.DataFrame, file: str, show_breakdown: bool,
         indicators[indicator_id] = Indicator(
             id=indicator_id, title=f"{name} ({breakdown})" if show_breakdown and breakdown else name,
             polarity=polarity.value, measure=measure.value, multiplier=multiplier.value, unit=unit,
-            source=SOURCE, licence=LICENCE, modelled=modelled)
+            source=SOURCE, licence=LICENCE, modelled=modelled,
+            sex=group["Sex"].iloc[0], age=group["Age"].iloc[0], family=group["base_id"].iloc[0])  # totals add one breakdown
         inference[indicator_id] = {
             "indicator_name": name, "breakdown": breakdown, "rows": len(group),
             "measure": measure.as_dict(), "multiplier": multiplier.as_dict(),
