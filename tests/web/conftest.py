@@ -1,0 +1,51 @@
+"""Workspace service fixtures: the demo workspace on each database, and signing in through the real pages."""
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from marginalgains.store import accounts
+from marginalgains.store.database import open_store
+from marginalgains.web.app import create_app
+from marginalgains.web.demo import seed_demo
+
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch):
+    """argon2id at its lowest cost, so seeding two dozen demo people takes milliseconds, not seconds."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", hasher)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("not a password anybody has"))
+
+
+@pytest.fixture
+def store(database_url):
+    store = open_store(database_url)
+    seed_demo(store)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def app(store):
+    return create_app(store)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def new_client(app):
+    """Another browser (its own cookies) on the same app."""
+    clients = []
+
+    def make() -> TestClient:
+        client = TestClient(app, base_url="http://testserver")
+        clients.append(client)
+        return client
+    yield make
+    for client in clients:
+        client.close()
+
