@@ -190,10 +190,12 @@ def shared_benchmarks(table: ImprovementTable, indicator: Indicator) -> dict[str
 
 
 def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:
-    """Whether `areas` has covariates (its `covariate_columns`) for every one of these areas."""
+    """Whether `areas` has covariates (its `covariate_columns`) for every one of these areas
+    (an areas table may name some areas, such as A&E providers, without covariates)."""
     if areas is None or "area_code" not in areas or not covariate_columns(areas):
         return False
-    return set(codes.astype(str)) <= set(areas["area_code"].astype(str))
+    complete = areas.dropna(subset=covariate_columns(areas))
+    return set(codes.astype(str)) <= set(complete["area_code"].astype(str))
 
 
 def opportunity_pareto(tables: dict[str, ImprovementTable]) -> pd.DataFrame:

@@ -74,7 +74,8 @@ def from_fingertips(export: Path, area_type: str | None = None, areas: Path | No
 
 def bundled_ae() -> AtlasInputs:
     catalogue, read = bundled.ae_values()
-    return AtlasInputs(catalogue, read, provenance={"attribution": bundled.AE_ATTRIBUTION, "area_noun": "providers"})
+    return AtlasInputs(catalogue, read, bundled.ae_provider_names(),
+                       provenance={"attribution": bundled.AE_ATTRIBUTION, "area_noun": "providers"})
 
 
 def from_records(catalogue: Path | Catalogue, data: str, backend: str = "duckdb", areas: Path | None = None,
@@ -106,7 +107,8 @@ def demo(work_dir: Path, scale: int = DEMO_SCALE, seed: int = DEMO_SEED, progres
                   "synthetic_data": f"SYNTHETIC national dataset: gains synth --scale {scale} (seed {seed}), "
                                     "106 CCGs; invented patients, not real NHS care"}
     read = ReadResult.combine(ae.read, synthetic.read)
-    return AtlasInputs(merge_catalogues(ae.catalogue, synthetic.catalogue), read, synthetic.areas,
+    areas = pd.concat([synthetic.areas, ae.areas], ignore_index=True)  # CCG covariates, provider names
+    return AtlasInputs(merge_catalogues(ae.catalogue, synthetic.catalogue), read, areas,
                        synthetic.weakest_links, provenance)
 
 

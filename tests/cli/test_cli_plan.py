@@ -18,9 +18,9 @@ def test_covariates_with_a_repeated_area_code_exit_2_naming_it(tmp_path):
     code = lines[1].split(",")[0]
     result = runner.invoke(app, ["prioritise", *INPUTS, "--covariates", str(covariates)])
     assert result.exit_code == 2
-    assert f"error: {covariates}: area_code {code!r} appears more than once" in result.output
+    assert f"error: {covariates}, row {len(lines)}, column 'area_code': {code!r} appears more than once (first in row 1)" in result.output
 
 
 def test_missing_covariates_file_is_exit_code_2():
     result = runner.invoke(app, ["prioritise", *INPUTS, "--covariates", "absent.csv"])
-    assert result.exit_code == 2 and "absent.csv: areas file not found" in result.output
+    assert result.exit_code == 2 and "absent.csv: file not found" in result.output

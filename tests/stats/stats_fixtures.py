@@ -18,3 +18,8 @@ def read_fixture(name: str) -> pd.DataFrame:
 def xmr_cases() -> list[dict]:
     """The nhspy-plotthedots XmR limit cases."""
     return json.loads((FIXTURES / "nhspy_xmr_cases.json").read_text())["cases"]
+
+
+def plotthedots() -> dict:
+    """NHSRplotthedots 0.2.2 expected outputs (its test snapshots) and their input."""
+    return json.loads((FIXTURES / "nhsrplotthedots_0_2_2.json").read_text())

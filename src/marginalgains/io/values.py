@@ -10,6 +10,7 @@ import pandas as pd
 from marginalgains.errors import Rejection
 from marginalgains.io import validate
 from marginalgains.io.catalogue import Catalogue
+from marginalgains.io.outputs import staged, write_csv
 from marginalgains.io.tabular import read_table
 from marginalgains.model import VALUE_INPUTS, VALUE_KEYS, Measure
 
@@ -99,10 +100,10 @@ def _mixed_grains(checks: validate.RowChecks) -> None:
 
 
 def write_values(values: pd.DataFrame, path: str | Path) -> None:
-    """Write IndicatorValues as Parquet or CSV by the file's suffix."""
+    """Write IndicatorValues as Parquet or (formula-safe) CSV by the file's suffix, atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() in {".parquet", ".pq"}:
-        values.to_parquet(path, index=False)
+        with staged([path]) as (temporary,):
+            values.to_parquet(temporary, index=False)
     else:
-        values.to_csv(path, index=False, float_format="%.10g")
+        write_csv(values, path)

@@ -8,12 +8,13 @@ from .ci import mean_ci, poisson_limits, proportion, rate, wilson
 from .compare import compare, quantile_category, trend
 from .funnel import funnel_band, funnel_limits
 from .overdispersion import overdispersion
-from .spc import SPCResult, pchart, uchart, xmr
+from .spc import SPCResult, cchart, pchart, uchart, xmr
 from .standardise import dsr, isr
 from .variation import variation, variation_table
 
 __all__ = [
     "SPCResult",
+    "cchart",
     "compare",
     "dsr",
     "funnel_band",

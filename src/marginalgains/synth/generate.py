@@ -17,6 +17,7 @@ import yaml
 
 from marginalgains.synth import cardiac, diabetes, screening
 from marginalgains.synth.areas import Geography, build_geography
+from marginalgains.io.outputs import write_csv
 
 TABLES = (cardiac, diabetes, screening)
 CHUNK_ROWS = 1_000_000
@@ -52,7 +53,7 @@ def generate(out_dir: str | Path, scale: int, seed: int = 2024, years: int = YEA
         _write_table(out / f"{module.TABLE}.parquet", module, parameters, geography, rows[module.TABLE],
                      [seed, number], first_year, years)
     areas = out / "areas.csv"
-    geography.areas_table().to_csv(areas, index=False)
+    write_csv(geography.areas_table(), areas, float_format=None)
     catalogue = _write_catalogues(out)
     (out / "SYNTHETIC.txt").write_text(
         f"{NOTICE}\nseed {seed}, {sum(rows.values())} record rows, financial years "
