@@ -9,20 +9,37 @@ from marginalgains.store.database import open_store
 from marginalgains.web.app import create_app
 from marginalgains.web.demo import seed_demo
 
-@pytest.fixture(autouse=True)
-def quick_argon2(monkeypatch):
+def quick_argon2(patch: pytest.MonkeyPatch) -> None:
     """argon2id at its lowest cost, so seeding two dozen demo people takes milliseconds, not seconds."""
     hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(accounts, "_hasher", hasher)
-    monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("not a password anybody has"))
+    patch.setattr(accounts, "_hasher", hasher)
+    patch.setattr(accounts, "_DUMMY_HASH", hasher.hash("not a password anybody has"))
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch):
+    quick_argon2(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def demo_template(databases):
+    """The demo workspace (organisations, people, the A&E batch) made once per backend, cloned for each test."""
+    with pytest.MonkeyPatch.context() as patch:
+        quick_argon2(patch)
+        url = databases.new()
+        store = open_store(url)
+        seed_demo(store)
+        store.dispose()
+    return url
 
 
 @pytest.fixture
-def store(database_url):
-    store = open_store(database_url)
-    seed_demo(store)
+def store(databases, demo_template):
+    url = databases.new(template=demo_template)
+    store = open_store(url)
     yield store
     store.dispose()
+    databases.drop(url)
 
 
 @pytest.fixture

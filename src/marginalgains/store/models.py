@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -158,3 +158,89 @@ class PasswordReset(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class BatchStatus(StrEnum):
+    DRAFT = "draft"  # validated, seen only by its organisation, not yet part of any view
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class Batch(Base):
+    """One upload of indicator values by one organisation: validated as a draft, then published whole or discarded."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default=BatchStatus.DRAFT)
+    kind: Mapped[str] = mapped_column(String(20))  # tidy | fingertips | bundled
+    filename: Mapped[str] = mapped_column(String(300))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_accepted: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]  # when it was published or discarded
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    indicators: Mapped[list[BatchIndicator]] = relationship(cascade="all, delete-orphan", order_by="BatchIndicator.id")
+
+
+class BatchIndicator(Base):
+    """What a batch's indicator is (from its catalogue): every value is read with its batch's definition."""
+
+    __tablename__ = "batch_indicators"
+    __table_args__ = (UniqueConstraint("batch_id", "indicator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    polarity: Mapped[str] = mapped_column(String(20))
+    measure: Mapped[str] = mapped_column(String(20))
+    multiplier: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    licence: Mapped[str] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean)
+    min_denominator: Mapped[float] = mapped_column(Float)
+
+
+class BatchRejection(Base):
+    """One refused row (or file problem) of a batch: file, row, column, reason, as the library reported it."""
+
+    __tablename__ = "batch_rejections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    file: Mapped[str] = mapped_column(Text)
+    row: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Value(Base):
+    """One indicator x area x period figure of a batch; `superseded_by_id` names the later batch that replaced it."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (Index("ix_indicator_values_current", "organisation_id", "indicator_id", "period",
+                            "superseded_by_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    area_code: Mapped[str] = mapped_column(String(50))
+    area_name: Mapped[str | None] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(String(30))
+    numerator: Mapped[float] = mapped_column(Float)
+    denominator: Mapped[float] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)  # a published value (Fingertips), when given
+    lower95: Mapped[float | None] = mapped_column(Float)
+    upper95: Mapped[float | None] = mapped_column(Float)
+    lower998: Mapped[float | None] = mapped_column(Float)
+    upper998: Mapped[float | None] = mapped_column(Float)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))

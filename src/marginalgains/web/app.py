@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from marginalgains.store.database import Store, open_store
-from marginalgains.web import api, people
+from marginalgains.web import api, data, people
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
 from marginalgains.web.render import render_error
@@ -41,6 +41,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.authenticators = [PasswordAuthenticator()]
     app.include_router(people.router)
     app.include_router(api.router)
+    app.include_router(data.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,4 +1,5 @@
-"""`gains serve --demo`: a national team, three ICBs with their trusts and local authorities, and people in each role.
+"""`gains serve --demo`: a national team, three ICBs with their trusts and local authorities, people in each role,
+and the bundled A&E data published by the national team.
 
 Organisation codes are the real ODS (ICBs, trusts) and ONS (local authorities) codes, so the bundled
 A&E data (per trust) belong to them; the people are invented, with passwords printed for the demo only.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from marginalgains.store import accounts
+from marginalgains.io.bundled import ae_values
+from marginalgains.store import accounts, batches
 from marginalgains.store.database import Store
 from marginalgains.store.models import Organisation
 
@@ -53,8 +55,18 @@ def seed_demo(store: Store) -> list[tuple[str, str, str]]:
             for email, code, role in demo_people():
                 accounts.grant(db, accounts.add_user(db, email, email.split("@")[0].title() + " at " + code,
                                                      DEMO_PASSWORD), accounts.organisation_by_code(db, code), role)
+            _publish_ae(db)
             db.commit()
     return [(email, DEMO_PASSWORD, f"{role} in {code}") for email, code, role in demo_people()]
+
+
+def _publish_ae(db) -> None:
+    """The national team publishes the bundled A&E data (every provider, monthly), as NHS England does."""
+    catalogue, read = ae_values()
+    analyst = accounts.user_by_email(db, "analyst@national.example")
+    batch = batches.create_draft(db, accounts.organisation_by_code(db, NATIONAL[0]), analyst, "bundled",
+                                 read.files[0], catalogue, read)
+    batches.publish(db, batch, analyst)
 
 
 def _organisations(db) -> None:
