@@ -244,3 +244,22 @@ class Value(Base):
     lower998: Mapped[float | None] = mapped_column(Float)
     upper998: Mapped[float | None] = mapped_column(Float)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+
+
+class SharingAgreement(Base):
+    """A data-sharing agreement: `owner` shows its full figures to `partner`; who, when and why, until revoked."""
+
+    __tablename__ = "sharing_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    owner: Mapped[Organisation] = relationship(foreign_keys=[owner_id])
+    partner: Mapped[Organisation] = relationship(foreign_keys=[partner_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from marginalgains.store.database import Store, open_store
-from marginalgains.web import api, data, people
+from marginalgains.web import api, atlas_views, data, people, sharing
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
 from marginalgains.web.render import render_error
@@ -42,6 +42,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(people.router)
     app.include_router(api.router)
     app.include_router(data.router)
+    app.include_router(atlas_views.router)
+    app.include_router(sharing.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

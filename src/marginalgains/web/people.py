@@ -14,6 +14,7 @@ from marginalgains.store.models import ApiToken, Membership, Organisation, Role,
 from marginalgains.web.auth import CSRF_COOKIE, SESSION_COOKIE, Viewer, client_address
 from marginalgains.web.deps import DB, CurrentViewer, SignedIn
 from marginalgains.web.render import page
+from marginalgains.web.visibility import sharing_partners
 
 router = APIRouter(include_in_schema=False)
 NOT_RECOGNISED = "Email or password not recognised."
@@ -145,8 +146,10 @@ def _organisation_context(db: Session, viewer: Viewer, organisation: Organisatio
     if viewer.role_in(organisation.id) is not None:
         members = db.scalars(select(Membership).where(Membership.organisation_id == organisation.id)
                              .join(User).order_by(User.email)).all()
-    context = {"organisation": organisation, "members": members, "roles": list(Role),
-               "is_admin": viewer.can(organisation.id, Role.ADMIN), "reset_link": None, "message": None}
+    is_admin = viewer.can(organisation.id, Role.ADMIN)
+    context = {"organisation": organisation, "members": members, "roles": list(Role), "is_admin": is_admin,
+               "agreements": sharing_partners(db, organisation) if is_admin else [], "reset_link": None,
+               "message": None}
     return context | extra
 
 

@@ -16,7 +16,8 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 class SecurityMiddleware:
-    """Adds the headers (HSTS only over TLS) and answers 413 once a body passes `max_body_bytes`."""
+    """Adds the headers (HSTS only over TLS; the default policy unless a page brings its own, as the
+    atlas page does) and answers 413 once a body passes `max_body_bytes`."""
 
     def __init__(self, app, max_body_bytes: int):
         self.app = app
@@ -45,7 +46,10 @@ class SecurityMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message = {**message, "headers": list(message.get("headers", [])) + extra}
+                headers = list(message.get("headers", []))
+                own_policy = any(name.lower() == b"content-security-policy" for name, _ in headers)
+                message = {**message, "headers": headers + [h for h in extra
+                                                            if not (own_policy and h[0] == b"content-security-policy")]}
             await send(message)
 
         try:
