@@ -10,7 +10,9 @@ Labels are the NHS and Fingertips conventions:
 
 from __future__ import annotations
 
+import os
 import re
+from datetime import date
 from enum import StrEnum
 
 import numpy as np
@@ -38,6 +40,8 @@ def parse_period(label: str) -> tuple[Grain, pd.Timestamp]:
     text = str(label).strip()
     if m := _MONTH.match(text):
         year, month = int(m[1]), int(m[2])
+        if m[3] is None and month > 12 and month == (year + 1) % 100:
+            raise ValueError(f"cannot read period {text!r}: write financial years as {year}/{month:02d}")
         if not 1 <= month <= 12:
             raise ValueError(f"month {month} is not between 1 and 12")
         if m[3] is not None:
@@ -65,6 +69,26 @@ def parse_period(label: str) -> tuple[Grain, pd.Timestamp]:
     )
 
 
+PERIOD_YEARS_VARIABLE = "MARGINALGAINS_PERIOD_YEARS"
+FIRST_PLAUSIBLE_YEAR = 1900
+
+
+def plausible_years() -> tuple[int, int]:
+    """The first and last year a period may start in: 1900 to next year, or `FIRST-LAST` from the
+    MARGINALGAINS_PERIOD_YEARS environment variable (for projections or historical series)."""
+    setting = os.environ.get(PERIOD_YEARS_VARIABLE, "").strip()
+    if not setting:
+        return FIRST_PLAUSIBLE_YEAR, date.today().year + 1
+    first, _, last = setting.partition("-")
+    try:
+        years = int(first), int(last)
+    except ValueError:
+        raise ValueError(f"{PERIOD_YEARS_VARIABLE} must be FIRST-LAST such as 1990-2030, got {setting!r}") from None
+    if years[0] > years[1]:
+        raise ValueError(f"{PERIOD_YEARS_VARIABLE}: the first year {years[0]} is after the last {years[1]}")
+    return years
+
+
 def _check_financial_year(start: int, end_two_digits: int) -> None:
     if (start + 1) % 100 != end_two_digits:
         raise ValueError(f"financial year {start}/{end_two_digits:02d} does not run into the next year")
@@ -87,11 +111,21 @@ def label_periods(dates: pd.Series, grain: Grain | str) -> pd.Series:
     return fy + " Q" + quarter.astype(str)
 
 
-def period_starts(labels: pd.Series) -> pd.Series:
-    """First day of each labelled period, for ordering (labels must already be valid)."""
+def period_starts(labels: pd.Series, unreadable_last: bool = False) -> pd.Series:
+    """First day of each labelled period, for ordering. Labels must be valid, unless
+    `unreadable_last`: then a missing or unreadable label sorts after every period (NaT)."""
     unique = pd.unique(np.asarray(labels, dtype=object))
-    starts = {label: parse_period(label)[1] for label in unique}
+    starts = {label: _start_or_none(label) if unreadable_last else parse_period(label)[1] for label in unique}
     return pd.Series(labels, copy=False).map(starts)
+
+
+def _start_or_none(label) -> pd.Timestamp | None:
+    if label is None:
+        return None
+    try:
+        return parse_period(label)[1]
+    except ValueError:
+        return None
 
 
 SUBPERIODS_PER_YEAR = {Grain.MONTH: 12, Grain.QUARTER: 4}

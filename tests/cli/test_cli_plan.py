@@ -1,7 +1,9 @@
-"""`gains prioritise` reads its covariates as an areas table, like `gains atlas --areas`."""
+"""`gains prioritise` and `gains fund` at the command line: covariates read as an areas table, every
+bad interventions file refused naming its row, tables that fit 80 columns."""
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from marginalgains.cli import app
@@ -18,9 +20,66 @@ def test_covariates_with_a_repeated_area_code_exit_2_naming_it(tmp_path):
     code = lines[1].split(",")[0]
     result = runner.invoke(app, ["prioritise", *INPUTS, "--covariates", str(covariates)])
     assert result.exit_code == 2
-    assert f"error: {covariates}: area_code {code!r} appears more than once" in result.output
+    assert f"error: {covariates}, row {len(lines)}, column 'area_code': {code!r} appears more than once (first in row 1)" in result.output
 
 
 def test_missing_covariates_file_is_exit_code_2():
     result = runner.invoke(app, ["prioritise", *INPUTS, "--covariates", "absent.csv"])
-    assert result.exit_code == 2 and "absent.csv: areas file not found" in result.output
+    assert result.exit_code == 2 and "absent.csv: file not found" in result.output
+
+
+PLAN_INPUTS = INPUTS
+HEADER = "id,cost,indicator_id,effect\n"
+
+
+def fund(tmp_path, text: str | bytes, *extra):
+    path = tmp_path / "interventions.csv"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return runner.invoke(app, ["fund", "--budget", "5000000", "--interventions", str(path), *PLAN_INPUTS, *extra])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "the file is empty"),
+    (HEADER, "has a header but no rows"),
+    (HEADER + "a,100,diabetes-9cp,1\nb,100,diabetes-9cp\n", "row 2: ragged row: 3 field(s) where the header has 4"),
+    ("id,title,cost,indicator_id,effect\na,Café,100,diabetes-9cp,1\n".encode("latin-1"), "not UTF-8 text (line 2"),
+    (HEADER + "a,100,diabetes-9cp,1\n,100,diabetes-9cp,1\n", "row 2, column 'id': missing value"),
+    (HEADER + "a,100,,1\n", "row 1, column 'indicator_id': missing value"),
+    (HEADER + "a,1e400,diabetes-9cp,1\n", "row 1, column 'cost': not a finite number: '1e400'"),
+    (HEADER + "a,100,diabetes-9cp,-1\n", "row 1, column 'effect': effect must be zero or more, got -1"),
+    (HEADER + "a,100,diabetes-9cp,1\na,200,diabetes-9cp,1\n", "row 2, column 'id': intervention id 'a' appears more than once"),
+])
+def test_bad_interventions_files_exit_2_naming_the_row(tmp_path, text, message):
+    result = fund(tmp_path, text)
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_a_missing_interventions_file(tmp_path):
+    result = runner.invoke(app, ["fund", "--budget", "1", "--interventions", str(tmp_path / "no.csv"), *PLAN_INPUTS])
+    assert result.exit_code == 2 and "no.csv: file not found" in result.output
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--budget", "1e308"], "the budget 1e+308 is more than 1e+15, larger than any health budget"),
+    (["--step", "0.01"], "a step of 0.01 gives 500,000,000 budget levels; the curve takes at most 200, "
+                         "so use a step of at least 25,000.00"),
+])
+def test_absurd_budgets_and_steps_are_refused_at_once(tmp_path, extra, message):
+    result = fund(tmp_path, (FIXTURES / "interventions.csv").read_text(), *extra)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_fund_tables_fit_80_columns_and_say_one_intervention(tmp_path):
+    result = fund(tmp_path, HEADER + "nurse,400000,diabetes-9cp,1\n")
+    assert result.exit_code == 0, result.output
+    assert "(1 intervention)." in result.output
+    assert all(len(line) <= 80 for line in result.output.splitlines()), result.output
+    assert "Cost" in result.output and "400,000" in result.output and "…" not in result.output
+
+
+def test_prioritise_tables_fit_80_columns_with_human_headers():
+    result = runner.invoke(app, ["prioritise", *PLAN_INPUTS, "--area", "E38000003", "--count", "all"])
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= 80 for line in result.output.splitlines()), result.output
+    assert "Gain (95% CI)" in result.output and "significant_gain_lower" not in result.output
+    assert "emergency-admissions" in result.output and "…" not in result.output

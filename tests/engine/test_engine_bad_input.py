@@ -94,7 +94,6 @@ def test_database_url_error_hides_the_password(write_catalogue):
 @pytest.mark.parametrize("definition, expected", [
     ({"bundle": {"a": "done", "b": "flag"}}, "give exactly one of 'numerator'"),
     ({"numerator": None, "bundle": {"a": "done"}}, "'bundle' must map at least two process names"),
-    ({"colour": "red"}, "unknown key(s) colour"),
     ({"period": {"column": "day", "grain": "fortnight"}}, "period grain 'fortnight' is not one of"),
     ({"measure": "ratio"}, "measure ratio needs a 'standardisation'"),
     ({"standardisation": {"method": "isr", "strata": ["age"]}}, "an ISR gives observed/expected, so its measure must be 'ratio'"),

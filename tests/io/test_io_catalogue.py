@@ -32,7 +32,7 @@ indicators:
     ("indicators: []", "lists no indicators"),
     ("- just a list", "expected a mapping with an 'indicators' list"),
     ("indicators:\n  - id: x\n    title: t\n    polarity: up\n    measure: rate", "polarity 'up' is not one of high_is_good"),
-    ("indicators:\n  - id: x\n    title: t\n    polarity: low_is_good\n    measure: count", "measure 'count' is not one of"),
+    ("indicators:\n  - id: x\n    title: t\n    polarity: low_is_good\n    measure: tally", "measure 'tally' is not one of"),
     ("indicators:\n  - id: x\n    polarity: low_is_good\n    measure: rate", "missing required key 'title'"),
     ("indicators:\n  - id: x\n    title: t\n    polarity: low_is_good\n    measure: rate\n    multiplier: 0", "multiplier must be positive"),
     ("indicators:\n  - {id: x, title: t, polarity: low_is_good, measure: rate}\n  - {id: x, title: u, polarity: low_is_good, measure: rate}", "appears twice"),
@@ -62,3 +62,56 @@ indicators:
         "All nine care processes: HbA1c", Measure.PROPORTION, 100.0, None)
     assert catalogue["nine/bmi"].title == "All nine care processes: bmi"
     assert catalogue.definitions["nine/bmi"] == {}
+
+
+ENTRY = "indicators:\n  - id: x\n    title: t\n    polarity: low_is_good\n    measure: rate\n"
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("    tags: 5\n", "indicator 1 \\(x\\): 'tags' must be a list of words, got 5"),
+    ("    multiplier: .nan\n", "indicator 1 \\(x\\): multiplier must be a finite number, got nan"),
+    ("    multiplier: .inf\n", "indicator 1 \\(x\\): multiplier must be at most 1e\\+12, got inf"),
+    ("    multiplier: 1" + "0" * 400 + "\n", "multiplier must be at most 1e\\+12, got 1000.*\\(401 characters\\)"),
+    ("    multiplier: true\n", "'multiplier' must be a number, got True"),
+    ("    synthetic: \"false\"\n", "'synthetic' must be true or false \\(unquoted\\), got 'false'"),
+    ("    min_denominator: -1\n", "min_denominator must be zero or more, got -1"),
+    ("    benefit_weight: 0\n", "benefit_weight must be positive, got 0"),
+    ("    title2: t\n", "indicator 1 \\(x\\): unknown key 'title2'; did you mean 'title'\\?"),
+    ("    multipler: 100\n", "unknown key 'multipler'; did you mean 'multiplier'\\?"),
+    ("    colour: red\n", "unknown key 'colour'; expected some of area, benefit_weight"),
+])
+def test_catalogue_values_are_checked_against_the_schema(write_csv, extra, message):
+    with pytest.raises(CatalogueError, match=message):
+        read_catalogue(write_csv(ENTRY + extra, "cat.yaml"))
+
+
+def test_a_misspelt_top_level_key_suggests_the_right_one(write_csv):
+    with pytest.raises(CatalogueError, match="cat.yaml: unknown key 'licnce'; did you mean 'licence'\\?"):
+        read_catalogue(write_csv("licnce: OGL\n" + ENTRY, "cat.yaml"))
+
+
+def test_synthetic_true_is_a_real_boolean(write_csv):
+    assert read_catalogue(write_csv(ENTRY + "    synthetic: true\n", "cat.yaml"))["x"].synthetic is True
+    assert read_catalogue(write_csv("synthetic: false\n" + ENTRY, "cat.yaml"))["x"].synthetic is False
+
+
+def test_yaml_aliases_are_refused_before_the_document_is_built(write_csv):
+    lol = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(20))
+    with pytest.raises(CatalogueError, match=r"cat.yaml, line 2: YAML aliases \(\*a\) are not allowed in a catalogue"):
+        read_catalogue(write_csv(lol + ENTRY, "cat.yaml"))
+
+
+def test_deeply_nested_yaml_is_refused(write_csv):
+    with pytest.raises(CatalogueError, match="nested more than 32 deep"):
+        read_catalogue(write_csv("x: " + "[" * 100 + "]" * 100 + "\n" + ENTRY, "cat.yaml"))
+
+
+def test_a_catalogue_that_is_not_utf8_or_is_a_folder_is_refused(tmp_path):
+    latin = tmp_path / "cat.yaml"
+    latin.write_bytes((ENTRY + "    unit: \"£\"\n").encode("latin-1"))
+    with pytest.raises(CatalogueError, match=r"not UTF-8 text \(byte \d+ is 0xa3\); save it as UTF-8"):
+        read_catalogue(latin)
+    with pytest.raises(CatalogueError, match="is a folder; give the catalogue's YAML file"):
+        read_catalogue(tmp_path)

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from marginalgains.cli.app import app, fail
-from marginalgains.errors import GainsError
-from marginalgains.improve import allocate, benefit_curve, opportunities, prioritise, read_interventions
-from marginalgains.improve.prioritise import filter_tag
-from marginalgains.io.areas import read_areas
-from marginalgains.io.catalogue import read_catalogue
-from marginalgains.io.values import read_values
-from marginalgains.periods import financial_years, whole_years
+from marginalgains.cli.app import JsonOption, app, console, fail, print_json, progress_bar
 
 ValuesOption = Annotated[Path, typer.Option(help="Tidy values (CSV/Parquet): indicator_id, area_code, period, numerator, denominator.")]
 CatalogueOption = Annotated[Path, typer.Option(help="Indicator catalogue (YAML).")]
 CovariatesOption = Annotated[Optional[Path], typer.Option(help="Areas table (CSV/Parquet) whose numeric columns are peer covariates.")]
 BenchmarkOption = Annotated[Optional[str], typer.Option(help="national, top_quartile, top_decile, best, peer_best5 or a number; default peer_best5 with covariates, else top_quartile.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
 @app.command("prioritise")
@@ -39,8 +27,11 @@ def prioritise_command(
     as_json: JsonOption = False,
 ) -> None:
     """Rank indicators nationally (and each area's own) by benefit: weight x significant gain, latest period."""
+    from marginalgains.errors import GainsError
+    from marginalgains.improve import prioritise
+
     try:
-        indicators, opps = _opportunities(values, catalogue, covariates, benchmark, tag)
+        indicators, opps = _opportunities(values, catalogue, covariates, benchmark, tag, quiet=as_json)
         result = prioritise(opps, indicators, tag=tag, count=count)
         by_area = result.by_area if area is None else result.by_area[result.by_area["area_code"] == area]
         if area is not None and area not in set(opps["area_code"].astype(str)):
@@ -48,67 +39,94 @@ def prioritise_command(
     except GainsError as exc:
         fail(exc)
     if as_json:
-        print(json.dumps({"count": result.count, "national": _records(result.national),
-                          "by_area": _records(by_area)}, indent=2))
+        print_json({"count": result.count, "national": _records(result.national), "by_area": _records(by_area)})
         return
-    console = Console(highlight=False, soft_wrap=True)
-    console.print(_table(f"Indicators by benefit ({count} gain x benefit weight)", result.national,
-                         ["rank", "indicator_id", "period", "significant_areas", "total_gain", "significant_gain",
-                          "significant_gain_lower", "significant_gain_upper", "benefit"]))
+    out = console()
+    out.print(_table(f"Indicators by benefit ({count} gain x benefit weight)", result.national, [
+        ("#", "rank", _whole), ("Indicator", "indicator_id", str), ("Period", "period", str),
+        ("Areas", "significant_areas", _whole),
+        ("Gain (95% CI)", ("significant_gain", "significant_gain_lower", "significant_gain_upper"), _interval),
+        ("Benefit", "benefit", _decimal)],
+        caption="Areas: gaps beyond chance. Gain: people beyond chance (95% interval)."))
     if area is not None:
-        console.print(_table(f"Priorities for {area}", by_area,
-                             ["rank", "indicator_id", "value", "benchmark_value", "gain", "gain_lower", "gain_upper",
-                              "benefit"]))
+        out.print(_table(f"Priorities for {area}", by_area, [
+            ("#", "rank", _whole), ("Indicator", "indicator_id", str), ("Value", "value", _decimal),
+            ("Benchmark", "benchmark_value", _decimal), ("Gain (95% CI)", ("gain", "gain_lower", "gain_upper"), _interval),
+            ("Benefit", "benefit", _decimal)]))
 
 
 @app.command()
 def fund(
     budget: Annotated[float, typer.Option(help="Money to allocate, e.g. 5000000.")],
-    interventions: Annotated[Path, typer.Option(help="Interventions CSV: id, cost, indicator_id, effect, [effect_unit, area_code, group, tag, title].")],
+    interventions: Annotated[Path, typer.Option(help="Interventions CSV: id, cost, indicator_id, effect and, optionally, effect_unit, area_code, group, tag, title.")],
     values: ValuesOption,
     catalogue: CatalogueOption,
     covariates: CovariatesOption = None,
     benchmark: BenchmarkOption = None,
     min_share: Annotated[Optional[list[str]], typer.Option(help="TAG=SHARE: least share of the budget for a tag (repeatable).")] = None,
     max_per_area: Annotated[Optional[float], typer.Option(help="Most that one area's interventions may cost.")] = None,
-    step: Annotated[Optional[float], typer.Option(help="Budget step of the benefit curve (default 1,000,000).")] = None,
+    step: Annotated[Optional[float], typer.Option(help="Budget step of the benefit curve (default 1,000,000 for budgets from 2 to 200 million, else a tenth of the budget; at most 200 steps).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Choose the interventions that buy most benefit within the budget; show the benefit-versus-budget curve."""
+    from marginalgains.errors import GainsError
+    from marginalgains.improve import allocate, benefit_curve, read_interventions
+
     try:
-        indicators, opps = _opportunities(values, catalogue, covariates, benchmark, None)
+        indicators, opps = _opportunities(values, catalogue, covariates, benchmark, None, quiet=as_json)
         options = read_interventions(interventions, indicators, opps)
         shares = _shares(min_share or [])
         allocation = allocate(options, budget, shares, max_per_area)
-        curve = benefit_curve(options, budget, step, shares, max_per_area)
+        with progress_bar(console(as_json), as_json) as progress:
+            task = progress.add_task("Benefit curve: solving each budget level", total=None)
+            curve = benefit_curve(options, budget, step, shares, max_per_area,
+                                  on_level=lambda levels: progress.update(task, total=levels, advance=1))
     except GainsError as exc:
         fail(exc)
     if as_json:
-        print(json.dumps({"budget": allocation.budget, "total_cost": allocation.total_cost,
-                          "total_benefit": allocation.total_benefit, "chosen": allocation.chosen,
-                          "allocation": _records(allocation.table), "curve": _records(curve)}, indent=2))
+        print_json({"budget": allocation.budget, "total_cost": allocation.total_cost,
+                    "total_benefit": allocation.total_benefit, "chosen": allocation.chosen,
+                    "allocation": _records(allocation.table), "curve": _records(curve)})
         return
-    console = Console(highlight=False, soft_wrap=True)
-    columns = [c for c in ("id", "title", "area_code", "indicator_id", "cost", "benefit", "group") if c in allocation.table]
-    console.print(_table(f"Allocation of {allocation.budget:,.0f}", allocation.table, columns))
-    console.print(f"Total benefit {allocation.total_benefit:,.1f} for {allocation.total_cost:,.0f} "
-                  f"({len(allocation.chosen)} interventions).")
-    console.print(_table("What each further step of budget buys", curve,
-                         ["budget", "cost", "interventions", "benefit", "extra_benefit"]))
+    out = console()
+    table = allocation.table.assign(name=allocation.table.get("title", allocation.table["id"]))
+    out.print(_table(f"Allocation of {_money(allocation.budget)}", table, [
+        ("Intervention", "name", str), ("Area", "area_code", str), ("Indicator", "indicator_id", str),
+        ("Cost", "cost", _money), ("Benefit", "benefit", _decimal)]))
+    chosen = len(allocation.chosen)
+    out.print(f"Total benefit {allocation.total_benefit:,.1f} for {_money(allocation.total_cost)} "
+              f"({chosen} intervention{'' if chosen == 1 else 's'}).")
+    out.print(_table("What each further step of budget buys", curve, [
+        ("Budget", "budget", _money), ("Cost", "cost", _money), ("Interventions", "interventions", _whole),
+        ("Benefit", "benefit", _decimal), ("Extra benefit", "extra_benefit", _decimal)]))
 
 
-def _opportunities(values: Path, catalogue: Path, covariates: Path | None, benchmark: str | None, tag: str | None):
+def _opportunities(values: Path, catalogue: Path, covariates: Path | None, benchmark: str | None, tag: str | None,
+                   quiet: bool = False):
     """Read the inputs and size every judged indicator's opportunity in its latest whole financial year
     (months and quarters summed, as in the atlas)."""
-    cat = read_catalogue(catalogue)
-    read = read_values(values, cat)
+    from marginalgains.improve import opportunities
+    from marginalgains.improve.prioritise import filter_tag
+    from marginalgains.io.areas import read_areas, trimmed_note
+    from marginalgains.io.catalogue import read_catalogue
+    from marginalgains.io.values import read_values
+    from marginalgains.periods import financial_years, whole_years
+
+    err = console(stderr=True)
+    with progress_bar(err, quiet) as progress:
+        progress.add_task("Reading values and sizing the opportunity", total=None)
+        cat = read_catalogue(catalogue)
+        read = read_values(values, cat)
+        areas = read_areas(covariates) if covariates is not None else None
+        indicators = filter_tag(cat, tag)
+        annual = whole_years(financial_years(read.values))
+        sized = opportunities(annual, indicators, areas, _benchmark(benchmark))
     if read.rejections:
-        Console(stderr=True, highlight=False).print(
-            f"[yellow]warning:[/] {read.rows_rejected} rows of {values} rejected (e.g. {read.rejections[0]})")
-    areas = read_areas(covariates) if covariates is not None else None
-    indicators = filter_tag(cat, tag)
-    annual = whole_years(financial_years(read.values))
-    return list(cat), opportunities(annual, indicators, areas, _benchmark(benchmark))
+        err.print(f"warning: {read.rows_rejected} rows of {values} rejected (e.g. {read.rejections[0]})", markup=False)
+    note = trimmed_note(areas)
+    if note:
+        err.print(f"note: {note}", markup=False)
+    return list(cat), sized
 
 
 def _benchmark(text: str | None):
@@ -121,6 +139,8 @@ def _benchmark(text: str | None):
 
 
 def _shares(pairs: list[str]) -> dict[str, float]:
+    from marginalgains.errors import GainsError
+
     shares = {}
     for pair in pairs:
         tag, _, share = pair.partition("=")
@@ -131,20 +151,55 @@ def _shares(pairs: list[str]) -> dict[str, float]:
     return shares
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def _records(frame) -> list[dict]:
+    import json
+
     return json.loads(frame.to_json(orient="records", double_precision=6))
 
 
-def _table(title: str, frame: pd.DataFrame, columns: list[str]) -> Table:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
-    for row in frame[columns].itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+def _table(title: str, frame, columns: list[tuple], caption: str | None = None):
+    """A Rich table of `columns` (header, source column or columns, formatter) that fits 80 columns:
+    short human headers, numbers right-aligned and never wrapped, names wrapped at spaces."""
+    from rich import box
+    from rich.table import Table
+
+    rows = [[_cell(row, source, show) for _, source, show in columns] for _, row in frame.iterrows()]
+    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    for position, (header, _, show) in enumerate(columns):
+        longest_word = max((len(w) for r in rows for w in r[position].split()), default=0)
+        if show is str:
+            table.add_column(header, overflow="fold", min_width=min(longest_word, 24))
+        else:
+            table.add_column(header, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return "" if pd.isna(value) else f"{value:,.1f}"
-    return str(value)
+def _cell(row, source, show) -> str:
+    import math
+
+    if isinstance(source, tuple):
+        return show(*(row.get(s) for s in source))
+    value = row.get(source)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return show(value)
+
+
+def _whole(value) -> str:
+    return f"{value:,.0f}"
+
+
+def _decimal(value) -> str:
+    return f"{value:,.1f}"
+
+
+def _money(value) -> str:
+    """Money as whole units with thousands separators, the same in every table and sentence."""
+    return f"{value:,.0f}"
+
+
+def _interval(value, lower, upper) -> str:
+    return f"{value:,.0f} ({lower:,.0f}-{upper:,.0f})"

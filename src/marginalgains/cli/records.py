@@ -7,13 +7,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from marginalgains.cli.app import app, fail
-from marginalgains.engine import compute as compute_values
-from marginalgains.io.values import write_values
-from marginalgains.errors import GainsError
+from marginalgains.cli.app import JsonOption, QuietOption, app, console, fail, print_json, progress_bar
 
 
 @app.command()
@@ -23,26 +18,37 @@ def compute(
     out: Annotated[Path, typer.Option(help="Values file to write (.parquet or .csv).")] = Path("values.parquet"),
     backend: Annotated[str, typer.Option(help="duckdb (in-process) or spark.")] = "duckdb",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default local[2]).")] = None,
-    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
+    database_only: Annotated[bool, typer.Option(help="With a DuckDB file as --data: read only what is stored in it, refusing views that read other files.")] = False,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Count every indicator of a catalogue from records; write IndicatorValues (and bundles' weakest links)."""
-    console = Console(quiet=quiet, highlight=False, soft_wrap=True)
+    from marginalgains.engine import compute as compute_values
+    from marginalgains.errors import GainsError
+    from marginalgains.io.values import write_values
+
+    out_console = console(quiet or as_json)
     started = time.perf_counter()
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True, disable=quiet) as progress:
-            result = compute_values(catalogue, data, backend=backend, progress=progress, spark_master=spark_master)
+        with progress_bar(out_console, quiet or as_json) as progress:
+            result = compute_values(catalogue, data, backend=backend, progress=progress, spark_master=spark_master,
+                                    database_only=database_only)
         write_values(result.values, out)
         links = out.with_name(f"{out.stem}-weakest-links{out.suffix}")
         if len(result.weakest_links):
             write_values(result.weakest_links, links)
     except GainsError as exc:
         fail(exc)
-    console.print(
-        f"{result.values['indicator_id'].nunique()} indicators, {len(result.values)} values "
-        f"in {time.perf_counter() - started:.1f}s -> {out}"
-        + (f" (weakest links -> {links})" if len(result.weakest_links) else "")
-    )
+    seconds = time.perf_counter() - started
+    indicators, values = result.values["indicator_id"].nunique(), len(result.values)
+    if as_json:
+        print_json({"indicators": int(indicators), "values": values, "seconds": round(seconds, 2),
+                    "files": {"values": str(out), **({"weakest_links": str(links)} if len(result.weakest_links) else {})},
+                    "values_per_indicator": {str(k): int(v) for k, v in
+                                             result.values["indicator_id"].value_counts(sort=False).items()}})
+        return
+    out_console.print(f"{indicators} indicators, {values} values in {seconds:.1f}s -> {out}"
+                      + (f" (weakest links -> {links})" if len(result.weakest_links) else ""))
 
 
 @app.command()
@@ -51,18 +57,29 @@ def synth(
     out: Annotated[Path, typer.Option(help="Folder for the Parquet tables, catalogue.yaml and areas.csv.")] = Path("synthetic"),
     seed: Annotated[int, typer.Option(help="Random seed: the same seed and scale give the same data.")] = 2024,
     years: Annotated[int, typer.Option(help="Financial years of records, from 2014/15.")] = 5,
-    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a SYNTHETIC national dataset (heart attacks, diabetes care, eye screening) for the 106 CCGs."""
+    from marginalgains.errors import GainsError
     from marginalgains.synth import generate
+    from marginalgains.synth.generate import TABLES
 
-    console = Console(quiet=quiet, highlight=False, soft_wrap=True)
+    out_console = console(quiet or as_json)
     started = time.perf_counter()
     try:
-        generated = generate(out, scale, seed=seed, years=years)
-    except ValueError as exc:
+        with progress_bar(out_console, quiet or as_json) as progress:
+            task = progress.add_task("Writing SYNTHETIC tables", total=len(TABLES))
+            generated = generate(out, scale, seed=seed, years=years,
+                                 on_table=lambda table: progress.update(task, advance=1, description=f"Wrote {table}"))
+    except (ValueError, GainsError) as exc:
         fail(exc)
+    seconds = time.perf_counter() - started
+    if as_json:
+        print_json({"synthetic": True, "rows": generated.rows, "total_rows": sum(generated.rows.values()),
+                    "seconds": round(seconds, 2), "seed": seed, "years": years,
+                    "files": {"folder": str(out), "catalogue": str(generated.catalogue), "areas": str(generated.areas)}})
+        return
     rows = ", ".join(f"{table} {count:,}" for table, count in generated.rows.items())
-    console.print(f"SYNTHETIC data ({rows} rows) in {time.perf_counter() - started:.1f}s -> {out}")
-    console.print(f"catalogue: {generated.catalogue}; areas: {generated.areas}")
-
+    out_console.print(f"SYNTHETIC data ({rows} rows) in {seconds:.1f}s -> {out}")
+    out_console.print(f"catalogue: {generated.catalogue}; areas: {generated.areas}")

@@ -97,8 +97,13 @@ class DataSource:
         return self.con.table(name)
 
 
-def open_source(data, backend="duckdb", spark_master: str | None = None) -> DataSource:
-    """Connect to `data` with `backend` ("duckdb", "spark", or an Ibis backend object)."""
+def open_source(data, backend="duckdb", spark_master: str | None = None, database_only: bool = False) -> DataSource:
+    """Connect to `data` with `backend` ("duckdb", "spark", or an Ibis backend object).
+
+    A DuckDB database file is opened read-only. Its views may read other files on this machine
+    (`CREATE VIEW v AS SELECT * FROM read_csv('/any/file')`); with `database_only` DuckDB's
+    external access is switched off for the connection and a view that reads files is refused.
+    """
     if isinstance(backend, BaseBackend):
         if data is None:
             return DataSource(backend, f"{backend.name} connection", kind=backend.name)
@@ -112,8 +117,35 @@ def open_source(data, backend="duckdb", spark_master: str | None = None) -> Data
         return _with_files(ibis.pyspark.connect(spark_session(spark_master)), data, "spark")
     path = Path(text.removeprefix("file://"))
     if path.is_file() and path.suffix in _DUCKDB_FILES:
-        return DataSource(_duckdb(database=str(path), read_only=True), f"DuckDB database {path}", own_duckdb=True)
+        return DataSource(_duckdb_file(path, database_only), f"DuckDB database {path}", own_duckdb=True)
+    if database_only:
+        raise EngineError(f"database_only applies to a DuckDB database file; {str(data)!r} is not one")
     return _with_files(_duckdb(), data, "duckdb", own_duckdb=True)
+
+
+def _duckdb_file(path: Path, database_only: bool) -> BaseBackend:
+    """A DuckDB database file, read-only; a file that is not one is refused by name."""
+    if path.stat().st_size == 0:
+        raise EngineError(f"{path}: the file is empty, not a DuckDB database")
+    try:
+        con = _duckdb(database=str(path), read_only=True)
+    except Exception as error:
+        raise EngineError(f"{path}: not a readable DuckDB database ({_first_line(error)})") from None
+    if database_only:
+        con.raw_sql("SET enable_external_access = false")  # cannot be switched back on by a later statement
+        _refuse_views_over_files(con, path)
+    return con
+
+
+def _refuse_views_over_files(con: BaseBackend, path: Path) -> None:
+    """With external access off, a view reading a file cannot be described: refuse it before counting."""
+    views = con.raw_sql("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    for schema, view in views:
+        try:
+            con.raw_sql(f'DESCRIBE "{schema}"."{view}"').fetchall()
+        except Exception as error:
+            raise EngineError(f"{path}: view {view!r} reads outside the database ({_first_line(error)}); "
+                              "refused in database-only mode") from None
 
 
 def _duckdb(**options) -> BaseBackend:

@@ -15,7 +15,6 @@ from marginalgains.io.catalogue import Catalogue
 from marginalgains.model import Indicator, Measure
 from marginalgains.periods import Grain
 
-_KEYS = {"table", "area", "period", "denominator", "numerator", "bundle", "standardisation"}
 _STANDARDISATION_KEYS = {"method", "strata", "reference", "standard"}
 ALL_ROWS = "TRUE"
 
@@ -92,9 +91,6 @@ def read_definitions(catalogue: Catalogue) -> list[Definition]:
 def parse_definition(indicator: Indicator, keys: dict[str, Any]) -> Definition:
     """Check one entry's record-level keys and return its Definition."""
     where = f"indicator {indicator.id!r}"
-    unknown = sorted(set(keys) - _KEYS)
-    if unknown:
-        raise CatalogueError(f"{where}: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(_KEYS))}")
     for key in ("table", "area", "period"):
         if not keys.get(key):
             raise CatalogueError(f"{where}: missing required key {key!r}")

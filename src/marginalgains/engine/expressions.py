@@ -65,16 +65,80 @@ def condition(text: str, table: ir.Table, indicator_id: str, role: str) -> ir.Bo
     return value
 
 
+MAX_CONDITION_CHARS = 10_000
+MAX_NESTING = 64
+"""Conditions longer or nested deeper are refused before parsing: a condition nested 3,000 deep
+would take a minute to parse and end in a RecursionError. Long AND / OR chains are not nesting."""
+_CHAINS = (exp.And, exp.Or)
+
+
 def parse(text: str, indicator_id: str, role: str) -> exp.Expression:
     """Parse one SQL condition, or say where it fails to parse."""
+    where = f"indicator {indicator_id!r}, {role} {_shown(text)}"
+    if not isinstance(text, str):
+        raise EngineError(f"{where}: expected an SQL condition as text, got {type(text).__name__}")
+    if len(text) > MAX_CONDITION_CHARS:
+        raise EngineError(f"{where}: {len(text):,} characters, more than the {MAX_CONDITION_CHARS:,} a condition may have")
+    if _bracket_depth(text) > MAX_NESTING:
+        raise EngineError(f"{where}: brackets nested more than {MAX_NESTING} deep")
     try:
         tree = sqlglot.parse_one(text)
+    except RecursionError:  # operators such as NOT NOT NOT ... nest without brackets
+        raise EngineError(f"{where}: nested more than {MAX_NESTING} deep") from None
     except sqlglot.errors.SqlglotError as error:
         reason = str(error).splitlines()[0]
         raise EngineError(f"indicator {indicator_id!r}, {role} {text!r}: SQL does not parse: {reason}") from None
     if isinstance(tree, (exp.Select, exp.Query, exp.Command)) or tree is None:
         raise EngineError(f"indicator {indicator_id!r}, {role} {text!r}: expected a condition, not a statement")
+    if _tree_depth(tree) > MAX_NESTING:
+        raise EngineError(f"{where}: nested more than {MAX_NESTING} deep")
     return tree
+
+
+def _shown(text) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 80 else f"{shown[:60]}...' ({len(str(text)):,} characters)"
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest bracket nesting outside quoted strings, in one pass."""
+    depth = deepest = 0
+    quote = None
+    for char in text:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
+
+
+def _tree_depth(tree: exp.Expression) -> int:
+    """Nesting depth of a parsed condition, without recursion; an AND / OR chain counts as one level."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in node.iter_expressions():
+            flat = isinstance(node, _CHAINS) and type(child) is type(node)
+            stack.append((child, depth if flat else depth + 1))
+    return deepest
+
+
+def _chain(node: exp.Expression) -> list[exp.Expression]:
+    """The operands of an AND (or OR) chain, flattened without recursion."""
+    operands, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is type(node):
+            stack.extend([item.expression, item.this])
+        else:
+            operands.append(item)
+    return operands
 
 
 def columns_of(tree: exp.Expression) -> list[str]:
@@ -100,6 +164,8 @@ class _Translator:
 
     def build(self, node: exp.Expression) -> ir.Value:
         kind = type(node)
+        if kind in _CHAINS:
+            return self._balanced(_BINARY[kind], [self.build(operand) for operand in _chain(node)])
         if kind in _BINARY:
             return _BINARY[kind](self.build(node.this), self.build(node.expression))
         if kind in _FUNCTIONS:
@@ -108,6 +174,14 @@ class _Translator:
         if method is None:
             raise EngineError(f"unsupported SQL {node.sql()!r} ({kind.__name__})")
         return method(node)
+
+    @staticmethod
+    def _balanced(combine, values: list[ir.Value]) -> ir.Value:
+        """Combine a chain's operands pairwise, so a 3,000-term OR is 12 levels deep, not 3,000."""
+        while len(values) > 1:
+            values = [combine(values[i], values[i + 1]) if i + 1 < len(values) else values[i]
+                      for i in range(0, len(values), 2)]
+        return values[0]
 
     def _column(self, node: exp.Column) -> ir.Value:
         return self.table[node.name]

@@ -43,6 +43,7 @@ def compute(
     progress: Any = None,
     *,
     spark_master: str | None = None,
+    database_only: bool = False,
 ) -> ComputeResult:
     """Count every record-level indicator of `catalogue` in `data`.
 
@@ -50,12 +51,13 @@ def compute(
     database file, or a database URL (postgres://, bigquery://, snowflake://, databricks:// ...).
     `backend` is "duckdb", "spark" or an Ibis backend object. `progress` is a rich Progress
     (one task advancing per indicator) or a callable `progress(done, total, label)`.
+    With `database_only`, a DuckDB file's views may not read other files (see `open_source`).
     Everything is validated before the first aggregation runs.
     """
     if not isinstance(catalogue, Catalogue):
         catalogue = read_catalogue(catalogue)
     definitions = read_definitions(catalogue)
-    source = open_source(data, backend, spark_master)
+    source = open_source(data, backend, spark_master, database_only)
     groups = compile_groups(definitions, source)
     report = _progress_reporter(progress, len(definitions))
     values, links = [], []
@@ -127,10 +129,16 @@ def _pick(counts: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFram
 
 
 def _tidy(frame: pd.DataFrame, columns: list[str], extra_keys: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Rows with people to count, float counts, sorted by indicator, area, period (then `extra_keys`)."""
-    frame = frame.astype({"numerator": float, "denominator": float, AREA: str, PERIOD: str})
+    """Rows with people to count, float counts, sorted by indicator, area, period (then `extra_keys`).
+
+    Records with no date (NULL) count under a missing period, and a text period column may hold
+    labels that are not periods: such rows are kept as they are, for the values check to reject
+    with the reason (and count), never dropped here or passed off as a period."""
+    periods = frame[PERIOD].astype(object)
+    frame = frame.astype({"numerator": float, "denominator": float, AREA: str}).assign(
+        **{PERIOD: periods.where(periods.notna(), None).map(lambda p: p if p is None else str(p))})
     frame = frame.loc[frame["denominator"] > 0, columns]
-    starts = period_starts(frame[PERIOD]).to_numpy() if len(frame) else []
+    starts = period_starts(frame[PERIOD], unreadable_last=True).to_numpy() if len(frame) else []
     keys = ["indicator_id", AREA, "__start", *extra_keys]
     return frame.assign(__start=starts).sort_values(keys, kind="stable").drop(columns="__start").reset_index(drop=True)
 

@@ -8,6 +8,7 @@ scipy.optimize.milp, finds the optimum.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +19,15 @@ from scipy.sparse import csr_array
 
 from marginalgains.improve.errors import ImproveError
 from marginalgains.improve.prioritise import benefit_weights
+from marginalgains.io.tabular import ROW_PROBLEMS, read_table
+from marginalgains.io.validate import parse_numbers
 
 ALL_AREAS = "all"
 EFFECT_UNITS = ("points", "people")
+MAX_BUDGET = 1e15
+"""No health budget is larger (the NHS in England spends about 2e11 a year): more is a typing slip."""
+MAX_CURVE_LEVELS = 200
+"""The benefit curve solves one allocation per budget level; more levels than this take minutes to say nothing more."""
 ROW_BLOCK = 1024
 """All-areas interventions capped a block of this many at a time, to keep the working memory small."""
 
@@ -69,17 +76,23 @@ def allocate(interventions: pd.DataFrame, budget: float, min_share: dict[str, fl
 
 
 def benefit_curve(interventions: pd.DataFrame, budget: float, step: float | None = None,
-                  min_share: dict[str, float] | None = None, max_per_area: float | None = None) -> pd.DataFrame:
+                  min_share: dict[str, float] | None = None, max_per_area: float | None = None,
+                  on_level: Callable[[int], None] | None = None) -> pd.DataFrame:
     """Optimal benefit at budgets step, 2 x step, ... up to `budget`: what each further step buys.
 
-    `step` defaults to 1,000,000 when the budget is at least two million, else a tenth of the
-    budget. A budget level whose constraints cannot be met has no benefit (NaN).
+    `step` defaults to 1,000,000 when the budget is from two million to 200 million, else a tenth
+    of the budget; a step giving more than MAX_CURVE_LEVELS levels is refused with the smallest
+    step that fits. A budget level whose constraints cannot be met has no benefit (NaN).
+    `on_level(levels)` is called as each level is solved (for a progress bar).
     """
     budget = _checked_budget(budget)
     if step is None:
-        step = 1_000_000.0 if budget >= 2_000_000 else budget / 10
-    if not step > 0:
-        raise ImproveError(f"the curve's step must be positive, got {step!r}")
+        step = 1_000_000.0 if 2_000_000 <= budget <= MAX_CURVE_LEVELS * 1_000_000 else budget / 10
+    if not (step > 0 and np.isfinite(step)):
+        raise ImproveError(f"the curve's step must be a positive number, got {step!r}")
+    if budget / step > MAX_CURVE_LEVELS:
+        raise ImproveError(f"a step of {step:,.2f} gives {budget / step:,.0f} budget levels; the curve takes at most "
+                           f"{MAX_CURVE_LEVELS}, so use a step of at least {budget / MAX_CURVE_LEVELS:,.2f}")
     levels = list(np.arange(step, budget, step)) + [budget] if budget > 0 else [0.0]
     rows = []
     for level in levels:
@@ -88,6 +101,8 @@ def benefit_curve(interventions: pd.DataFrame, budget: float, step: float | None
             rows.append((level, result.total_benefit, result.total_cost, len(result.chosen)))
         except ImproveError:
             rows.append((level, np.nan, np.nan, 0))
+        if on_level is not None:
+            on_level(len(levels))
     curve = pd.DataFrame(rows, columns=["budget", "benefit", "cost", "interventions"])
     curve["extra_benefit"] = curve["benefit"].diff().fillna(curve["benefit"])
     return curve
@@ -100,17 +115,17 @@ def read_interventions(source: str | Path | pd.DataFrame, indicators, opportunit
     indicator's value scale, the default, or "people"), `area_code` (blank or "all" for every
     area), `group`, `tag` (";"-separated; else the indicator's tags) and `title`. An effect is
     capped at the opportunity (the area's gain, or the national gain for an all-areas effect in
-    people) and weighted by the indicator's benefit weight.
+    people) and weighted by the indicator's benefit weight. A plan missing one of its options
+    would be wrong, so a bad row stops the read, naming the row, column and reason.
     """
-    table = source.copy() if isinstance(source, pd.DataFrame) else pd.read_csv(source, dtype={"area_code": str, "group": str, "id": str})
-    where = "interventions" if isinstance(source, pd.DataFrame) else str(source)
+    table, where = _intervention_table(source)
     missing = [c for c in ("id", "cost", "indicator_id", "effect") if c not in table.columns]
     if missing:
         raise ImproveError(f"{where}: missing columns {', '.join(missing)}")
+    _check_intervention_cells(table, where)
     indicators = {i.id: i for i in indicators}
     table["area_code"] = table.get("area_code", pd.Series(ALL_AREAS, index=table.index)).fillna(ALL_AREAS).astype(str).str.strip().replace("", ALL_AREAS)
     table["effect_unit"] = table.get("effect_unit", pd.Series("points", index=table.index)).fillna("points").astype(str).str.strip()
-    table["effect"] = pd.to_numeric(table["effect"], errors="coerce")
     _check_intervention_rows(table, indicators, opportunities, where)
     table["benefit"] = _capped_people(table, indicators, opportunities) * table["indicator_id"].map(
         benefit_weights(indicators.values()))
@@ -175,11 +190,46 @@ def _check_intervention_rows(table: pd.DataFrame, indicators: dict, opportunitie
                         if (i, a) not in known_pairs})
     if strangers:
         raise ImproveError(f"{where}: unknown areas {', '.join(strangers[:10])} (no values for that indicator)")
-    bad_units = sorted(set(table["effect_unit"]) - set(EFFECT_UNITS))
-    if bad_units:
-        raise ImproveError(f"{where}: effect_unit must be points or people, got {', '.join(bad_units)}")
-    if table["effect"].isna().any() or (table["effect"] < 0).any():
-        raise ImproveError(f"{where}: every effect must be a number, zero or more")
+    _first_bad(where, table, ~table["effect_unit"].isin(EFFECT_UNITS), "effect_unit",
+               "effect_unit must be points or people, got " + table["effect_unit"].map(repr))
+
+
+def _intervention_table(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The table and its name; a file is read as text by `read_table` (and its ragged rows refused)."""
+    if isinstance(source, pd.DataFrame):
+        return source.reset_index(drop=True).copy(), "interventions"
+    table = read_table(source)
+    problems = table.attrs.get(ROW_PROBLEMS, {})
+    if problems:
+        row = min(problems)
+        raise ImproveError(f"{source}, row {row + 1}: {problems[row]}")
+    return table, str(source)
+
+
+def _check_intervention_cells(table: pd.DataFrame, where: str) -> None:
+    """Ids and indicators present and ids unique; cost and effect finite numbers, zero or more."""
+    for column in ("id", "indicator_id"):
+        text = table[column].astype(object).where(table[column].notna(), None)
+        table[column] = text.map(lambda v: v if v is None else str(v).strip())
+        _first_bad(where, table, table[column].isna() | (table[column] == ""), column, "missing value")
+    _first_bad(where, table, table["id"].duplicated(), "id",
+               "intervention id " + table["id"].map(repr) + " appears more than once")
+    for column in ("cost", "effect"):
+        numbers, reasons = parse_numbers(table[column])
+        _first_bad(where, table, table[column].isna(), column, "missing value")
+        _first_bad(where, table, reasons.notna(), column, reasons)
+        _first_bad(where, table, (numbers < 0) | np.signbit(numbers), column,
+                   f"{column} must be zero or more, got " + numbers.map("{:g}".format))
+        table[column] = numbers
+
+
+def _first_bad(where: str, table: pd.DataFrame, mask: pd.Series, column: str, reasons) -> None:
+    """Refuse the first row where `mask` holds, naming its row (1 is the first after the header)."""
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if len(rows):
+        reason = reasons if isinstance(reasons, str) else pd.Series(reasons).iloc[rows[0]]
+        more = f" (and {len(rows) - 1:,} more rows)" if len(rows) > 1 else ""
+        raise ImproveError(f"{where}, row {rows[0] + 1}, column {column!r}: {reason}{more}")
 
 
 def _checked_interventions(interventions: pd.DataFrame) -> pd.DataFrame:
@@ -206,6 +256,8 @@ def _checked_budget(budget: float) -> float:
         raise ImproveError(f"the budget must be a number, got {budget!r}") from None
     if not np.isfinite(budget) or budget < 0:
         raise ImproveError(f"the budget must be zero or more, got {budget:g}")
+    if budget > MAX_BUDGET:
+        raise ImproveError(f"the budget {budget:g} is more than {MAX_BUDGET:g}, larger than any health budget")
     return budget
 
 

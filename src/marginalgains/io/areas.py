@@ -1,5 +1,10 @@
 """Area tables: `area_code` with optional `area_name`, `area_type`, `parent_code` and numeric
-covariates (population, age structure, deprivation, rurality ...) for finding similar areas."""
+covariates (population, age structure, deprivation, rurality ...) for finding similar areas.
+
+An areas table describes places rather than counting them, so a bad cell cannot be rejected
+with its row: it stops the read, naming the row, column and cell. Spaces around cells are
+trimmed, and how many were trimmed is kept in `attrs["trimmed"]` for the command to report.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,56 @@ from pathlib import Path
 import pandas as pd
 
 from marginalgains.errors import DataError
+from marginalgains.io import validate
+from marginalgains.io.tabular import ROW_PROBLEMS, TRIMMED, read_table
+
+SOURCE = "source"
+TEXT_COLUMNS = ("area_code", "area_name", "area_type", "parent_code")
 
 
 def read_areas(path: str | Path) -> pd.DataFrame:
-    """Read an areas table (CSV or Parquet); codes and names stay text, other columns are read as they are."""
+    """Read an areas table (CSV or Parquet): codes and names as text, every other column as numbers
+    (a column of words, such as a region's name, stays text; a column of numbers with one word
+    in it is refused at that cell)."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: areas file not found")
-    text_columns = {"area_code": str, "area_name": str, "area_type": str, "parent_code": str}
-    try:
-        table = pd.read_parquet(path) if path.suffix.lower() in {".parquet", ".pq"} else pd.read_csv(path, dtype=text_columns)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: not a readable areas table ({exc})") from None
-    if "area_code" not in table.columns:
-        raise DataError(f"{path}: an areas table needs an 'area_code' column; found {', '.join(map(str, table.columns))}")
-    repeated = table["area_code"][table["area_code"].duplicated()]
+    frame = read_table(path)
+    validate.require_columns(str(path), frame, ["area_code"])
+    problems = frame.attrs.get(ROW_PROBLEMS, {})
+    if problems:
+        row = min(problems)
+        raise DataError(f"{path}, row {row + 1}: {problems[row]}")
+    blank = frame["area_code"].isna().to_numpy().nonzero()[0]
+    if len(blank):
+        raise DataError(f"{path}, row {blank[0] + 1}, column 'area_code': missing value")
+    repeated = frame["area_code"][frame["area_code"].duplicated()]
     if len(repeated):
-        raise DataError(f"{path}: area_code {repeated.iloc[0]!r} appears more than once")
-    return table.astype({"area_code": str})
+        code, row = repeated.iloc[0], repeated.index[0]
+        first = frame.index[frame["area_code"] == code][0]
+        raise DataError(f"{path}, row {row + 1}, column 'area_code': {code!r} appears more than once "
+                        f"(first in row {first + 1})")
+    for column in frame.columns:
+        if column not in TEXT_COLUMNS and not column.endswith("_code"):
+            frame[column] = _covariate(frame[column], path, column)
+    frame.attrs[SOURCE] = str(path)
+    return frame
+
+
+def _covariate(cells: pd.Series, path: Path, column: str) -> pd.Series:
+    """A column of numbers (blank cells missing), or of words; a number column with a word in it is refused."""
+    parsed, reasons = validate.parse_numbers(cells)
+    if reasons.isna().all():
+        return parsed
+    number_like = parsed.notna() | ~reasons.fillna("not a number").str.startswith("not a number")
+    if number_like.any():
+        row = reasons.first_valid_index()
+        raise DataError(f"{path}, row {row + 1}, column {column!r}: {reasons[row]} in a column of numbers "
+                        "(a covariate must be numeric throughout; leave the cell blank if it is unknown)")
+    return cells
+
+
+def trimmed_note(areas: pd.DataFrame | None) -> str | None:
+    """A sentence saying how many cells of an areas table had spaces trimmed, if any did."""
+    trimmed = {} if areas is None else {c: n for c, n in areas.attrs.get(TRIMMED, {}).items() if n}
+    if not trimmed:
+        return None
+    return f"{areas.attrs.get(SOURCE, 'areas')}: spaces trimmed around " + ", ".join(f"{n:,} cell(s) of {c!r}" for c, n in trimmed.items())

@@ -12,10 +12,13 @@ conditions, or to `{expression, title}`) also adds one proportion indicator per 
 
 from __future__ import annotations
 
+import difflib
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from marginalgains.errors import CatalogueError
@@ -25,8 +28,45 @@ _DESCRIPTIVE = {
     "id", "title", "polarity", "measure", "multiplier", "unit", "source", "licence",
     "tags", "benefit_weight", "min_denominator", "synthetic",
 }
+RECORD_KEYS = {"table", "area", "period", "denominator", "numerator", "bundle", "standardisation"}
+"""An entry's record-level keys: the engine checks their values (engine.definition)."""
 _DEFAULTABLE = ("source", "licence", "synthetic")
+_TOP_LEVEL = {"indicators", *_DEFAULTABLE}
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when present: several times faster
+MAX_CATALOGUE_BYTES = 5_000_000
+MAX_YAML_DEPTH = 32
+_LARGEST = 1e12  # no multiplier, weight or minimum denominator is larger; a 400-digit number is a typing slip
+
+_TEXT = {"type": "string"}
+_ENTRY = {
+    "type": "object",
+    "required": ["id", "title", "polarity", "measure"],
+    "properties": {
+        "id": {"type": ["string", "integer"], "minLength": 1, "maxLength": 200},
+        "title": {"type": "string", "minLength": 1},
+        "polarity": {"enum": [p.value for p in Polarity]},
+        "measure": {"enum": [m.value for m in Measure]},
+        "multiplier": {"type": "number", "exclusiveMinimum": 0, "maximum": _LARGEST, "finite": True},
+        "unit": _TEXT, "source": _TEXT, "licence": _TEXT,
+        "tags": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "benefit_weight": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": _LARGEST, "finite": True},
+        "min_denominator": {"type": ["number", "null"], "minimum": 0, "maximum": _LARGEST, "finite": True},
+        "synthetic": {"type": "boolean"},
+        **{key: {} for key in RECORD_KEYS},
+    },
+    "additionalProperties": False,
+}
+SCHEMA = {
+    "type": "object",
+    "required": ["indicators"],
+    "properties": {"indicators": {"type": "array", "items": _ENTRY}, "source": _TEXT, "licence": _TEXT,
+                   "synthetic": {"type": "boolean"}},
+    "additionalProperties": False,
+}
+"""The catalogue's JSON Schema (types, ranges, allowed keys); `finite` refuses .nan and .inf."""
+
+_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "null": "empty",
+               "array": "a list", "boolean": "true or false (unquoted)", "object": "a mapping of keys"}
 
 
 @dataclass
@@ -53,24 +93,59 @@ class Catalogue:
 def read_catalogue(path: str | Path) -> Catalogue:
     """Read and check a YAML catalogue file."""
     path = Path(path)
+    text = _catalogue_text(path)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except FileNotFoundError:
-        raise CatalogueError(f"{path}: catalogue file not found") from None
+        _check_yaml_shape(text, path)
+        document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{path}: not valid YAML: {exc}") from None
     return catalogue_from_dict(document, str(path))
 
 
+def _catalogue_text(path: Path) -> str:
+    if path.is_dir():
+        raise CatalogueError(f"{path}: is a folder; give the catalogue's YAML file")
+    try:
+        if path.stat().st_size > MAX_CATALOGUE_BYTES:
+            raise CatalogueError(f"{path}: larger than {MAX_CATALOGUE_BYTES:,} bytes; not a catalogue")
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise CatalogueError(f"{path}: catalogue file not found") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{path}: not UTF-8 text (byte {exc.start + 1} is {exc.object[exc.start]:#04x}); "
+                             "save it as UTF-8") from None
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _check_yaml_shape(text: str, path: Path) -> None:
+    """Refuse aliases and deep nesting from the parser's events, before any document is built: a
+    few hundred bytes of nested aliases would otherwise expand to gigabytes."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            raise CatalogueError(f"{path}, line {line}: YAML aliases (*{event.anchor}) are not allowed in a catalogue; "
+                                 "write the value out")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise CatalogueError(f"{path}, line {event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} deep; "
+                                     "not a catalogue")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def catalogue_from_dict(document: Any, where: str = "<catalogue>") -> Catalogue:
-    """Build a Catalogue from an already-parsed YAML document."""
+    """Build a Catalogue from an already-parsed YAML document, checked against `SCHEMA`."""
     if not isinstance(document, dict) or not isinstance(document.get("indicators"), list):
         raise CatalogueError(f"{where}: expected a mapping with an 'indicators' list")
+    _check_schema(document, where)
     defaults = {key: document[key] for key in _DEFAULTABLE if key in document}
     indicators: dict[str, Indicator] = {}
     definitions: dict[str, dict[str, Any]] = {}
-    for position, entry in enumerate(document["indicators"], start=1):
-        indicator = _indicator(entry, defaults, f"{where}, indicator {position}")
+    for entry in document["indicators"]:
+        indicator = _indicator(entry, defaults)
         if indicator.id in indicators:
             raise CatalogueError(f"{where}: indicator id {indicator.id!r} appears twice")
         indicators[indicator.id] = indicator
@@ -85,33 +160,97 @@ def catalogue_from_dict(document: Any, where: str = "<catalogue>") -> Catalogue:
     return Catalogue(indicators, definitions, where)
 
 
-def _indicator(entry: Any, defaults: dict[str, Any], where: str) -> Indicator:
-    if not isinstance(entry, dict):
-        raise CatalogueError(f"{where}: expected a mapping of keys, got {type(entry).__name__}")
+def _check_schema(document: dict, where: str) -> None:
+    """Refuse the first key that is not allowed (suggesting the one meant), then the first value
+    of the wrong type or out of range, naming the indicator and field."""
+    _check_keys(document, _TOP_LEVEL, where)
+    for position, entry in enumerate(document["indicators"], start=1):
+        if isinstance(entry, dict):
+            _check_keys(entry, set(_ENTRY["properties"]), _entry_place(where, position, entry))
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(document), key=_first_in_file)
+    if error is None:
+        return
+    path = list(error.absolute_path)
+    place = where
+    if len(path) >= 2 and path[0] == "indicators":
+        entry = document["indicators"][path[1]]
+        place = _entry_place(where, path[1] + 1, entry if isinstance(entry, dict) else {})
+        path = path[2:]
+    raise CatalogueError(f"{place}: {_schema_reason(error, path)}")
+
+
+def _first_in_file(error) -> tuple:
+    return tuple(str(p) for p in error.absolute_path)
+
+
+def _entry_place(where: str, position: int, entry: dict) -> str:
+    return f"{where}, indicator {position}" + (f" ({entry['id']})" if isinstance(entry.get("id"), (str, int)) else "")
+
+
+def _check_keys(mapping: dict, allowed: set[str], where: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            near = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; expected some of {', '.join(sorted(allowed))}"
+            raise CatalogueError(f"{where}: unknown key {key!r}{hint}")
+
+
+def _schema_reason(error, path: list) -> str:
+    """A schema failure in words: the field, what it must be, and what it was."""
+    if error.validator == "required":
+        return f"missing required key {error.message.split(chr(39))[1]!r}"
+    if error.validator == "type" and path[:1] == ["tags"]:
+        return f"'tags' must be a list of words, got {_shown(error.instance)}"
+    field = ".".join(map(str, path)) or "the catalogue"
+    value = _shown(error.instance)
+    rule = error.validator_value
+    if error.validator == "enum":
+        return f"{field} {value} is not one of {', '.join(rule)}"
+    if error.validator == "type":
+        kinds = [rule] if isinstance(rule, str) else rule
+        return f"{field!r} must be {' or '.join(_TYPE_WORDS[k] for k in kinds)}, got {value}"
+    if error.validator == "exclusiveMinimum":
+        return f"{field} must be positive, got {value}"
+    if error.validator == "minimum":
+        return f"{field} must be zero or more, got {value}"
+    if error.validator == "maximum":
+        return f"{field} must be at most {rule:g}, got {value}"
+    if error.validator == "finite":
+        return f"{field} must be a finite number, got {value}"
+    if error.validator == "minLength":
+        return f"{field!r} must not be blank"
+    return f"{field}: {error.message[:200]}"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
+def _finite(validator, wanted, instance, schema):
+    if wanted and isinstance(instance, float) and not math.isfinite(instance):
+        yield jsonschema.ValidationError(f"{instance!r} is not a finite number")
+
+
+_VALIDATOR = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"finite": _finite})(SCHEMA)
+
+
+def _indicator(entry: dict[str, Any], defaults: dict[str, Any]) -> Indicator:
+    """An Indicator from a schema-checked entry."""
     entry = {**defaults, **entry}
-    for key in ("id", "title", "polarity", "measure"):
-        if entry.get(key) in (None, ""):
-            raise CatalogueError(f"{where}: missing required key {key!r}")
-    where = f"{where} ({entry['id']})"
-    polarity = _choice(Polarity, entry["polarity"], "polarity", where)
-    measure = _choice(Measure, entry["measure"], "measure", where)
-    tags = entry.get("tags") or []
-    if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
-        raise CatalogueError(f"{where}: 'tags' must be a list of words")
     return Indicator(
         id=str(entry["id"]),
-        title=str(entry["title"]),
-        polarity=polarity,
-        measure=measure,
-        multiplier=_number(entry.get("multiplier", 1), "multiplier", where, positive=True),
-        unit=str(entry.get("unit", "")),
-        source=str(entry.get("source", "")),
-        licence=str(entry.get("licence", "")),
-        tags=tuple(tags),
-        benefit_weight=None if entry.get("benefit_weight") is None
-        else _number(entry["benefit_weight"], "benefit_weight", where, positive=True),
-        min_denominator=_number(entry.get("min_denominator", 0) or 0, "min_denominator", where),
-        synthetic=bool(entry.get("synthetic", False)),
+        title=entry["title"],
+        polarity=Polarity(entry["polarity"]),
+        measure=Measure(entry["measure"]),
+        multiplier=float(entry.get("multiplier", 1)),
+        unit=entry.get("unit", ""),
+        source=entry.get("source", ""),
+        licence=entry.get("licence", ""),
+        tags=tuple(entry.get("tags") or ()),
+        benefit_weight=None if entry.get("benefit_weight") is None else float(entry["benefit_weight"]),
+        min_denominator=float(entry.get("min_denominator") or 0),
+        synthetic=entry.get("synthetic", False),
     )
 
 
@@ -124,24 +263,6 @@ def _bundle_components(bundle: Indicator, processes: Any) -> list[Indicator]:
                 title=f"{bundle.title}: {spec.get('title', name) if isinstance(spec, dict) else name}")
         for name, spec in processes.items()
     ]
-
-
-def _choice(kind, value, key: str, where: str):
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise CatalogueError(f"{where}: {key} {value!r} is not one of {allowed}") from None
-
-
-def _number(value, key: str, where: str, positive: bool = False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise CatalogueError(f"{where}: {key} {value!r} is not a number") from None
-    if number < 0 or (positive and number == 0):
-        raise CatalogueError(f"{where}: {key} must be {'positive' if positive else 'zero or more'}, got {value!r}")
-    return number
 
 
 def merge_catalogues(*catalogues: Catalogue) -> Catalogue:

@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 
 from marginalgains.errors import DataError, Rejection
-from marginalgains.periods import parse_period
+from marginalgains.io.tabular import ROW_PROBLEMS
+from marginalgains.periods import parse_period, plausible_years
+
+LISTED_COPIES = 3
+"""A duplicate's reason names this many rows of its key, then counts the rest (reasons stay bounded)."""
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NOT_FINITE = r"[+-]?(?:inf|infinity|nan)"
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 
 
 @dataclass
@@ -21,11 +28,16 @@ class RowChecks:
     file: str
     frame: pd.DataFrame
     rejections: list[Rejection] = field(default_factory=list)
+    set_aside: dict[str, int] = field(default_factory=dict)  # rows neither accepted nor rejected, counted by why
 
     def __post_init__(self) -> None:
         self.bad = np.zeros(len(self.frame), dtype=bool)
+        problems = self.frame.attrs.get(ROW_PROBLEMS, {})  # ragged, blank or split rows, found by read_table
+        for reason in sorted(set(problems.values())):
+            rows = [r for r, why in problems.items() if why == reason]
+            self.flag(np.isin(np.arange(len(self.frame)), rows), None, reason)
 
-    def flag(self, mask, column: str, reasons) -> None:
+    def flag(self, mask, column: str | None, reasons) -> None:
         """Reject rows where `mask` holds; `reasons` is one text or a per-row Series of texts."""
         mask = np.asarray(mask, dtype=bool) & ~self.bad
         if not mask.any():
@@ -34,6 +46,13 @@ class RowChecks:
         texts = [reasons] * len(rows) if isinstance(reasons, str) else list(pd.Series(reasons).iloc[rows])
         self.rejections.extend(Rejection(self.file, int(r) + 1, column, t) for r, t in zip(rows, texts))
         self.bad |= mask
+
+    def put_aside(self, mask, why: str) -> None:
+        """Take rows out without rejecting them (a repeated copy, a row not selected), counted under `why`."""
+        mask = np.asarray(mask, dtype=bool) & ~self.bad
+        if mask.any():
+            self.set_aside[why] = self.set_aside.get(why, 0) + int(mask.sum())
+            self.bad |= mask
 
     def accepted(self) -> pd.DataFrame:
         return self.frame.loc[~self.bad].reset_index(drop=True)
@@ -49,24 +68,55 @@ def require_columns(file: str, frame: pd.DataFrame, columns: list[str]) -> None:
 
 
 def numbers(checks: RowChecks, column: str, required: bool = True) -> pd.Series:
-    """Parse a text column as numbers, rejecting text that is not a number (and blanks, when required)."""
-    text = checks.frame[column]
-    parsed = pd.to_numeric(text.str.replace(",", "", regex=False) if text.dtype == object else text,
-                           errors="coerce").astype(float)
-    missing = text.isna().to_numpy()
+    """Parse a column as finite numbers, rejecting the rest with the reason (and blanks, when required)."""
+    column_values = checks.frame[column]
+    missing = column_values.isna().to_numpy()
     if required:
         checks.flag(missing, column, "missing value")
-    checks.flag(~missing & parsed.isna().to_numpy(), column,
-                "not a number: " + text.astype(str).map(repr))
+    parsed, reasons = parse_numbers(column_values)
+    checks.flag(reasons.notna().to_numpy(), column, reasons)
     return parsed
 
 
+def parse_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Finite numbers from text (or numbers), and for each cell that is not one the reason (else None).
+
+    Text must be a plain decimal (`12`, `-3.5`, `1e3`) or use well-formed thousands separators
+    (`1,234`, `12,345.6`); `1.234,5`, `1,2,3,4`, `inf`, `NaN` and `1e400` are refused, not guessed
+    at. Blank cells are missing (NaN) without a reason; `-0` keeps its sign for `non_negative`.
+    """
+    missing = column.isna()
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        parsed = column.astype(float)
+        bad = ~missing & ~np.isfinite(parsed)
+        return parsed.where(~bad), ("not a finite number: " + parsed.map(repr)).where(bad, None)
+    text = column.astype(object).where(~missing, "").astype(str).str.strip()
+    thousands = text.str.fullmatch(_THOUSANDS)
+    plain = text.str.fullmatch(_NUMBER)
+    parsed = pd.to_numeric(text.where(plain, text.str.replace(",", "", regex=False).where(thousands, "")),
+                           errors="coerce").astype(float)
+    parsed[(parsed == 0) & text.str.startswith("-")] = -0.0  # kept signed, for non_negative to refuse
+    shown = column.astype(str).map(repr)
+    reason = "not a number: " + shown
+    reason[text.str.contains(",", regex=False) & ~thousands] = "malformed thousands separator: " + shown
+    infinite = text.str.fullmatch(_NOT_FINITE, case=False)
+    reason[((plain | thousands) & ~np.isfinite(parsed)) | infinite] = "not a finite number: " + shown
+    bad = (~missing & ~np.isfinite(parsed)).to_numpy()
+    return parsed.where(np.isfinite(parsed)), reason.where(bad, None)
+
+
 def non_negative(checks: RowChecks, column: str, values: pd.Series, what: str = "count") -> None:
-    checks.flag((values < 0).to_numpy(), column, f"negative {what}: " + values.map("{:g}".format))
+    """Refuse negative values, and -0 (a sign on nothing is a typing slip or a broken export)."""
+    checks.flag((values < 0).to_numpy() | np.signbit(values.to_numpy(dtype=float)), column,
+                f"negative {what}: " + values.map("{:g}".format))
 
 
-def periods(checks: RowChecks, column: str) -> tuple[pd.Series, pd.Series]:
-    """Normalise period labels (a date becomes its month); return labels and grains."""
+def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None) -> tuple[pd.Series, pd.Series]:
+    """Normalise period labels (a date becomes its month); return labels and grains.
+
+    A period starting outside `years` (default `periods.plausible_years()`) is refused: a `9999/00`
+    or `2099` typed by mistake would otherwise be the latest period, and the headline."""
+    first, last = years or plausible_years()
     text = checks.frame[column].fillna("").astype(str)
     labels, grains, errors = {}, {}, {}
     for label in pd.unique(text):  # one parse per distinct label, not per row
@@ -74,6 +124,10 @@ def periods(checks: RowChecks, column: str) -> tuple[pd.Series, pd.Series]:
             grain, start = parse_period(label)
         except ValueError as exc:
             errors[label] = str(exc) if label else "missing value"
+            continue
+        if not first <= start.year <= last:
+            errors[label] = (f"period {label.strip()!r} is outside the plausible years {first} to {last} "
+                             "(set MARGINALGAINS_PERIOD_YEARS=FIRST-LAST to widen them)")
             continue
         labels[label] = start.strftime("%Y-%m") if grain == "month" else label.strip()
         grains[label] = str(grain)
@@ -83,17 +137,23 @@ def periods(checks: RowChecks, column: str) -> tuple[pd.Series, pd.Series]:
 
 
 def duplicates(checks: RowChecks, keys: list[str], column: str) -> None:
-    """Reject every row of a repeated key: which copy is right cannot be known."""
+    """Reject every row of a repeated key (which copy is right cannot be known); each reason names
+    the first few rows of its key and counts the copies, so reasons stay short however many there are."""
     frame = checks.frame.loc[:, keys].copy()
     frame["_row"] = np.arange(1, len(frame) + 1)
     live = frame.loc[~checks.bad]
     repeated = live[live.duplicated(keys, keep=False)]
     if repeated.empty:
         return
-    rows_by_key = repeated.groupby(keys, sort=False)["_row"].agg(lambda r: ", ".join(map(str, r)))
-    reason = repeated.join(rows_by_key.rename("_rows"), on=keys)["_rows"]
+    groups = repeated.groupby(keys, sort=False, dropna=False)["_row"]
+    first = groups.head(LISTED_COPIES).groupby([repeated[k] for k in keys], sort=False, dropna=False).agg(
+        lambda rows: ", ".join(map(str, rows)))
+    copies = groups.transform("size")
+    listed = repeated.join(first.rename("_rows"), on=keys)["_rows"]
+    more = np.where(copies > LISTED_COPIES, " and " + (copies - LISTED_COPIES).map("{:,}".format) + " more ("
+                    + copies.map("{:,}".format) + " copies)", "")
     mask = np.zeros(len(frame), dtype=bool)
     mask[repeated["_row"].to_numpy() - 1] = True
     texts = pd.Series("", index=frame.index)
-    texts.loc[repeated.index] = "duplicate key (" + ", ".join(keys) + ") in rows " + reason
+    texts.loc[repeated.index] = "duplicate key (" + ", ".join(keys) + ") in rows " + listed + more
     checks.flag(mask, column, texts)

@@ -7,6 +7,7 @@ flat however many rows are asked for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 
 from marginalgains.synth import cardiac, diabetes, screening
 from marginalgains.synth.areas import Geography, build_geography
+from marginalgains.io.outputs import write_csv
 
 TABLES = (cardiac, diabetes, screening)
 CHUNK_ROWS = 1_000_000
@@ -36,8 +38,9 @@ class Generated:
 
 
 def generate(out_dir: str | Path, scale: int, seed: int = 2024, years: int = YEARS,
-             first_year: int = FIRST_YEAR) -> Generated:
-    """Write about `scale` record rows over `years` financial years from `first_year` into `out_dir`."""
+             first_year: int = FIRST_YEAR, on_table: Callable[[str], None] | None = None) -> Generated:
+    """Write about `scale` record rows over `years` financial years from `first_year` into `out_dir`;
+    `on_table(name)` is called as each table is written (for a progress bar)."""
     if scale < 1000:
         raise ValueError(f"scale {scale} is too small: ask for at least 1000 record rows")
     if years < 1:
@@ -51,8 +54,10 @@ def generate(out_dir: str | Path, scale: int, seed: int = 2024, years: int = YEA
         rows[module.TABLE] = round(scale * module.SHARE)
         _write_table(out / f"{module.TABLE}.parquet", module, parameters, geography, rows[module.TABLE],
                      [seed, number], first_year, years)
+        if on_table is not None:
+            on_table(module.TABLE)
     areas = out / "areas.csv"
-    geography.areas_table().to_csv(areas, index=False)
+    write_csv(geography.areas_table(), areas, float_format=None)
     catalogue = _write_catalogues(out)
     (out / "SYNTHETIC.txt").write_text(
         f"{NOTICE}\nseed {seed}, {sum(rows.values())} record rows, financial years "

@@ -1,0 +1,51 @@
+"""Output files: formula-safe CSV cells, and files that appear whole or not at all."""
+
+import csv
+
+import pandas as pd
+import pytest
+
+from marginalgains.errors import DataError
+from marginalgains.io.outputs import formula_safe, staged, write_csv
+
+HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_cells_that_would_be_formulas_get_a_leading_quote():
+    frame = pd.DataFrame({"name": HOSTILE + ["Leeds", "-5", "+3.2", "1e-3", None]})
+    assert formula_safe(frame)["name"].tolist()[:-1] == ["'" + h for h in HOSTILE] + ["Leeds", "-5", "+3.2", "1e-3"]
+    assert pd.isna(formula_safe(frame)["name"].iloc[-1])
+
+
+def test_numbers_stay_numbers_and_headers_are_neutralised_too():
+    frame = pd.DataFrame({"value": [-1.5, 2.0], "=cmd": ["a", "b"]})
+    safe = formula_safe(frame)
+    assert safe["value"].tolist() == [-1.5, 2.0] and list(safe.columns) == ["value", "'=cmd"]
+    assert list(frame.columns) == ["value", "=cmd"]  # the caller's frame is untouched
+
+
+def test_write_csv_writes_what_a_spreadsheet_shows_as_text(tmp_path):
+    path = write_csv(pd.DataFrame({"a": ["=1+1", "ok"], "n": [-3.0, 4.0]}), tmp_path / "x.csv")
+    assert list(csv.reader(path.open())) == [["a", "n"], ["'=1+1", "-3"], ["ok", "4"]]
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]  # no temporary file left
+
+
+def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(tmp_path):
+    old = tmp_path / "x.csv"
+    old.write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with staged([old]) as (temporary,):
+            temporary.write_text("half")
+            raise RuntimeError("the run failed")
+    assert old.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_a_folder_or_file_in_the_way_is_refused_before_writing(tmp_path):
+    (tmp_path / "index.html").mkdir()
+    with pytest.raises(DataError, match="index.html: a folder of that name is in the way"):
+        with staged([tmp_path / "index.html"]):
+            pass
+    (tmp_path / "plain").write_text("")
+    with pytest.raises(DataError, match="plain is a file, not a folder"):
+        with staged([tmp_path / "plain" / "x.csv"]):
+            pass

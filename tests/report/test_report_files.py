@@ -1,0 +1,73 @@
+"""Writing the atlas folder: formula-safe CSVs, whole outputs after a failed run, no stale rejections."""
+
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from marginalgains.cli import app
+
+runner = CliRunner()
+GOOD = [f"screen,A{i:02d},2023/24,{300 + 7 * i},{500 + 3 * i}" for i in range(12)]
+
+
+def inputs(tmp_path, rows, names=None):
+    values = tmp_path / "values.csv"
+    values.write_text("indicator_id,area_code,period,numerator,denominator\n" + "\n".join(rows) + "\n")
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text("indicators:\n  - {id: screen, title: Screened, polarity: high_is_good, measure: proportion, "
+                         "multiplier: 100, unit: '%', source: Test, licence: OGL}\n")
+    arguments = ["atlas", "--values", str(values), "--catalogue", str(catalogue)]
+    if names:
+        areas = tmp_path / "areas.csv"
+        areas.write_text("area_code,area_name\n" + "".join(f'{code},"{name}"\n' for code, name in names.items()))
+        arguments += ["--areas", str(areas)]
+    return arguments
+
+
+def cells(path):
+    return list(csv.DictReader(path.open(encoding="utf-8")))
+
+
+def test_every_csv_of_the_atlas_is_formula_safe(tmp_path):
+    arguments = inputs(tmp_path, GOOD + ["screen,-cmd,2023/24,5,10", "screen,A99,2023/24,x,10"],
+                       {"A00": "=1+2", "A01": "@SUM(1)", "-cmd": "+44 hotline"})
+    result = runner.invoke(app, arguments + ["--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    areas = {row["area_code"]: row for row in cells(tmp_path / "out" / "areas.csv")}
+    assert areas["A00"]["area_name"] == "'=1+2" and areas["A01"]["area_name"] == "'@SUM(1)"
+    assert areas["'-cmd"]["area_name"] == "'+44 hotline"
+    assert all(not row["value"].startswith("'") for row in areas.values())  # numbers stay numbers
+    rejected, = cells(tmp_path / "out" / "rejections.csv")
+    assert rejected["row"] == "14" and rejected["reason"] == "not a number: 'x'"
+    summary = cells(tmp_path / "out" / "summary.csv")
+    assert [row["indicator_id"] for row in summary] == ["screen"]
+
+
+def test_out_being_a_file_is_exit_2_and_the_file_is_untouched(tmp_path):
+    out = tmp_path / "out"
+    out.write_text("keep me")
+    result = runner.invoke(app, inputs(tmp_path, GOOD) + ["--out", str(out)])
+    assert result.exit_code == 2 and f"--out {out} is a file; give a folder for the atlas" in result.output
+    assert out.read_text() == "keep me" and "Traceback" not in result.output
+
+
+def test_a_failed_run_leaves_the_previous_outputs_whole(tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, inputs(tmp_path, GOOD) + ["--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "index.html").unlink()
+    (out / "index.html").mkdir()
+    result = runner.invoke(app, inputs(tmp_path, GOOD[:6]) + ["--out", str(out)])
+    assert result.exit_code == 2 and "index.html: a folder of that name is in the way" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == {
+        k: v for k, v in before.items() if k != "index.html"}
+
+
+def test_a_rerun_without_rejections_removes_the_old_rejections_file(tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, inputs(tmp_path, GOOD + ["screen,B1,2023/24,-1,10"]) + ["--out", str(out)]).exit_code == 0
+    assert (out / "rejections.csv").exists()
+    assert runner.invoke(app, inputs(tmp_path, GOOD) + ["--out", str(out)]).exit_code == 0
+    assert not (out / "rejections.csv").exists()
+    assert json.loads((out / "atlas.json").read_text())["rows_rejected"] == 0
