@@ -67,10 +67,11 @@ def _ratio_of_counts_limits(target, size, z, phi=1.0, tau2=0.0) -> tuple[np.ndar
 
 def _adjusted_limits(scale, target, size, z, phi, tau2) -> tuple[np.ndarray, np.ndarray]:
     """Limits target +/- z sqrt(phi V) or +/- z sqrt(V + tau2) on the transformed scale, transformed back."""
-    variance = scale.standard_error(size) ** 2
-    half = z * np.sqrt(phi * variance + tau2)
-    centre = scale.forward(target)
-    return scale.inverse(centre - half), scale.inverse(centre + half)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a size of 0 (a target of 0) has no width: the plain limits
+        variance = scale.standard_error(size) ** 2
+        half = z * np.sqrt(phi * variance + tau2)
+        centre = scale.forward(target)
+        return scale.inverse(centre - half), scale.inverse(centre + half)
 
 
 def _plain_limits(kind, target, size, confidence) -> tuple[np.ndarray, np.ndarray]:
@@ -194,14 +195,15 @@ def _poisson_significance(count, expected) -> pd.arrays.IntegerArray:
                      np.isnan(count) | np.isnan(expected))
 
 
-def _no_further_than(adjusted: np.ndarray, plain: pd.arrays.IntegerArray) -> pd.arrays.IntegerArray:
+def _no_further_than(adjusted: pd.arrays.IntegerArray, plain: pd.arrays.IntegerArray) -> pd.arrays.IntegerArray:
     """An area within the plain limits is within the adjusted ones: the adjusted band is the plain
     band where it would reach further (PHE's labels use Byars' limits from 10 events, the drawn
-    lines exact ones)."""
-    further = np.abs(np.asarray(adjusted, dtype=float)) > np.abs(np.asarray(plain, dtype=float))
+    lines exact ones) or where the adjusted limits are undefined (a target of 0 has no width)."""
+    further = np.asarray(adjusted.isna()) | (np.abs(adjusted.fillna(0).to_numpy(np.int8))
+                                              > np.abs(plain.fillna(0).to_numpy(np.int8)))
     return pd.arrays.IntegerArray(np.where(further, plain.fillna(0).to_numpy(np.int8),
                                            adjusted.fillna(0).to_numpy(np.int8)).astype(np.int8),
-                                  np.asarray(adjusted.isna() | plain.isna()))
+                                  np.asarray(plain.isna()))
 
 
 def funnel_band(
