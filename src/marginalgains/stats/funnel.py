@@ -242,7 +242,8 @@ def funnel_band(
         raise ValueError("give overdispersion (to estimate it here) or phi/tau2/rho (already estimated), not both")
     _one_adjustment(phi, tau2, rho, kind)
     if overdispersion == "beta_binomial":
-        _one_adjustment(None, None, 0.0, kind)
+        if kind != "proportion":
+            raise ValueError(f"overdispersion 'beta_binomial' applies to proportions only, not kind {kind!r}")
         rho = beta_binomial_rho(numerator, denominator, target)
     elif overdispersion is not None:
         phi_hat, tau2_hat = _overdispersion(numerator, denominator, kind, method, trim, target, tau2_method)
