@@ -27,9 +27,12 @@ def level_label(confidence: float) -> str:
     return f"{confidence * 100:g}".replace(".", "_")
 
 
-def _proportion_limits(target: float, size: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """PHE: the p whose Wilson interval at n has the target as a bound, p = t +/- z sqrt(t(1-t)/n), in [0, 1]."""
-    half = z * np.sqrt(target * (1 - target) / size)
+def _proportion_limits(target: float, size: np.ndarray, z: float, rho: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """PHE: the p whose Wilson interval at n has the target as a bound, p = t +/- z sqrt(t(1-t)/n), in [0, 1].
+
+    With a beta-binomial intra-area correlation ``rho`` the variance is t(1 - t)(1 + (n - 1) rho)/n.
+    """
+    half = z * np.sqrt(target * (1 - target) * (1 + (size - 1) * rho) / size)
     return np.clip(target - half, 0, 1), np.clip(target + half, 0, 1)
 
 
@@ -88,15 +91,15 @@ def limits_at(kind, target, size, confidence, phi=None, tau2=None, method="SHMI"
 
     Adjusted limits (``phi``, ``tau2`` or, for proportions, the beta-binomial ``rho``) are never
     inside the plain ones: at a tiny size the transformed scale's limit can be tighter than the
-    exact one (arcsine at n = 2 gives a lower 95% limit of 0.0085 where PHE's is 0), and an
-    allowance for extra variation must not make a funnel narrower.
+    exact one (at t = 0.2 and n = 2 the arcsine scale's lower 95% limit is 0.052 where PHE's is
+    0), and an allowance for extra variation must not make a funnel narrower.
     """
     plain = _plain_limits(kind, target, size, confidence)
     if phi is None and tau2 is None and rho is None:
         return plain
     z = z_value(confidence)
     if rho is not None:
-        wide = _beta_binomial_limits(target, size, z, float(rho))
+        wide = _proportion_limits(target, size, z, float(rho))
     elif kind == "ratio_of_counts":
         wide = _ratio_of_counts_limits(target, size, z, 1.0 if phi is None else float(phi),
                                        0.0 if tau2 is None else float(tau2))
@@ -104,12 +107,6 @@ def limits_at(kind, target, size, confidence, phi=None, tau2=None, method="SHMI"
         wide = _adjusted_limits(scale_for(kind, method), target, size, z,
                                 1.0 if phi is None else float(phi), 0.0 if tau2 is None else float(tau2))
     return np.fmin(wide[0], plain[0]), np.fmax(wide[1], plain[1])
-
-
-def _beta_binomial_limits(target: float, size: np.ndarray, z: float, rho: float) -> tuple[np.ndarray, np.ndarray]:
-    """PHE's proportion limits with the beta-binomial variance t(1 - t)(1 + (n - 1) rho)/n, in [0, 1]."""
-    half = z * np.sqrt(target * (1 - target) * (1 + (size - 1) * rho) / size)
-    return np.clip(target - half, 0, 1), np.clip(target + half, 0, 1)
 
 
 def _one_adjustment(phi, tau2, rho, kind: str) -> None:
