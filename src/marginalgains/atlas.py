@@ -269,7 +269,7 @@ def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:
 
 
 TOTAL_KEYS = ["source", "period", "unit"]
-"""A total adds gains only within one of these: real or SYNTHETIC data, one period, people or events."""
+"""A total adds gains only within one of these: real or SYNTHETIC data, one period, one unit (more people, fewer events ...)."""
 
 
 def opportunity_totals(tables: dict[str, ImprovementTable], noun: str = "areas") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -331,9 +331,16 @@ def _gain_pairs(table: ImprovementTable) -> pd.DataFrame:
         "indicator_id": table.indicator.id, "area_code": areas["area_code"].to_numpy(),
         "counted_gain": areas["gain"].where(areas["significant"], 0.0).to_numpy(),
         "source": _source(table.indicator), "period": table.period,
-        "unit": "people" if table.indicator.measure is Measure.PROPORTION else "events",
+        "unit": gain_unit(table.indicator),
         "breakdown": table.indicator.breakdown,
     })
+
+
+def gain_unit(indicator: Indicator) -> str:
+    """What a gain counts: "more people" (a proportion where high is good), "fewer events" (a rate
+    where low is good), ...; gains in different units are never added."""
+    direction = "more" if indicator.polarity is Polarity.HIGH_IS_GOOD else "fewer"
+    return f"{direction} {'people' if indicator.measure is Measure.PROPORTION else 'events'}"
 
 
 def _total_label(source: str, period: str, unit: str) -> str:
@@ -347,7 +354,7 @@ def _total_row(label, key, group: pd.DataFrame, ids: list[str], others: list[str
     n_areas = int(group["area_code"].nunique())
     breakdowns = sorted({b for b in group["breakdown"] if b})
     breakdown = ", ".join(breakdowns)
-    sentence = (f"{period}{' (SYNTHETIC data)' if source == 'SYNTHETIC' else ''}: {total:,.0f} more {unit} "
+    sentence = (f"{period}{' (SYNTHETIC data)' if source == 'SYNTHETIC' else ''}: {total:,.0f} {unit} "
                 f"beyond chance across {n_areas:,} {noun} and {len(ids)} indicator{'s' if len(ids) != 1 else ''}"
                 + (f" ({breakdown})" if breakdown else ""))
     if others:
