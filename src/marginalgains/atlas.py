@@ -540,7 +540,8 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             continue  # a bundle's processes are shown within the bundle, not over time
         series = group.assign(value=_point_values(group, indicator))
         series = series[series["value"].notna()]
-        series = series[series.groupby("area_code")["period"].transform("size") > 1]
+        codes = pd.factorize(series["area_code"])[0]
+        series = series[np.bincount(codes)[codes] > 1] if len(codes) else series
         if series.empty:
             continue  # one period (or no values): no series to chart
         series = series.assign(period_start=period_starts(series["period"]))
@@ -548,14 +549,14 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         with warnings.catch_warnings():  # short series are marked in the table (trial_limits), not warned about
             warnings.simplefilter("ignore", UserWarning)
             chart = stats.xmr(series["value"], groups=series["area_code"], improvement=IMPROVEMENT[indicator.polarity])
-        by_series = chart.summary.set_index("group")
+        codes, areas = pd.factorize(series["area_code"])
+        by_series = chart.summary.set_index("group").reindex(areas)  # one row per area, taken by position
         points = chart.points.reset_index(drop=True)
         keep = ["area_code", "period", "period_start"]
         points = pd.concat([series[keep], points.drop(columns=[c for c in keep + ["group"] if c in points])], axis=1)
-        codes = series["area_code"]
         parts.append(points.assign(indicator_id=indicator_id,
-                                   trial_limits=codes.map(by_series["trial_limits"]).to_numpy(),
-                                   variation=codes.map(by_series["variation"].astype(str)).to_numpy()))
+                                   trial_limits=by_series["trial_limits"].to_numpy()[codes],
+                                   variation=by_series["variation"].astype(str).to_numpy()[codes]))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
