@@ -130,3 +130,10 @@ def test_when_no_plan_can_be_tracked_the_tables_are_empty_and_every_error_listed
     result = track(plans, DATA, CATALOGUE)
     assert [(e.plan_id, e.field) for e in result.errors] == [("x", "areas"), ("y", "indicator_id")]
     assert result.scorecard.empty and result.points.empty and result.plans == []
+
+
+def test_two_changes_in_one_month_share_its_label():
+    changes = [{"date": "2023-05", "event": "Ward closed", "reason": "staffing"}, {"date": "2023-05", "event": "New lead"}]
+    points = tracked(target=72, changes=changes).points.set_index("period")
+    assert points.loc["2023-05", "change"] == "2023-05: Ward closed (staffing); 2023-05: New lead"
+    assert points["change"].notna().sum() == 1

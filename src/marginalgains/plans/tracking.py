@@ -203,8 +203,10 @@ def _mark_changes(points: pd.DataFrame, changes: pd.DataFrame) -> None:
         rebase[changes.loc[changes["rebase"], "position"].to_numpy()] = True
         text = changes.assign(label=changes["date"] + ": " + changes["event"]
                               + np.where(changes["reason"] != "", " (" + changes["reason"] + ")", ""))
-        labels = text.groupby("position")["label"].agg("; ".join)
-        label[labels.index.to_numpy()] = labels.to_numpy()
+        shared = text["position"].duplicated(keep=False)  # several changes at one point: joined, in order
+        label[text.loc[~shared, "position"].to_numpy()] = text.loc[~shared, "label"].to_numpy()
+        joined = text[shared].groupby("position")["label"].agg("; ".join)
+        label[joined.index.to_numpy()] = joined.to_numpy()
     points["rebase"], points["change"] = rebase, pd.Series(label, index=points.index, dtype=object)
 
 
