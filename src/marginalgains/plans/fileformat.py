@@ -12,7 +12,8 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_plans(source: str | Path) -> tuple[list[Plan], list[PlanError]]:
-    """Every readable plan of a file (path) or YAML text, and one error per plan that is not.
+    """Every readable plan of a file (a Path, a path ending .yaml/.yml, or an existing file's name)
+    or YAML text, and one error per plan that is not.
 
     A plan with a bad field does not stop the others being read; repeated ids are errors.
     """
@@ -55,7 +56,8 @@ def dump_plans(plans: list[Plan]) -> str:
 
 
 def _text(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, Path) or ("\n" not in str(source) and Path(str(source)).suffix in (".yaml", ".yml")):
+    if isinstance(source, Path) or ("\n" not in str(source) and (Path(str(source)).suffix in (".yaml", ".yml")
+                                                                  or Path(str(source)).is_file())):
         path = Path(source)
         try:
             return str(path), path.read_text(encoding="utf-8")
