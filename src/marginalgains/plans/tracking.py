@@ -250,7 +250,7 @@ def _gaps(points: pd.DataFrame, series: pd.DataFrame, sign: np.ndarray) -> None:
     """Gap to the trajectory in units (positive = behind) and in people (improve's gain against the
     trajectory, with its MOVER interval); people benefited against the baseline, achieved and planned."""
     info = series.set_index("series")
-    per_unit = (points["denominator"] / points["series"].map(info["multiplier"])).to_numpy()
+    per_unit = (points["denominator"] / points["series"].map(info["multiplier"])).to_numpy(dtype=float, copy=True)
     per_unit[(points["series"].map(info["measure"]) == "mean").to_numpy()] = np.nan  # a mean counts no people
     value, trajectory = points["value"].to_numpy(), points["trajectory"].to_numpy()
     points["gap"] = sign * (trajectory - value)
