@@ -7,6 +7,8 @@ import pytest
 
 from marginalgains.stats import cchart, pchart, uchart
 
+from stats_fixtures import qicharts2
+
 
 def test_pchart_limits_and_laney():
     num = np.array([50, 55, 48, 52, 60, 47, 51, 49, 53, 50, 52, 48, 51])
@@ -38,3 +40,24 @@ def test_cchart_centre_is_the_mean_count_with_poisson_limits():
     assert points.point_type.iloc[-1] == "special_cause_concern"
     with pytest.raises(ValueError, match="counts"):
         cchart([1, -2, 3])
+
+
+def test_cchart_matches_qicharts2_montgomery_7_3_with_a_frozen_baseline():
+    case = qicharts2()["montgomery_7_3_c"]
+    counts = np.array(case["counts"])
+    counts[np.array(case["exclude_1based"]) - 1] = np.nan  # qicharts2's exclude: left out of the limits
+    points = cchart(counts, fix_after_n_points=case["freeze"]).points
+    np.testing.assert_allclose(points["mean"], case["cl"], rtol=1e-12)
+    np.testing.assert_allclose(points.lpl, case["lcl"], rtol=1e-12)
+    np.testing.assert_allclose(points.upl, case["ucl"], rtol=1e-12)
+    beyond = np.array(case["counts"])[np.array(case["exclude_1based"]) - 1]
+    assert ((beyond > case["ucl"]) | (beyond < case["lcl"])).all()  # why qicharts2 flags (and we excluded) them
+
+
+def test_cchart_split_at_the_cdi_intervention_matches_the_qicharts2_vignette():
+    cdi = qicharts2()["cdi"]
+    with pytest.warns(UserWarning, match="trial limits"):  # 12 months after the intervention
+        summary = cchart(cdi["n"], rebase=[cdi["before"]], improvement="decrease").summary.iloc[0]
+    assert round(np.mean(cdi["n"][: cdi["before"]])) == cdi["c_mean_before"]
+    assert round(summary["mean"]) == cdi["c_mean_after"]
+    assert [round(summary.lpl), round(summary.upl)] == cdi["c_limits_after"]

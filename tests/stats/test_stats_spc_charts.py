@@ -38,13 +38,22 @@ def test_grouped_call_equals_series_by_series():
 
 
 def test_fewer_than_thirteen_points_warns_trial_limits():
-    with pytest.warns(UserWarning, match="trial limits"):
+    with pytest.warns(UserWarning, match="trial limits") as record:
         result = xmr(STABLE[:12])
+        pchart([1, 2], [3, 4])
     assert bool(result.summary.trial_limits.iloc[0])
+    assert [warning.filename for warning in record] == [__file__] * 2  # the caller's line, whichever chart
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fixed = xmr(STABLE[:12], fix_after_n_points=12)  # the limits were fixed at 12 on purpose: final
     assert not fixed.summary.trial_limits.iloc[0]
+    with pytest.warns(UserWarning, match="trial limits"):
+        growing = xmr(STABLE[:12], fix_after_n_points=20)  # still gathering its baseline
+    assert growing.summary.trial_limits.iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gappy = xmr([np.nan] * 3 + STABLE[:12], fix_after_n_points=12)  # baseline complete, 9 observed
+    assert not gappy.summary.trial_limits.iloc[0]
 
 
 def test_variation_icon_is_the_latest_observed_point():
@@ -115,3 +124,12 @@ def test_an_all_missing_series_beside_a_good_one():
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_zero_denominators_give_missing_points_not_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        points = pchart([0, 0, 0], [0, 0, 0], laney=True, improvement="increase", target=0.5).points
+    assert points[["value", "mean", "lpl", "upl"]].isna().all().all()
+    assert (points.point_type == "common_cause").all() and points.assurance.isna().all()

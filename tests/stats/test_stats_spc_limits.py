@@ -84,3 +84,11 @@ def test_pchart_fixed_baseline_pools_its_first_points():
     p = 40 / 400
     assert np.allclose(points["mean"], p) and np.allclose(points.upl, p + 3 * np.sqrt(p * (1 - p) / 100))
     assert points.rule.iloc[-2:].tolist() == ["beyond_limits"] * 2
+
+
+def test_sides_of_the_mean_match_the_nhsrplotthedots_snapshot():
+    reference = plotthedots()
+    points = xmr(reference["y"]).points
+    side = np.sign(points.value - points["mean"]).astype(int).tolist()
+    expected = reference["relative_to_mean_r1"]
+    assert side[: len(expected)] == expected

@@ -8,7 +8,7 @@ from .ci import mean_ci, poisson_limits, proportion, rate, wilson
 from .compare import compare, quantile_category, trend
 from .funnel import funnel_band, funnel_limits
 from .overdispersion import overdispersion
-from .spc import SPCResult, cchart, pchart, uchart, xmr
+from .spc import SPCResult, cchart, gchart, pchart, run_chart, tchart, uchart, xmr
 from .standardise import dsr, isr
 from .variation import variation, variation_table
 
@@ -19,6 +19,7 @@ __all__ = [
     "dsr",
     "funnel_band",
     "funnel_limits",
+    "gchart",
     "isr",
     "mean_ci",
     "overdispersion",
@@ -27,6 +28,8 @@ __all__ = [
     "proportion",
     "quantile_category",
     "rate",
+    "run_chart",
+    "tchart",
     "trend",
     "uchart",
     "variation",

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validate import as_float, non_negative, same_length
 from .charts import chart_layout, chart_options, control_chart
-from .limits import attribute_limits
+from .limits import attribute_limits, sigma_lines
 from .result import SPCResult
 
 
@@ -27,8 +27,9 @@ def _attribute_chart(numerator, denominator, kind, laney, multiplier, improvemen
     den = den[grid.order]
     value, centre, sigma = attribute_limits(num[grid.order], np.where(den > 0, den, np.nan), kind, laney, grid,
                                             options.fix_after_n_points)
-    upper = multiplier if kind == "p" else np.inf
-    return control_chart(value * multiplier, centre * multiplier, sigma * multiplier, grid, options, (0.0, upper))
+    centre, sigma = centre * multiplier, sigma * multiplier
+    lines = sigma_lines(centre, sigma, (0.0, multiplier if kind == "p" else np.inf))
+    return control_chart(value * multiplier, centre, lines, grid, options)
 
 
 def pchart(numerator, denominator, laney: bool = False, multiplier: float = 1, improvement=None, target=None,

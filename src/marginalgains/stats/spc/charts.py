@@ -1,7 +1,8 @@
-"""Step 6: assemble a control chart from sorted values, centre and sigma: limits, rules, icons, assurance."""
+"""Step 6: assemble a control chart from sorted values, centre and limit lines: rules, icons, assurance, summary."""
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import pandas as pd
 from .assurance import ASSURANCE, assurance_codes
 from .icons import ICONS, POINT_TYPES, check_improvement, icon_codes, labels, point_type_codes
 from .layout import Layout, layout, per_point
-from .limits import check_fix
+from .limits import Lines, check_fix
 from .result import SPCResult
 from .rules import RULES, apply_rules, check_rule_options
 
@@ -46,16 +47,9 @@ def chart_layout(n: int, name: str, groups, rebase) -> Layout:
     return layout(n, groups, rebase)
 
 
-def control_chart(values, centre, sigma, grid: Layout, options: ChartOptions,
-                  bounds: tuple[float, float] = (-np.inf, np.inf)) -> SPCResult:
-    """Apply the rules and summarise, given sorted values, per-point centre and 1-sigma width.
-
-    Limits are centre +/- 3 sigma and the 2-sigma lines centre +/- 2 sigma, clipped to ``bounds``.
-    """
-    lower, upper = bounds
-    with np.errstate(invalid="ignore"):
-        lpl, upl = np.clip(centre - 3 * sigma, lower, upper), np.clip(centre + 3 * sigma, lower, upper)
-        lower_2s, upper_2s = np.clip(centre - 2 * sigma, lower, upper), np.clip(centre + 2 * sigma, lower, upper)
+def control_chart(values, centre, lines: Lines, grid: Layout, options: ChartOptions) -> SPCResult:
+    """Apply the rules and summarise, given sorted values, the centre line and the limit lines per point."""
+    lpl, upl, lower_2s, upper_2s = lines
     direction, rule = apply_rules(values, centre, lpl, upl, lower_2s, upper_2s, grid,
                                   options.trend_points, options.shift_points, options.two_of_three)
     point_type = point_type_codes(direction, options.improvement)
@@ -69,7 +63,7 @@ def control_chart(values, centre, sigma, grid: Layout, options: ChartOptions,
     ).iloc[back].reset_index(drop=True)
 
     observed = ~np.isnan(values)
-    last, last_seen = grid.last, _last_observed(observed, grid)
+    last, last_seen = grid.last, grid.last_observed(observed)
     icons = np.where(last_seen >= 0, icon_codes(point_type[last_seen], direction[last_seen]), -1)
     summary = pd.DataFrame(
         {
@@ -86,21 +80,26 @@ def control_chart(values, centre, sigma, grid: Layout, options: ChartOptions,
     trial = int(summary["trial_limits"].sum())
     if trial:
         warnings.warn(f"{trial} series have limits from fewer than {MIN_POINTS} points in their latest segment: "
-                      "trial limits", UserWarning, stacklevel=3)
+                      "trial limits", UserWarning, stacklevel=_caller_level())
     return SPCResult(points, summary)
 
 
+def _caller_level() -> int:
+    """warnings stacklevel of the first frame outside this package, so the warning names the caller's line."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(__package__):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _trial(observed: np.ndarray, grid: Layout, fix_after_n_points) -> np.ndarray:
-    """Per point: its segment's limits rest on fewer than 13 points and more data would still move them."""
+    """Per point: its segment's limits rest on fewer than 13 observed points and are not yet fixed.
+
+    Limits fixed by ``fix_after_n_points`` are final once the segment has that many points
+    (the user chose the baseline), however few of them were observed.
+    """
     in_basis = observed if fix_after_n_points is None else observed & (grid.position < fix_after_n_points)
-    basis_size = np.bincount(grid.segment[in_basis], minlength=grid.segment_count)
-    needed = MIN_POINTS if fix_after_n_points is None else min(MIN_POINTS, fix_after_n_points)
-    return (basis_size < needed)[grid.segment]
-
-
-def _last_observed(observed: np.ndarray, grid: Layout) -> np.ndarray:
-    """Sorted index of the last observed point of each series (-1 when a series has none)."""
-    index = np.where(observed, np.arange(observed.size), -1)
-    last = np.full(grid.series_count, -1)
-    np.maximum.at(last, grid.series, index)
-    return last
+    few = np.bincount(grid.segment[in_basis], minlength=grid.segment_count) < MIN_POINTS
+    if fix_after_n_points is not None:
+        few &= np.bincount(grid.segment, minlength=grid.segment_count) < fix_after_n_points
+    return few[grid.segment]

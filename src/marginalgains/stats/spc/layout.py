@@ -48,6 +48,12 @@ class Layout:
         """Sorted index of each series' last point."""
         return np.flatnonzero(np.r_[self.series[1:] != self.series[:-1], True]) if self.size else self.series
 
+    def last_observed(self, observed: np.ndarray) -> np.ndarray:
+        """Sorted index of the last observed point of each series (-1 when a series has none)."""
+        last = np.full(self.series_count, -1)
+        np.maximum.at(last, self.series, np.where(observed, np.arange(observed.size), -1))
+        return last
+
     def new_segment(self) -> np.ndarray:
         """True at the first point of every segment."""
         return np.r_[True, self.segment[1:] != self.segment[:-1]] if self.size else np.zeros(0, dtype=bool)

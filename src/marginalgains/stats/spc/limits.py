@@ -6,6 +6,8 @@ The basis of a segment is all its points, or only its first ``fix_after_n_points
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .._grouped import group_mean, group_sum
@@ -16,7 +18,23 @@ LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
 """Moving ranges at or above 3.267 x the mean moving range are screened out (NHSRplotthedots)."""
 D2 = 1.128
-"""Bias constant for moving ranges of two, used for Laney's sigma_z."""
+"""Bias constant for moving ranges of two (sigma = mean moving range / d2): Laney's sigma_z, the t chart."""
+
+
+class Lines(NamedTuple):
+    """Process limits and 2-sigma lines per point."""
+
+    lpl: np.ndarray
+    upl: np.ndarray
+    lower_2s: np.ndarray
+    upper_2s: np.ndarray
+
+
+def sigma_lines(centre, sigma, bounds: tuple[float, float] = (-np.inf, np.inf)) -> Lines:
+    """centre +/- 3 sigma and +/- 2 sigma, clipped to ``bounds`` (0 for counts, 1 x multiplier for p)."""
+    lower, upper = bounds
+    with np.errstate(invalid="ignore"):
+        return Lines(*(np.clip(centre + k * sigma, lower, upper) for k in (-3, 3, -2, 2)))
 
 
 def check_fix(fix_after_n_points) -> int | None:
@@ -72,12 +90,12 @@ def xmr_limits(values, layout: Layout, fix_after_n_points, screen: bool) -> tupl
 def attribute_limits(num, den, kind: str, laney: bool, layout: Layout, fix_after_n_points):
     """Per point: value, pooled centre and sigma for a p (binomial) or u (Poisson) chart.
 
+    A point with a denominator but no numerator keeps its limits (it is only not plotted).
     Laney's p'/u': sigma x sigma_z, sigma_z = mean moving range of the basis z-scores / 1.128.
     """
     usable = ~np.isnan(num) & ~np.isnan(den)
-    num, den = np.where(usable, num, np.nan), np.where(usable, den, np.nan)
     count = layout.segment_count
-    pooled_num = basis(num, layout, fix_after_n_points)
+    pooled_num = basis(np.where(usable, num, np.nan), layout, fix_after_n_points)
     pooled_den = np.where(np.isnan(pooled_num), np.nan, den)
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = group_sum(layout.segment, pooled_num, count) / group_sum(layout.segment, pooled_den, count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._validate import as_float
 from .charts import chart_layout, chart_options, control_chart
-from .limits import xmr_limits
+from .limits import sigma_lines, xmr_limits
 from .result import SPCResult
 
 
@@ -38,4 +38,4 @@ def xmr(
     grid = chart_layout(data.size, "values", groups, rebase)
     ordered = data[grid.order]
     centre, sigma = xmr_limits(ordered, grid, options.fix_after_n_points, screen_outliers)
-    return control_chart(ordered, centre, sigma, grid, options)
+    return control_chart(ordered, centre, sigma_lines(centre, sigma), grid, options)
