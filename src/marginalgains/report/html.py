@@ -32,7 +32,9 @@ BOUNDARIES = {"code_property": "ccg21_code", "file": "boundaries/boundaries_ccg2
                              "Contains OS data (c) Crown copyright and database right 2021."}
 FILES = {"summary.csv": "one row per indicator and period", "areas.csv": "every area's value, limits and funnel band",
          "atlas.json": "provenance: sources, licences, methods, rows read"}
-DECIMALS = 4  # values and limits are rounded to this many decimals on the indicator's own scale
+MIN_XMR_POINTS = 6  # shorter series (two or three annual values) get no SPC chart on the page
+PARETO_POINTS = 1_000  # the Pareto chart draws at most this many pairs (every pair until then; then evenly spaced)
+PARETO_TABLE = 25
 # JSON inside <script type="application/json">: nothing in it may close the element or open a comment
 # (`<`, `>`, `&`), and the line separators some parsers refuse as raw characters are escaped too.
 JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
@@ -103,24 +105,31 @@ def _json_default(value):
 
 
 def page_data(atlas: Atlas) -> dict:
-    """Everything the page draws: an index, one view per indicator x period, templates and shared tables."""
+    """Everything the page draws: an index, one view per indicator x period, templates and shared tables.
+
+    Every per-area column of every view and profile is aligned with one list of area `codes` (null
+    where an area has no value), so no view repeats the codes: compact at 6,500 practices.
+    """
     indicators = atlas.headline_indicators()
     names = {code: name for code, name in atlas.area_names().items() if isinstance(name, str) and name.strip()}
     noun = atlas.provenance.get("area_noun", "areas")
     mapped = _boundary_codes()
+    shown = atlas.areas[atlas.areas["indicator_id"].isin([i.id for i in indicators])]
+    codes = pd.Index(sorted(shown["area_code"].astype(str).unique()))
     data = {"index": _index(atlas, indicators, names), "views": {}, "templates": {}, "profiles": {}, "peers": [],
-            "xmr": _xmr_series(atlas.spc, [i.id for i in indicators]), "names": names, "boundaries": None}
+            "xmr": _xmr_series(atlas.spc, [i.id for i in indicators]), "codes": codes.tolist(),
+            "names": [names.get(code) for code in codes], "boundaries": None}
     for indicator in indicators:
         entry = next(e for e in data["index"]["indicators"] if e["id"] == indicator.id)
-        rows = atlas.areas[atlas.areas["indicator_id"] == indicator.id]
+        rows = shown[shown["indicator_id"] == indicator.id]
         entry["map"] = bool(rows["area_code"].isin(mapped).mean() >= 0.5)
         data["templates"][indicator.id] = _templates(indicator, entry["map"])
         for period in entry["periods"]:
             data["views"][f"{indicator.id}|{period}"] = _view(atlas, indicator, period, rows[rows["period"] == period],
-                                                             names, noun)
+                                                             codes, names, noun)
         improvement = atlas.improvement.get(indicator.id)
         if improvement is not None:
-            _add_improvement(data, improvement, rows, atlas.benchmarks.get(indicator.id, {}))
+            _add_improvement(data, improvement, rows, atlas.benchmarks.get(indicator.id, {}), codes, entry["periods"])
         _add_bundle(data, atlas, indicator)
     if any(e["map"] for e in data["index"]["indicators"]):
         data["boundaries"] = boundaries()
@@ -160,19 +169,31 @@ def _templates(indicator: Indicator, on_map: bool) -> dict:
     return templates
 
 
-def columns(frame: pd.DataFrame, decimals: int = DECIMALS) -> dict[str, list]:
-    """A table as compact columns: floats rounded, missing values null (the page joins rows itself)."""
+def columns(frame: pd.DataFrame, decimals: int = 4) -> dict[str, list]:
+    """A table as compact columns: floats rounded (whole floats written as integers), missing values null."""
     out = {}
     for name in frame.columns:
         column = frame[name]
-        if pd.api.types.is_float_dtype(column):
+        if pd.api.types.is_bool_dtype(column):
+            column = column.astype("Int8")
+        elif pd.api.types.is_float_dtype(column):
             column = column.round(decimals)
+            finite = column[np.isfinite(column)]
+            if len(finite) == column.notna().sum() and (finite == finite.round()).all():
+                column = column.astype("Int64")  # counts written without ".0"
         out[name] = column.astype(object).where(column.notna(), None).tolist()
     return out
 
 
-def _view(atlas: Atlas, indicator: Indicator, period: str, rows: pd.DataFrame, names: dict, noun: str) -> dict:
-    """One indicator x period: the sentence, the summary and every area, as the page and the API serve it."""
+def value_decimals(indicator: Indicator) -> int:
+    """Decimals a value deserves in the page's data: one more than it is shown with (1, or 2 for ratios)."""
+    return 3 if str(indicator.measure) == "ratio" else 2
+
+
+def _view(atlas: Atlas, indicator: Indicator, period: str, rows: pd.DataFrame, codes: pd.Index, names: dict,
+          noun: str) -> dict:
+    """One indicator x period: the sentence, the summary and every area (aligned with `codes`), as the
+    page and the API serve it."""
     summary = atlas.summary[(atlas.summary["indicator_id"] == indicator.id) & (atlas.summary["period"] == period)].iloc[0]
     rows = rows.sort_values("value", ascending=False, kind="stable")
     areas = pd.DataFrame({"code": rows["area_code"].astype(str), "value": rows["value"], "lower95": rows["lower95"],
@@ -186,8 +207,9 @@ def _view(atlas: Atlas, indicator: Indicator, period: str, rows: pd.DataFrame, n
         "indicator": indicator.id, "period": period,
         "sentence": commissioner_sentence(indicator, period, summary, areas, names, noun),
         "summary": {k: _plain(summary.get(k)) for k in keep},
-        "areas": columns(areas),
-        "limits": columns(curves.drop(columns=["indicator_id", "period"])) if len(curves) else None,
+        "areas": columns(areas.set_index("code").reindex(codes).reset_index(drop=True), value_decimals(indicator)),
+        "limits": columns(curves.drop(columns=["indicator_id", "period"]), value_decimals(indicator) + 1)
+        if len(curves) else None,
     }
 
 
@@ -243,8 +265,11 @@ def _lower_first(title: str) -> str:
 
 
 def _xmr_series(spc: pd.DataFrame, indicator_ids: list[str]) -> dict[str, dict]:
-    """XmR points by indicator, columnar, with each area's slice: one pass over the SPC table."""
+    """XmR points by indicator, columnar, with each area's slice [start, end, variation, trial limits]:
+    one pass over the SPC table. Series shorter than MIN_XMR_POINTS are left out (the page says so)."""
     series = spc[spc["indicator_id"].isin(indicator_ids)] if len(spc) else pd.DataFrame()
+    if len(series):
+        series = series[series.groupby(["indicator_id", "area_code"])["value"].transform("size") >= MIN_XMR_POINTS]
     out = {}
     for indicator_id, rows in (series.groupby("indicator_id", sort=False) if len(series) else []):
         rows = rows.sort_values(["area_code", "period_start"], kind="stable")
@@ -260,30 +285,47 @@ def _xmr_series(spc: pd.DataFrame, indicator_ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def _add_improvement(data: dict, table: ImprovementTable, all_areas: pd.DataFrame, shared: dict[str, float]) -> None:
-    """The opportunity of an indicator's latest whole year, columnar, with each area's profile."""
+def _add_improvement(data: dict, table: ImprovementTable, all_areas: pd.DataFrame, shared: dict[str, float],
+                     codes: pd.Index, periods: list[str]) -> None:
+    """The opportunity of an indicator's latest whole year, each column aligned with `codes`: the
+    profile of every area, and one shared peer table (indices into `codes`) per set of areas."""
     indicator = table.indicator
-    rows = table.areas.sort_values("gain", ascending=False, kind="stable")
-    best = _best_years(all_areas, indicator)
-    peer_set = {str(code): [str(p) for p in peers] for code, peers in zip(rows["area_code"], rows["peers"])
-                if isinstance(peers, (list, tuple, np.ndarray)) and len(peers)}
+    rows = table.areas.assign(area_code=table.areas["area_code"].astype(str)).set_index("area_code").reindex(codes)
+    best = _best_years(all_areas, indicator).reindex(codes)
+    peer_lists = _peer_positions(rows["peers"], codes)
     peers_index = None
-    if peer_set:
-        if peer_set not in data["peers"]:
-            data["peers"].append(peer_set)  # indicators over the same areas share one peer table
-        peers_index = data["peers"].index(peer_set)
+    if any(peer_lists):
+        if peer_lists not in data["peers"]:
+            data["peers"].append(peer_lists)  # indicators over the same areas share one peer table
+        peers_index = data["peers"].index(peer_lists)
+    statuses = sorted(rows["status"].dropna().astype(str).unique())
+    decimals = value_decimals(indicator)
     data["profiles"][indicator.id] = {
         "period": table.period, "sentence": table.summary.sentence, "benchmark_label": table.summary.benchmark_label,
         "significant_areas": table.summary.significant_areas, "areas": table.summary.areas,
         "significant_gain": [table.summary.significant_gain, table.summary.significant_gain_lower,
                              table.summary.significant_gain_upper],
-        "shared": shared, "peers": peers_index,
-        "rows": columns(pd.DataFrame({
-            "code": rows["area_code"].astype(str), "value": rows["value"], "benchmark": rows["benchmark_value"],
-            "gain": rows["gain"], "gain_lower": rows["gain_lower"], "gain_upper": rows["gain_upper"],
-            "significant": rows["significant"].astype(bool), "status": rows["status"].astype(str),
-            "best_period": rows["area_code"].map(best["period"]), "best_value": rows["area_code"].map(best["value"])})),
+        "shared": shared, "peers": peers_index, "statuses": statuses, "periods": periods,
+        "columns": {
+            **columns(pd.DataFrame({"benchmark": rows["benchmark_value"].to_numpy(), "best_value": best["value"].to_numpy()}),
+                      decimals),
+            **columns(pd.DataFrame({"gain": rows["gain"].to_numpy(), "gain_lower": rows["gain_lower"].to_numpy(),
+                                    "gain_upper": rows["gain_upper"].to_numpy()}), 1),
+            **columns(pd.DataFrame({
+                "significant": rows["significant"].astype("boolean").to_numpy(),
+                "status": rows["status"].map({s: i for i, s in enumerate(statuses)}).astype("Int8").to_numpy(),
+                "best_period": best["period"].map({p: i for i, p in enumerate(periods)}).astype("Int16").to_numpy()})),
+        },
     }
+
+
+def _peer_positions(peers: pd.Series, codes: pd.Index) -> list[list[int] | None]:
+    """Each area's peers as positions in `codes` (None for an area without peers), in one vectorised pass."""
+    lists = peers.map(lambda p: [str(c) for c in p] if isinstance(p, (list, tuple, np.ndarray)) else [])
+    lengths = lists.map(len).to_numpy()
+    flat = codes.get_indexer(pd.Index([c for codes_ in lists for c in codes_], dtype=object)) if lengths.sum() else np.array([], int)
+    pieces = np.split(flat, np.cumsum(lengths)[:-1])
+    return [piece[piece >= 0].tolist() if n else None for piece, n in zip(pieces, lengths)]
 
 
 def _best_years(all_areas: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -316,7 +358,8 @@ def _add_bundle(data: dict, atlas: Atlas, indicator: Indicator) -> None:
 
 def pareto_by_source(atlas: Atlas) -> list[dict]:
     """The aggregation of marginal gains, one Pareto per data source (real and SYNTHETIC people never
-    add up): pairs with a gain beyond chance, largest first, with the cumulative share within the source."""
+    add up): pairs with a gain beyond chance, largest first, with the cumulative share within the source.
+    The chart gets at most PARETO_POINTS pairs (evenly spaced by rank beyond that), the table the largest."""
     pairs = atlas.pareto
     if pairs.empty:
         return []
@@ -327,10 +370,12 @@ def pareto_by_source(atlas: Atlas) -> list[dict]:
     for (name, is_synthetic), group in pairs.groupby([source, synthetic], sort=False):
         group = group.sort_values("counted_gain", ascending=False, kind="stable")
         total = float(group["counted_gain"].sum())
-        share = group["counted_gain"].cumsum() / total
+        table = pd.DataFrame({"rank": np.arange(1, len(group) + 1), "indicator": group["indicator_id"].to_numpy(),
+                              "code": group["area_code"].astype(str).to_numpy(), "gain": group["counted_gain"].to_numpy(),
+                              "share": (group["counted_gain"].cumsum() / total).to_numpy()})
+        drawn = np.unique(np.linspace(0, len(table) - 1, min(len(table), PARETO_POINTS)).round().astype(int))
         out.append({"source": name, "synthetic": bool(is_synthetic), "total": total, "n_pairs": len(group),
-                    "half": int((share < 0.5).sum()) + 1,
-                    "pairs": columns(pd.DataFrame({"rank": np.arange(1, len(group) + 1), "indicator": group["indicator_id"],
-                                                   "code": group["area_code"].astype(str), "gain": group["counted_gain"],
-                                                   "share": share}))})
+                    "half": int((table["share"] < 0.5).sum()) + 1,
+                    "drawn": columns(table.iloc[drawn], 4),
+                    "largest": columns(table.head(PARETO_TABLE), 4)})
     return out

@@ -17,7 +17,7 @@
   // The page's data: embedded here; the workspace service fetches the same views by key.
   function AtlasSource(embedded) {
     return {
-      index: embedded.index, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
+      index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
       peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries,
       view: function (key) { return embedded.views[key]; },
     };
@@ -125,6 +125,7 @@
         if (options.state) chart.mark(options.state());
         if (renderer === "svg" && options.onSelect && options.size <= KEYBOARD_MARKS_LIMIT) keyboardMarks(host, options.onSelect);
         host.querySelector(".chart").dataset.rendered = "true";
+        performance.mark("atlas:chart-drawn", { detail: options.name });
         return chart;
       });
       return chart.ready;
@@ -258,13 +259,15 @@
 
   function Atlas(source) {
     const index = source.index;
-    const names = source.names;
-    const label = (code) => names[code] ? names[code] + " (" + code + ")" : code;
+    const codes = source.codes;
+    const names = new Map(codes.map((code, i) => [code, source.names[i]]));
+    const label = (code) => names.get(code) ? names.get(code) + " (" + code + ")" : code;
     const root = document.getElementById("view");
     const select = { indicator: document.getElementById("indicator-select"), period: document.getElementById("period-select"),
       search: document.getElementById("area-search"), results: document.getElementById("search-results") };
     let state = { id: null, period: null, code: null };
     let current = null; // what is drawn: charts, tables, rows of the view
+    let settled = Promise.resolve(); // resolves once the latest state is drawn everywhere
 
     function go(next, replace) {
       const target = address(Object.assign({}, state, next));
@@ -280,7 +283,7 @@
       const changedView = next.id !== state.id || next.period !== state.period;
       state = next;
       if (changedView) buildView();
-      markSelection(moveFocus);
+      settled = markSelection(moveFocus);
     }
 
     function buildView() {
@@ -290,18 +293,23 @@
       select.period.replaceChildren.apply(select.period, indicator.periods.map((p) => h("option", { value: p, text: p })));
       select.period.value = state.period;
       document.title = synthetic(indicator, indicator.title) + ", " + state.period + " · Atlas of Variation";
-      const rows = rowsOf(view.areas);
+      // columns are aligned with the page's area codes; keep the areas with a value, highest first
+      const rows = rowsOf(view.areas).map((row, i) => Object.assign(row, { code: codes[i] }))
+        .filter((row) => !isMissing(row.value)).sort((a, b) => b.value - a.value);
       rows.forEach(function (row, i) {
         row.rank = rows.length - i; // sorted highest first: rank 1 is the lowest, drawn on the left
         row.label = label(row.code);
         row.search = row.label.toLowerCase();
+        row.band_code = row.band;
+        row.band_adjusted_code = row.band_adjusted;
         row.band = isMissing(row.band) ? "No funnel" : indicator.bands[String(row.band)];
         row.band_adjusted = isMissing(row.band_adjusted) ? "No funnel" : indicator.bands[String(row.band_adjusted)];
         row.shown = valueText(row.value, indicator);
         row.interval = valueText(row.lower95, indicator) + " to " + valueText(row.upper95, indicator);
       });
       current = { indicator: indicator, view: view, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])),
-        charts: [], tables: [], profile: profileOf(indicator) };
+        charts: [], tables: [] };
+      current.profile = profileOf(indicator);
       const cards = [headerCard(indicator, view), rankedCard(indicator, view, rows), funnelCard(indicator, view, rows),
         indicator.map ? mapCard(indicator, rows) : null, areaCard(indicator), opportunityCard(indicator),
         view.bundle ? bundleCard(indicator, view.bundle) : null].filter(Boolean);
@@ -315,13 +323,20 @@
     function profileOf(indicator) {
       const profile = source.profiles[indicator.id];
       if (!profile || profile.period !== state.period) return null;
-      const rows = rowsOf(profile.rows);
-      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])),
-        peers: profile.peers === null ? {} : source.peers[profile.peers] };
+      const peerTable = profile.peers === null ? [] : source.peers[profile.peers];
+      const peers = new Map();
+      const rows = rowsOf(profile.columns).map(function (row, i) {
+        const area = current.byCode.get(codes[i]);
+        if (peerTable[i]) peers.set(codes[i], peerTable[i].map((p) => codes[p]));
+        return Object.assign(row, { code: codes[i], value: area ? area.value : null,
+          significant: row.significant === 1, status: isMissing(row.status) ? null : profile.statuses[row.status],
+          best_period: isMissing(row.best_period) ? null : profile.periods[row.best_period] });
+      }).filter((row) => !isMissing(row.status)).sort((a, b) => (b.gain || 0) - (a.gain || 0));
+      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])), peers: peers };
     }
 
     function selection() {
-      const peers = current.profile && state.code ? (current.profile.peers[state.code] || []) : [];
+      const peers = current.profile && state.code ? (current.profile.peers.get(state.code) || []) : [];
       return { code: state.code, peers: peers };
     }
 
@@ -435,7 +450,7 @@
       const pooled = current.view.summary.pooled;
       return rows.filter((r) => r.band_code === 2 || r.band_code === -2)
         .sort((a, b) => Math.abs(b.value - pooled) * Math.sqrt(b.denominator) - Math.abs(a.value - pooled) * Math.sqrt(a.denominator))
-        .slice(0, FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names[r.code] || r.code }));
+        .slice(0, FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names.get(r.code) || r.code }));
     }
 
     function funnelCard(indicator, view) {
@@ -444,11 +459,10 @@
           h("p", { class: "explain", text: "No funnel for this period: the pooled value gives nothing to judge by (for example 0% or 100%), or the measure has no counts." })]);
       }
       const limits = rowsOf(view.limits);
-      const raw = rowsOf(view.areas);
       const pairs = [["", "plain", "Plain limits: chance alone", "band"],
         ["_adjusted", "adjusted", "Limits allowing for the normal variation between areas (overdispersion)", "band_adjusted"]];
       const hosts = pairs.map(function ([suffix, name, words_, field]) {
-        const areas = current.rows.map((r, i) => Object.assign({}, r, { band: r[field], band_code: raw[i][field] }));
+        const areas = current.rows.map((r) => Object.assign({}, r, { band: indicator.bands[String(r[field + "_code"])] || "No funnel", band_code: r[field + "_code"] }));
         const lines = [];
         for (const level of ["95", "99_8"]) for (const side of ["lower", "upper"]) {
           for (const point of limits) {
@@ -555,21 +569,22 @@
 
     function markSelection(moveFocus) {
       const sel = selection();
-      current.charts.forEach(function (chart) {
+      const drawn = current.charts.map(function (chart) {
         if (chart.distribution && chart.view) {
           const marked = [sel.code].concat(sel.peers).map((c) => current.byCode.get(c)).filter(Boolean)
             .map((r) => ({ code: r.code, rank: r.rank, value: r.value, label: r.label, shown: r.shown, interval: r.interval, band: r.band }));
           chart.view.data("marked", marked);
         }
-        chart.mark(sel);
+        return chart.mark(sel);
       });
       current.tables.forEach((t) => t.reveal(state.code));
-      areaBody(sel);
+      drawn.push(areaBody(sel));
       if (state.code && moveFocus) {
         const heading = document.getElementById("area-title");
         heading.scrollIntoView({ block: "start" });
         heading.focus({ preventScroll: true });
       }
+      return Promise.all(drawn);
     }
 
     function areaBody(sel) {
@@ -577,7 +592,7 @@
       const card = document.getElementById("area");
       const heading = document.getElementById("area-title");
       const body = card.querySelector(".area-body");
-      if (!sel.code) { body.replaceChildren(); return; }
+      if (!sel.code) { body.replaceChildren(); return Promise.resolve(); }
       const row = current.byCode.get(sel.code);
       heading.textContent = synthetic(indicator, "Chosen area: " + label(sel.code));
       const parts = [];
@@ -599,14 +614,16 @@
         parts.push(h("p", { class: "meta", text: "Other benchmarks: " + shared + "." + best }));
         if (sel.peers.length) parts.push(h("p", { class: "meta", text: "Most similar areas (peers): " + sel.peers.map(label).join(", ") }));
       }
-      parts.push(xmrBlock(indicator, sel.code));
+      const xmr = xmrBlock(indicator, sel.code);
+      parts.push(xmr.el);
       body.replaceChildren.apply(body, parts);
+      return xmr.chart ? xmr.chart.draw() : Promise.resolve();
     }
 
     function xmrBlock(indicator, code) {
       const series = source.xmr[indicator.id];
       const slice = series && series.areas[code];
-      if (!slice) return h("p", { class: "meta", text: "No monthly or quarterly series for this area, so no SPC chart." });
+      if (!slice) return { el: h("p", { class: "meta", text: "No SPC chart: this area has no monthly or quarterly series of 6 points or more." }), chart: null };
       const points = rowsOf(series.points).slice(slice[0], slice[1]);
       const note = "Variation: " + words(slice[2]) + (slice[3] ? ". Fewer than 13 points: these are trial limits, to be fixed once more data arrive." : ".");
       const host = chartCard("xmr", "XmR chart: mean (blue), process limits at ±2.66 × mean moving range (dashed), special-cause points shaped and coloured (Making Data Count). The table gives every point.");
@@ -620,8 +637,8 @@
         { key: "lpl", label: "Lower limit", format: (r) => number(r.lpl, 2) },
         { key: "upl", label: "Upper limit", format: (r) => number(r.upl, 2) },
         { key: "point_type", label: "Point", text: true, format: (r) => words(r.point_type) }] });
-      chart.draw();
-      return h("div", {}, [h("p", { class: "meta xmr-note", text: note }), h("div", { class: "pair" }, [host, table.el])]);
+      const el = h("div", {}, [h("p", { class: "meta xmr-note", text: note }), h("div", { class: "pair" }, [host, table.el])]);
+      return { el: el, chart: chart };
     }
 
     /* ----- drawing charts as they come into view, one at a time ----- */
@@ -666,13 +683,16 @@
       if (!index.pareto.length) parts.push(h("p", { class: "explain", text: "No indicator has a gain beyond chance to add up." }));
       const charts = index.pareto.map(function (group) {
         const tag = group.synthetic ? "SYNTHETIC: " : "";
-        const rows = rowsOf(group.pairs).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
-        const host = chartCard("pareto", "Area x indicator pairs by gain beyond chance, largest first, with the cumulative share; the table lists the 25 largest.");
+        const drawn = rowsOf(group.drawn).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
+        const largest = rowsOf(group.largest).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
+        const host = chartCard("pareto", "Area x indicator pairs by gain beyond chance, largest first, with the cumulative share" +
+          (drawn.length < group.n_pairs ? " (" + integer(drawn.length) + " of the " + integer(group.n_pairs) + " pairs drawn, evenly spaced by rank)" : "") +
+          "; the table lists the " + largest.length + " largest.");
         const template = source.templates._pareto.pareto;
-        const chart = Chart(host, template, { pairs: rows }, ["Source: " + group.source],
-          { size: rows.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
+        const chart = Chart(host, template, { pairs: drawn }, ["Source: " + group.source],
+          { size: drawn.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
         host.appendChild(downloads(chart, "pareto"));
-        const table = Table({ caption: tag + "The 25 largest gains, " + group.source, rows: rows.slice(0, 25), columns: [
+        const table = Table({ caption: tag + "The " + largest.length + " largest gains, " + group.source, rows: largest, columns: [
           { key: "rank", label: "Rank", format: (r) => integer(r.rank) },
           { key: "indicator", label: "Indicator", text: true, format: (r) => r.indicator },
           { key: "label", label: "Area", text: true, format: (r) => r.label },
@@ -726,7 +746,8 @@
       footer();
       render(false);
       paretoSection();
-      window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose };
+      window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose,
+        whenSettled: () => settled };
       window.atlasReady = true;
     }
     return { start: start };
