@@ -19,6 +19,7 @@ def read_plans(source: str | Path) -> tuple[list[Plan], list[PlanError]]:
     """
     name, text = _text(source)
     try:
+        _refuse_aliases(text, name)
         document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise PlanError("?", "file", f"{name} is not valid YAML: {exc}") from None
@@ -40,6 +41,16 @@ def read_plans(source: str | Path) -> tuple[list[Plan], list[PlanError]]:
         seen.add(plan.id)
         plans.append(plan)
     return plans, errors
+
+
+def _refuse_aliases(text: str, name: str) -> None:
+    """Refuse YAML aliases before any document is built (nested aliases in a few hundred bytes
+    expand to gigabytes), as catalogues do; a plan file writes every value out."""
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            raise PlanError("?", "file", f"{name}, line {line}: YAML aliases (*{event.anchor}) are not allowed in a "
+                            "plan file; write the value out")
 
 
 def load_plans(source: str | Path) -> list[Plan]:
