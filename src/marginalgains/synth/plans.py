@@ -98,7 +98,7 @@ def _series(indicator_id: str, rates: np.ndarray, size: int, areas: pd.DataFrame
 
 def _plans(codes: list[str]) -> list[dict]:
     owner = {"organisation": "QHM", "contact": "plans@example.invalid"}
-    return [
+    plans = [
         {"id": "ppci-pathway", "title": "SYNTHETIC: a direct-to-lab pathway for heart attacks",
          "indicator_id": "syn-plan-ppci", "areas": codes[WORKED], "owner": owner, "partners": ["RTD", "RX6"],
          "interventions": [{"allocation": "INT-12", "cost": 180000, "effect": 60},
@@ -124,3 +124,4 @@ def _plans(codes: list[str]) -> list[dict]:
          "baseline": {"period": "2022/23"}, "target": "+5pp", "by": "2025-03",
          "notes": "SYNTHETIC example: a plan across three areas that has not changed anything yet."},
     ]
+    return [{**p, "owner": dict(p["owner"])} for p in plans]  # each its own owner: no YAML aliases
