@@ -22,3 +22,82 @@ def write_csv(tmp_path):
         path.write_text(text, encoding="utf-8")
         return path
     return write
+
+
+# --- the workspace store on SQLite and PostgreSQL -------------------------------------------------------------
+POSTGRES_ENV = "MARGINALGAINS_TEST_POSTGRES"
+POSTGRES_NOT_RUN = (f"PostgreSQL suite not run: set {POSTGRES_ENV} to a postgresql+psycopg:// URL of a role "
+                    "that may create databases (.ci/run starts one)")
+
+
+class Databases:
+    """Makes empty workspace databases (and clones of a filled one) on one backend for the tests."""
+
+    def __init__(self, kind: str, folder):
+        import os
+
+        from sqlalchemy import create_engine
+
+        self.kind, self.folder, self.count = kind, folder, 0
+        self.admin_url = os.environ.get(POSTGRES_ENV) if kind == "postgresql" else None
+        if kind == "postgresql" and not self.admin_url:
+            pytest.skip(POSTGRES_NOT_RUN)
+        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT") if self.admin_url else None
+        self.made: list[str] = []
+
+    def new(self, template: str | None = None) -> str:
+        """The URL of a new database (a copy of `template`'s, a URL this object made, when given)."""
+        import shutil
+        import uuid
+
+        from sqlalchemy import text
+        from sqlalchemy.engine import make_url
+
+        self.count += 1
+        if self.kind == "sqlite":
+            path = self.folder / f"workspace-{self.count}.sqlite"
+            if template is not None:
+                shutil.copyfile(make_url(template).database, path)
+            return f"sqlite:///{path}"
+        name = f"mg_test_{uuid.uuid4().hex[:12]}"
+        clause = f' TEMPLATE "{make_url(template).database}"' if template else ""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        self.made.append(name)
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        from sqlalchemy import text
+        from sqlalchemy.engine import make_url
+
+        if self.kind == "postgresql":
+            with self.admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        for name in self.made:
+            self.drop(f"postgresql:///{name}")
+        if self.admin is not None:
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def databases(request, tmp_path_factory):
+    """A maker of workspace databases, once on SQLite and once on PostgreSQL (when one is configured)."""
+    maker = Databases(request.param, tmp_path_factory.mktemp(f"databases-{request.param}"))
+    yield maker
+    maker.close()
+
+
+@pytest.fixture
+def database_url(databases):
+    """A fresh, empty workspace database: a SQLite file, and a new PostgreSQL database when one is configured."""
+    url = databases.new()
+    yield url
+    databases.drop(url)
+
+
+def pytest_terminal_summary(terminalreporter):
+    import os
+    if not os.environ.get(POSTGRES_ENV):
+        terminalreporter.write_line(POSTGRES_NOT_RUN, yellow=True)

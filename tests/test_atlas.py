@@ -202,3 +202,157 @@ def test_every_indicator_not_sized_is_recorded_with_the_reason():
     not_sized = built.provenance["opportunity_not_sized"]
     assert set(not_sized) == {"q", "published"}
     assert "no direction" in not_sized["q"] and "published" in not_sized["published"]
+
+
+def breakdown_catalogue():
+    """One indicator in three breakdowns (Persons, Male, Female), a second real one measured in events,
+    and a SYNTHETIC one: what a total may and may not add."""
+    from dataclasses import replace
+
+    from marginalgains.io.catalogue import Catalogue
+    from marginalgains.model import Measure
+
+    base = small_catalogue()["p"]
+    indicators = {
+        "p": replace(base, sex="Persons", age="All ages", family="p"),
+        "p-m": replace(base, id="p-m", sex="Male", age="All ages", family="p"),
+        "p-f": replace(base, id="p-f", sex="Female", age="All ages", family="p"),
+        "r": replace(base, id="r", measure=Measure.RATE, multiplier=1000),
+        "s": replace(base, id="s", synthetic=True),
+    }
+    return Catalogue(indicators, {i: {} for i in indicators})
+
+
+def spread_values(indicator_id, period="2018/19", areas=20, scale=1.0):
+    rows = [{"indicator_id": indicator_id, "area_code": f"A{a:02d}", "period": period, "grain": "financial_year",
+             "numerator": round((200 + 15 * a) * scale), "denominator": 1000} for a in range(areas)]
+    return pd.DataFrame(rows)
+
+
+def test_totals_never_add_breakdowns_sources_units_or_periods():
+    values = pd.concat([spread_values("p"), spread_values("p-m", scale=0.5), spread_values("p-f", scale=0.5),
+                        spread_values("r"), spread_values("s"), spread_values("s", period="2017/18")],
+                       ignore_index=True)
+    built = build_atlas(values, breakdown_catalogue())
+    totals = built.totals.set_index("group")
+    assert set(totals.index) == {"2018/19, events", "2018/19, people", "2018/19, people (SYNTHETIC data)"}
+    assert totals.index[-1] == "2018/19, people (SYNTHETIC data)"  # real totals first
+    people = totals.loc["2018/19, people"]
+    # only the Persons breakdown is added; Male and Female are beside it, not in it
+    assert people["indicators"] == ["p"] and people["beside"] == ["p-f", "p-m"]
+    assert people["total"] == pytest.approx(built.improvement["p"].summary.significant_gain)
+    assert people["breakdown"] == "Persons, All ages" and people["n_areas"] == 20
+    assert "not added, shown beside: p-f (Female, All ages)" in people["sentence"]
+    assert totals.loc["2018/19, events", "indicators"] == ["r"]
+    assert totals.loc["2018/19, people (SYNTHETIC data)", "source"] == "SYNTHETIC"
+    # within each total, shares are of that total alone
+    for _, pairs in built.pareto.groupby("group"):
+        assert pairs["share"].sum() == pytest.approx(1.0) and pairs["rank"].tolist() == list(range(1, len(pairs) + 1))
+    assert list(built.pareto["group"].unique()) == list(totals.index)  # real totals first
+    assert not built.pareto["indicator_id"].isin(["p-m", "p-f"]).any()
+    assert built.provenance["opportunity_totals"][0]["period"] == "2018/19"
+
+
+def test_no_total_adds_one_sex_to_the_other_when_there_is_no_persons_breakdown():
+    from marginalgains.atlas import total_breakdowns
+
+    catalogue = breakdown_catalogue()
+    added, beside = total_breakdowns([catalogue["p-m"], catalogue["p-f"], catalogue["r"]])
+    assert added == {"r"} and beside == {"p-m", "p-f"}
+
+
+def test_gain_sentences_name_their_period_areas_and_breakdown():
+    values = pd.concat([spread_values("p"), spread_values("p-m", scale=0.5)], ignore_index=True)
+    built = build_atlas(values, breakdown_catalogue())
+    summary = built.improvement["p-m"].summary
+    assert summary.sentence.startswith("In 2018/19, if each of the 20 areas matched")
+    assert "\u201cScreened\u201d (Male, All ages)" in summary.sentence and summary.population == "20 areas; Male, All ages"
+
+
+def test_indicators_without_values_are_listed_with_the_reason_and_do_not_crash():
+    import warnings
+
+    from marginalgains.io.catalogue import Catalogue
+    from marginalgains.model import Measure
+
+    from dataclasses import replace
+
+    base = small_catalogue()["p"]
+    indicators = {"p": base, "empty": replace(base, id="empty"), "blank": replace(base, id="blank"),
+                  "mean": replace(base, id="mean", measure=Measure.MEAN),
+                  "england-only": replace(base, id="england-only")}
+    blank = spread_values("blank").assign(numerator=np.nan, denominator=np.nan, value=np.nan)
+    values = pd.concat([spread_values("p"), blank, spread_values("mean")], ignore_index=True)
+    comparators = spread_values("england-only", areas=1).assign(area_code="E92000001")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        built = build_atlas(values, Catalogue(indicators, {i: {} for i in indicators}), comparators=comparators)
+    assert set(built.left_out) == {"empty", "blank", "mean", "england-only"}
+    assert built.left_out["empty"].startswith("no rows were accepted")
+    assert built.left_out["blank"] == "none of its 20 rows gives a value (no counts or published values)"
+    assert "a sum and a count do not give the spread" in built.left_out["mean"]
+    assert "area types not compared" in built.left_out["england-only"]
+    assert built.provenance["indicators_left_out"] == built.left_out
+    assert set(built.summary["indicator_id"]) == {"p"} and len(built.comparators) == 1
+    assert built.spc.empty  # one period: no SPC series
+
+
+def test_headline_gives_the_true_reason_for_no_fold():
+    from marginalgains.atlas import spread_phrase
+
+    row = {"n_areas": 30, "fold": np.inf, "fold_trimmed5": 1.5, "p95_p5": 1.8, "min": 4.5, "max": np.inf}
+    assert spread_phrase(row).startswith("range 4.5 to inf (no fold: a value is not finite)")
+    row.update(fold=np.nan, min=-2.0, max=9.0)
+    assert "(no fold: the lowest is negative)" in spread_phrase(row)
+    row.update(min=0.0)
+    assert spread_phrase(row) == ("range 0 to 9 (no fold: the lowest is zero); 1.5-fold without the 5 highest and "
+                                  "lowest, 1.8-fold from the 5th to the 95th percentile")
+    row.update(fold=3.4, min=2.0, max=6.8)  # more than twice the trimmed fold: the extremes set it
+    assert spread_phrase(row) == ("3.4-fold range (1.5-fold without the 5 highest and lowest, 1.8-fold from the 5th "
+                                  "to the 95th percentile)")
+
+
+def test_overdispersed_headline_counts_areas_beyond_the_adjusted_limits():
+    rng = np.random.default_rng(3)
+    rows = pd.DataFrame({"indicator_id": "p", "area_code": [f"A{a:03d}" for a in range(300)], "period": "2018/19",
+                         "grain": "financial_year", "denominator": rng.integers(500, 5000, 300)})
+    rows["numerator"] = np.round(rows["denominator"] * np.clip(rng.normal(0.6, 0.1, 300), 0, 1))
+    built = build_atlas(rows, small_catalogue())
+    row = built.summary.iloc[0]
+    from scipy.stats import chi2
+
+    assert row["overdispersed"] and 300 * row["phi"] > chi2.ppf(0.998, 299)
+    high, low = int(row["n_high_998_adjusted"]), int(row["n_low_998_adjusted"])
+    assert high + low < int(row["n_high_998"]) + int(row["n_low_998"])
+    adjusted = built.areas["funnel_band_adjusted"]
+    assert (high, low) == ((adjusted == 2).sum(), (adjusted == -2).sum())
+    assert (f"; {high + low} beyond the overdispersion-adjusted 99.8% limits ({high} above, {low} below); "
+            f"{int(row['n_high_998'])} above and {int(row['n_low_998'])} below the plain limits") in built.headline("p")
+
+
+def test_running_out_of_memory_is_a_clear_error_before_anything_is_written(monkeypatch):
+    import marginalgains.atlas as atlas_module
+    from marginalgains.errors import DataError
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(atlas_module, "funnel_analysis", exhausted)
+    with pytest.raises(DataError, match=r"not enough memory to build the atlas from 20 rows \(1 indicators, 20 areas, "
+                                        r"1 periods\); nothing was written"):
+        build_atlas(spread_values("p"), small_catalogue())
+
+
+def test_fingertips_breakdowns_are_one_family_so_no_total_adds_them():
+    from pathlib import Path
+
+    from marginalgains.atlas import total_breakdowns
+    from marginalgains.io.fingertips import read_fingertips
+
+    export = read_fingertips(Path(__file__).parent / "io" / "fixtures" / "fingertips_breakdowns.csv")
+    indicators = list(export.catalogue)
+    assert {i.family for i in indicators} == {"93088"}
+    assert {(i.sex, i.age) for i in indicators} == {(sex, age) for sex in ("Male", "Female")
+                                                     for age in ("18-64 yrs", "65+ yrs")}
+    # two sexes and two age bands, no Persons or All ages: none is added to a total, all are shown beside
+    assert total_breakdowns(indicators) == (set(), {i.id for i in indicators})

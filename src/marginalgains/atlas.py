@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
+from scipy import stats as _sps
 
 from marginalgains import __version__, stats
 from marginalgains.improve.bundles import single_fix_gains
@@ -30,6 +31,7 @@ FUNNEL_KIND = {Measure.PROPORTION: "proportion", Measure.RATE: "rate", Measure.R
 SUMMARY_COLUMNS = [
     "indicator_id", "period", "n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio",
     "cv", "scv", "pooled", "n_high_998", "n_high_95", "n_low_95", "n_low_998",
+    "phi", "overdispersed", "n_high_998_adjusted", "n_low_998_adjusted",
 ]
 IMPROVEMENT = {Polarity.HIGH_IS_GOOD: "increase", Polarity.LOW_IS_GOOD: "decrease", Polarity.NO_JUDGEMENT: None}
 METHODS = {
@@ -53,7 +55,10 @@ class Atlas:
     spc: pd.DataFrame
     provenance: dict = field(default_factory=dict)
     improvement: dict[str, ImprovementTable] = field(default_factory=dict)
-    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)  # every total's pairs, ranked within its `group`
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per honest total (opportunity_totals)
+    left_out: dict[str, str] = field(default_factory=dict)  # catalogue indicators not analysed: id -> reason
+    comparators: pd.DataFrame = field(default_factory=pd.DataFrame)  # other area types' values (England, regions)
     bundle_fixes: pd.DataFrame = field(default_factory=pd.DataFrame)
     benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -81,28 +86,54 @@ class Atlas:
         return (whole if len(whole) else rows)["period"].iloc[0]
 
     def headline(self, indicator_id: str) -> str:
-        """One sentence for the indicator's latest whole period."""
+        """One sentence for the indicator's latest whole period: its areas, spread and funnel outliers."""
         row = self.summary[(self.summary["indicator_id"] == indicator_id)
                            & (self.summary["period"] == self.headline_period(indicator_id))].iloc[0]
         noun = self.provenance.get("area_noun", "areas")
         if row["n_areas"] == 1:
             noun = noun.removesuffix("s")
-        if row["n_areas"] < 2:
-            spread = "too few areas to compare"
-        elif np.isfinite(row["fold"]):
-            spread = f"{row['fold']:.1f}-fold range"
-        else:
-            spread = f"range {row['min']:.3g} to {row['max']:.3g} (no fold: the lowest is zero)"
-        text = f"{indicator_id} {row['period']}: {row['n_areas']} {noun}"
+        text = f"{indicator_id} {row['period']}: {row['n_areas']:,} {noun}"
         if row["n_below_min_denominator"] > 0:
-            text += f" ({row['n_below_min_denominator']} more below the minimum denominator left out)"
-        text += f", {spread}"
-        if np.isfinite(row["fold_trimmed5"]):
-            text += f" ({row['fold_trimmed5']:.1f}-fold without the 5 highest and lowest)"
-        if pd.notna(row["n_high_998"]):
-            text += (f"; {int(row['n_high_998'])} above and {int(row['n_low_998'])} below "
-                     "the 99.8% funnel limits")
-        return text
+            text += f" ({row['n_below_min_denominator']:,} more below the minimum denominator left out)"
+        return text + ", " + spread_phrase(row, self.catalogue[indicator_id].measure) + funnel_phrase(row)
+
+
+def spread_phrase(row, measure: Measure | None = None) -> str:
+    """The spread between areas in words: the fold range, or why there is none, with the robust
+    folds (trimmed, p95/p5) beside it when zeros or a few extreme areas set the range."""
+    if row["n_areas"] < 2:
+        return "too few areas to compare"
+    if measure is Measure.COUNT:
+        return f"counts from {row['min']:,.0f} to {row['max']:,.0f} (a count, not a rate: no fold range)"
+    robust = [text.format(value) for value, text in ((row["fold_trimmed5"], "{:.1f}-fold without the 5 highest and lowest"),
+                                                     (row["p95_p5"], "{:.1f}-fold from the 5th to the 95th percentile"))
+              if np.isfinite(value)]
+    if not np.isfinite(row["fold"]):
+        reason = ("the lowest is zero" if row["min"] == 0 else "the lowest is negative" if row["min"] < 0
+                  else "a value is not finite")
+        spread = f"range {row['min']:.3g} to {row['max']:.3g} (no fold: {reason})"
+        return spread + ("; " + ", ".join(robust) if robust else "")
+    spread = f"{row['fold']:.1f}-fold range"
+    driven = np.isfinite(row["fold_trimmed5"]) and row["fold"] > EXTREMES_DRIVE * row["fold_trimmed5"]
+    shown = robust if driven else robust[:1]
+    return spread + (f" ({', '.join(shown)})" if shown else "")
+
+
+EXTREMES_DRIVE = 2
+"""A fold range more than twice the trimmed one is set by a few extreme areas: p95/p5 is quoted too."""
+
+
+def funnel_phrase(row) -> str:
+    """Areas beyond the 99.8% funnel limits: against the overdispersion-adjusted limits first when
+    the indicator is overdispersed (the plain limits then flag most areas), the plain counts beside."""
+    if pd.isna(row["n_high_998"]):
+        return ""
+    plain = f"{int(row['n_high_998']):,} above and {int(row['n_low_998']):,} below"
+    if not row.get("overdispersed", False) or pd.isna(row.get("n_high_998_adjusted")):
+        return f"; {plain} the 99.8% funnel limits"
+    high, low = int(row["n_high_998_adjusted"]), int(row["n_low_998_adjusted"])
+    return (f"; {high + low:,} beyond the overdispersion-adjusted 99.8% limits ({high:,} above, {low:,} below); "
+            f"{plain} the plain limits")
 
 
 def build_atlas(
@@ -112,27 +143,68 @@ def build_atlas(
     *,
     areas: pd.DataFrame | None = None,
     weakest_links: pd.DataFrame | None = None,
+    comparators: pd.DataFrame | None = None,
 ) -> Atlas:
     """Build the atlas from accepted IndicatorValues (any grain; months roll up to financial years).
 
     `areas` (area_code, optional area_name and numeric covariates) names areas and finds each
-    area's peers; `weakest_links` (from the engine) gives each bundle's best single fix.
+    area's peers; `weakest_links` (from the engine) gives each bundle's best single fix;
+    `comparators` are accepted rows of area types not compared (England, regions), kept beside.
+    Every catalogue indicator that is not analysed is in `Atlas.left_out` with the reason.
+    Running out of memory is a `DataError` naming the size, raised before anything is written.
     """
+    try:
+        return _build_atlas(values, catalogue, provenance, areas, weakest_links, comparators)
+    except MemoryError:
+        raise DataError(f"not enough memory to build the atlas from {len(values):,} rows "
+                        f"({values['indicator_id'].nunique():,} indicators, {values['area_code'].nunique():,} areas, "
+                        f"{values['period'].nunique():,} periods); nothing was written. Give fewer indicators "
+                        "or periods, or run on a machine with more memory") from None
+
+
+def _build_atlas(values, catalogue, provenance, areas, weakest_links, comparators) -> Atlas:
     values = values[values["indicator_id"].isin(list(catalogue.indicators))]
     if values.empty:
         raise DataError("no rows were accepted, so there is nothing to analyse")
     annual = analysis_periods(values)
-    areas_table = add_intervals(annual, catalogue)
+    areas_table, left_out = add_intervals(annual, catalogue)
+    if areas_table.empty:
+        raise DataError("no indicator has a value to analyse: " + "; ".join(f"{i}: {r}" for i, r in left_out.items()))
+    kept = values["indicator_id"].isin(areas_table["indicator_id"].unique())
+    values, annual = values[kept], annual[annual["indicator_id"].isin(areas_table["indicator_id"].unique())]
+    left_out = {**_without_rows(catalogue, values, comparators), **left_out}
     if areas is not None and "area_name" in areas:
         names = areas.drop_duplicates("area_code").set_index("area_code")["area_name"]
         areas_table["area_name"] = areas_table["area_code"].map(names)
     built = _build(values, areas_table, catalogue, provenance or {})
+    built.left_out = left_out
+    built.provenance["indicators_left_out"] = left_out
+    if comparators is not None and len(comparators):
+        built.comparators = add_intervals(analysis_periods(comparators), catalogue)[0]
     built.improvement, built.provenance["opportunity_not_sized"] = improvement_tables(annual, catalogue, areas)
     built.benchmarks = {i: shared_benchmarks(t, catalogue[i]) for i, t in built.improvement.items()}
-    built.pareto = opportunity_pareto(built.improvement)
+    built.pareto, built.totals = opportunity_totals(built.improvement, built.provenance.get("area_noun", "areas"))
+    # whole people or events: the gain's own interval is far wider than a fraction of one
+    built.provenance["opportunity_totals"] = built.totals.round({"total": 0}).to_dict(orient="records")
     if weakest_links is not None and len(weakest_links):
         built.bundle_fixes = latest_bundle_fixes(weakest_links, catalogue)
     return built
+
+
+def _without_rows(catalogue: Catalogue, values: pd.DataFrame, comparators: pd.DataFrame | None) -> dict[str, str]:
+    """Catalogue indicators with no rows to compare, and why (none accepted, or only comparators' rows)."""
+    present = set(values["indicator_id"])
+    other_types = comparators.groupby("indicator_id").size() if comparators is not None and len(comparators) else {}
+    reasons = {}
+    for indicator in catalogue:
+        if indicator.id in present or indicator.bundle:
+            continue  # a bundle's processes are shown within their bundle
+        if indicator.id in other_types:
+            reasons[indicator.id] = (f"its only {other_types[indicator.id]:,} rows are of area types not compared "
+                                     "(shown as comparators)")
+        else:
+            reasons[indicator.id] = "no rows were accepted for it (any refused are in rejections.csv)"
+    return reasons
 
 
 def _build(values, areas, catalogue, provenance) -> Atlas:
@@ -190,17 +262,103 @@ def shared_benchmarks(table: ImprovementTable, indicator: Indicator) -> dict[str
 
 
 def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:
-    """Whether `areas` has covariates (its `covariate_columns`) for every one of these areas."""
+    """Whether `areas` has covariates (its `covariate_columns`) for every one of these areas
+    (an areas table may name some areas, such as A&E providers, without covariates)."""
     if areas is None or "area_code" not in areas or not covariate_columns(areas):
         return False
-    return set(codes.astype(str)) <= set(areas["area_code"].astype(str))
+    complete = areas.dropna(subset=covariate_columns(areas))
+    return set(codes.astype(str)) <= set(complete["area_code"].astype(str))
 
 
-def opportunity_pareto(tables: dict[str, ImprovementTable]) -> pd.DataFrame:
-    """Area x indicator pairs by significant gain in people: where most of the gain lies."""
-    stacked = [t.areas.assign(indicator_id=i, counted_gain=t.areas["gain"].where(t.areas["significant"], 0.0))
-               for i, t in tables.items()]
-    return pareto(pd.concat(stacked, ignore_index=True), column="counted_gain") if stacked else pd.DataFrame()
+TOTAL_KEYS = ["source", "period", "unit"]
+"""A total adds gains only within one of these: real or SYNTHETIC data, one period, people or events."""
+
+
+def opportunity_totals(tables: dict[str, ImprovementTable], noun: str = "areas") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Significant gains added up honestly: ``(pairs, totals)``.
+
+    Pairs are area x indicator gains beyond chance ranked within their total (rank, share and
+    cumulative share of that total). A total never adds real to SYNTHETIC data, one period to
+    another, or people to events; of an indicator's breakdowns (Persons with Male and Female,
+    All ages with an age band) only the broadest is added, and the others are listed beside it.
+    Totals name their source, period, unit, areas, breakdown and the indicators in them.
+    """
+    carried, beside = total_breakdowns([t.indicator for t in tables.values()])
+    stacked = [_gain_pairs(table) for indicator_id, table in tables.items() if indicator_id in carried]
+    if not stacked:
+        return pd.DataFrame(), pd.DataFrame(columns=["group", *TOTAL_KEYS, "total", "n_pairs", "n_areas",
+                                                     "indicators", "breakdown", "beside", "sentence"])
+    pairs = pd.concat(stacked, ignore_index=True)
+    ranked, totals = [], []
+    for key, group in pairs.groupby(TOTAL_KEYS, sort=False):  # a few groups, not one per area
+        label = _total_label(*key)
+        ranked.append(pareto(group, column="counted_gain").assign(**dict(zip(TOTAL_KEYS, key)), group=label))
+        ids = sorted(group["indicator_id"].unique())
+        others = sorted(i for i, t in tables.items() if i in beside and (_source(t.indicator), t.period) == key[:2])
+        totals.append(_total_row(label, key, group, ids, others, tables, noun))
+    totals = pd.DataFrame(totals)
+    order = totals.assign(_synthetic=totals["source"] == "SYNTHETIC", _start=period_starts(totals["period"]))
+    order = order.sort_values(["_synthetic", "_start", "total"], ascending=[True, False, False]).index
+    totals = totals.loc[order].reset_index(drop=True)
+    ranked = pd.concat(ranked, ignore_index=True)
+    ranked["_order"] = ranked["group"].map({g: i for i, g in enumerate(totals["group"])})
+    return ranked.sort_values(["_order", "rank"]).drop(columns="_order").reset_index(drop=True), totals
+
+
+def total_breakdowns(indicators: list[Indicator]) -> tuple[set[str], set[str]]:
+    """``(added, beside)``: per family of breakdowns, the one broadest breakdown is added to totals
+    and the rest are shown beside it. With no single broadest (Male and Female, no Persons) none is
+    added, so no total sums one sex with the other by default."""
+    families: dict[str, list[Indicator]] = {}
+    for indicator in indicators:
+        families.setdefault(indicator.family or indicator.id, []).append(indicator)
+    added, beside = set(), set()
+    for members in families.values():
+        widest = max(m.breadth for m in members)
+        top = [m for m in members if m.breadth == widest]
+        if len(top) == 1:
+            added.add(top[0].id)
+        beside.update(m.id for m in members if not (len(top) == 1 and m is top[0]))
+    return added, beside
+
+
+def _source(indicator: Indicator) -> str:
+    return "SYNTHETIC" if indicator.synthetic else "real"
+
+
+def _gain_pairs(table: ImprovementTable) -> pd.DataFrame:
+    """One indicator's area gains, counted only where beyond chance, with what a total needs to group them."""
+    areas = table.areas
+    return pd.DataFrame({
+        "indicator_id": table.indicator.id, "area_code": areas["area_code"].to_numpy(),
+        "counted_gain": areas["gain"].where(areas["significant"], 0.0).to_numpy(),
+        "source": _source(table.indicator), "period": table.period,
+        "unit": "people" if table.indicator.measure is Measure.PROPORTION else "events",
+        "breakdown": table.indicator.breakdown,
+    })
+
+
+def _total_label(source: str, period: str, unit: str) -> str:
+    return f"{period}, {unit}" + (" (SYNTHETIC data)" if source == "SYNTHETIC" else "")
+
+
+def _total_row(label, key, group: pd.DataFrame, ids: list[str], others: list[str],
+               tables: dict[str, ImprovementTable], noun: str) -> dict:
+    source, period, unit = key
+    total = float(group["counted_gain"].sum())
+    n_areas = int(group["area_code"].nunique())
+    breakdowns = sorted({b for b in group["breakdown"] if b})
+    breakdown = ", ".join(breakdowns)
+    sentence = (f"{period}{' (SYNTHETIC data)' if source == 'SYNTHETIC' else ''}: {total:,.0f} more {unit} "
+                f"beyond chance across {n_areas:,} {noun} and {len(ids)} indicator{'s' if len(ids) != 1 else ''}"
+                + (f" ({breakdown})" if breakdown else ""))
+    if others:
+        sentence += "; not added, shown beside: " + "; ".join(
+            f"{i} ({tables[i].indicator.breakdown or 'another breakdown'}) "
+            f"{tables[i].summary.significant_gain:,.0f}" for i in others)
+    return {"group": label, "source": source, "period": period, "unit": unit, "total": total,
+            "n_pairs": int((group["counted_gain"] > 0).sum()), "n_areas": n_areas, "indicators": ids,
+            "breakdown": breakdown, "beside": others, "sentence": sentence}
 
 
 def latest_bundle_fixes(weakest_links: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -220,10 +378,22 @@ def analysis_periods(values: pd.DataFrame) -> pd.DataFrame:
     return annual
 
 
-def add_intervals(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Each area's value and 95%/99.8% limits by its indicator's measure, on the indicator's scale."""
-    parts = [_intervals(group, catalogue[indicator_id]) for indicator_id, group in frame.groupby("indicator_id", sort=False)]
-    return pd.concat(parts, ignore_index=True)
+def add_intervals(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Each area's value and 95%/99.8% limits by its indicator's measure, on the indicator's scale,
+    and the indicators left out with the reason (none of their rows gives a value, or their
+    measure needs published limits that are not there)."""
+    parts, left_out = [], {}
+    for indicator_id, group in frame.groupby("indicator_id", sort=False):
+        try:
+            part = _intervals(group, catalogue[indicator_id])
+        except DataError as exc:
+            left_out[indicator_id] = str(exc)
+            continue
+        if part["value"].isna().all():
+            left_out[indicator_id] = f"none of its {len(part):,} rows gives a value (no counts or published values)"
+            continue
+        parts.append(part)
+    return (pd.concat(parts, ignore_index=True) if parts else frame.iloc[:0].assign(value=np.nan)), left_out
 
 
 def _intervals(group: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -254,11 +424,21 @@ def _funnel_groups(frame: pd.DataFrame, catalogue: Catalogue):
     value strictly inside its range (a funnel around 0%, or 100%, has no width to judge by)."""
     for (indicator_id, period), group in frame.groupby(["indicator_id", "period"], sort=False):
         kind = FUNNEL_KIND.get(catalogue[indicator_id].measure)
-        if not kind or group["numerator"].isna().any() or group["denominator"].isna().any():
+        if not kind or catalogue[indicator_id].modelled or group[["numerator", "denominator"]].isna().any().any():
             continue
         events, size = group["numerator"].sum(), group["denominator"].sum()
         if events > 0 and not (kind == "proportion" and events >= size):
             yield indicator_id, period, kind, group
+
+
+DISPERSION_COLUMNS = ("indicator_id", "period", "phi", "tau2", "dispersion_scale", "overdispersed")
+OVERDISPERSION_LEVEL = 0.998
+
+
+def overdispersed(phi: float, n_areas: int) -> bool:
+    """Whether the spread of z-scores is itself beyond chance: n phi, the heterogeneity statistic Q,
+    above the 99.8% point of chi-square on n - 1 degrees of freedom (so phi well above 1)."""
+    return bool(n_areas > 1 and np.isfinite(phi) and n_areas * phi > _sps.chi2.ppf(OVERDISPERSION_LEVEL, n_areas - 1))
 
 
 def dispersion_method(kind: str, numerator: pd.Series) -> str:
@@ -290,7 +470,8 @@ def funnel_analysis(areas: pd.DataFrame, catalogue: Catalogue, points: int = 80)
         plain.loc[group.index] = stats.funnel_band(numerator, denominator, kind)
         adjusted.loc[group.index] = stats.funnel_band(numerator, denominator, kind, tau2=tau2, method=method)
         dispersion.append({"indicator_id": indicator_id, "period": period, "phi": phi, "tau2": tau2,
-                           "dispersion_scale": "arcsine" if kind == "proportion" else method})
+                           "dispersion_scale": "arcsine" if kind == "proportion" else method,
+                           "overdispersed": overdispersed(phi, len(group))})
         target = (1.0 if kind == "ratio" else numerator.sum() / denominator.sum()) * indicator.multiplier
         sizes = np.geomspace(max(denominator.min() * 0.8, 1.0), denominator.max() * 1.2, points)
         drawn = stats.funnel_limits(kind, target, sizes, CONFIDENCE_LEVELS, multiplier=indicator.multiplier)
@@ -299,10 +480,12 @@ def funnel_analysis(areas: pd.DataFrame, catalogue: Catalogue, points: int = 80)
         wide = wide.filter(regex="^(lower|upper)").add_suffix("_adjusted")
         curves.append(drawn.join(wide).assign(indicator_id=indicator_id, period=period))
     return FunnelAnalysis(plain, adjusted,
-                          pd.DataFrame(dispersion, columns=["indicator_id", "period", "phi", "tau2", "dispersion_scale"]),
+                          pd.DataFrame(dispersion, columns=[*DISPERSION_COLUMNS]),
                           pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())
 
 
+BAND_COUNTS = ["n_high_998", "n_high_95", "n_low_95", "n_low_998", "n_outside_998_adjusted",
+               "n_high_998_adjusted", "n_low_998_adjusted"]
 SPREAD_COLUMNS = ["fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "cv_weighted", "scv", "eb_ratio"]
 
 
@@ -321,23 +504,25 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogu
     variation = variation.rename(columns={"n": "n_areas"}).reset_index()
     variation["n_areas"] = variation["n_areas"].fillna(0).astype("int64")
     variation.loc[variation["n_areas"] < 2, SPREAD_COLUMNS] = np.nan
-    small = (~eligible).groupby([areas[k] for k in keys]).sum().rename("n_below_min_denominator")
-    complete = areas.groupby(keys)["complete_year"].any()
-    band = areas["funnel_band"]
-    counts = areas.assign(
-        n_high_998=band.eq(2), n_high_95=band.ge(1), n_low_95=band.le(-1), n_low_998=band.eq(-2),
-        has_band=band.notna(),
-    ).groupby(keys)[["n_high_998", "n_high_95", "n_low_95", "n_low_998", "has_band"]].sum()
-    adjusted = areas["funnel_band_adjusted"]
-    counts["n_outside_998_adjusted"] = adjusted.abs().eq(2).groupby([areas[k] for k in keys]).sum()
-    for column in ["n_high_998", "n_high_95", "n_low_95", "n_low_998", "n_outside_998_adjusted"]:
+    band, adjusted = areas["funnel_band"], areas["funnel_band_adjusted"]
+    flags = pd.DataFrame({  # one grouped pass over every per-area flag
+        **{k: areas[k] for k in keys}, "n_below_min_denominator": ~eligible, "complete_year": areas["complete_year"],
+        "n_high_998": band.eq(2), "n_high_95": band.ge(1), "n_low_95": band.le(-1), "n_low_998": band.eq(-2),
+        "n_outside_998_adjusted": adjusted.abs().eq(2), "n_high_998_adjusted": adjusted.eq(2),
+        "n_low_998_adjusted": adjusted.eq(-2), "has_band": band.notna(),
+    }).fillna(False)
+    counts = flags.groupby(keys, sort=False).sum()
+    counts["complete_year"] = counts["complete_year"] > 0
+    for column in BAND_COUNTS:
         counts[column] = counts[column].astype("Int64").where(counts["has_band"] > 0)
-    starts = areas.groupby(keys)["period_start"].first()
+    starts = areas.groupby(keys, sort=False)["period_start"].first()
     summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)
-    summary = summary.join(small, on=keys).join(complete, on=keys).merge(dispersion, on=keys, how="left")
+    summary = summary.merge(dispersion, on=keys, how="left")
     summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
-    published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND)
-    summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs and means: counts do not give the value
+    published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND or bool(catalogue[i].modelled))
+    summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs, means, modelled estimates: counts do not give the value
+    counts = summary["indicator_id"].map(lambda i: catalogue[i].measure is Measure.COUNT)
+    summary.loc[counts, ["fold", "fold_trimmed5", "p95_p5", "iqr_ratio"]] = np.nan  # head-counts: no ratio of rates
     return summary.sort_values(["indicator_id", "period_start"], ascending=[True, False], ignore_index=True)
 
 
@@ -348,7 +533,12 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         indicator = catalogue[indicator_id]
         if indicator.bundle:
             continue  # a bundle's processes are shown within the bundle, not over time
-        series = group.assign(value=_point_values(group, indicator), period_start=period_starts(group["period"]))
+        series = group.assign(value=_point_values(group, indicator))
+        series = series[series["value"].notna()]
+        series = series[series.groupby("area_code")["period"].transform("size") > 1]
+        if series.empty:
+            continue  # one period (or no values): no series to chart
+        series = series.assign(period_start=period_starts(series["period"]))
         series = series.sort_values(["area_code", "period_start"], ignore_index=True)
         with warnings.catch_warnings():  # short series are marked in the table (trial_limits), not warned about
             warnings.simplefilter("ignore", UserWarning)
@@ -379,5 +569,6 @@ def _provenance(catalogue: Catalogue, given: dict) -> dict:
         "sources": sorted({i.source for i in catalogue if i.source}),
         "licences": sorted({i.licence for i in catalogue if i.licence}),
         "synthetic_indicators": [i.id for i in catalogue if i.synthetic],
+        "modelled_estimates": {i.id: i.modelled for i in catalogue if i.modelled},
         **given,
     }

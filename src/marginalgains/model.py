@@ -22,6 +22,7 @@ class Measure(StrEnum):
     RATIO = "ratio"  # observed / expected; the denominator holds the expected count
     DSR = "dsr"
     MEAN = "mean"
+    COUNT = "count"  # a published head-count (e.g. an estimated number of people): no rate, no fold range
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,20 @@ class Indicator:
     min_denominator: float = 0.0
     synthetic: bool = False
     bundle: str | None = None  # on a care bundle's process indicators: the bundle's id
+    modelled: str = ""  # why the values are modelled estimates, not counts: published figures, no funnel, no sized gain
+    sex: str = ""  # the breakdown (Fingertips' Sex): "" or "Persons" is everyone
+    age: str = ""  # the breakdown (Fingertips' Age): "" or "All ages" is every age
+    family: str = ""  # the indicator the breakdowns share (Fingertips' Indicator ID); "" is its own id
+
+    @property
+    def breakdown(self) -> str:
+        """"Male, 10+ yrs": the sex and age named, or "" for an indicator with no breakdown."""
+        return ", ".join(part for part in (self.sex, self.age) if part)
+
+    @property
+    def breadth(self) -> int:
+        """How many of sex and age cover everyone (Persons, All ages): 2 for the broadest breakdown."""
+        return int(self.sex.lower() in ("", "persons", "all")) + int(self.age.lower() in ("", "all ages"))
 
 
 # IndicatorValues: one row per indicator x area x period (a pandas DataFrame with these columns).

@@ -63,8 +63,13 @@ def test_terminal_headlines(bundled):
     out, output = bundled
     summary = pd.read_csv(out / "summary.csv").set_index(["indicator_id", "period"])
     row = summary.loc[("ae-4hr", "2018/19")]
+    adjusted = int(row["n_high_998_adjusted"]) + int(row["n_low_998_adjusted"])
+    assert row["n_high_998_adjusted"] <= row["n_high_998"] and row["n_low_998_adjusted"] <= row["n_low_998"]
+    # A&E is overdispersed (phi far above 1): the adjusted count leads, the plain counts beside it
     assert (f"ae-4hr 2018/19: 137 providers, {row['fold']:.1f}-fold range ({row['fold_trimmed5']:.1f}-fold without the 5 "
-            f"highest and lowest); {int(row['n_high_998'])} above and {int(row['n_low_998'])} below the 99.8% funnel limits") in output
+            f"highest and lowest); {adjusted} beyond the overdispersion-adjusted 99.8% limits "
+            f"({int(row['n_high_998_adjusted'])} above, {int(row['n_low_998_adjusted'])} below); "
+            f"{int(row['n_high_998'])} above and {int(row['n_low_998'])} below the plain limits") in output
     assert f"to {out}/" in output
 
 
@@ -121,11 +126,13 @@ def test_fingertips_export(tmp_path):
     result = runner.invoke(app, ["atlas", "--fingertips", str(FINGERTIPS), "--out", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["rows"] == {"rows_read": 26, "rows_accepted": 24, "rows_rejected": 2}
+    assert report["rows"] == {"rows_read": 26, "rows_accepted": 24, "rows_rejected": 1, "rows_set_aside": {
+        "deprivation decile and quintile rows (read into the inequality view, not compared as areas)": 1}}
     summary = pd.read_csv(tmp_path / "summary.csv").set_index(["indicator_id", "period"])
-    assert summary.loc[(93721, "2020 - 22"), "max"] == 44.0  # published DSRs kept as reported
-    assert pd.isna(summary.loc[(93721, "2020 - 22"), "n_high_998"])  # no funnel without counts behind the value
-    assert pd.isna(summary.loc[(93721, "2020 - 22"), "pooled"])  # a crude pooled rate is not a DSR
+    dsr = ("93721 (Persons, <75 yrs)", "2020 - 22")
+    assert summary.loc[dsr, "max"] == 44.0  # published DSRs kept as reported
+    assert pd.isna(summary.loc[dsr, "n_high_998"])  # no funnel without counts behind the value
+    assert pd.isna(summary.loc[dsr, "pooled"])  # a crude pooled rate is not a DSR
     # England and the region are read and accepted, but only the six counties and UAs are compared
     assert summary["n_areas"].tolist() == [6, 6, 6]
     provenance = json.loads((tmp_path / "atlas.json").read_text())
@@ -173,7 +180,8 @@ def test_fingertips_unitary_authorities_listed_under_two_area_types_are_kept(tmp
     export = FINGERTIPS.with_name("fingertips_two_area_types.csv")
     result = runner.invoke(app, ["atlas", "--fingertips", str(export), "--out", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["rows"] == {"rows_read": 11, "rows_accepted": 11, "rows_rejected": 0}
+    assert json.loads(result.output)["rows"] == {"rows_read": 11, "rows_accepted": 11, "rows_rejected": 0,
+                                                 "rows_set_aside": {}}
     assert pd.read_csv(tmp_path / "summary.csv")["n_areas"].tolist() == [5]  # 3 UAs and 2 counties
     districts = runner.invoke(app, ["atlas", "--fingertips", str(export), "--area-type", "Districts & UAs (from Apr 2023)",
                                     "--out", str(tmp_path / "d")])

@@ -42,8 +42,10 @@ def test_demo_page_labels_synthetic_data_and_maps_it(demo):
     out, _ = demo
     html = (out / "index.html").read_text()
     assert "use generated data for demonstration" in html
-    assert html.count('data-template="syn-eye-screening/map"') == 5  # one map per financial year
-    assert "Best single fix by area" in html and "Where the gains are" in html
+    data = json.loads(html.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    eye = next(i for i in data["index"]["indicators"] if i["id"] == "syn-eye-screening")
+    assert eye["map"] and len(eye["periods"]) == 5 and data["boundaries"]  # one map per financial year
+    assert "bundle" in data["views"]["syn-diabetes-t2-nine|2018/19"] and len(data["index"]["pareto"]) == 2
 
 
 def test_demo_summary_rows_for_every_financial_year(demo):
@@ -65,3 +67,16 @@ def test_atlas_straight_from_records(demo, tmp_path):
     demo_summary = pd.read_csv(out / "summary.csv").set_index(["indicator_id", "period"])
     records_summary = pd.read_csv(tmp_path / "summary.csv").set_index(["indicator_id", "period"])
     assert records_summary.loc[("syn-eye-screening", "2018/19"), "pooled"] == demo_summary.loc[("syn-eye-screening", "2018/19"), "pooled"]
+
+
+def test_demo_writes_the_synthetic_plans_page_beside_the_atlas(demo):
+    out, output = demo
+    assert (out / "index.html").exists() and (out / "plans.html").exists()
+    card = pd.read_csv(out / "plans-scorecard.csv").set_index("plan_id")
+    # the three stories of the demo: a plan that worked, one behind, a record holder on its way back
+    assert card.loc["ppci-pathway", "status"] == "improving, on trajectory"
+    assert card.loc["readmissions-d2a", "status"] == "improving, behind trajectory"
+    assert card.loc["eye-screening-best", "status"] == "improving, on trajectory"
+    assert "ppci-pathway E38" in output and "(SYNTHETIC plans)" in output
+    page = (out / "plans.html").read_text(encoding="utf-8")
+    assert 'class="synthetic-banner"' in page and page.count("SYNTHETIC") > 10

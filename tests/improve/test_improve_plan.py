@@ -37,7 +37,8 @@ def test_latest_period_top_quartile_table_and_summary():
     assert summary.total_gain == pytest.approx(53.75)
     assert summary.significant_areas == 2 and summary.significant_gain == pytest.approx(52.5)
     assert summary.significant_gain_lower == pytest.approx(areas.loc[["A", "B"], "gain_lower"].sum())
-    assert summary.sentence.startswith("If every area matched the top quarter of areas, 54 more people")
+    assert summary.sentence.startswith("In 2023/24, if each of the 4 areas matched the top quarter of areas, 54 more people")
+    assert summary.population == "4 areas"
 
 
 def test_peers_from_covariates_give_peer_best5_and_peer_lists():

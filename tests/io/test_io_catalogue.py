@@ -32,7 +32,7 @@ indicators:
     ("indicators: []", "lists no indicators"),
     ("- just a list", "expected a mapping with an 'indicators' list"),
     ("indicators:\n  - id: x\n    title: t\n    polarity: up\n    measure: rate", "polarity 'up' is not one of high_is_good"),
-    ("indicators:\n  - id: x\n    title: t\n    polarity: low_is_good\n    measure: count", "measure 'count' is not one of"),
+    ("indicators:\n  - id: x\n    title: t\n    polarity: low_is_good\n    measure: tally", "measure 'tally' is not one of"),
     ("indicators:\n  - id: x\n    polarity: low_is_good\n    measure: rate", "missing required key 'title'"),
     ("indicators:\n  - id: x\n    title: t\n    polarity: low_is_good\n    measure: rate\n    multiplier: 0", "multiplier must be positive"),
     ("indicators:\n  - {id: x, title: t, polarity: low_is_good, measure: rate}\n  - {id: x, title: u, polarity: low_is_good, measure: rate}", "appears twice"),

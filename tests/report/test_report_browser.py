@@ -1,25 +1,34 @@
 """The atlas page in headless Chromium (Debian's package, driven by Playwright; no browser download)."""
 
+import io
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
+from marginalgains import sources
 from marginalgains.atlas import build_atlas
-from marginalgains.io.bundled import ae_values
 from marginalgains.report.files import write_atlas
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+AXE = Path(__file__).parent / "fixtures" / "axe.min.js"  # axe-core 4.14.1, MPL-2.0 (fixtures/AXE-LICENCE.md)
+
+
+def build_page(inputs, out: Path) -> Path:
+    atlas = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(), areas=inputs.areas,
+                        weakest_links=inputs.weakest_links)
+    write_atlas(atlas, out, inputs.rejections)
+    return out / "index.html"
 
 
 @pytest.fixture(scope="module")
 def page_path(tmp_path_factory):
-    catalogue, read = ae_values()
-    out = tmp_path_factory.mktemp("page")
-    write_atlas(build_atlas(read.values, catalogue, {"rows_read": read.rows_read}), out)
-    return out / "index.html"
+    return build_page(sources.bundled_ae(), tmp_path_factory.mktemp("page"))
 
 
 @pytest.fixture(scope="module")
@@ -31,63 +40,163 @@ def browser():
         browser.close()
 
 
+def open_page(browser, path: Path, hash_: str = "", width: int = 1400, height: int = 900, bypass_csp: bool = True):
+    """The page, loaded, with every console error and every request recorded. Playwright's own probes
+    (wait_for_function, add_script_tag) evaluate strings, which the page's policy refuses, so tests
+    bypass it; `test_opens_without_errors_or_requests_to_other_hosts` loads the page under it."""
+    page = browser.new_page(viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
+    page.errors, page.requests = [], []
+    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.goto(path.as_uri() + hash_)
+    page.wait_for_function("window.atlasReady === true")
+    page.wait_for_selector("#ranked .chart[data-rendered=true] svg")
+    return page
+
+
 @pytest.fixture
 def opened(browser, page_path):
-    """The page, loaded, with every console error and every request recorded."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors, requests = [], []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("request", lambda request: requests.append(request.url))
-    page.goto(page_path.as_uri())
-    page.wait_for_function("window.atlasReady === true")
-    page.wait_for_selector("section.active .chart[data-rendered=true] svg")
-    yield page, errors, requests
+    page = open_page(browser, page_path)
+    yield page
+    assert page.errors == []
     page.close()
 
 
-def test_opens_without_errors_or_requests_to_other_hosts(opened):
-    page, errors, requests = opened
-    page.wait_for_selector("section.active .chart[data-data$='funnel_adjusted'][data-rendered=true] svg")
-    assert errors == []
-    assert [url for url in requests if not url.startswith(("file:", "data:", "blob:"))] == []
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it stands (the page must be opened with bypass_csp: its
+    Content-Security-Policy rightly refuses any script it does not name)."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => "
+                          "v.id + ': ' + v.nodes.length + ' ' + v.nodes[0].target.join(' ')))")
+    return found
 
 
-def test_charts_render_with_marks_for_every_area(opened):
-    page, _, _ = opened
-    page.wait_for_selector("section.active .chart[data-data$='|funnel'][data-rendered=true] svg")
-    rendered = page.locator("section.active .chart[data-rendered=true] svg")
-    assert rendered.count() == 4  # ranked, funnel, adjusted funnel, opportunity
-    points = page.locator("section.active .chart[data-data$='|ranked'] svg path[role='graphics-symbol']")
-    assert points.count() >= 137
+def test_opens_without_errors_or_requests_to_other_hosts(browser, page_path):
+    opened = open_page(browser, page_path, bypass_csp=False)  # under its Content-Security-Policy
+    opened.wait_for_selector("#funnel .chart[data-rendered=true] svg")
+    opened.wait_for_selector("#gains .chart[data-rendered=true] svg")
+    assert opened.errors == []
+    assert [url for url in opened.requests if not url.startswith(("file:", "data:", "blob:"))] == []
+    policy = opened.locator("meta[http-equiv=Content-Security-Policy]").get_attribute("content")
+    assert "default-src 'none'" in policy and "unsafe-eval" not in policy and "http" not in policy
 
 
-def test_clicking_an_area_draws_its_xmr_chart_and_table(opened):
-    page, errors, _ = opened
-    page.locator("section.active tr.area-row[data-area='RCU']").click()
-    page.wait_for_selector("section.active .xmr-chart[data-rendered=true] svg")
-    assert page.locator("section.active .xmr-title").inner_text() == "RCU (36 points)"
-    assert page.locator("section.active .xmr-table tbody tr").count() == 36
-    assert errors == []
+def test_first_view_is_the_first_indicator_with_its_sentence(opened):
+    assert opened.locator("#indicator-title").inner_text() == "Type 1 A&E attendances seen within 4 hours, 2018/19"
+    sentence = opened.locator("#overview .headline").inner_text()
+    assert sentence.startswith("Among 137 providers, type 1 A&E attendances seen within 4 hours in 2018/19 ranged from ")
+    assert "(Sheffield Children’s NHS Foundation Trust (RCU))" in sentence and "than chance explains" in sentence
+    assert opened.evaluate("window.scrollY") == 0
 
 
-def test_search_filters_and_headers_sort(opened):
-    page, _, _ = opened
-    section = page.locator("section.active")
-    section.locator(".area-search").fill("RCU")
-    assert section.locator("table.areas tbody tr:visible").count() == 1
-    section.locator(".area-search").fill("")
-    column = section.locator("table.areas thead th").all_inner_texts().index("Denominator")
-    section.locator("table.areas thead th", has_text="Denominator").click()
-    sizes = [float(row.locator("td").nth(column).get_attribute("data-sort"))
-             for row in section.locator("table.areas tbody tr").all()[:20]]
-    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+def test_every_area_is_named_and_search_finds_leeds(opened):
+    first = opened.locator("#ranked table tbody th").first.inner_text()
+    assert re.fullmatch(r".+ \([A-Z0-9]{3,5}\)", first)
+    opened.fill("#area-search", "Leeds")
+    assert opened.locator("#search-results button").all_inner_texts() == ["Leeds Teaching Hospitals NHS Trust (RR8)"]
+    assert opened.locator("#ranked .screen-only tbody tr").count() == 1
+    assert "nan" not in opened.locator("body").inner_text().split() and "null" not in opened.locator("body").inner_text()
 
 
-def test_switching_indicator_and_period(opened):
-    page, errors, _ = opened
-    page.select_option("#indicator-select", "ae-admit")
-    page.select_option("#period-select", "2016/17")
-    page.wait_for_selector("section.active[data-key='ae-admit|2016/17'] .chart[data-rendered=true] svg")
-    assert page.locator("section.active h2").inner_text().startswith("Type 1 A&E attendances admitted")
-    assert errors == []
+def test_choosing_from_search_shows_profile_and_xmr_and_keeps_it_across_periods(opened):
+    opened.fill("#area-search", "RR8")
+    opened.locator("#search-results button").first.click()
+    opened.wait_for_selector("#area .xmr-chart .chart[data-rendered=true] svg")
+    assert opened.evaluate("location.hash") == "#ae-4hr/2018-19/RR8"
+    assert opened.locator("#area-title").inner_text() == "Chosen area: Leeds Teaching Hospitals NHS Trust (RR8)"
+    assert opened.evaluate("document.activeElement.id") == "area-title"
+    assert "of 36" in opened.locator("#area .pager").last.inner_text()  # 36 months, paged
+    opened.select_option("#period-select", "2016/17")
+    opened.wait_for_function("location.hash === '#ae-4hr/2016-17/RR8'")
+    assert opened.locator("#area-title").inner_text().endswith("(RR8)")
+    assert opened.locator("#ranked .screen-only tr.selected th").inner_text() == "Leeds Teaching Hospitals NHS Trust (RR8)"
+
+
+def test_choosing_from_a_table_row_a_ranked_mark_and_a_funnel_point(opened):
+    opened.locator("#ranked .screen-only tbody tr").nth(2).click()
+    code = opened.evaluate("window.atlas.state().code")
+    assert code and opened.locator("#area-title").inner_text().endswith(f"({code})")
+    mark = opened.locator("#ranked svg [data-code='RXL']")
+    mark.click()
+    opened.wait_for_function("window.atlas.state().code === 'RXL'")
+    signal = opened.evaluate("window.atlas.charts().map(c => c.view && c.view.signal('selected'))")
+    assert "RXL" in signal
+    opened.wait_for_selector("#funnel .chart[data-rendered=true] svg [data-code='RCU']")
+    opened.locator("#funnel svg [data-code='RCU']").first.click()
+    opened.wait_for_function("window.atlas.state().code === 'RCU'")
+
+
+def test_keyboard_reaches_rows_marks_and_sorts(opened):
+    row = opened.locator("#ranked .screen-only tbody tr").first
+    row.focus()
+    opened.keyboard.press("Enter")
+    opened.wait_for_function("window.atlas.state().code !== null")
+    first = opened.evaluate("window.atlas.state().code")
+    assert first and opened.locator("#ranked .screen-only tbody tr.selected").count() == 1
+    opened.locator("#ranked svg [data-code='RXL']").focus()
+    opened.keyboard.press(" ")
+    opened.wait_for_function("window.atlas.state().code === 'RXL'")
+    header = opened.locator("#ranked thead th", has_text="Denominator")
+    header.locator("button").focus()
+    opened.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "ascending"
+    sizes = [int(t.replace(",", "")) for t in opened.locator("#ranked .screen-only tbody tr td:nth-of-type(3)").all_inner_texts()]
+    assert sizes == sorted(sizes) and len(sizes) == 25
+
+
+def test_address_holds_the_view_and_back_returns(browser, page_path):
+    page = open_page(browser, page_path, "#ae-admit/2017-18/RCU")
+    assert page.locator("#indicator-select").input_value() == "ae-admit"
+    assert page.locator("#period-select").input_value() == "2017/18"
+    assert page.locator("#area-title").inner_text().endswith("(RCU)")
+    page.locator("#ranked .screen-only tbody tr").first.click()
+    assert page.evaluate("window.atlas.state().code") != "RCU"
+    page.go_back()
+    page.wait_for_function("window.atlas.state().code === 'RCU'")
+    assert page.errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (768, 1024), (1366, 768), (1920, 1080)])
+def test_no_horizontal_page_scroll(browser, page_path, width, height):
+    page = open_page(browser, page_path, "#ae-4hr/2018-19/RR8", width=width, height=height)
+    page.wait_for_selector("#area .xmr-chart .chart[data-rendered=true] svg")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    chart = page.locator("#ranked .chart svg").bounding_box()
+    card = page.locator("#ranked").bounding_box()
+    assert chart["x"] >= card["x"] and chart["x"] + chart["width"] <= card["x"] + card["width"] + 1
+    page.close()
+
+
+def test_prints_an_a4_board_pack_without_clipped_tables(opened):
+    opened.wait_for_selector("#funnel .chart[data-rendered=true] svg")
+    opened.emulate_media(media="print")
+    top_and_bottom = opened.locator(".print-only tbody th").all_text_contents()
+    pdf = PdfReader(io.BytesIO(opened.pdf(format="A4", print_background=True)))
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", " ".join(page.extract_text() for page in pdf.pages)))
+    assert 2 <= len(pdf.pages) <= 6
+    assert "Among 137 providers" in text and "Methods: Fold range" in text
+    assert "Find an area" not in text and "Download PNG" not in text
+    assert len(top_and_bottom) == 20
+    for name in top_and_bottom:  # every row of the table whole on the paper
+        assert re.sub(r"\s+", " ", name) in text
+
+
+def test_axe_finds_no_violations_on_landing_and_after_choosing(browser, page_path):
+    page = open_page(browser, page_path)
+    page.wait_for_selector("#funnel .chart[data-rendered=true] svg")
+    assert axe_violations(page) == []
+    page.locator("#ranked .screen-only tbody tr").first.click()
+    page.wait_for_selector("#area .xmr-chart .chart[data-rendered=true] svg")
+    assert axe_violations(page) == []
+    assert page.errors == []
+    page.close()
+
+
+def test_every_chart_has_a_title_and_its_table(opened):
+    opened.wait_for_selector("#funnel .chart[data-rendered=true] svg")
+    for figure in opened.locator("#view figure.chart-host").all():
+        assert "table" in figure.locator("figcaption").inner_text()
+        assert figure.locator(".chart svg title, .chart svg").count() >= 1
+    assert opened.locator("#view table caption").count() == opened.locator("#view table").count()

@@ -1,9 +1,18 @@
-"""Every chart template is valid Vega-Lite (pages skip this check for speed; the tests do not)."""
+"""Every chart template is valid Vega-Lite (pages skip this check for speed; the tests do not), says
+SYNTHETIC for synthetic data, and draws bands in colours a reader can tell from the white ground."""
+
+from dataclasses import replace
 
 import pytest
 
 from marginalgains.io.bundled import ae_catalogue
+from marginalgains.model import Polarity
 from marginalgains.report import charts
+
+TEMPLATES = [
+    charts.ranked_template, charts.distribution_template, charts.funnel_template, charts.xmr_template,
+    charts.gain_template, charts.components_template, lambda indicator: charts.map_template(indicator, "ccg21_code"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -11,21 +20,41 @@ def validate_specs(monkeypatch):
     monkeypatch.setattr(charts, "VALIDATE_SPECS", True)
 
 
-@pytest.mark.parametrize("build", [
-    charts.ranked_template, charts.funnel_template, charts.xmr_template, charts.gain_template,
-    lambda indicator: charts.map_template(indicator, "ccg21_code"),
-])
-def test_indicator_templates_validate(build):
+@pytest.mark.parametrize("build", TEMPLATES)
+def test_indicator_templates_validate_and_carry_the_selection(build):
     spec = build(ae_catalogue()["ae-4hr"])
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    assert [p["name"] for p in spec["params"]] == ["selected", "peers"]
+    assert "SYNTHETIC" not in spec["title"]["text"]
 
 
-def test_page_level_templates_validate():
+@pytest.mark.parametrize("build", TEMPLATES)
+def test_a_synthetic_indicator_says_so_in_every_chart_title(build):
+    spec = build(replace(ae_catalogue()["ae-4hr"], synthetic=True))
+    assert spec["title"]["text"].startswith("SYNTHETIC data · ")
+
+
+def test_page_level_template_validates():
     assert charts.pareto_template()["layer"]
-    assert charts.components_template()["mark"]["type"] == "bar"
 
 
 def test_band_words_follow_polarity():
     catalogue = ae_catalogue()
     assert charts.band_labels(catalogue["ae-4hr"])[2] == "Better (beyond 99.8%)"
     assert charts.band_labels(catalogue["ae-admit"])[-2] == "Lower (beyond 99.8%)"
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("polarity", list(Polarity))
+def test_every_band_colour_has_3_to_1_contrast_on_white_and_its_own_shape(polarity):
+    indicator = replace(ae_catalogue()["ae-4hr"], polarity=polarity)
+    colours = charts.band_colours(indicator)
+    assert all((1.05) / (_luminance(c) + 0.05) >= 3 for c in colours)
+    assert len(set(charts.BAND_SHAPES)) == len(colours)
+    assert (1.05) / (_luminance("#FFFFFF") + 0.05) == pytest.approx(1)  # the formula: white on white is 1:1

@@ -18,3 +18,18 @@ def read_fixture(name: str) -> pd.DataFrame:
 def xmr_cases() -> list[dict]:
     """The nhspy-plotthedots XmR limit cases."""
     return json.loads((FIXTURES / "nhspy_xmr_cases.json").read_text())["cases"]
+
+
+def plotthedots() -> dict:
+    """NHSRplotthedots 0.2.2 expected outputs (its test snapshots) and their input."""
+    return json.loads((FIXTURES / "nhsrplotthedots_0_2_2.json").read_text())
+
+
+def qicharts2() -> dict:
+    """qicharts2 expected outputs (Montgomery examples) and vignette data sets with their stated figures."""
+    return json.loads((FIXTURES / "qicharts2.json").read_text())
+
+
+def with_missing(values: list) -> list[float]:
+    """JSON nulls as NaN."""
+    return [float("nan") if value is None else float(value) for value in values]

@@ -3,6 +3,8 @@
 from marginalgains.cli import atlas  # noqa: F401  (registers `gains atlas`, `gains demo`)
 from marginalgains.cli import records  # noqa: F401
 from marginalgains.cli import plan  # noqa: F401
+from marginalgains.cli import track  # noqa: F401  (registers `gains track`, `gains plan new`)
+from marginalgains.cli import workspace  # noqa: F401  (registers `gains serve`, `gains workspace ...`)
 from marginalgains.cli.app import app
 
 

@@ -17,11 +17,12 @@ DEMO_SCALE = 2_000_000  # sources.DEMO_SCALE, written here so that `gains --help
 @app.command()
 def atlas(
     values: Annotated[Optional[Path], typer.Option(help="Tidy CSV or Parquet: indicator_id, area_code, period, numerator, denominator.")] = None,
-    catalogue: Annotated[Optional[Path], typer.Option(help="Indicator catalogue (YAML).")] = None,
-    fingertips: Annotated[Optional[Path], typer.Option(help="A Fingertips CSV export, as downloaded.")] = None,
-    area_type: Annotated[Optional[str], typer.Option(help="With --fingertips: the area type to compare (default: the most numerous other than England).")] = None,
+    catalogue: Annotated[Optional[Path], typer.Option(help="Indicator catalogue (YAML); with --fingertips, overrides of what was inferred.")] = None,
+    fingertips: Annotated[Optional[str], typer.Option(help="A Fingertips CSV export as downloaded, or a Fingertips API CSV address (.../api/all_data/csv/by_indicator_id?... or by_profile_id?...).")] = None,
+    area_type: Annotated[Optional[str], typer.Option(help="With --values or --fingertips: the area type to compare (default: the most numerous, never England or its regions when there are others).")] = None,
+    indicators: Annotated[Optional[list[str]], typer.Option(help="With --values or --fingertips: the indicator ids (or globs such as '9*') to read; repeat or separate by commas.")] = None,
     data: Annotated[Optional[str], typer.Option(help="Record-level tables (folder of Parquet/CSV, DuckDB file or database URL) to count the catalogue's indicators in.")] = None,
-    backend: Annotated[str, typer.Option(help="Engine for --data: duckdb or spark.")] = "duckdb",
+    backend: Annotated[Optional[str], typer.Option(help="Engine for --data: duckdb (default) or spark.")] = None,
     areas: Annotated[Optional[Path], typer.Option(help="Areas CSV or Parquet: area_code, area_name and numeric covariates for peers (default with --data: areas.csv beside the records).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for index.html, summary.csv, areas.csv, atlas.json.")] = Path("atlas"),
     strict: Annotated[bool, typer.Option(help="Fail (exit code 2) if any row is rejected.")] = False,
@@ -31,7 +32,8 @@ def atlas(
     """Build the Atlas of Variation from tidy values, a Fingertips export, record-level data, or (with no input) the bundled A&E data."""
     from marginalgains import sources
 
-    _run(console(quiet or as_json), lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas, progress, area_type),
+    _run(console(quiet or as_json), lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas,
+                                                                    progress, area_type, indicators),
          out, strict, as_json)
 
 
@@ -44,9 +46,12 @@ def demo(
 ) -> None:
     """The demo atlas: real NHS England A&E data beside a SYNTHETIC national dataset (heart attacks, diabetes, eye screening)."""
     from marginalgains import sources
+    from marginalgains.cli.track import demo_plans
 
-    _run(console(quiet or as_json), lambda progress: sources.demo(out / "synthetic-data", scale=scale, progress=progress),
+    screen = console(quiet or as_json)
+    _run(screen, lambda progress: sources.demo(out / "synthetic-data", scale=scale, progress=progress),
          out, False, as_json)
+    demo_plans(out, screen)  # SYNTHETIC plans tracked month by month, beside the atlas (gains track)
 
 
 def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
@@ -65,7 +70,8 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
                 raise DataError(f"all {inputs.read.rows_read:,} rows were rejected; see {out / 'rejections.csv'}")
             step = progress.add_task("Building the atlas", total=2)
             result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
-                                 areas=inputs.areas, weakest_links=inputs.weakest_links)
+                                 areas=inputs.areas, weakest_links=inputs.weakest_links,
+                                 comparators=inputs.comparators)
             progress.update(step, advance=1, description="Writing the page and tables")
             paths = write_atlas(result, out, inputs.rejections)
     except GainsError as exc:
@@ -75,7 +81,8 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
     if as_json:
         provenance = inputs.full_provenance()
         print_json({"headlines": headlines, "opportunity": gains, "files": {k: str(v) for k, v in paths.items()},
-                    "rows": {k: provenance[k] for k in ("rows_read", "rows_accepted", "rows_rejected")},
+                    "rows": {k: provenance[k] for k in ("rows_read", "rows_accepted", "rows_rejected", "rows_set_aside")},
+                    "indicators": provenance.get("indicators", {}),
                     "seconds": round(time.perf_counter() - started, 2), **_figures(result)})
         return
     for line in headlines:
@@ -101,8 +108,11 @@ def _report_rejections(screen, inputs, strict: bool) -> None:
     from marginalgains.errors import DataError
 
     read = inputs.read
+    for why, count in read.set_aside.items():
+        screen.print(f"Set aside {count:,} {why}")
     if not read.rejections:
-        screen.print(f"Read {read.rows_read:,} rows; all accepted.")
+        screen.print(f"Read {read.rows_read:,} rows; all accepted." if not read.set_aside else
+                     f"Read {read.rows_read:,} rows: {read.rows_accepted:,} accepted, none rejected.")
         return
     listed = read.rejections[:MAX_LISTED_REJECTIONS]
     if strict:

@@ -40,6 +40,7 @@ class OpportunitySummary:
     significant_gain_lower: float
     significant_gain_upper: float
     sentence: str
+    population: str = ""  # whom the totals cover: the areas counted and the breakdown ("137 areas; Male, All ages")
 
 
 @dataclass
@@ -136,8 +137,12 @@ def sizing_problem(indicator: Indicator, rows: pd.DataFrame) -> str | None:
         return "neither a high nor a low value is better, so there is no direction to gain in"
     if indicator.bundle:
         return f"it is a process of the care bundle {indicator.bundle!r}, whose gain counts it"
+    if indicator.modelled:
+        return indicator.modelled
     if indicator.measure is Measure.MEAN:
         return "a mean has no count of people or events to gain"
+    if indicator.measure is Measure.COUNT:
+        return "a count of people or events has no rate to close a gap in"
     if rows.empty:
         return "there are no values for it"
     if not (rows["numerator"].notna() & rows["denominator"].notna()).any():
@@ -264,17 +269,22 @@ def _summary(indicator: Indicator, period: str, benchmark, table: pd.DataFrame, 
     label = benchmark_label(benchmark, n_peers)
     total = float(table["gain"].sum())
     sig, low, high = (float(table.loc[significant, c].sum()) for c in ("gain", "gain_lower", "gain_upper"))
+    population = f"{len(table):,} areas" + (f"; {indicator.breakdown}" if indicator.breakdown else "")
+    sentence = _sentence(indicator, period, len(table), label, total, sig, low, high, confidence)
     return OpportunitySummary(indicator.id, period, benchmark, label, len(table), int(significant.sum()),
-                              total, sig, low, high, _sentence(indicator, label, total, sig, low, high, confidence))
+                              total, sig, low, high, sentence, population)
 
 
-def _sentence(indicator: Indicator, label: str, total: float, sig: float, low: float, high: float,
-              confidence: float) -> str:
+def _sentence(indicator: Indicator, period: str, n_areas: int, label: str, total: float, sig: float, low: float,
+              high: float, confidence: float) -> str:
+    """The total in words, naming its period, its areas and (where there is one) its breakdown."""
     more = "more" if indicator.polarity == Polarity.HIGH_IS_GOOD else "fewer"
     who = "people" if indicator.measure == Measure.PROPORTION else "events"
-    return (f"If every area matched {label}, {total:,.0f} {more} {who} would be counted in "
-            f"\u201c{indicator.title}\u201d; {sig:,.0f} of them ({confidence:.0%} interval {low:,.0f} "
-            f"to {high:,.0f}) are in areas whose shortfall is beyond chance.")
+    breakdown = f" ({indicator.breakdown})" if indicator.breakdown else ""
+    synthetic = " (SYNTHETIC data)" if indicator.synthetic else ""
+    return (f"In {period}{synthetic}, if each of the {n_areas:,} areas matched {label}, {total:,.0f} {more} {who} "
+            f"would be counted in \u201c{indicator.title}\u201d{breakdown}; {sig:,.0f} of them ({confidence:.0%} "
+            f"interval {low:,.0f} to {high:,.0f}) are in areas whose shortfall is beyond chance.")
 
 
 def _words(number: int) -> str:

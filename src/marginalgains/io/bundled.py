@@ -11,7 +11,8 @@ from marginalgains.io.values import ReadResult, check_values
 
 AE_ATTRIBUTION = (
     "NHS England A&E Attendances and Emergency Admissions statistics (April 2016 to March 2019), "
-    "Open Government Licence v3.0; distributed in the NHSRdatasets R package (CC0)."
+    "Open Government Licence v3.0; distributed in the NHSRdatasets R package (CC0). Provider names: NHS "
+    "Organisation Data Service (ODS) reference data, Open Government Licence v3.0."
 )
 
 
@@ -36,3 +37,10 @@ def ae_values() -> tuple[Catalogue, ReadResult]:
         pd.DataFrame({"indicator_id": "ae-admit", **common, "numerator": major["admissions"]}),
     ], ignore_index=True)
     return catalogue, check_values(values, catalogue, f"{path.name} (bundled, type 1 departments)", path.name)
+
+
+def ae_provider_names() -> pd.DataFrame:
+    """`area_code` and `area_name` of the 140 providers with type 1 departments (ODS names; the
+    15 since merged or dissolved keep the name they had)."""
+    names = pd.read_csv(data_path("ae_provider_names.csv"), dtype=str, keep_default_na=False)
+    return names.rename(columns={"org_code": "area_code", "org_name": "area_name"})[["area_code", "area_name"]]

@@ -30,6 +30,7 @@ class RowChecks:
     file: str
     frame: pd.DataFrame
     rejections: list[Rejection] = field(default_factory=list)
+    set_aside: dict[str, int] = field(default_factory=dict)  # rows neither accepted nor rejected, counted by why
 
     def __post_init__(self) -> None:
         self.bad = np.zeros(len(self.frame), dtype=bool)
@@ -54,6 +55,13 @@ class RowChecks:
             texts = list(pd.Series(reasons).iloc[rows])
         self.rejections.extend(Rejection(self.file, int(r) + 1, column, t) for r, t in zip(rows, texts))
         self.bad |= mask
+
+    def put_aside(self, mask, why: str) -> None:
+        """Take rows out without rejecting them (a repeated copy, a row not selected), counted under `why`."""
+        mask = np.asarray(mask, dtype=bool) & ~self.bad
+        if mask.any():
+            self.set_aside[why] = self.set_aside.get(why, 0) + int(mask.sum())
+            self.bad |= mask
 
     def accepted(self) -> pd.DataFrame:
         return self.frame.loc[~self.bad].reset_index(drop=True)

@@ -11,18 +11,23 @@ from marginalgains.errors import Rejection
 from marginalgains.io import validate
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.outputs import staged, write_csv
+from marginalgains.io.selection import Selection
 from marginalgains.io.tabular import read_table
 from marginalgains.model import VALUE_INPUTS, VALUE_KEYS, Measure
 
 
 @dataclass
 class ReadResult:
-    """Accepted rows plus every rejection; rows read = accepted + rejected, always."""
+    """Accepted rows plus every rejection; rows read = accepted + rejected + set aside, always.
+
+    Rows set aside are neither (an identical copy kept once, a row not selected), counted by why.
+    """
 
     values: pd.DataFrame
     rejections: list[Rejection] = field(default_factory=list)
     rows_read: int = 0
     files: list[str] = field(default_factory=list)
+    set_aside: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> int:
@@ -35,27 +40,36 @@ class ReadResult:
     @classmethod
     def combine(cls, *reads: ReadResult) -> ReadResult:
         """One result from several inputs: values stacked, rejections, counts and files added up."""
+        set_aside: dict[str, int] = {}
+        for read in reads:
+            for why, count in read.set_aside.items():
+                set_aside[why] = set_aside.get(why, 0) + count
         return cls(pd.concat([r.values for r in reads], ignore_index=True), [j for r in reads for j in r.rejections],
-                   sum(r.rows_read for r in reads), [f for r in reads for f in r.files])
+                   sum(r.rows_read for r in reads), [f for r in reads for f in r.files], set_aside)
 
 
-def read_values(path: str | Path, catalogue: Catalogue) -> ReadResult:
-    """Read and check a tidy values file against a catalogue; bad rows are reported, good rows kept."""
+def read_values(path: str | Path, catalogue: Catalogue, select: Selection | None = None) -> ReadResult:
+    """Read and check a tidy values file against a catalogue; bad rows are reported, good rows kept.
+    With `select` (--indicators), rows of other indicators are set aside, not rejected."""
     file = str(path)
     frame = read_table(path)
     validate.require_columns(file, frame, VALUE_INPUTS)
-    extra = [c for c in ("area_name",) if c in frame.columns]
-    return check_values(frame[VALUE_INPUTS + extra], catalogue, file)
+    extra = [c for c in ("area_name", "area_type") if c in frame.columns]
+    return check_values(frame[VALUE_INPUTS + extra], catalogue, file, select=select)
 
 
-def check_values(frame: pd.DataFrame, catalogue: Catalogue, file: str, source: str | None = None) -> ReadResult:
+def check_values(frame: pd.DataFrame, catalogue: Catalogue, file: str, source: str | None = None,
+                 select: Selection | None = None) -> ReadResult:
     """Check a table of values (text or numbers) against a catalogue, as if read from `file`;
     `source` is the input the result lists (default `file`)."""
     checks = validate.RowChecks(file, frame.reset_index(drop=True))
+    if select is not None:
+        ids = checks.frame["indicator_id"].astype(str).str.strip()
+        checks.put_aside(~select.matches(file, ids), select.not_selected)
     _check_value_rows(checks, catalogue)
     checks.rejections.sort(key=lambda r: r.row)
-    result = ReadResult(checks.accepted(), checks.rejections, len(frame), [source or file])
-    assert result.rows_accepted + result.rows_rejected == result.rows_read
+    result = ReadResult(checks.accepted(), checks.rejections, len(frame), [source or file], checks.set_aside)
+    assert result.rows_accepted + result.rows_rejected + sum(result.set_aside.values()) == result.rows_read
     return result
 
 

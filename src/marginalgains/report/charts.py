@@ -1,25 +1,40 @@
-"""Vega-Lite chart specifications (via Altair) for the atlas; drawing only, no statistics."""
+"""Vega-Lite chart specifications (via Altair) for the atlas; drawing only, no statistics.
+
+Each template is built once per indicator over named datasets that the page (or the workspace
+service) supplies per view. Every template carries two parameters the page sets without
+redrawing: `selected` (an area code) and `peers` (its peers' codes), so the chosen area is
+marked in every chart. Titles say SYNTHETIC for synthetic indicators, so a cropped chart cannot
+pass for real data; the page adds the indicator and period as the subtitle.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from functools import lru_cache, wraps
+
 import altair as alt
-import pandas as pd
+import orjson
 
 from marginalgains.model import Indicator, Polarity
 
 NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_BRIGHT_BLUE = "#0072CE"
 NHS_DARK_GREY = "#425563"
-NHS_WARM_YELLOW = "#FFB81C"
-NHS_LIGHT_BLUE = "#41B6E6"
-NHS_ORANGE = "#ED8B00"
+NHS_MID_GREY = "#768692"
+NHS_DARK_RED = "#8A1538"
+NHS_ORANGE_DARK = "#B35900"
 NHS_PURPLE = "#330072"
 NHS_PINK = "#AE2573"
-NHS_AQUA_GREEN = "#00A499"
-NHS_DARK_GREEN = "#006747"
-MDC_IMPROVEMENT = "#489FDF"
-MDC_CONCERN = "#FFB81C"
-MDC_COMMON = "#A6A6A6"
+NHS_GREEN = "#007F3B"
+NHS_DARK_GREEN = "#004F2D"
+NHS_WARM_YELLOW = "#FFB81C"
+MDC_IMPROVEMENT = "#1F6FB0"
+MDC_CONCERN = "#B35900"
+MDC_COMMON = NHS_MID_GREY
 MDC_NEUTRAL = "#490092"
+SELECTED = "#212B32"
 FONT = "Arial, Helvetica, sans-serif"
 
 POINT_TYPE_COLOURS = {
@@ -29,6 +44,12 @@ POINT_TYPE_COLOURS = {
     "special_cause_neutral_low": MDC_NEUTRAL,
     "common_cause": MDC_COMMON,
 }
+POINT_TYPE_SHAPES = ["triangle-up", "triangle-down", "diamond", "diamond", "circle"]
+BAND_ORDER = (2, 1, 0, -1, -2)
+BAND_SHAPES = ["triangle-up", "diamond", "circle", "square", "triangle-down", "cross"]
+NO_FUNNEL = "No funnel"
+SELECTED_TEST = "datum.code === selected"
+PEER_TEST = "indexof(peers, datum.code) >= 0"
 
 
 def band_labels(indicator: Indicator) -> dict[int, str]:
@@ -42,28 +63,37 @@ def band_labels(indicator: Indicator) -> dict[int, str]:
             -1: f"{low} (beyond 95%)", -2: f"{low} (beyond 99.8%)"}
 
 
-def band_scale(indicator: Indicator) -> alt.Scale:
-    labels = band_labels(indicator)
+def band_colours(indicator: Indicator) -> list[str]:
+    """Band colours from highest to lowest band, then "no funnel"; each at least 3:1 against white."""
     if indicator.polarity is Polarity.NO_JUDGEMENT:
-        colours = [NHS_PURPLE, NHS_PINK, MDC_COMMON, NHS_AQUA_GREEN, NHS_DARK_GREEN]
+        colours = [NHS_PURPLE, NHS_PINK, NHS_MID_GREY, NHS_GREEN, NHS_DARK_GREEN]
     else:
-        good, good_light, bad_light, bad = NHS_BLUE, NHS_LIGHT_BLUE, NHS_WARM_YELLOW, NHS_ORANGE
-        colours = [good, good_light, MDC_COMMON, bad_light, bad]
+        good, good_light, bad_light, bad = NHS_DARK_BLUE, NHS_BRIGHT_BLUE, NHS_ORANGE_DARK, NHS_DARK_RED
+        colours = [good, good_light, NHS_MID_GREY, bad_light, bad]
         if indicator.polarity is Polarity.LOW_IS_GOOD:
-            colours = [bad, bad_light, MDC_COMMON, good_light, good]
-    return alt.Scale(domain=[labels[b] for b in (2, 1, 0, -1, -2)] + ["No funnel"], range=colours + [NHS_DARK_GREY])
+            colours = [bad, bad_light, NHS_MID_GREY, good_light, good]
+    return colours + [NHS_DARK_GREY]
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts (missing values as null)."""
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+def _band_domain(indicator: Indicator) -> list[str]:
+    labels = band_labels(indicator)
+    return [labels[b] for b in BAND_ORDER] + [NO_FUNNEL]
+
+
+def chart_title(indicator: Indicator, what: str) -> str:
+    """The chart's title: what it shows, SYNTHETIC first when the data are invented."""
+    synthetic = indicator.synthetic and not what.startswith("SYNTHETIC")
+    return f"SYNTHETIC data · {what}" if synthetic else what
 
 
 AXIS_TITLE_LIMIT = 48
+AXIS_PLACEHOLDER = "@@axis-title@@"
 
 
 def _axis_title(indicator: Indicator) -> str:
     """The indicator's title on its axis, or just its unit when the title would not fit."""
+    if indicator.title == AXIS_PLACEHOLDER:
+        return AXIS_PLACEHOLDER
     title = f"{indicator.title} ({indicator.unit})" if indicator.unit else indicator.title
     if len(title) <= AXIS_TITLE_LIMIT:
         return title
@@ -73,143 +103,243 @@ def _axis_title(indicator: Indicator) -> str:
 VALIDATE_SPECS = False  # the tests validate every template against the Vega-Lite schema; pages skip the cost
 
 
-def _themed(chart) -> dict:
-    """The chart as a Vega-Lite dict in NHS style. Specs are templates over named datasets, which
-    the page supplies per period, so each is built once per indicator."""
-    return chart.configure(font=FONT).configure_axis(
-        labelFontSize=12, titleFontSize=13, labelColor=NHS_DARK_GREY, titleColor=NHS_DARK_GREY, gridColor="#E8EDEE"
-    ).configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom", direction="vertical", labelLimit=260).configure_view(stroke=None).to_dict(validate=VALIDATE_SPECS)
+def _per_shape(build):
+    """Build a template once per indicator shape (polarity, measure, unit, synthetic ...), then give
+    each indicator its own axis title: Altair takes seconds to build specs, and 21 indicators share a few shapes."""
+    @lru_cache(maxsize=128)
+    def cached(shape: Indicator, validate: bool, *args) -> str:
+        return orjson.dumps(build(shape, *args)).decode("utf-8")
+
+    @wraps(build)
+    def template(indicator: Indicator, *args) -> dict:
+        shape = replace(indicator, id="", title=AXIS_PLACEHOLDER, source="", licence="", tags=(), bundle=None)
+        text = cached(shape, VALIDATE_SPECS, *args)
+        return orjson.loads(text.replace(AXIS_PLACEHOLDER, json.dumps(_axis_title(indicator))[1:-1]))
+
+    return template
+SELECTION_PARAMS = [alt.param(name="selected", value=""), alt.param(name="peers", value=[])]
 
 
-def _band_colour(indicator: Indicator, field: str) -> alt.Color:
-    return alt.Color(f"{field}:N", scale=band_scale(indicator), title="Funnel")
+def _themed(chart, title: str) -> dict:
+    """The chart as a Vega-Lite dict in NHS style, with the selection parameters and its title."""
+    return chart.add_params(*SELECTION_PARAMS).properties(
+        title=alt.TitleParams(text=title, anchor="start", fontSize=15, color="#212B32", subtitleColor=NHS_DARK_GREY,
+                              subtitleFontSize=12, limit=0)
+    ).configure(font=FONT).configure_axis(
+        labelFontSize=12, titleFontSize=13, labelColor=NHS_DARK_GREY, titleColor=NHS_DARK_GREY, gridColor="#E8EDEE",
+        labelOverlap=True, labelFlush=True,
+    ).configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom", direction="vertical", labelLimit=260,
+                       ).configure_view(stroke=None).to_dict(validate=VALIDATE_SPECS)
 
 
+def _band(indicator: Indicator, field: str = "band"):
+    domain = _band_domain(indicator)
+    colour = alt.Color(f"{field}:N", scale=alt.Scale(domain=domain, range=band_colours(indicator)), title="Funnel band")
+    shape = alt.Shape(f"{field}:N", scale=alt.Scale(domain=domain, range=BAND_SHAPES), title="Funnel band")
+    return colour, shape
+
+
+def _value_tooltips(indicator: Indicator) -> list:
+    return [alt.Tooltip("label:N", title="Area"), alt.Tooltip("shown:N", title="Value"),
+            alt.Tooltip("interval:N", title="95% interval"), alt.Tooltip("band:N", title="Funnel band")]
+
+
+def _highlight(default_size: float):
+    """Marks of the chosen area drawn larger and outlined, its peers outlined."""
+    size = alt.condition(SELECTED_TEST, alt.value(default_size * 5), alt.value(default_size))
+    stroke = alt.condition(f"{SELECTED_TEST} || {PEER_TEST}", alt.value(SELECTED), alt.value(None))
+    return {"size": size, "stroke": stroke, "strokeWidth": alt.value(2)}
+
+
+def _pooled_rule(orient: str = "y"):
+    """The pooled figure as a dashed line, with its words beside it."""
+    base = alt.Chart(alt.NamedData(name="pooled"))
+    encode = {orient: alt.Y("pooled:Q") if orient == "y" else alt.X("pooled:Q")}
+    rule = base.mark_rule(color=NHS_DARK_GREY, strokeDash=[6, 3], strokeWidth=1.5).encode(**encode)
+    text = base.mark_text(align="left", dx=4, dy=-7, color="#212B32", fontSize=12).encode(
+        text="label:N", x=alt.value(4), **encode)
+    return rule + text
+
+
+@_per_shape
 def ranked_template(indicator: Indicator) -> dict:
-    """Areas ranked by value with their 95% intervals, coloured by funnel band; datasets `areas`, `pooled`."""
+    """Areas ranked by value with their 95% intervals, band by colour and shape; datasets `areas`, `pooled`."""
+    colour, shape = _band(indicator)
     base = alt.Chart(alt.NamedData(name="areas")).encode(
-        x=alt.X("area_code:N", sort=alt.EncodingSortField("value", op="max", order="ascending"),
-                axis=alt.Axis(labels=False, ticks=False, title="Areas, ranked")),
-    )
-    bars = base.mark_rule(strokeWidth=1.5, opacity=0.6).encode(
-        y=alt.Y("lower95:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)), y2="upper95:Q",
-        color=_band_colour(indicator, "band"),
-    )
-    points = base.mark_point(filled=True, size=28).encode(
-        y="value:Q", color=_band_colour(indicator, "band"),
-        tooltip=[alt.Tooltip("area_code:N", title="Area"), alt.Tooltip("area_name:N", title="Name"),
-                 alt.Tooltip("value:Q", format=".2f"), alt.Tooltip("lower95:Q", format=".2f", title="95% lower"),
-                 alt.Tooltip("upper95:Q", format=".2f", title="95% upper"), alt.Tooltip("band:N", title="Funnel")],
-    )
-    rule = alt.Chart(alt.NamedData(name="pooled")).mark_rule(color=NHS_DARK_GREY, strokeDash=[4, 3]).encode(y="pooled:Q")
-    return _themed((bars + points + rule).properties(width="container", height=320))
+        x=alt.X("rank:Q", axis=alt.Axis(labels=False, ticks=False, grid=False, title="Areas, ranked by value"),
+                scale=alt.Scale(nice=False, padding=6)))
+    bars = base.mark_rule(strokeWidth=1.5, opacity=0.7).encode(
+        y=alt.Y("lower95:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)), y2="upper95:Q", color=colour)
+    points = base.mark_point(filled=True, opacity=1).encode(
+        y="value:Q", color=colour, shape=shape, tooltip=_value_tooltips(indicator), **_highlight(30))
+    chart = alt.layer(bars, points, _pooled_rule()).properties(width="container", height=320)
+    return _themed(chart, chart_title(indicator, "Areas ranked, with 95% intervals"))
 
 
-def ranked_data(areas: pd.DataFrame, pooled: float) -> dict:
-    table = areas[["area_code", "area_name", "value", "lower95", "upper95"]].assign(
-        band=areas["band_label"].fillna("No funnel"))
-    return {"areas": records(table), "pooled": [{"pooled": pooled}]}
+@_per_shape
+def distribution_template(indicator: Indicator) -> dict:
+    """Thousands of areas ranked as one distribution (values and their 95% band), the chosen area and
+    its peers marked and named; datasets `areas` (rank, value, limits), `marked`, `pooled`."""
+    base = alt.Chart(alt.NamedData(name="areas")).encode(
+        x=alt.X("rank:Q", axis=alt.Axis(labels=False, ticks=False, grid=False, title="Areas, ranked by value"),
+                scale=alt.Scale(nice=False)))
+    band = base.mark_area(color="#9AAAB6", opacity=0.6).encode(
+        y=alt.Y("lower95:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)), y2="upper95:Q")
+    line = base.mark_line(color=NHS_BLUE, strokeWidth=1.5).encode(y="value:Q")
+    marked = alt.Chart(alt.NamedData(name="marked")).encode(x="rank:Q", y="value:Q")
+    dots = marked.mark_point(filled=True, size=90, color=SELECTED, opacity=1).encode(
+        shape=alt.condition(SELECTED_TEST, alt.value("diamond"), alt.value("circle")), tooltip=_value_tooltips(indicator))
+    words = marked.transform_filter(SELECTED_TEST).mark_text(align="left", dx=8, dy=-8, fontSize=12, color=SELECTED).encode(
+        text="label:N")
+    chart = alt.layer(band, line, dots, words, _pooled_rule()).properties(width="container", height=320)
+    return _themed(chart, chart_title(indicator, "Every area ranked: values with 95% intervals"))
 
 
+@_per_shape
 def funnel_template(indicator: Indicator) -> dict:
-    """Funnel plot: value against size with 95% and 99.8% limits; datasets `areas`, `limits`, `target`."""
-    points = alt.Chart(alt.NamedData(name="areas")).mark_circle(size=36, opacity=0.85).encode(
-        x=alt.X("denominator:Q", scale=alt.Scale(type="log"), title="Denominator (size)"),
+    """Funnel plot: value against size with 95% (dashed) and 99.8% (solid) limits, the pooled
+    line labelled, bands by colour and shape, outliers named; datasets `areas`, `limits`, `target`, `labels`."""
+    colour, shape = _band(indicator)
+    points = alt.Chart(alt.NamedData(name="areas")).mark_point(filled=True, opacity=0.85).encode(
+        x=alt.X("denominator:Q", scale=alt.Scale(type="log"), title="Denominator (size)", axis=alt.Axis(format="~s")),
         y=alt.Y("value:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)),
-        color=_band_colour(indicator, "band"),
-        tooltip=[alt.Tooltip("area_code:N", title="Area"), alt.Tooltip("area_name:N", title="Name"),
-                 alt.Tooltip("value:Q", format=".2f"), alt.Tooltip("denominator:Q", format=",.0f")],
-    )
+        color=colour, shape=shape, opacity=alt.value(0.85),
+        tooltip=_value_tooltips(indicator) + [alt.Tooltip("denominator:Q", format=",.0f", title="Denominator")],
+        **_highlight(28))
     lines = alt.Chart(alt.NamedData(name="limits")).mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(
         x="size:Q", y="y:Q", detail="line:N",
         strokeDash=alt.StrokeDash("level:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[5, 4], [1, 0]]),
-                                  title="Limits"),
-    )
-    target = alt.Chart(alt.NamedData(name="target")).mark_line(color=NHS_BLUE, strokeWidth=1).encode(x="size:Q", y="target:Q")
-    return _themed((lines + target + points).properties(width="container", height=320))
+                                  title="Limits"))
+    target = alt.Chart(alt.NamedData(name="target"))
+    target_line = target.mark_line(color=NHS_BLUE, strokeWidth=1.5).encode(x="size:Q", y="target:Q")
+    target_words = target.transform_window(order="row_number()").transform_filter("datum.order === 1").mark_text(
+        align="left", dx=4, dy=-8, fontSize=12, color=NHS_DARK_BLUE).encode(x="size:Q", y="target:Q", text="label:N")
+    names = alt.Chart(alt.NamedData(name="labels")).mark_text(align="left", dx=7, fontSize=11, color="#212B32").encode(
+        x="denominator:Q", y="value:Q", text="label:N")
+    chart = alt.layer(lines, target_line, target_words, points, names).properties(width="container", height=340)
+    return _themed(chart, chart_title(indicator, "Funnel plot: value against size, with 95% and 99.8% limits"))
 
 
-def funnel_data(areas: pd.DataFrame, curves: pd.DataFrame, adjusted: bool) -> dict:
-    suffix = "_adjusted" if adjusted else ""
-    band_column = "band_label_adjusted" if adjusted else "band_label"
-    table = areas[["area_code", "area_name", "value", "denominator"]].assign(band=areas[band_column].fillna("No funnel"))
-    columns = [f"{side}_{level}{suffix}" for side in ("lower", "upper") for level in ("95", "99_8")]
-    limits = curves.melt(id_vars=["size"], value_vars=columns, var_name="line", value_name="y")
-    limits["level"] = limits["line"].str.contains("99_8").map({True: "99.8% limits", False: "95% limits"})
-    return {"areas": records(table), "limits": records(limits.dropna(subset=["y"])), "target": records(curves[["size", "target"]])}
-
-
+@_per_shape
 def xmr_template(indicator: Indicator) -> dict:
     """XmR chart; dataset `series` is the chosen area's points."""
     base = alt.Chart(alt.NamedData(name="series")).encode(
         x=alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=-45, labelOverlap=True)))
     line = base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(
         y=alt.Y("value:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)))
-    points = base.mark_circle(size=45, opacity=1).encode(
+    domain = list(POINT_TYPE_COLOURS)
+    points = base.mark_point(size=55, filled=True, opacity=1).encode(
         y="value:Q",
-        color=alt.Color("point_type:N", title="Point",
-                        scale=alt.Scale(domain=list(POINT_TYPE_COLOURS), range=list(POINT_TYPE_COLOURS.values())),
+        color=alt.Color("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=list(POINT_TYPE_COLOURS.values())),
                         legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
-        tooltip=[alt.Tooltip("period:N"), alt.Tooltip("value:Q", format=".2f"), alt.Tooltip("point_type:N", title="Point")],
-    )
-    mean = base.mark_line(color=NHS_BLUE, strokeWidth=1).encode(y="mean:Q")
+        shape=alt.Shape("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=POINT_TYPE_SHAPES),
+                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
+        tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("value:Q", format=",.2f", title="Value"),
+                 alt.Tooltip("point_type:N", title="Point")])
+    mean = base.mark_line(color=NHS_BLUE, strokeWidth=1.2).encode(y="mean:Q")
     upl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="upl:Q")
     lpl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="lpl:Q")
-    return _themed((line + mean + upl + lpl + points).properties(width="container", height=280))
+    chart = alt.layer(line, mean, upl, lpl, points).properties(width="container", height=280)
+    return _themed(chart, chart_title(indicator, "Over time: XmR chart (mean, dashed process limits)"))
 
 
+@_per_shape
 def map_template(indicator: Indicator, code_property: str) -> dict:
-    """Choropleth of area values; datasets `boundaries` (GeoJSON features) and `areas`."""
+    """Choropleth of area values, the chosen area outlined; datasets `boundaries` (GeoJSON) and `areas`."""
     shapes = alt.Chart(alt.NamedData(name="boundaries", format=alt.DataFormat(type="json", property="features")))
-    chart = shapes.mark_geoshape(stroke="white", strokeWidth=0.4).transform_lookup(
+    chart = shapes.mark_geoshape(strokeWidth=0.5).transform_lookup(
         lookup=f"properties.{code_property}",
-        from_=alt.LookupData(data=alt.NamedData(name="areas"), key="area_code", fields=["value", "area_name", "lower95", "upper95"]),
+        from_=alt.LookupData(data=alt.NamedData(name="areas"), key="code",
+                             fields=["code", "value", "label", "shown", "interval", "band"]),
     ).encode(
         color=alt.Color("value:Q", title=indicator.unit or "value",
                         scale=alt.Scale(scheme="blues", reverse=indicator.polarity is Polarity.LOW_IS_GOOD)),
-        tooltip=[alt.Tooltip("area_name:N", title="Area"), alt.Tooltip("value:Q", format=".1f"),
-                 alt.Tooltip("lower95:Q", format=".1f", title="95% lower"), alt.Tooltip("upper95:Q", format=".1f", title="95% upper")],
+        stroke=alt.condition(SELECTED_TEST, alt.value(NHS_WARM_YELLOW), alt.value("white")),
+        strokeWidth=alt.condition(SELECTED_TEST, alt.value(3), alt.value(0.5)),
+        tooltip=_value_tooltips(indicator),
     ).project(type="mercator")
-    return _themed(chart.properties(width="container", height=460))
+    return _themed(chart.properties(width="container", height=460), chart_title(indicator, "Map of values by area"))
 
 
+@_per_shape
 def gain_template(indicator: Indicator) -> dict:
     """Each area's gain (people) with its interval, largest first; dataset `gains`."""
     base = alt.Chart(alt.NamedData(name="gains")).encode(
-        y=alt.Y("area_label:N", sort=alt.EncodingSortField("gain", op="max", order="descending"), title=None),
-    )
+        y=alt.Y("label:N", sort=alt.EncodingSortField("gain", op="max", order="descending"), title=None,
+                axis=alt.Axis(labelLimit=220)))
     bars = base.mark_bar(height=10).encode(
-        x=alt.X("gain:Q", title="Extra people if the area matched its benchmark"),
+        x=alt.X("gain:Q", title="Extra people if the area matched its benchmark", axis=alt.Axis(format=",d")),
         color=alt.Color("significance:N", title=None, scale=alt.Scale(
-            domain=["Beyond chance", "Could be chance"], range=[NHS_BLUE, MDC_COMMON])),
-        tooltip=[alt.Tooltip("area_label:N", title="Area"), alt.Tooltip("gain:Q", format=",.0f"),
-                 alt.Tooltip("gain_lower:Q", format=",.0f", title="lower"), alt.Tooltip("gain_upper:Q", format=",.0f", title="upper")],
-    )
+            domain=["Beyond chance", "Could be chance"], range=[NHS_BLUE, NHS_MID_GREY])),
+        stroke=alt.condition(SELECTED_TEST, alt.value(SELECTED), alt.value(None)), strokeWidth=alt.value(2),
+        tooltip=[alt.Tooltip("label:N", title="Area"), alt.Tooltip("people:N", title="Gain")])
     whiskers = base.mark_rule(color=NHS_DARK_GREY).encode(x="gain_lower:Q", x2="gain_upper:Q")
-    return _themed((bars + whiskers).properties(width="container", height=alt.Step(14)))
+    chart = alt.layer(bars, whiskers).properties(width="container", height=alt.Step(16))
+    return _themed(chart, chart_title(indicator, "Opportunity: extra people per area, with 95% intervals"))
 
 
 def pareto_template() -> dict:
-    """The aggregation of marginal gains: pairs by significant gain, with the cumulative share; dataset `pairs`."""
+    """The aggregation of marginal gains within one source: pairs by gain, with the cumulative share; dataset `pairs`."""
     base = alt.Chart(alt.NamedData(name="pairs")).encode(x=alt.X("rank:O", title="Area x indicator pairs, largest gain first",
                                                                   axis=alt.Axis(labels=False, ticks=False)))
     bars = base.mark_bar(color=NHS_BLUE).encode(
-        y=alt.Y("counted_gain:Q", title="Extra people (beyond chance)"),
-        tooltip=[alt.Tooltip("indicator_id:N", title="Indicator"), alt.Tooltip("area_code:N", title="Area"),
-                 alt.Tooltip("counted_gain:Q", format=",.0f", title="Gain"),
-                 alt.Tooltip("cumulative_share:Q", format=".0%", title="Cumulative share")],
-    )
-    line = base.mark_line(color=NHS_WARM_YELLOW, strokeWidth=2.5).encode(
-        y=alt.Y("cumulative_share:Q", title="Cumulative share of the gain", axis=alt.Axis(format="%")))
-    return _themed(alt.layer(bars, line).resolve_scale(y="independent").properties(width="container", height=320))
+        y=alt.Y("gain:Q", title="Extra people (beyond chance)", axis=alt.Axis(format=",d")),
+        tooltip=[alt.Tooltip("indicator:N", title="Indicator"), alt.Tooltip("label:N", title="Area"),
+                 alt.Tooltip("people:N", title="Gain"), alt.Tooltip("share:Q", format=".0%", title="Cumulative share")])
+    line = base.mark_line(color=NHS_ORANGE_DARK, strokeWidth=2.5).encode(
+        y=alt.Y("share:Q", title="Cumulative share of the gain", axis=alt.Axis(format="%")))
+    chart = alt.layer(bars, line).resolve_scale(y="independent").properties(width="container", height=320)
+    return _themed(chart, "Where the gains are: pairs by extra people, with the cumulative share")
 
 
-def components_template() -> dict:
+@_per_shape
+def components_template(indicator: Indicator) -> dict:
     """Each care process's own national rate beside the all-or-none bundle; dataset `components`."""
     chart = alt.Chart(alt.NamedData(name="components")).mark_bar(height=14).encode(
-        y=alt.Y("title:N", sort=alt.EncodingSortField("rate", op="max", order="descending"), title=None),
+        y=alt.Y("title:N", sort=alt.EncodingSortField("rate", op="max", order="descending"), title=None,
+                axis=alt.Axis(labelLimit=240)),
         x=alt.X("rate:Q", title="Percentage of people", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["All processes", "One process"], range=[NHS_WARM_YELLOW, NHS_BLUE])),
-        tooltip=[alt.Tooltip("title:N", title="Process"), alt.Tooltip("rate:Q", format=".1f")],
-    )
-    return _themed(chart.properties(width="container", height=alt.Step(20)))
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["All processes", "One process"],
+                                                              range=[NHS_ORANGE_DARK, NHS_BLUE])),
+        tooltip=[alt.Tooltip("title:N", title="Process"), alt.Tooltip("rate:Q", format=".1f", title="Rate (%)")])
+    chart = chart.properties(width="container", height=alt.Step(20))
+    return _themed(chart, chart_title(indicator, "The care bundle: each process beside all of them"))
+
+
+def plan_template(indicator: Indicator) -> dict:
+    """A plan x area over time: the XmR chart with the plan's trajectory, its target and its dated
+    changes; datasets `series` (period, value, lower, upper, mean, lpl, upl, trajectory,
+    point_type), `target` (target, label) and `changes` (period, label)."""
+    x = alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+    base = alt.Chart(alt.NamedData(name="series")).encode(x=x)
+    y = alt.Y("value:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False))
+    interval = base.mark_rule(color=NHS_MID_GREY, opacity=0.5).encode(
+        y=alt.Y("lower:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)), y2="upper:Q")
+    line = base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(y=y)
+    domain = list(POINT_TYPE_COLOURS)
+    points = base.mark_point(size=55, filled=True, opacity=1).encode(
+        y="value:Q",
+        color=alt.Color("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=list(POINT_TYPE_COLOURS.values())),
+                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
+        shape=alt.Shape("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=POINT_TYPE_SHAPES),
+                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
+        tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("value:Q", format=",.2f", title="Value"),
+                 alt.Tooltip("trajectory:Q", format=",.2f", title="Trajectory"),
+                 alt.Tooltip("point_type:N", title="Point"), alt.Tooltip("assurance:N", title="Assurance")])
+    mean = base.mark_line(color=NHS_BLUE, strokeWidth=1.2).encode(y="mean:Q")
+    upl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="upl:Q")
+    lpl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="lpl:Q")
+    trajectory = base.mark_line(color=NHS_WARM_YELLOW, strokeWidth=2.5).encode(y="trajectory:Q").transform_filter(
+        "isValid(datum.trajectory)")
+    goal = alt.Chart(alt.NamedData(name="target"))
+    target = goal.mark_rule(color=NHS_DARK_BLUE, strokeDash=[2, 2], strokeWidth=1.5).encode(y="target:Q")
+    target_text = goal.mark_text(align="left", dx=4, dy=-7, color=NHS_DARK_BLUE, fontSize=12).encode(
+        y="target:Q", x=alt.value(4), text="label:N")
+    moments = alt.Chart(alt.NamedData(name="changes"))
+    changes = moments.mark_rule(color=NHS_PURPLE, strokeWidth=1.5).encode(x=x, tooltip=[
+        alt.Tooltip("label:N", title="Change")])
+    change_text = moments.mark_text(align="left", baseline="top", dx=3, y=2, color=NHS_PURPLE, fontSize=11,
+                                    limit=180).encode(x=x, text="short:N")
+    chart = alt.layer(interval, line, mean, upl, lpl, trajectory, target, target_text, changes, change_text, points)
+    return _themed(chart.properties(width="container", height=300),
+                   chart_title(indicator, "Over time against the plan: XmR chart, trajectory (yellow), target (dotted)"))

@@ -1,18 +1,22 @@
 """The self-contained HTML atlas: one page, every script, style and chart inline, no other host.
 
-Charts are Vega-Lite templates (one per indicator and kind) over named datasets (one set per
-chart shown); the page's script joins them when a chart first comes into view.
+The page is data plus a renderer. `page_data` turns an Atlas into JSON: an index (indicators,
+names, provenance) and one view per indicator x period (columnar, rounded), which a served page
+can fetch one at a time. The renderer is `assets/atlas.js`, which builds every node with
+`textContent` (data never becomes markup), over the Vega-Lite templates of `charts.py`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from functools import lru_cache
 from importlib import resources
 
 import jinja2
-import orjson
 import numpy as np
+import orjson
 import pandas as pd
 
 from marginalgains.atlas import Atlas
@@ -21,19 +25,26 @@ from marginalgains.io.bundled import data_path
 from marginalgains.model import Indicator, Polarity
 from marginalgains.report import charts
 
-AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "lower95", "upper95",
-                "lower998", "upper998", "band_label", "band_label_adjusted"]
 VEGA_BUNDLE = "vega-bundle.js"
+RENDERER = "atlas.js"
 BOUNDARIES = {"code_property": "ccg21_code", "file": "boundaries/boundaries_ccg21.geojson",
               "attribution": "Boundaries: Office for National Statistics licensed under the Open Government Licence v.3.0. "
                              "Contains OS data (c) Crown copyright and database right 2021."}
-TOP_PAIRS = 25
+FILES = {"summary.csv": "one row per indicator and period", "areas.csv": "every area's value, limits and funnel band",
+         "atlas.json": "provenance: sources, licences, methods, rows read"}
+MIN_XMR_POINTS = 6  # shorter series (two or three annual values) get no SPC chart on the page
+PARETO_POINTS = 1_000  # the Pareto chart draws at most this many pairs (every pair until then; then evenly spaced)
+PARETO_TABLE = 25
+# JSON inside <script type="application/json">: nothing in it may close the element or open a comment
+# (`<`, `>`, `&`), and the line separators some parsers refuse as raw characters are escaped too.
+JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
-@lru_cache(maxsize=1)
-def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one inline script, shipped in the package (see `make vendor-js`)."""
-    return (resources.files("marginalgains.report") / "assets" / VEGA_BUNDLE).read_text(encoding="utf-8")
+@lru_cache(maxsize=2)
+def asset(name: str) -> str:
+    """A script shipped in report/assets: the Vega bundle (`make vendor-js`) or the page's renderer."""
+    return (resources.files("marginalgains.report") / "assets" / name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -60,53 +71,27 @@ def _boundary_codes() -> set[str]:
     return {f["properties"][BOUNDARIES["code_property"]] for f in boundaries()["features"]}
 
 
-def _environment() -> jinja2.Environment:
-    loader = jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates"))
-    env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "j2"]))
-    env.filters["num"] = _format_number
-    env.filters["fold"] = lambda x: "–" if _missing(x) or not np.isfinite(x) else f"{x:.1f}×"
-    env.filters["pct"] = lambda x: "–" if _missing(x) else f"{100 * x:.0f}%"
-    return env
-
-
-def _missing(x) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x))
-
-
-def _format_number(x, digits: int = 2) -> str:
-    if _missing(x):
-        return "–"
-    if isinstance(x, (bool, np.bool_)):
-        return "yes" if x else "no"
-    if isinstance(x, (int, np.integer)) or (float(x).is_integer() and abs(x) >= 100):
-        return f"{int(x):,}"
-    return f"{float(x):,.{digits}f}"
-
-
 def render_page(atlas: Atlas) -> str:
-    """The atlas page as one HTML string."""
-    indicators = atlas.headline_indicators()
-    xmr = _xmr_series(atlas.spc, [indicator.id for indicator in indicators])
-    page = {"templates": {}, "data": {}, "xmr": {i.id: xmr.get(i.id, {}) for i in indicators},
-            "profiles": {}, "shared": {}}
-    mapped, names = _boundary_codes(), atlas.area_names()
-    views = [_indicator_view(atlas, indicator, page, mapped, names) for indicator in indicators]
-    if any(view["map"] for view in views):
-        page["shared"]["boundaries"] = boundaries()
-    pareto = _pareto_view(atlas, page)
-    return _environment().get_template("atlas.html.j2").render(
-        indicators=views, provenance=atlas.provenance, pareto=pareto,
-        synthetic=any(view["synthetic"] for view in views),
-        map_attribution=BOUNDARIES["attribution"] if page["shared"] else None,
-        vega_script=vega_bundle(),
-        page_data=page_json(page),
-    )
+    """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash."""
+    data = page_data(atlas)
+    scripts = [asset(VEGA_BUNDLE), asset(RENDERER)]
+    template = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
+        autoescape=True).get_template("atlas.html.j2")
+    return template.render(
+        title="Atlas of Variation", synthetic=any(i["synthetic"] for i in data["index"]["indicators"]),
+        script_hashes=" ".join(f"'sha256-{_sha256(s)}'" for s in scripts),
+        vega_script=scripts[0], renderer_script=scripts[1], page_json=script_json(data))
 
 
-def page_json(page: dict) -> str:
-    """The page's data as JSON safe inside a <script> element: NaN and infinities become null."""
-    encoded = orjson.dumps(page, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS, default=_json_default)
-    return encoded.decode("utf-8").replace("</", "<\\/")
+def _sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def script_json(data: dict) -> str:
+    """`data` as JSON safe inside a <script type="application/json"> block (NaN and infinities as null)."""
+    encoded = orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS, default=_json_default)
+    return encoded.decode("utf-8").translate(JSON_ESCAPES)
 
 
 def _json_default(value):
@@ -119,126 +104,278 @@ def _json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _indicator_view(atlas: Atlas, indicator: Indicator, page: dict, mapped: set[str], names: dict[str, str]) -> dict:
-    labels = charts.band_labels(indicator)
-    summary = atlas.summary[atlas.summary["indicator_id"] == indicator.id]
-    all_areas = atlas.areas[atlas.areas["indicator_id"] == indicator.id]
-    on_map = all_areas["area_code"].isin(mapped).mean() >= 0.5
-    templates = {"ranked": charts.ranked_template(indicator), "funnel": charts.funnel_template(indicator),
-                 "xmr": charts.xmr_template(indicator)}
+def page_data(atlas: Atlas) -> dict:
+    """Everything the page draws: an index, one view per indicator x period, templates and shared tables.
+
+    Every per-area column of every view and profile is aligned with one list of area `codes` (null
+    where an area has no value), so no view repeats the codes: compact at 6,500 practices.
+    """
+    indicators = atlas.headline_indicators()
+    names = {code: name for code, name in atlas.area_names().items() if isinstance(name, str) and name.strip()}
+    noun = atlas.provenance.get("area_noun", "areas")
+    mapped = _boundary_codes()
+    shown = atlas.areas[atlas.areas["indicator_id"].isin([i.id for i in indicators])]
+    codes = pd.Index(sorted(shown["area_code"].astype(str).unique()))
+    data = {"index": _index(atlas, indicators, names), "views": {}, "templates": {}, "profiles": {}, "peers": [],
+            "xmr": _xmr_series(atlas.spc, [i.id for i in indicators]), "codes": codes.tolist(),
+            "names": [names.get(code) for code in codes], "boundaries": None}
+    for indicator in indicators:
+        entry = next(e for e in data["index"]["indicators"] if e["id"] == indicator.id)
+        rows = shown[shown["indicator_id"] == indicator.id]
+        entry["map"] = bool(rows["area_code"].isin(mapped).mean() >= 0.5)
+        data["templates"][indicator.id] = _templates(indicator, entry["map"])
+        for period in entry["periods"]:
+            data["views"][f"{indicator.id}|{period}"] = _view(atlas, indicator, period, rows[rows["period"] == period],
+                                                             codes, names, noun)
+        improvement = atlas.improvement.get(indicator.id)
+        if improvement is not None:
+            _add_improvement(data, improvement, rows, atlas.benchmarks.get(indicator.id, {}), codes, entry["periods"])
+        _add_bundle(data, atlas, indicator)
+    if any(e["map"] for e in data["index"]["indicators"]):
+        data["boundaries"] = boundaries()
+    data["index"]["pareto"] = pareto_by_source(atlas)
+    data["templates"]["_pareto"] = {"pareto": charts.pareto_template()}
+    return data
+
+
+def _index(atlas: Atlas, indicators: list[Indicator], names: dict) -> dict:
+    provenance = atlas.provenance
+    return {
+        "indicators": [{"id": i.id, "title": i.title, "unit": i.unit, "measure": str(i.measure),
+                        "polarity": str(i.polarity), "source": i.source, "licence": i.licence, "tags": list(i.tags),
+                        "synthetic": bool(i.synthetic), "periods": atlas.periods(i.id),
+                        "bands": {str(k): v for k, v in charts.band_labels(i).items()},
+                        "headline_period": atlas.headline_period(i.id),
+                        "not_sized": provenance.get("opportunity_not_sized", {}).get(i.id)} for i in indicators],
+        "noun": provenance.get("area_noun", "areas"),
+        "named": bool(names),
+        "files": [{"name": name, "what": what} for name, what in FILES.items()]
+                 + ([{"name": "rejections.csv", "what": "every refused row and why"}] if provenance.get("rows_rejected") else []),
+        "provenance": {"version": provenance.get("package_version"), "generated": provenance.get("generated_at"),
+                       "methods": provenance.get("methods", {}), "sources": provenance.get("sources", []),
+                       "licences": provenance.get("licences", []), "attribution": provenance.get("attribution"),
+                       "synthetic": provenance.get("synthetic_data"),
+                       "rows": {k: provenance.get(k) for k in ("rows_read", "rows_accepted", "rows_rejected")},
+                       "maps": BOUNDARIES["attribution"]},
+    }
+
+
+def _templates(indicator: Indicator, on_map: bool) -> dict:
+    templates = {"ranked": charts.ranked_template(indicator), "distribution": charts.distribution_template(indicator),
+                 "funnel": charts.funnel_template(indicator), "xmr": charts.xmr_template(indicator),
+                 "gain": charts.gain_template(indicator), "components": charts.components_template(indicator)}
     if on_map:
         templates["map"] = charts.map_template(indicator, BOUNDARIES["code_property"])
-    periods = []
-    for period in atlas.periods(indicator.id):
-        row = summary[summary["period"] == period].iloc[0]
-        areas = all_areas[all_areas["period"] == period].copy()
-        areas["band_label"] = areas["funnel_band"].map(labels, na_action="ignore")
-        areas["band_label_adjusted"] = areas["funnel_band_adjusted"].map(labels, na_action="ignore")
-        areas["area_name"] = areas["area_name"].astype(object).where(areas["area_name"].notna(), None) \
-            if "area_name" in areas else None
-        areas = areas.sort_values("value", ascending=False)[AREA_COLUMNS]
-        key = f"{indicator.id}|{period}"
-        page["data"][f"{key}|ranked"] = charts.ranked_data(areas, row["pooled"])
-        curves = atlas.funnels[(atlas.funnels["indicator_id"] == indicator.id) & (atlas.funnels["period"] == period)] \
-            if len(atlas.funnels) else pd.DataFrame()
-        if len(curves):
-            page["data"][f"{key}|funnel"] = charts.funnel_data(areas, curves, adjusted=False)
-            page["data"][f"{key}|funnel_adjusted"] = charts.funnel_data(areas, curves, adjusted=True)
-        if on_map:
-            page["data"][f"{key}|map"] = {"areas": charts.records(areas[["area_code", "area_name", "value", "lower95", "upper95"]])}
-        periods.append({"period": period, "key": key, "summary": row.to_dict(), "areas": areas.to_dict(orient="records"),
-                        "has_funnel": bool(len(curves)), "has_names": bool(areas["area_name"].notna().any())})
-    improvement = atlas.improvement.get(indicator.id)
-    view = {
-        "id": indicator.id, "title": indicator.title, "unit": indicator.unit, "polarity": str(indicator.polarity),
-        "measure": str(indicator.measure), "source": indicator.source, "licence": indicator.licence,
-        "synthetic": indicator.synthetic, "headline": atlas.headline(indicator.id), "periods": periods,
-        "summary_rows": summary.to_dict(orient="records"), "map": on_map,
-        "improvement": _improvement_view(improvement, all_areas, names, templates, page,
-                                         atlas.benchmarks.get(indicator.id, {})) if improvement else None,
-        "bundle": _bundle_view(atlas, indicator, templates, page, names),
-        "not_sized": atlas.provenance.get("opportunity_not_sized", {}).get(indicator.id),
+    return templates
+
+
+def columns(frame: pd.DataFrame, decimals: int = 4) -> dict[str, list]:
+    """A table as compact columns: floats rounded (whole floats written as integers), missing values null."""
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column):
+            column = column.astype("Int8")
+        elif pd.api.types.is_float_dtype(column):
+            column = column.round(decimals)
+            finite = column[np.isfinite(column)]
+            if len(finite) == column.notna().sum() and (finite == finite.round()).all():
+                column = column.astype("Int64")  # counts written without ".0"
+        out[name] = column.astype(object).where(column.notna(), None).tolist()
+    return out
+
+
+def value_decimals(indicator: Indicator) -> int:
+    """Decimals a value deserves in the page's data: one more than it is shown with (1, or 2 for ratios)."""
+    return 3 if str(indicator.measure) == "ratio" else 2
+
+
+def _view(atlas: Atlas, indicator: Indicator, period: str, rows: pd.DataFrame, codes: pd.Index, names: dict,
+          noun: str) -> dict:
+    """One indicator x period: the sentence, the summary and every area (aligned with `codes`), as the
+    page and the API serve it."""
+    summary = atlas.summary[(atlas.summary["indicator_id"] == indicator.id) & (atlas.summary["period"] == period)].iloc[0]
+    rows = rows.sort_values("value", ascending=False, kind="stable")
+    areas = pd.DataFrame({"code": rows["area_code"].astype(str), "value": rows["value"], "lower95": rows["lower95"],
+                          "upper95": rows["upper95"], "denominator": rows["denominator"],
+                          "band": rows["funnel_band"].astype("Int8"), "band_adjusted": rows["funnel_band_adjusted"].astype("Int8")})
+    curves = atlas.funnels[(atlas.funnels["indicator_id"] == indicator.id) & (atlas.funnels["period"] == period)] \
+        if len(atlas.funnels) else pd.DataFrame()
+    keep = ["n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "scv", "pooled",
+            "n_high_998", "n_high_95", "n_low_95", "n_low_998", "phi", "tau2", "complete_year", "n_below_min_denominator"]
+    return {
+        "indicator": indicator.id, "period": period,
+        "sentence": commissioner_sentence(indicator, period, summary, areas, names, noun),
+        "summary": {k: _plain(summary.get(k)) for k in keep},
+        "areas": columns(areas.set_index("code").reindex(codes).reset_index(drop=True), value_decimals(indicator)),
+        "limits": columns(curves.drop(columns=["indicator_id", "period"]), value_decimals(indicator) + 1)
+        if len(curves) else None,
     }
-    page["templates"][indicator.id] = templates
-    return view
 
 
-def _xmr_series(spc: pd.DataFrame, indicator_ids: list[str]) -> dict[str, dict[str, list[dict]]]:
-    """XmR points by indicator, then area, for the indicators shown: one pass over the SPC table."""
+def _plain(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def area_label(code: str, names: dict) -> str:
+    """"Name (CODE)", or the code alone when the input names no area."""
+    name = names.get(code)
+    return f"{name} ({code})" if name else code
+
+
+def format_value(value: float, indicator: Indicator) -> str:
+    """A value with its unit: "96.6%", "96.6 per 100,000", "1.02"."""
+    text = f"{value:,.1f}" if indicator.measure != "ratio" else f"{value:.2f}"
+    if not indicator.unit:
+        return text
+    return f"{text}{indicator.unit}" if indicator.unit == "%" else f"{text} {indicator.unit}"
+
+
+def commissioner_sentence(indicator: Indicator, period: str, summary: pd.Series, areas: pd.DataFrame,
+                          names: dict, noun: str) -> str:
+    """The indicator in a sentence a commissioner reads first: the range, by whom, and how many lie
+    beyond chance once the normal variation between areas is allowed for (the adjusted funnel)."""
+    judged = areas.dropna(subset=["value"])
+    if judged["band"].notna().any():  # areas under the minimum denominator are left out of the spread
+        judged = judged[judged["band"].notna()]
+    if len(judged) < 2:
+        return f"{indicator.title}, {period}: too few {noun} to compare."
+    high, low = judged.iloc[0], judged.iloc[-1]  # sorted by value, highest first
+    text = (f"Among {len(judged):,} {noun}, {_lower_first(indicator.title)} in {period} ranged from "
+            f"{format_value(low['value'], indicator)} ({area_label(low['code'], names)}) to "
+            f"{format_value(high['value'], indicator)} ({area_label(high['code'], names)})")
+    bands = judged["band_adjusted"].dropna()
+    if bands.empty:
+        return text + "."
+    pooled = f"the pooled figure for all {noun} ({format_value(summary['pooled'], indicator)})"
+    above, below = int((bands == 2).sum()), int((bands == -2).sum())
+    allowing = f"once the normal variation between {noun} is allowed for"
+    if indicator.polarity is Polarity.NO_JUDGEMENT:
+        return text + f"; {above:,} were further above and {below:,} further below {pooled} than chance explains, {allowing}."
+    worse, direction = (below, "below") if indicator.polarity is Polarity.HIGH_IS_GOOD else (above, "above")
+    return text + f"; {worse:,} {noun} were further {direction} {pooled} than chance explains, {allowing}."
+
+
+def _lower_first(title: str) -> str:
+    """"Type 1 A&E attendances ..." stays; "SYNTHETIC: STEMI ..." stays; "Patients seen" becomes "patients seen"."""
+    first = title.split(" ", 1)[0]
+    return title if first.isupper() or any(c.isdigit() for c in first) or len(title) < 2 else title[0].lower() + title[1:]
+
+
+def _xmr_series(spc: pd.DataFrame, indicator_ids: list[str]) -> dict[str, dict]:
+    """XmR points by indicator, columnar, with each area's slice [start, end, variation, trial limits]:
+    one pass over the SPC table. Series shorter than MIN_XMR_POINTS are left out (the page says so)."""
     series = spc[spc["indicator_id"].isin(indicator_ids)] if len(spc) else pd.DataFrame()
-    if series.empty:
-        return {}
-    columns = ["period", "period_start", "value", "mean", "lpl", "upl", "point_type", "variation", "trial_limits"]
-    series = series.assign(period_start=series["period_start"].dt.strftime("%Y-%m-%d"),
-                           point_type=series["point_type"].astype(str))
-    by_indicator: dict[str, dict[str, list[dict]]] = {}
-    for indicator_id, code, row in zip(series["indicator_id"], series["area_code"], charts.records(series[columns])):
-        by_indicator.setdefault(indicator_id, {}).setdefault(code, []).append(row)  # one conversion, then bucket
-    return by_indicator
+    if len(series):
+        series = series[series.groupby(["indicator_id", "area_code"])["value"].transform("size") >= MIN_XMR_POINTS]
+    out = {}
+    for indicator_id, rows in (series.groupby("indicator_id", sort=False) if len(series) else []):
+        rows = rows.sort_values(["area_code", "period_start"], kind="stable")
+        codes = rows["area_code"].astype(str).to_numpy()
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        ends = np.r_[starts[1:], len(codes)]
+        last = rows.iloc[ends - 1]
+        out[indicator_id] = {
+            "points": columns(rows[["period", "value", "mean", "lpl", "upl"]].assign(point_type=rows["point_type"].astype(str))),
+            "areas": {code: [int(s), int(e), variation, bool(trial)] for code, s, e, variation, trial in
+                      zip(codes[starts], starts, ends, last["variation"].astype(str), last["trial_limits"])},
+        }
+    return out
 
 
-def _improvement_view(table: ImprovementTable, all_areas: pd.DataFrame, names: dict[str, str], templates: dict,
-                      page: dict, shared: dict[str, float]) -> dict:
-    """The opportunity card: sentence, gain chart and table, and each area's profile for the drill-down."""
+def _add_improvement(data: dict, table: ImprovementTable, all_areas: pd.DataFrame, shared: dict[str, float],
+                     codes: pd.Index, periods: list[str]) -> None:
+    """The opportunity of an indicator's latest whole year, each column aligned with `codes`: the
+    profile of every area, and one shared peer table (indices into `codes`) per set of areas."""
     indicator = table.indicator
-    best_years = _best_years(all_areas, indicator)
-    rows = table.areas.copy()
-    rows["area_name"] = rows["area_code"].map(names)
-    rows = rows.sort_values("gain", ascending=False)
-    chart_rows = rows[rows["gain"] > 0].head(30).assign(
-        area_label=lambda r: r["area_code"].map(lambda code: names.get(code, code)),
-        significance=lambda r: np.where(r["significant"], "Beyond chance", "Could be chance"))
-    templates["gain"] = charts.gain_template(indicator)
-    page["data"][f"{indicator.id}|{table.period}|gain"] = {
-        "gains": charts.records(chart_rows[["area_label", "gain", "gain_lower", "gain_upper", "significance"]])}
-    page["profiles"][indicator.id] = {
-        row["area_code"]: {"status": row["status"], "value": row["value"], "benchmark": row["benchmark_value"],
-                           "gain": row["gain"], "gain_lower": row["gain_lower"], "gain_upper": row["gain_upper"],
-                           "significant": bool(row["significant"]), "peers": [names.get(code, code) for code in (row["peers"] or [])],
-                           "benchmark_label": table.summary.benchmark_label, "shared": shared,
-                           "best_year": best_years.get(row["area_code"])}
-        for row in rows.to_dict(orient="records")}
-    return {"period": table.period, "key": f"{indicator.id}|{table.period}|gain", "summary": table.summary,
-            "rows": rows.to_dict(orient="records")}
+    rows = table.areas.assign(area_code=table.areas["area_code"].astype(str)).set_index("area_code").reindex(codes)
+    best = _best_years(all_areas, indicator).reindex(codes)
+    peer_lists = _peer_positions(rows["peers"], codes)
+    peers_index = None
+    if any(peer_lists):
+        if peer_lists not in data["peers"]:
+            data["peers"].append(peer_lists)  # indicators over the same areas share one peer table
+        peers_index = data["peers"].index(peer_lists)
+    statuses = sorted(rows["status"].dropna().astype(str).unique())
+    decimals = value_decimals(indicator)
+    data["profiles"][indicator.id] = {
+        "period": table.period, "sentence": table.summary.sentence, "benchmark_label": table.summary.benchmark_label,
+        "significant_areas": table.summary.significant_areas, "areas": table.summary.areas,
+        "significant_gain": [table.summary.significant_gain, table.summary.significant_gain_lower,
+                             table.summary.significant_gain_upper],
+        "shared": shared, "peers": peers_index, "statuses": statuses, "periods": periods,
+        "columns": {
+            **columns(pd.DataFrame({"benchmark": rows["benchmark_value"].to_numpy(), "best_value": best["value"].to_numpy()}),
+                      decimals),
+            **columns(pd.DataFrame({"gain": rows["gain"].to_numpy(), "gain_lower": rows["gain_lower"].to_numpy(),
+                                    "gain_upper": rows["gain_upper"].to_numpy()}), 1),
+            **columns(pd.DataFrame({
+                "significant": rows["significant"].astype("boolean").to_numpy(),
+                "status": rows["status"].map({s: i for i, s in enumerate(statuses)}).astype("Int8").to_numpy(),
+                "best_period": best["period"].map({p: i for i, p in enumerate(periods)}).astype("Int16").to_numpy()})),
+        },
+    }
 
 
-def _best_years(all_areas: pd.DataFrame, indicator: Indicator) -> dict[str, dict]:
+def _peer_positions(peers: pd.Series, codes: pd.Index) -> list[list[int] | None]:
+    """Each area's peers as positions in `codes` (None for an area without peers), in one vectorised pass."""
+    lists = peers.map(lambda p: [str(c) for c in p] if isinstance(p, (list, tuple, np.ndarray)) else [])
+    lengths = lists.map(len).to_numpy()
+    flat = codes.get_indexer(pd.Index([c for codes_ in lists for c in codes_], dtype=object)) if lengths.sum() else np.array([], int)
+    pieces = np.split(flat, np.cumsum(lengths)[:-1])
+    return [piece[piece >= 0].tolist() if n else None for piece, n in zip(pieces, lengths)]
+
+
+def _best_years(all_areas: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """Each area's best analysis period so far: what a record holder aims to beat."""
     ascending = indicator.polarity is Polarity.LOW_IS_GOOD
     best = all_areas.sort_values(["area_code", "value"], ascending=[True, ascending]).drop_duplicates("area_code")
-    return {code: {"period": period, "value": value} for code, period, value in
-            zip(best["area_code"], best["period"], best["value"])}
+    return best.set_index("area_code")[["period", "value"]]
 
 
-def _bundle_view(atlas: Atlas, indicator: Indicator, templates: dict, page: dict, names: dict[str, str]) -> dict | None:
+def _add_bundle(data: dict, atlas: Atlas, indicator: Indicator) -> None:
     """A care bundle's components (each process's own rate) and each area's best single fix."""
     fixes = atlas.bundle_fixes
     if fixes.empty or indicator.id not in set(fixes["indicator_id"]):
-        return None
+        return
     fixes = fixes[fixes["indicator_id"] == indicator.id]
     period = fixes["period"].iloc[0]
-    latest = atlas.summary[(atlas.summary["period"] == period)]
+    latest = atlas.summary[atlas.summary["period"] == period]
     components = latest[latest["indicator_id"].map(lambda i: atlas.catalogue[i].bundle) == indicator.id]
     bundle_rate = latest.loc[latest["indicator_id"] == indicator.id, "pooled"]
     bars = [{"title": "All processes (the bundle)", "rate": float(bundle_rate.iloc[0]), "kind": "All processes"}] + [
         {"title": atlas.catalogue[row["indicator_id"]].title.removeprefix(f"{indicator.title}: "),
-         "rate": row["pooled"], "kind": "One process"}
-        for row in components.to_dict(orient="records")]
-    templates["components"] = charts.components_template()
-    page["data"][f"{indicator.id}|{period}|components"] = {"components": bars}
-    best = fixes[fixes["rank"] == 1].sort_values("extra_people", ascending=False)
-    best = best.assign(area_name=best["area_code"].map(names))
-    return {"period": period, "key": f"{indicator.id}|{period}|components", "components": bars,
-            "best": best.to_dict(orient="records")}
+         "rate": float(row["pooled"]), "kind": "One process"} for row in components.to_dict(orient="records")]
+    best = fixes[fixes["rank"] == 1].sort_values("extra_people", ascending=False, kind="stable")
+    data["views"][f"{indicator.id}|{period}"]["bundle"] = {
+        "components": bars,
+        "best": columns(pd.DataFrame({"code": best["area_code"].astype(str), "process": best["process"].str.replace("_", " "),
+                                      "extra_people": best["extra_people"], "rate": best["rate"],
+                                      "rate_if_fixed": best["rate_if_fixed"]}), decimals=2)}
 
 
-def _pareto_view(atlas: Atlas, page: dict) -> dict | None:
+def pareto_by_source(atlas: Atlas) -> list[dict]:
+    """The aggregation of marginal gains, one Pareto per data source (real and SYNTHETIC people never
+    add up): pairs with a gain beyond chance, largest first, with the cumulative share within the source.
+    The chart gets at most PARETO_POINTS pairs (evenly spaced by rank beyond that), the table the largest."""
     pairs = atlas.pareto
-    if pairs.empty or pairs["counted_gain"].sum() <= 0:
-        return None
+    if pairs.empty:
+        return []
     pairs = pairs[pairs["counted_gain"] > 0]
-    page["templates"]["_pareto"] = {"pareto": charts.pareto_template()}
-    page["data"]["_pareto"] = {"pairs": charts.records(pairs[["rank", "indicator_id", "area_code", "counted_gain", "cumulative_share"]])}
-    half = int((pairs["cumulative_share"] < 0.5).sum()) + 1
-    return {"pairs": pairs.head(TOP_PAIRS).to_dict(orient="records"), "total": float(pairs["counted_gain"].sum()),
-            "n_pairs": len(pairs), "half": half}
+    source = pairs["indicator_id"].map(lambda i: atlas.catalogue[i].source)
+    synthetic = pairs["indicator_id"].map(lambda i: bool(atlas.catalogue[i].synthetic))
+    out = []
+    for (name, is_synthetic), group in pairs.groupby([source, synthetic], sort=False):
+        group = group.sort_values("counted_gain", ascending=False, kind="stable")
+        total = float(group["counted_gain"].sum())
+        table = pd.DataFrame({"rank": np.arange(1, len(group) + 1), "indicator": group["indicator_id"].to_numpy(),
+                              "code": group["area_code"].astype(str).to_numpy(), "gain": group["counted_gain"].to_numpy(),
+                              "share": (group["counted_gain"].cumsum() / total).to_numpy()})
+        drawn = np.unique(np.linspace(0, len(table) - 1, min(len(table), PARETO_POINTS)).round().astype(int))
+        out.append({"source": name, "synthetic": bool(is_synthetic), "total": total, "n_pairs": len(group),
+                    "half": int((table["share"] < 0.5).sum()) + 1,
+                    "drawn": columns(table.iloc[drawn], 4),
+                    "largest": columns(table.head(PARETO_TABLE), 4)})
+    return out

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ._validate import as_float, broadcast, check_confidence, same_length, z_value
 from .funnel import level_label
-from .spc import _layout
+from .spc.layout import layout as spc_layout
 
 POLARITIES = ("high_is_good", "low_is_good", "no_judgement")
 TREND_POINTS = 5
@@ -77,7 +77,7 @@ def trend(values, lower, upper, confidence: float = 0.999, interval_confidence: 
     low = as_float(lower, "lower").ravel()
     high = as_float(upper, "upper").ravel()
     same_length(values=val, lower=low, upper=high)
-    layout = _layout(val.size, groups, rebase=None)
+    layout = spc_layout(val.size, groups, rebase=None)
     codes, labels = layout.series, layout.labels
     val, low, high = val[layout.order], low[layout.order], high[layout.order]
     count = int(codes.max()) + 1 if codes.size else 1

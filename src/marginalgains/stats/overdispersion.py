@@ -2,7 +2,8 @@
 
 Each area gets a z-score on a variance-stabilising scale; the spread of those z-scores beyond
 what sampling error explains is summarised as a multiplicative factor ``phi`` or an additive
-between-area variance ``tau2`` (DerSimonian-Laird). Ratios of two counts use the
+between-area variance ``tau2`` (DerSimonian-Laird, or REML), or for proportions the
+beta-binomial intra-area correlation ``rho``. Ratios of two counts use the
 continuity-corrected log scale log((O + 0.5)/(D + 0.5)) (FunnelPlotR's "RC" data type).
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import betaln
 
 from ._validate import as_float, non_negative, same_length
 
@@ -160,9 +163,20 @@ def _drop_outer_buckets(z: np.ndarray, trim: float) -> np.ndarray:
     return (bucket > 0) & (bucket < buckets - 1)
 
 
-def dispersion_from_z(z: np.ndarray, se: np.ndarray, trim: float, drop: bool) -> tuple[float, float]:
-    """``(phi, tau2)`` from z-scores: phi = mean z^2 after trimming; tau2 by DerSimonian-Laird."""
-    if z.size == 0:
+TAU2_METHODS = ("DL", "REML")
+
+
+def dispersion_from_z(z: np.ndarray, se: np.ndarray, trim: float, drop: bool,
+                      tau2_method: str = "DL") -> tuple[float, float]:
+    """``(phi, tau2)`` from z-scores: phi = mean z^2 after trimming; tau2 by DerSimonian-Laird
+    (FunnelPlotR's) or restricted maximum likelihood (``tau2_method="REML"``).
+
+    With fewer than two areas there is no spread between areas to estimate: both are NaN (and
+    adjusted limits given a NaN are the plain ones).
+    """
+    if tau2_method not in TAU2_METHODS:
+        raise ValueError(f"tau2_method must be one of {TAU2_METHODS}, got {tau2_method!r}")
+    if z.size < 2:
         return (np.nan, np.nan)
     if drop:
         keep = _drop_outer_buckets(z, trim)
@@ -170,11 +184,13 @@ def dispersion_from_z(z: np.ndarray, se: np.ndarray, trim: float, drop: bool) ->
     else:
         z = _winsorise(z, trim)
     n = z.size
-    if n == 0:
+    if n < 2:
         return (np.nan, np.nan)
     if not np.all(np.isfinite(z)):
         raise ValueError("numerator: zero counts cannot be put on the log scale; use method='CQC'")
     phi = float(np.mean(z**2))
+    if tau2_method == "REML":
+        return (phi, reml_tau2(z * se, se**2))
     weight = 1 / se**2
     if n * phi < n - 1:
         return (phi, 0.0)
@@ -182,7 +198,30 @@ def dispersion_from_z(z: np.ndarray, se: np.ndarray, trim: float, drop: bool) ->
     return (phi, float(tau2))
 
 
-def overdispersion(numerator, denominator, kind: str, method: str = "SHMI", trim: float = 0.1, target=None):
+def reml_tau2(effects: np.ndarray, variances: np.ndarray, tolerance: float = 1e-10, steps: int = 500) -> float:
+    """Between-area variance by restricted maximum likelihood (metafor's ``rma(method="REML")``).
+
+    ``effects`` are the areas' deviations on the transformed scale (z x se), ``variances`` their
+    sampling variances; the mean is estimated. Fisher scoring from the DerSimonian-Laird start,
+    tau2 = sum w^2((y - mu)^2 - v)/sum w^2 + 1/sum w with w = 1/(v + tau2), kept at 0 or above.
+    With fewer than two areas there is no between-area variance to estimate (NaN).
+    """
+    if effects.size < 2:
+        return np.nan
+    tau2 = 0.0
+    for _ in range(steps):
+        weight = 1 / (variances + tau2)
+        mean = (weight * effects).sum() / weight.sum()
+        updated = max(0.0, float((weight**2 * ((effects - mean) ** 2 - variances)).sum() / (weight**2).sum()
+                                 + 1 / weight.sum()))
+        if abs(updated - tau2) <= tolerance * max(1.0, tau2):
+            return updated
+        tau2 = updated
+    return tau2
+
+
+def overdispersion(numerator, denominator, kind: str, method: str = "SHMI", trim: float = 0.1, target=None,
+                   tau2_method: str = "DL"):
     """Overdispersion ``(phi, tau2)`` of areas about the funnel target.
 
     kind ``"proportion"`` (arcsine sqrt scale, winsorised), ``"ratio"`` (denominator = expected
@@ -190,10 +229,40 @@ def overdispersion(numerator, denominator, kind: str, method: str = "SHMI", trim
     ``method="CQC"``: sqrt scale, winsorised), ``"rate"`` (as a ratio of the count to
     target x denominator) or ``"ratio_of_counts"`` (numerator O and denominator D both counts;
     log((O + 0.5)/(D + 0.5)) scale about the pooled sum(O)/sum(D), winsorised; ``method`` is
-    not used). ``trim`` is the winsorising/trimming fraction (0.1 = deciles).
+    not used). ``trim`` is the winsorising/trimming fraction (0.1 = deciles); ``tau2_method``
+    ``"DL"`` (DerSimonian-Laird, as FunnelPlotR) or ``"REML"``.
     """
     if not 0 < trim < 0.5:
         raise ValueError(f"trim must lie strictly between 0 and 0.5, got {trim}")
     _, _, _, z, se = area_z_scores(numerator, denominator, kind, method, target)
     usable = ~np.isnan(z)
-    return dispersion_from_z(z[usable], se[usable], trim, drop=drops_outer_buckets(kind, method))
+    return dispersion_from_z(z[usable], se[usable], trim, drops_outer_buckets(kind, method), tau2_method)
+
+
+def _beta_binomial_loglik(rho: float, num: np.ndarray, den: np.ndarray, mean: float) -> float:
+    """Beta-binomial log-likelihood (gamma functions, so fractional counts are allowed) at ``rho``."""
+    a, b = mean * (1 - rho) / rho, (1 - mean) * (1 - rho) / rho
+    return float((betaln(num + a, den - num + b) - betaln(a, b)).sum())
+
+
+def beta_binomial_rho(numerator, denominator, target=None) -> float:
+    """Intra-area correlation rho of a beta-binomial about the pooled proportion (or ``target``), by
+    maximum likelihood: an area's proportion then has variance t(1 - t)(1 + (n - 1) rho)/n.
+
+    0 when the binomial fits as well (no extra variation); NaN with fewer than two usable areas or
+    a pooled proportion of 0 or 1.
+    """
+    num, den = _counts(numerator, denominator, "proportion")
+    usable = ~np.isnan(num) & (den > 0)
+    num, den = num[usable], den[usable]
+    mean = (num.sum() / den.sum() if den.sum() > 0 else np.nan) if target is None else float(target)
+    if num.size < 2 or not 0 < mean < 1:
+        return np.nan
+    binomial = float((num * np.log(mean) + (den - num) * np.log1p(-mean)).sum())  # the limit as rho -> 0
+    best = minimize_scalar(lambda rho: -_beta_binomial_loglik(rho, num, den, mean),
+                           bounds=(_RHO_FLOOR, 1 - 1e-9), method="bounded", options={"xatol": 1e-12})
+    return float(best.x) if -best.fun > binomial + 1e-6 else 0.0
+
+
+_RHO_FLOOR = 1e-7
+"""Below this the gamma functions of a = t(1 - rho)/rho lose the digits the likelihood needs."""

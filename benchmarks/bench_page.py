@@ -1,0 +1,101 @@
+"""Benchmark: the atlas page in Debian's chromium (Playwright), at 137 providers and at practice scale.
+
+Run: .venv/bin/python benchmarks/bench_page.py [--demo-scale 2000000] [--repeat 3]
+Builds the demo page (A&E beside the SYNTHETIC national dataset) and the practice-scale page
+(21 indicators x 6,500 practices, benchmarks/practice_fixture_page.py), then opens each at
+1366 x 768 and prints the medians of: page size, first chart drawn and every chart in the first
+view drawn (from navigation start), the longest main-thread task while loading (Long Tasks API),
+a search keystroke and a sort (input to layout done), and choosing an area (until every chart,
+table, profile and SPC chart shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).parent))
+from practice_fixture_page import write_practice_atlas  # noqa: E402
+
+from marginalgains import sources  # noqa: E402
+from marginalgains.atlas import build_atlas  # noqa: E402
+from marginalgains.report.files import write_atlas  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+LONG_TASKS = """window.__longTasks = [];
+new PerformanceObserver(list => list.getEntries().forEach(e => window.__longTasks.push(e.duration)))
+  .observe({ type: "longtask", buffered: true });"""
+TIMED = """async ([kind, arg]) => {
+  const settle = () => { document.body.offsetHeight; return performance.now(); };
+  if (kind === "search") {
+    const input = document.getElementById("area-search"), t0 = performance.now();
+    input.value = arg; input.dispatchEvent(new Event("input")); return settle() - t0;
+  }
+  if (kind === "sort") {
+    const button = Array.from(document.querySelectorAll("#ranked thead button")).find(b => b.textContent === arg);
+    const t0 = performance.now(); button.click(); return settle() - t0;
+  }
+  const t0 = performance.now();
+  const changed = new Promise(r => window.addEventListener("hashchange", r, { once: true }));
+  window.atlas.choose(arg); await changed; await window.atlas.whenSettled();
+  await new Promise(requestAnimationFrame); return performance.now() - t0;
+}"""
+
+
+def demo_page(out: Path, scale: int) -> Path:
+    inputs = sources.demo(out / "synthetic-data", scale=scale)
+    atlas = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(), areas=inputs.areas,
+                        weakest_links=inputs.weakest_links)
+    write_atlas(atlas, out)
+    return out / "index.html"
+
+
+def measure(browser, page_path: Path, queries: list[str], codes: list[str]) -> dict[str, float]:
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    page.add_init_script(LONG_TASKS)
+    page.goto(page_path.as_uri())
+    page.wait_for_function("window.atlasReady === true")
+    page.wait_for_function("document.querySelectorAll('#view .chart').length === "
+                           "document.querySelectorAll('#view .chart[data-rendered=true]').length", timeout=120_000)
+    landing = page.evaluate("""() => {
+      const drawn = performance.getEntriesByName("atlas:chart-drawn").map(m => m.startTime);
+      const inView = Array.from(document.querySelectorAll('#view .chart')).filter(c => c.getBoundingClientRect().top < innerHeight);
+      return { first: Math.min(...drawn), landing: drawn.slice(0, inView.length), longest: Math.max(0, ...window.__longTasks) };
+    }""")
+    search = [page.evaluate(TIMED, ["search", q]) for q in queries]
+    page.evaluate(TIMED, ["search", ""])
+    sort = [page.evaluate(TIMED, ["sort", column]) for column in ("Value", "Denominator", "Area", "Value")]
+    choose = [page.evaluate(TIMED, ["choose", code]) for code in codes]
+    page.close()
+    return {"size_mb": page_path.stat().st_size / 1e6, "first_chart_s": landing["first"] / 1000,
+            "landing_charts_s": max(landing["landing"]) / 1000, "longest_task_ms": landing["longest"],
+            "search_ms": max(search), "sort_ms": max(sort), "choose_ms": statistics.median(choose)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--demo-scale", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        pages = {"demo (137 providers)": (demo_page(Path(folder) / "demo", args.demo_scale), ["L", "Le", "Lee", "Leed", "Leeds"],
+                                          ["RR8", "RCU", "RXL", "RJ1", "R1H"]),
+                 "practice scale (21 x 6,500)": (write_practice_atlas(Path(folder) / "practice"), ["Y", "Yo", "Yor", "York", "York S"],
+                                                 ["A81010", "B82809", "C83990", "F86967", "A81500"])}
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for name, (path, queries, codes) in pages.items():
+            runs = [measure(browser, path, queries, codes) for _ in range(args.repeat)]
+            print(f"{name}, median of {args.repeat}:")
+            for key in runs[0]:
+                print(f"  {key:<18} {statistics.median(r[key] for r in runs):8.2f}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""`gains serve` and the admin commands `gains workspace add-org | add-user | grant | token`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from marginalgains.cli.app import app, fail
+from marginalgains.errors import GainsError
+from marginalgains.store import accounts
+from marginalgains.store.database import Store, default_url, open_store
+
+workspace_app = typer.Typer(name="workspace", help="Administer a workspace: organisations, users, roles, tokens.",
+                            no_args_is_help=True)
+app.add_typer(workspace_app)
+
+WORKER_STARTUP_SECONDS = 120  # time a worker may take to start on a busy machine
+WorkspaceOption = Annotated[Path, typer.Option(help="Workspace folder (holds the SQLite store by default).")]
+DatabaseOption = Annotated[Optional[str], typer.Option(
+    help="Database URL (sqlite:///path or postgresql://user@host/db); default: SQLite inside the workspace.")]
+
+
+def _open(workspace: Path, database: str | None) -> Store:
+    if database is None:
+        workspace.mkdir(parents=True, exist_ok=True)
+    return open_store(database or default_url(workspace))
+
+
+@app.command("serve")
+def serve_command(
+    workspace: WorkspaceOption = Path("workspace"),
+    database: DatabaseOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 2,
+    demo: Annotated[bool, typer.Option("--demo", help="Fill a new workspace with demo organisations, people and data.")] = False,
+) -> None:
+    """Serve the shared improvement workspace (web pages and JSON API) under uvicorn."""
+    from marginalgains.web.app import ENV_DATABASE
+
+    url = database or default_url(workspace)
+    try:
+        store = _open(workspace, database)
+        if demo:
+            from marginalgains.web.demo import seed_demo
+            _print_demo(seed_demo(store), host, port)
+    except GainsError as exc:
+        fail(exc)
+    store.dispose()
+    os.environ[ENV_DATABASE] = url
+    sys.stdout.flush()
+    # exec uvicorn's own command line: its workers then import only the web app, not this whole CLI
+    os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "marginalgains.web.app:app_from_environment",
+                              "--factory", "--host", host, "--port", str(port), "--workers", str(workers),
+                              "--timeout-worker-healthcheck", str(WORKER_STARTUP_SECONDS)])
+
+
+def _print_demo(people: list[tuple[str, str, str]], host: str, port: int) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"Demo workspace: open http://{host}:{port}/ and sign in as any of these:")
+    for email, password, what in people:
+        console.print(f"  {email}  password {password}  ({what})")
+
+
+@workspace_app.command("add-org")
+def add_org_command(
+    code: Annotated[str, typer.Argument(help="ODS or ONS code, e.g. QWE or E54000029.")],
+    name: Annotated[str, typer.Argument(help="The organisation's name.")],
+    type: Annotated[str, typer.Option("--type", help="national, region, icb, trust, local_authority, pcn or practice.")],
+    parent: Annotated[Optional[str], typer.Option(help="Code of the parent organisation.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    database: DatabaseOption = None,
+) -> None:
+    """Add an organisation."""
+    with _session(workspace, database) as db:
+        organisation = accounts.add_organisation(db, code, name, type, parent)
+        db.commit()
+        print(f"added {organisation.type} {organisation.code} ({organisation.name})")
+
+
+@workspace_app.command("add-user")
+def add_user_command(
+    email: Annotated[str, typer.Argument(help="The person's email (their sign-in name).")],
+    name: Annotated[str, typer.Option(help="Their name as others see it.")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    no_password: Annotated[bool, typer.Option("--no-password", help="No password: they sign in by single sign-on or a reset link.")] = False,
+    workspace: WorkspaceOption = Path("workspace"),
+    database: DatabaseOption = None,
+) -> None:
+    """Add a person (a password is asked for, unless --no-password or --password-stdin)."""
+    if no_password:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _session(workspace, database) as db:
+        user = accounts.add_user(db, email, name, password)
+        db.commit()
+        print(f"added {user.email}")
+
+
+@workspace_app.command("grant")
+def grant_command(
+    email: Annotated[str, typer.Argument(help="The person's email.")],
+    organisation: Annotated[str, typer.Argument(help="The organisation's code.")],
+    role: Annotated[str, typer.Argument(help="viewer, analyst or admin.")],
+    workspace: WorkspaceOption = Path("workspace"),
+    database: DatabaseOption = None,
+) -> None:
+    """Give a person a role in an organisation (replacing the role they had there)."""
+    with _session(workspace, database) as db:
+        membership = accounts.grant(db, accounts.user_by_email(db, email), accounts.organisation_by_code(db, organisation), role)
+        db.commit()
+        print(f"{email} is {membership.role} in {organisation}")
+
+
+@workspace_app.command("token")
+def token_command(
+    email: Annotated[Optional[str], typer.Argument(help="Whose token it is.")] = None,
+    organisation: Annotated[Optional[str], typer.Argument(help="The organisation it acts in.")] = None,
+    role: Annotated[str, typer.Option(help="The most it may do: viewer, analyst or admin.")] = "viewer",
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "script",
+    days: Annotated[int, typer.Option(min=1, help="Days until it expires.")] = 90,
+    revoke: Annotated[Optional[int], typer.Option(help="Revoke the token with this id instead.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    database: DatabaseOption = None,
+) -> None:
+    """Issue an API token (printed once; only its hash is kept), or --revoke one."""
+    with _session(workspace, database) as db:
+        if revoke is not None:
+            token = accounts.revoke_token(db, revoke)
+            db.commit()
+            print(f"revoked token {token.id} ({token.name}) of {token.user.email}")
+            return
+        if email is None or organisation is None:
+            fail(GainsError("token: give EMAIL and ORGANISATION (or --revoke ID)"))
+        secret, token = accounts.issue_token(db, accounts.user_by_email(db, email),
+                                             accounts.organisation_by_code(db, organisation), role, name,
+                                             timedelta(days=days))
+        db.commit()
+        print(f"token {token.id} for {email} as {token.role} in {organisation}, expires "
+              f"{token.expires_at:%Y-%m-%d}:\n{secret}")
+
+
+class _session:
+    """The store's session for one admin command; library errors leave with exit code 2."""
+
+    def __init__(self, workspace: Path, database: str | None):
+        self.workspace, self.database = workspace, database
+
+    def __enter__(self):
+        try:
+            self.store = _open(self.workspace, self.database)
+        except GainsError as exc:
+            fail(exc)
+        self.db = self.store.sessions()
+        return self.db
+
+    def __exit__(self, kind, exc, traceback):
+        self.db.close()
+        self.store.dispose()
+        if isinstance(exc, GainsError):
+            fail(exc)
+        return False

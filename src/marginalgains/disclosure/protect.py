@@ -1,0 +1,119 @@
+"""protect: a table, its structure, a rule and an audience in; the protected table and its audit out.
+
+Steps, in order: primary suppression (the rule's small counts), secondary suppression (the
+complements the MILP chooses, proved by the audit), then rounding of the other counts (each cell,
+totals included, rounded from its true count). National cells under a rule that exempts them,
+and cells the audience may see in full, are shown as they are; the attacker is assumed to know
+them, and every visible count, exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from marginalgains.disclosure.rules import DisclosureError, Rule
+from marginalgains.disclosure.secondary import suppress
+from marginalgains.disclosure.structure import Structure, check_totals, constraint_system
+
+STEPS = ("primary", "secondary", "rounded")
+
+
+@dataclass
+class Protected:
+    """The protected table (same rows; hidden counts NaN, a `<column>_status` per protected column),
+    the audit (per hidden cell, the interval an attacker can deduce) and the cells each step touched."""
+
+    table: pd.DataFrame
+    audit: pd.DataFrame
+    steps: dict[str, int]
+    rule: Rule
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def summary(self) -> str:
+        """One sentence: the rule and how many cells each step suppressed or rounded."""
+        s = self.steps
+        text = (f"{self.rule.name}: {s['primary']:,} cells suppressed as small counts, {s['secondary']:,} more "
+                "so none can be worked out from the totals")
+        if self.rule.rounding:
+            text += f", {s['rounded']:,} counts rounded to the nearest {self.rule.rounding}"
+        if s.get("follows"):
+            text += f"; {s['follows']:,} values and intervals withheld with their counts"
+        if s.get("exempt"):
+            text += f" ({s['exempt']:,} exempt values shown)"
+        return text
+
+
+def protect(table: pd.DataFrame, structure: Structure, rule: Rule, audience: Iterable[str] | None = None,
+            values: Iterable[str] = ("count",)) -> Protected:
+    """Protect each count column in `values` of `table` (one row per cell, totals included).
+
+    `audience`: codes (in the structure's geography) whose own cells the viewer sees in full;
+    None is the public. Errors name the row and column (a missing or negative count, totals that
+    do not add up, an audience without a geography).
+    """
+    table = table.reset_index(drop=True)
+    system = constraint_system(table, structure)
+    shown = _shown_in_full(table, structure, rule, audience)
+    published = table.copy()
+    audits, steps = [], dict.fromkeys(STEPS, 0)
+    for column in values:
+        counts = _checked_counts(table, column)
+        check_totals(table, structure, system, column)
+        primary = rule.is_primary(counts) & ~shown
+        result = suppress(system, counts, primary, shown, rule.protection_interval)
+        status = np.where(result.hidden, np.where(primary, "primary", "secondary"), "published")
+        status = np.where(shown, np.where(structure.national(table) & rule.national_exempt, "national", "own"), status)
+        shown_counts = np.where(result.hidden, np.nan, counts)
+        if rule.rounding:
+            rounded = (status == "published") & (counts % rule.rounding != 0)
+            shown_counts = np.where(status == "published", round_to(counts, rule.rounding), shown_counts)
+            status = np.where(rounded, "rounded", status)
+            steps["rounded"] += int(rounded.sum())
+        published[column] = shown_counts
+        published[f"{column}_status"] = status
+        steps["primary"] += int(primary.sum())
+        steps["secondary"] += int((result.hidden & ~primary).sum())
+        audits.append(_audit_rows(table, structure, column, result, primary, rule))
+    return Protected(published, pd.concat(audits, ignore_index=True), steps, rule)
+
+
+def round_to(counts: np.ndarray, base: int) -> np.ndarray:
+    """Each count to the nearest multiple of `base`, halves up (NHS Digital: 2.5 -> 5)."""
+    return np.floor(np.asarray(counts, dtype=float) / base + 0.5) * base
+
+
+def _shown_in_full(table, structure: Structure, rule: Rule, audience) -> np.ndarray:
+    shown = structure.national(table) if rule.national_exempt else np.zeros(len(table), dtype=bool)
+    if audience is not None:
+        if structure.geography is None:
+            raise DisclosureError("an audience needs a structure with a geography (whose codes it names)")
+        shown = shown | table[structure.geography].astype(str).isin([str(a) for a in audience]).to_numpy()
+    return shown
+
+
+def _checked_counts(table: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in table:
+        raise DisclosureError(f"the table has no count column {column!r}")
+    counts = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(counts) | (counts < 0))
+    if len(bad):
+        row = bad[0]
+        raise DisclosureError(f"row {row + 1}, column {column!r}: a count must be a number of zero or more, "
+                              f"got {table[column].iloc[row]!r}")
+    return counts
+
+
+def _audit_rows(table, structure: Structure, column: str, result, primary, rule: Rule) -> pd.DataFrame:
+    cells = np.flatnonzero(result.hidden)
+    rows = table.loc[cells, structure.columns].reset_index(drop=True)
+    rows.insert(len(rows.columns), "column", column)
+    rows["status"] = np.where(primary[cells], "primary", "secondary")
+    rows["lower"], rows["upper"] = result.lower, result.upper
+    rows["width"] = result.upper - result.lower
+    rows["exact"] = result.exact
+    rows["required"] = np.where(primary[cells], float(rule.protection_interval), 0.0)
+    return rows

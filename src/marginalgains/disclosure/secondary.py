@@ -1,0 +1,167 @@
+"""Secondary suppression: the fewest complementary cells that leave every primary cell protected.
+
+Per linked sub-table (cells joined by constraints), a mixed-integer programme (HiGHS, through
+scipy.optimize.milp) chooses which cells to hide: y_i = 1 hides cell i. Its constraints are
+conditions every protecting pattern meets in each additive constraint (a total and its parts):
+
+- a hidden cell is never the only hidden cell of a constraint (it would follow by subtraction);
+- where a primary cell is a part, the hidden cells of that constraint hold at least the rule's
+  protection interval between them (the primary cell can rise only as far as the others can
+  fall; a hidden total counts as unlimited).
+
+These conditions see one constraint at a time; in linked tables (areas x sex) a pattern can meet
+them and still be narrowed by combining constraints. So the audit's linear programmes check the
+chosen pattern, and each primary cell left too narrow adds a cut: at least one more cell next to
+its linked hidden group must be hidden (any pattern without one hides a subset of that group and
+is no better). The programme is solved again until the audit passes: the pattern is then proved.
+The objective counts hidden cells, with their total count as the tie-break, so the answer hides
+the fewest cells and, among those, the fewest people; the same table always gives the same answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from marginalgains.disclosure.audit import certified_intervals
+from marginalgains.disclosure.rules import DisclosureError
+from marginalgains.disclosure.structure import System
+
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Which cells are hidden, for each hidden cell an interval the attacker's is proved to contain
+    (`exact` where it is the attacker's interval itself), and the rounds it took."""
+
+    hidden: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    exact: np.ndarray
+    rounds: int
+
+
+def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: np.ndarray,
+             protection: float) -> Suppression:
+    """Hide `primary` cells and the complements that protect them; `visible` cells are never hidden.
+
+    Returns the hidden mask and, in the order of the hidden cells, the interval an attacker with
+    every visible count (unrounded) and the constraints is proved unable to narrow.
+    """
+    hidden = primary.copy()
+    if (primary & visible).any():
+        raise DisclosureError("a cell cannot be both suppressed and shown in full")
+    subtables = system.components()
+    cuts: dict[int, list[np.ndarray]] = {int(s): [] for s in np.unique(subtables[primary])}
+    changed = set(cuts)
+    rounds = 0
+    while True:
+        rounds += 1
+        for label in sorted(changed):
+            cells = np.flatnonzero(subtables == label)
+            hidden[cells] = _choose(system, counts, primary, visible, protection, cells, cuts[label])
+        lower, upper, exact = certified_intervals(system, counts, hidden, np.where(primary, protection, 0.0))
+        cells = np.flatnonzero(hidden)
+        narrow = primary[cells] & (upper - lower < protection - TOLERANCE)
+        if not narrow.any():
+            return Suppression(hidden, lower, upper, exact, rounds)
+        added = _cuts(system, counts, hidden, visible, cells[narrow], exact[narrow], subtables)
+        for label, extra in added.items():
+            cuts[label] += extra
+        changed = set(added)
+
+
+def _choose(system: System, counts, primary, visible, protection, cells, cuts) -> np.ndarray:
+    """The MILP for one linked sub-table (cells are its positions); returns the hidden mask of those cells."""
+    n = len(cells)
+    incidence = system.incidence[:, cells]
+    rows = np.unique(incidence.nonzero()[0])
+    incidence = incidence[rows].tocsr()
+    m = len(rows)
+    values = counts[cells]
+    is_primary = primary[cells]
+    weights = _capacity_weights(system, rows, cells, values, protection)
+    # variables: y (n, binary) then z (m, continuous in [0, 1]): z_r = 1 when constraint r holds a hidden cell
+    pairs = incidence.tocoo()
+    link = sparse.csr_matrix((np.r_[np.ones(pairs.nnz), -np.ones(pairs.nnz)],
+                              (np.r_[np.arange(pairs.nnz), np.arange(pairs.nnz)], np.r_[pairs.col, n + pairs.row])),
+                             shape=(pairs.nnz, n + m))
+    pair_up = sparse.hstack([incidence, -2 * sparse.identity(m)]).tocsr()
+    blocks = [LinearConstraint(link, -np.inf, 0), LinearConstraint(pair_up, 0, np.inf)]
+    needs = _capacity_rows(system, rows, cells, is_primary)
+    if needs.any():
+        capacity = sparse.hstack([weights[needs], sparse.csr_matrix((int(needs.sum()), m))]).tocsr()
+        blocks.append(LinearConstraint(capacity, protection, np.inf))
+    if cuts:
+        position = {c: i for i, c in enumerate(cells)}
+        cut_rows = [[position[c] for c in cut] for cut in cuts]
+        cut_matrix = sparse.csr_matrix((np.ones(sum(map(len, cut_rows))),
+                                        (np.repeat(np.arange(len(cut_rows)), [len(r) for r in cut_rows]),
+                                         np.concatenate(cut_rows))), shape=(len(cut_rows), n + m))
+        blocks.append(LinearConstraint(cut_matrix, 1, np.inf))
+    lower = np.r_[is_primary.astype(float), np.zeros(m)]
+    upper = np.r_[np.where(visible[cells], 0.0, 1.0), np.ones(m)]
+    objective = np.r_[1.0 + values / (np.abs(values).sum() + 1.0), np.zeros(m)]
+    result = milp(objective, integrality=np.r_[np.ones(n), np.zeros(m)], bounds=Bounds(lower, upper),
+                  constraints=blocks, options={"mip_rel_gap": 1e-9})
+    if result.x is None:
+        raise DisclosureError("no choice of complementary cells protects the small counts: the cells "
+                              f"that must stay visible leave some of them recoverable ({result.message})")
+    return result.x[:n] > 0.5
+
+
+def _capacity_weights(system: System, rows, cells, values, protection) -> sparse.csr_matrix:
+    """How far each cell of each constraint can absorb a rise in a primary part: its count, or unlimited for the total."""
+    matrix = system.matrix[rows][:, cells].tocsr()
+    is_total = matrix.multiply(matrix > 0)
+    parts = abs(matrix.multiply(matrix < 0))
+    return (parts @ sparse.diags(values) + is_total * max(protection, 1.0)).tocsr()
+
+
+def _capacity_rows(system: System, rows, cells, is_primary) -> np.ndarray:
+    """Constraints in which some primary cell is a part (not the total)."""
+    matrix = system.matrix[rows][:, cells]
+    parts = abs(matrix.multiply(matrix < 0)).tocsr()
+    return np.asarray(parts @ is_primary.astype(float)).ravel() > 0
+
+
+def _cuts(system: System, counts, hidden, visible, narrow_cells, exact, subtables) -> dict[int, list[np.ndarray]]:
+    """Constraints that rule out the current pattern near each primary cell still too narrow.
+
+    Where the audit was exact (the cell's whole linked group), the cut is valid for every
+    protecting pattern: hide at least one more cell next to the group. In a large group, whose
+    certificate is local, the cell's own constraints get one more hidden cell: the largest
+    visible cell of its shortest constraint that has one (a greedy step, so the answer there may
+    hide more than the fewest cells, never less than the proof needs).
+    """
+    groups = system.components(hidden)
+    by_cell = system.incidence.tocsc()
+    by_row = system.incidence.tocsr()
+    free = ~hidden & ~visible
+    cuts: dict[int, list[np.ndarray]] = {}
+    for cell, whole in zip(narrow_cells, exact, strict=True):
+        members = np.flatnonzero(groups == groups[cell]) if whole else np.array([cell])
+        rows = np.unique(by_cell[:, members].nonzero()[0])
+        if whole:
+            neighbours = np.unique(by_row[rows].nonzero()[1])
+            candidates = neighbours[free[neighbours]]
+        else:
+            candidates = _largest_free_in_shortest(by_row, rows, counts, free)
+        if len(candidates) == 0:
+            raise DisclosureError("a small count cannot be protected: every cell that could hide it must stay "
+                                  "visible (national figures under the rule, or the viewer's own cells)")
+        cuts.setdefault(int(subtables[cell]), []).append(candidates)
+    return cuts
+
+
+def _largest_free_in_shortest(by_row, rows, counts, free) -> np.ndarray:
+    for row in sorted(rows, key=lambda r: (by_row[r].nnz, r)):
+        cells = by_row[row].indices
+        cells = cells[free[cells]]
+        if len(cells):
+            return cells[np.lexsort((cells, -counts[cells]))][:1]
+    return np.empty(0, dtype=int)

@@ -1,0 +1,135 @@
+"""protect_values: IndicatorValues (numerator, denominator, value, limits) protected, with their totals.
+
+Each indicator x period becomes a table of cells: one per area and part, plus the regional and
+national totals computed from the true counts. For a proportion the parts are the numerator, the
+remainder (denominator minus numerator: people without the event, a count too) and the
+denominator, which is their sum, so publishing both counts of an area is an equation that can
+disclose a small remainder. For other measures the numerator is a count on its own, and so is the
+denominator when it is a whole number (a population) rather than an expected count. Derived
+figures (value, limits) of a row whose numerator or denominator is hidden are withheld too,
+unless the rule exempts the indicator's measure (directly standardised rates under NHS Digital's
+rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from marginalgains.disclosure.protect import Protected, protect
+from marginalgains.disclosure.rules import DisclosureError, Rule
+from marginalgains.disclosure.structure import Dimension, Structure, add_totals
+from marginalgains.model import VALUE_KEYS, VALUE_LIMITS, Measure
+
+NATIONAL = "national"
+DERIVED = ["value", "lower", "upper", *VALUE_LIMITS]
+
+
+def protect_values(values: pd.DataFrame, rule: Rule, hierarchy: Mapping[str, str] | None = None,
+                   audience: Iterable[str] | None = None, measures: Mapping[str, Measure] | None = None
+                   ) -> Protected:
+    """Protect IndicatorValues; `Protected.table` has the same rows, `Protected.totals` the totals.
+
+    `hierarchy` maps each area code to its parent (practice -> region -> England); without it every
+    area adds up to one total named "national". `measures` gives each indicator's measure (without
+    it: a proportion where no numerator exceeds its denominator, else a count over an expected count).
+    """
+    values = values.reset_index(drop=True)
+    _check_values(values)
+    hierarchy = dict(hierarchy) if hierarchy is not None else {}
+    root = _root(hierarchy)
+    parents = {str(a): hierarchy.get(str(a), root) for a in values["area_code"].unique() if str(a) != root}
+    parents.update(hierarchy)
+    kinds = _kinds(values, measures)
+    cells = _cells(values, kinds)
+    structure = Structure((Dimension("indicator_id"), Dimension("period"),
+                           Dimension("part", {"numerator": "denominator", "remainder": "denominator"}),
+                           Dimension("area_code", parents)), geography="area_code")
+    cells = add_totals(cells, structure, ["count"])
+    protected = protect(cells, structure, rule, audience=audience)
+    table, totals, steps = _back_to_rows(values, protected.table, kinds, rule, set(values["area_code"].astype(str)))
+    protected.steps.update(steps)
+    return Protected(table, protected.audit, protected.steps, rule, totals)
+
+
+def _check_values(values: pd.DataFrame) -> None:
+    missing = [c for c in [*VALUE_KEYS, "numerator", "denominator"] if c not in values]
+    if missing:
+        raise DisclosureError(f"the values have no column {missing[0]!r}")
+    for column in ("numerator", "denominator"):
+        numbers = pd.to_numeric(values[column], errors="coerce")
+        bad = np.flatnonzero(numbers.isna().to_numpy() | (numbers < 0).to_numpy())
+        if len(bad):
+            raise DisclosureError(f"row {bad[0] + 1}, column {column!r}: a count must be a number of zero or more, "
+                                  f"got {values[column].iloc[bad[0]]!r}")
+
+
+def _root(hierarchy: dict[str, str]) -> str:
+    if not hierarchy:
+        return NATIONAL
+    roots = sorted(set(hierarchy.values()) - set(hierarchy))
+    if len(roots) != 1:
+        raise DisclosureError(f"the area hierarchy must have one top (national) area, found {roots or 'none'}")
+    return roots[0]
+
+
+def _kinds(values: pd.DataFrame, measures: Mapping[str, Measure] | None) -> pd.DataFrame:
+    """Per indicator: its measure and kind: 'proportion', 'population' (a count over a whole-number
+    denominator) or 'expected' (a count over an expected count, which is not a count of people)."""
+    rows = []
+    for indicator, group in values.groupby("indicator_id", sort=True):
+        whole = bool((group["denominator"] % 1 == 0).all())
+        measure = (measures or {}).get(indicator)
+        if measure is None:
+            within = (group["numerator"] <= group["denominator"]).all()
+            measure = Measure.PROPORTION if whole and within else Measure.RATIO
+        if measure == Measure.PROPORTION:
+            kind = "proportion"
+        elif measure in (Measure.RATE, Measure.DSR) and whole:
+            kind = "population"
+        else:
+            kind = "expected"
+        rows.append((indicator, Measure(measure), kind))
+    return pd.DataFrame(rows, columns=["indicator_id", "measure", "kind"]).set_index("indicator_id")
+
+
+def _cells(values: pd.DataFrame, kinds: pd.DataFrame) -> pd.DataFrame:
+    keys = values[VALUE_KEYS].astype(str)
+    kind = values["indicator_id"].map(kinds["kind"])
+    frames = [keys.assign(part=np.where(kind == "proportion", "numerator", "events"),
+                          count=values["numerator"].to_numpy(dtype=float))]
+    has_denominator = (kind != "expected").to_numpy()
+    frames.append(keys[has_denominator].assign(
+        part=np.where(kind[has_denominator] == "proportion", "denominator", "population"),
+        count=values.loc[has_denominator, "denominator"].to_numpy(dtype=float)))
+    proportion = (kind == "proportion").to_numpy()
+    frames.append(keys[proportion].assign(
+        part="remainder", count=(values["denominator"] - values["numerator"])[proportion].to_numpy(dtype=float)))
+    return pd.concat(frames, ignore_index=True)[["indicator_id", "period", "part", "area_code", "count"]]
+
+
+def _back_to_rows(values, cells: pd.DataFrame, kinds: pd.DataFrame, rule: Rule, areas: set[str]):
+    cells = cells.assign(part=cells["part"].replace({"events": "numerator", "population": "denominator"}))
+    wide = cells.pivot(index=VALUE_KEYS, columns="part", values=["count", "count_status"])
+    table = values.copy()
+    keys = pd.MultiIndex.from_frame(values[VALUE_KEYS].astype(str))
+    for part in ("numerator", "denominator"):
+        table[part] = wide[("count", part)].reindex(keys).to_numpy(dtype=float)
+        status = wide[("count_status", part)].reindex(keys).to_numpy(dtype=object)
+        table[f"{part}_status"] = np.where(pd.isna(status), "not a count", status)
+    hidden = table["numerator"].isna() | table["denominator"].isna() & (table["denominator_status"] != "not a count")
+    exempt = values["indicator_id"].map(kinds["measure"]).isin(rule.exempt_measures)
+    derived = [c for c in DERIVED if c in table]
+    follows = hidden & ~exempt
+    table.loc[follows, derived] = np.nan
+    table["value_status"] = np.where(follows, "follows", np.where(hidden, "exempt", "published"))
+    table.loc[table["denominator_status"] == "not a count", "denominator"] = values["denominator"]
+    totals = wide[~wide.index.get_level_values("area_code").isin(areas)]
+    totals = pd.DataFrame({
+        "numerator": totals[("count", "numerator")], "numerator_status": totals[("count_status", "numerator")],
+        "denominator": totals.get(("count", "denominator")),
+        "denominator_status": totals.get(("count_status", "denominator")),
+    }).reset_index()
+    return table, totals, {"follows": int(follows.sum()), "exempt": int((hidden & exempt).sum())}

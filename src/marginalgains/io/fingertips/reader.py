@@ -1,0 +1,224 @@
+"""Read a Fingertips export into an inferred catalogue, checked values, comparators and inequality.
+
+Each distinct (Indicator ID, Sex, Age) is one indicator. Its atlas id and title carry the
+breakdown (`90366 (Male, 10+ yrs)`) whenever the export holds more than one, or one other than
+Persons, All ages, so headlines and menus say which population they describe.
+Rows read = accepted + rejected + set aside: repeated headers and byte-identical copies (England repeated in stacked
+regional downloads) are kept once, deprivation quantile rows go to the inequality view, rows of
+other category types and of indicators not selected are counted by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from marginalgains.io import validate
+from marginalgains.io.catalogue import Catalogue
+from marginalgains.io.fingertips import infer
+from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, REQUIRED, canonical_columns, parent_comparisons
+from marginalgains.io.fingertips.inequality import inequality, is_deprivation, quantile_ranks
+from marginalgains.io.fingertips.overlay import overlay, read_overrides
+from marginalgains.io.selection import Selection
+from marginalgains.io.tabular import read_table
+from marginalgains.io.values import ReadResult
+from marginalgains.model import Indicator, Measure
+
+SOURCE = "Office for Health Improvement and Disparities, Fingertips (fingertips.phe.org.uk)"
+LICENCE = "Open Government Licence v3.0"
+COLLAPSED = "byte-identical duplicate rows (kept once)"
+HEADERS = "repeated header rows (files stacked one after another)"
+INEQUALITY = "deprivation decile and quintile rows (read into the inequality view, not compared as areas)"
+PUBLISHED = ["indicator_id", "area_code", "area_name", "area_type", "period", "value", "lower95", "upper95"]
+_LIMITS = {"Lower CI 95.0 limit": "lower95", "Upper CI 95.0 limit": "upper95",
+           "Lower CI 99.8 limit": "lower998", "Upper CI 99.8 limit": "upper998"}
+_TEXT = ["Indicator Name", "Area Name", "Area Type", "Sex", "Age", "Category Type", "Category"]
+_ALL = "Persons, All ages"
+
+
+@dataclass
+class FingertipsExport:
+    """What a Fingertips export gives the atlas."""
+
+    catalogue: Catalogue
+    read: ReadResult
+    published: pd.DataFrame  # every accepted row's published value and 95% limits (England, regions: comparators)
+    inference: dict[str, dict] = field(default_factory=dict)  # per indicator: each property and where it came from
+    inequality: list[dict] = field(default_factory=list)
+
+    def provenance(self) -> dict:
+        return {"indicators": self.inference, "inequality": self.inequality,
+                "collapsed_duplicate_rows": self.read.set_aside.get(COLLAPSED, 0)}
+
+
+def read_fingertips(path: str | Path, overrides: str | Path | None = None, select: Selection | None = None,
+                    name: str | None = None) -> FingertipsExport:
+    """Read an export (`name` is what messages call it, e.g. its address), with optional overrides
+    (a `--catalogue` file) and a selection of indicators (`--indicators`)."""
+    file = name or str(path)
+    frame = canonical_columns(file, read_table(path)).reset_index(drop=True)
+    validate.require_columns(file, frame, REQUIRED)
+    checks = validate.RowChecks(file, frame)
+    checks.put_aside(frame.eq(pd.Series(frame.columns, index=frame.columns)).all(axis=1).to_numpy(), HEADERS)
+    checks.put_aside(frame.duplicated(keep="first").to_numpy(), COLLAPSED)
+    for column in _TEXT:
+        frame[column] = _single_spaced(frame[column])
+    frame["base_id"] = frame["Indicator ID"].fillna("").astype(str).str.strip()
+    frame["indicator_id"], frame["breakdown"], show_breakdown = _indicator_ids(frame)
+    checks.flag(frame["base_id"].eq("").to_numpy(), "Indicator ID", "missing value")
+    if select is not None:
+        checks.put_aside(~select.matches(file, frame["base_id"], frame["indicator_id"]), select.not_selected)
+    deprivation = _set_aside_categories(checks)
+    _checked_rows(checks)
+    validate.duplicates(checks, ["indicator_id", "Area Type", "area_code", "Category Type", "Category", "period"],
+                        "Time period")
+    catalogue, inference = _infer_catalogue(frame.loc[~checks.bad], file, show_breakdown, parent_comparisons(frame))
+    if overrides is not None:
+        catalogue = _overlay(catalogue, inference, overrides, frame.loc[~checks.bad])
+    published = frame[["value", "lower95", "upper95"]].copy()
+    _apply_measures(catalogue, checks)
+    quantiles = ~checks.bad & deprivation
+    view = inequality(frame.loc[quantiles].assign(**published.loc[quantiles]), catalogue) if quantiles.any() else []
+    checks.put_aside(quantiles, INEQUALITY)
+    kept = ~checks.bad
+    checks.rejections.sort(key=lambda r: r.row)
+    read = ReadResult(_as_values(checks.accepted()), checks.rejections, len(frame), [file], checks.set_aside)
+    assert read.rows_accepted + read.rows_rejected + sum(read.set_aside.values()) == read.rows_read
+    comparators = _as_values(frame.loc[kept].assign(**published.loc[kept]))[PUBLISHED]
+    return FingertipsExport(catalogue, read, comparators, inference, view)
+
+
+def _single_spaced(text: pd.Series) -> pd.Series:
+    """Names with newlines and runs of spaces collapsed (once per distinct name); blanks as ''."""
+    text = text.fillna("").astype(str)
+    return text.map({name: " ".join(name.split()) for name in pd.unique(text)})
+
+
+def _indicator_ids(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, bool]:
+    """Atlas ids, breakdown labels, and whether ids and titles show the breakdown (`90366 (Male, 10+ yrs)`):
+    they do when the export holds several breakdowns, or one other than Persons, All ages."""
+    label = (frame["Sex"] + ", " + frame["Age"]).str.strip(", ")
+    breakdowns = set(label)
+    shown = len(breakdowns) > 1 or breakdowns - {_ALL, ""} != set()
+    plain = label.eq("") if shown else pd.Series(True, index=frame.index)
+    ids = frame["base_id"].where(plain, frame["base_id"] + " (" + label + ")")
+    return ids, label, shown
+
+
+def _set_aside_categories(checks: validate.RowChecks) -> pd.Series:
+    """Rows of a category type other than deprivation quantiles are counted by name; deprivation
+    rows must name their quantile. Returns which rows are deprivation quantiles."""
+    frame = checks.frame
+    category = frame["Category Type"]
+    deprivation = is_deprivation(category)
+    for name in pd.unique(category[category.ne("") & ~deprivation]):
+        checks.put_aside(category.eq(name).to_numpy(),
+                         f"rows of category type {name!r} (only deprivation deciles and quintiles are analysed)")
+    frame["rank"] = quantile_ranks(category[deprivation], frame.loc[deprivation, "Category"]).reindex(frame.index)
+    checks.flag((deprivation & frame["rank"].isna()).to_numpy(), "Category",
+                "not a deprivation decile or quintile name: " + frame["Category"].map(repr))
+    return deprivation
+
+
+def _checked_rows(checks: validate.RowChecks) -> None:
+    frame = checks.frame
+    frame["area_code"] = frame["Area Code"].fillna("").astype(str).str.strip()
+    checks.flag(frame["area_code"].eq("").to_numpy(), "Area Code", "missing value")
+    frame["period"], frame["grain"] = validate.periods(checks, "Time period")
+    note = frame["Value note"].fillna("")
+    checks.flag((frame["Value"].isna() & note.ne("")).to_numpy(), "Value", "no value published (" + note + ")")
+    frame["value"] = validate.numbers(checks, "Value")
+    for column, target in (("Count", "numerator"), ("Denominator", "denominator")):
+        frame[target] = validate.numbers(checks, column, required=False)
+        validate.non_negative(checks, column, frame[target])
+    checks.flag((frame["denominator"] == 0).to_numpy(), "Denominator", "zero denominator")
+    for column, target in _LIMITS.items():
+        frame[target] = validate.numbers(checks, column, required=False)  # blank when not published
+
+
+def _infer_catalogue(rows: pd.DataFrame, file: str, show_breakdown: bool,
+                     parents: list[str]) -> tuple[Catalogue, dict[str, dict]]:
+    indicators, inference = {}, {}
+    rows = rows[["indicator_id", "base_id", "Sex", "Age", "Indicator Name", "breakdown", "value", "numerator",
+                 "denominator", "Value note",
+                 "Category Type", "area_code", "Area Type", "Parent Code", "period", ENGLAND_COMPARISON, *parents]]
+    for indicator_id, group in rows.groupby("indicator_id", sort=False):
+        measure, multiplier = infer.measure(group)
+        polarity = infer.polarity(group[group["Category Type"].eq("")], parents)
+        modelled = infer.modelled(group)
+        unit = _unit(measure.value, multiplier.value)
+        name, breakdown = group["Indicator Name"].iloc[0], group["breakdown"].iloc[0]
+        indicators[indicator_id] = Indicator(
+            id=indicator_id, title=f"{name} ({breakdown})" if show_breakdown and breakdown else name,
+            polarity=polarity.value, measure=measure.value, multiplier=multiplier.value, unit=unit,
+            source=SOURCE, licence=LICENCE, modelled=modelled,
+            sex=group["Sex"].iloc[0], age=group["Age"].iloc[0], family=group["base_id"].iloc[0])  # totals add one breakdown
+        inference[indicator_id] = {
+            "indicator_name": name, "breakdown": breakdown, "rows": len(group),
+            "measure": measure.as_dict(), "multiplier": multiplier.as_dict(),
+            "unit": {"value": unit, "from": "the measure and multiplier"}, "polarity": polarity.as_dict(),
+            "modelled": modelled or None,
+        }
+    return Catalogue(_distinct_titles(indicators), {k: {} for k in indicators}, file), inference
+
+
+def _unit(measure: Measure, multiplier: float) -> str:
+    if measure is Measure.PROPORTION:
+        return "%" if multiplier == 100 else ""
+    return f"per {multiplier:,.0f}" if measure in (Measure.RATE, Measure.DSR) else ""
+
+
+def _distinct_titles(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
+    """No two indicators read the same: a repeated title gets its indicator id."""
+    titles = pd.Series({k: i.title for k, i in indicators.items()})
+    repeated = titles.duplicated(keep=False)
+    return {k: replace(i, title=f"{i.title} [{k}]") if repeated[k] else i
+            for k, i in indicators.items()}
+
+
+def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: pd.DataFrame) -> Catalogue:
+    breakdowns = rows.groupby("base_id")["indicator_id"].unique().map(list).to_dict()
+    catalogue, set_by = overlay(catalogue, read_overrides(overrides), overrides, breakdowns)
+    for indicator_id, keys in set_by.items():
+        for key, source in keys.items():
+            value = getattr(catalogue[indicator_id], key)
+            inference[indicator_id][key] = {"value": getattr(value, "value", value if not isinstance(value, tuple)
+                                                             else list(value)), "from": source}
+    return Catalogue(_distinct_titles(catalogue.indicators), catalogue.definitions, catalogue.path)
+
+
+def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks) -> None:
+    """Rows must agree with their indicator's measure; recomputed measures drop the published limits.
+
+    A proportion or crude rate is recomputed from its counts (not a modelled estimate): a row
+    whose Value is not its Count / Denominator x multiplier is rejected, not allowed to turn the
+    indicator into something else, and counts above denominators are refused for proportions.
+    """
+    frame = checks.frame
+    known = frame["indicator_id"].isin(list(catalogue.indicators))
+    measure = frame["indicator_id"].map({i.id: i.measure for i in catalogue})
+    multiplier = frame["indicator_id"].map({i.id: i.multiplier for i in catalogue})
+    modelled = frame["indicator_id"].isin([i.id for i in catalogue if i.modelled])
+    recomputed = known & measure.isin([Measure.PROPORTION, Measure.RATE]) & ~modelled
+    checks.flag((recomputed & (frame["numerator"].isna() | frame["denominator"].isna())).to_numpy(), "Count",
+                "no Count or Denominator for an indicator whose limits are recomputed from counts")
+    checks.flag(((measure == Measure.PROPORTION) & (frame["numerator"] > frame["denominator"])).to_numpy(),
+                "Count", "Count is above its Denominator for a proportion")
+    crude = frame["numerator"] / frame["denominator"] * multiplier
+    off = recomputed & frame["value"].notna() & ~np.isclose(frame["value"], crude, rtol=infer.RTOL, atol=0)
+    checks.flag(off.to_numpy(), "Value",
+                "Value " + frame["value"].map("{:g}".format) + " is not Count / Denominator x "
+                + multiplier.map("{:,g}".format) + " (" + crude.map("{:.6g}".format)
+                + "), as the indicator's other rows are; which figure is right cannot be known")
+    for column in ("value", "lower95", "upper95", "lower998", "upper998"):
+        frame[column] = frame[column].where(~recomputed)
+
+
+def _as_values(rows: pd.DataFrame) -> pd.DataFrame:
+    renamed = rows.rename(columns={"Area Name": "area_name", "Area Type": "area_type", "Parent Code": "parent_code"})
+    columns = ["indicator_id", "area_code", "area_name", "area_type", "parent_code", "period", "grain",
+               "numerator", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
+    return renamed[columns].reset_index(drop=True)

@@ -1,0 +1,757 @@
+// The atlas page's renderer: builds every node with textContent (data never becomes markup) from
+// the page's JSON (an index and one view per indicator x period) over the Vega-Lite templates of
+// marginalgains/report/charts.py. A served page supplies the same JSON through `AtlasSource`.
+(function () {
+  "use strict";
+
+  const NO_VALUE = "–";
+  const RANKED_POINTS_LIMIT = 400; // above this the ranked chart is drawn as a distribution
+  const KEYBOARD_MARKS_LIMIT = 400; // chart marks reachable by Tab up to this many areas
+  const SVG_LIMIT = 1500; // bigger charts are drawn on canvas
+  const FUNNEL_LABELS = 12; // outliers beyond 99.8% named on each funnel, furthest first
+  const PAGE_SIZE = 25;
+  const SEARCH_RESULTS = 10;
+
+  /* ---------- data ---------- */
+
+  // The page's data: embedded here; the workspace service fetches the same views by key.
+  function AtlasSource(embedded) {
+    return {
+      index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
+      peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries,
+      view: function (key) { return embedded.views[key]; },
+    };
+  }
+
+  function rowsOf(columns) {
+    const keys = Object.keys(columns);
+    const n = keys.length ? columns[keys[0]].length : 0;
+    const rows = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const row = {};
+      for (const k of keys) row[k] = columns[k][i];
+      rows[i] = row;
+    }
+    return rows;
+  }
+
+  /* ---------- DOM and words ---------- */
+
+  function h(tag, props, children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "text") node.textContent = value;
+      else if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of [].concat(children || [])) {
+      if (child === null || child === undefined || child === false) continue;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  const isMissing = (x) => x === null || x === undefined || (typeof x === "number" && !isFinite(x));
+  const integer = (x) => isMissing(x) ? NO_VALUE : Math.round(x).toLocaleString("en-GB");
+  const number = (x, digits) => isMissing(x) ? NO_VALUE :
+    Number(x).toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const words = (x) => String(x).replace(/_/g, " ");
+
+  function valueText(x, indicator) {
+    if (isMissing(x)) return NO_VALUE;
+    const text = number(x, indicator.measure === "ratio" ? 2 : 1);
+    if (!indicator.unit) return text;
+    return indicator.unit === "%" ? text + "%" : text + " " + indicator.unit;
+  }
+
+  function peopleText(gain, lower, upper) {
+    return integer(gain) + " people (95% interval " + integer(lower) + " to " + integer(upper) + ")";
+  }
+
+  function synthetic(indicator, text) {
+    return indicator.synthetic && !/SYNTHETIC/.test(text) ? "SYNTHETIC: " + text : text;
+  }
+
+  /* ---------- state in the address: #indicator/period/area ---------- */
+
+  const slug = (period) => String(period).replace(/[^A-Za-z0-9]+/g, "-");
+
+  function readAddress(index) {
+    const parts = location.hash.replace(/^#/, "").split("/").map(decodeURIComponent);
+    const indicator = index.indicators.find((i) => i.id === parts[0]) || index.indicators[0];
+    const period = indicator.periods.find((p) => slug(p) === parts[1]) || indicator.headline_period;
+    return { id: indicator.id, period: period, code: parts[2] || null };
+  }
+
+  function address(state) {
+    return "#" + [state.id, slug(state.period)].concat(state.code ? [state.code] : []).map(encodeURIComponent).join("/");
+  }
+
+  /* ---------- charts ---------- */
+
+  const tooltip = h("div", { class: "tooltip", role: "status", hidden: true });
+
+  function showTooltip(handler, event, item, value) {
+    if (value === null || value === undefined || value === "") { tooltip.hidden = true; return; }
+    tooltip.replaceChildren();
+    const entries = typeof value === "object" ? Object.entries(value) : [["", value]];
+    for (const [key, text] of entries) {
+      if (isMissing(text) || text === "") continue;
+      tooltip.appendChild(h("div", {}, [key ? h("strong", { text: key + ": " }) : null, String(text)]));
+    }
+    tooltip.hidden = false;
+    const x = Math.min(event.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8);
+    tooltip.style.left = Math.max(4, x) + "px";
+    tooltip.style.top = (event.clientY + 14) + "px";
+  }
+
+  function Chart(host, template, datasets, subtitle, options) {
+    const spec = Object.assign({}, template, { datasets: datasets });
+    spec.title = Object.assign({}, template.title, { subtitle: subtitle }, options.title ? { text: options.title } : {});
+    const chart = { host: host, view: null, ready: null, name: options.name };
+    chart.draw = function () {
+      if (chart.ready) return chart.ready;
+      const renderer = options.size > SVG_LIMIT ? "canvas" : "svg";
+      chart.ready = vegaEmbed(host.querySelector(".chart"), spec, {
+        actions: false, renderer: renderer, ast: true, tooltip: showTooltip,
+      }).then(function (result) {
+        chart.view = result.view;
+        result.view.addEventListener("click", function (event, item) {
+          const code = item && item.datum && item.datum.code;
+          if (code && options.onSelect) options.onSelect(code);
+        });
+        if (options.state) chart.mark(options.state());
+        if (renderer === "svg" && options.onSelect && options.size <= KEYBOARD_MARKS_LIMIT) keyboardMarks(host, options.onSelect);
+        host.querySelector(".chart").dataset.rendered = "true";
+        performance.mark("atlas:chart-drawn", { detail: options.name });
+        return chart;
+      });
+      return chart.ready;
+    };
+    chart.mark = function (selection) {
+      if (!chart.view) return Promise.resolve();
+      chart.view.signal("selected", selection.code || "").signal("peers", selection.peers || []);
+      return chart.view.runAsync();
+    };
+    return chart;
+  }
+
+  function keyboardMarks(host, onSelect) {
+    host.querySelectorAll("svg g.mark-symbol > path, svg g.mark-shape > path").forEach(function (mark) {
+      const item = mark.__data__;
+      const code = item && item.datum && item.datum.code;
+      if (!code) return;
+      mark.setAttribute("tabindex", "0");
+      mark.dataset.code = code;
+      mark.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); onSelect(code); }
+      });
+    });
+  }
+
+  function chartCard(title, caption, chartClass) {
+    const host = h("figure", { class: "chart-host" }, [
+      h("div", { class: "chart " + (chartClass || "") }),
+      h("figcaption", { class: "meta", text: caption }),
+    ]);
+    return host;
+  }
+
+  function downloads(chart, filename) {
+    const save = function (type) {
+      chart.draw().then(function () { return chart.view.toImageURL(type, type === "png" ? 2 : 1); }).then(function (url) {
+        const link = h("a", { href: url, download: filename + "." + type });
+        document.body.appendChild(link); link.click(); link.remove();
+      });
+    };
+    return h("div", { class: "downloads no-print" }, [
+      h("button", { type: "button", class: "small", text: "Download PNG", onclick: () => save("png") }),
+      h("button", { type: "button", class: "small", text: "Download SVG", onclick: () => save("svg") }),
+    ]);
+  }
+
+  /* ---------- tables: sortable, paged (only a page of rows is ever in the DOM) ---------- */
+
+  function Table(options) {
+    const state = { rows: options.rows, shown: options.rows, sort: null, page: 0 };
+    const body = h("tbody");
+    const heads = options.columns.map(function (column, index) {
+      const button = h("button", { type: "button", class: "sort", text: column.label,
+        onclick: function () { sortBy(index); } });
+      return h("th", { scope: "col", class: column.text ? "text" : null }, [button]);
+    });
+    const status = h("span", { class: "meta", "aria-live": "polite" });
+    const previous = h("button", { type: "button", class: "small", text: "Previous", onclick: () => turn(-1) });
+    const next = h("button", { type: "button", class: "small", text: "Next", onclick: () => turn(1) });
+    const table = h("table", { class: "data" }, [h("caption", { text: options.caption }), h("thead", {}, [h("tr", {}, heads)]), body]);
+    const el = h("div", { class: "table-block" }, [
+      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": options.caption }, [table]),
+      h("div", { class: "pager no-print" }, [previous, status, next]),
+    ]);
+
+    function sortBy(index) {
+      const column = options.columns[index];
+      const ascending = !(state.sort && state.sort.index === index && state.sort.ascending);
+      state.sort = { index: index, ascending: ascending };
+      heads.forEach((th) => th.removeAttribute("aria-sort"));
+      heads[index].setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      const key = column.sort || ((row) => row[column.key]);
+      const keyed = state.shown.map((row) => [key(row), row]);
+      keyed.sort(function (a, b) {
+        const x = a[0], y = b[0];
+        if (isMissing(x)) return isMissing(y) ? 0 : 1;
+        if (isMissing(y)) return -1;
+        return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+      });
+      state.shown = keyed.map((pair) => pair[1]);
+      state.page = 0;
+      draw();
+    }
+    function turn(step) { state.page += step; draw(); }
+    function draw() {
+      const pages = Math.max(1, Math.ceil(state.shown.length / PAGE_SIZE));
+      state.page = Math.min(Math.max(0, state.page), pages - 1);
+      const start = state.page * PAGE_SIZE;
+      const fragment = document.createDocumentFragment();
+      for (const row of state.shown.slice(start, start + PAGE_SIZE)) fragment.appendChild(rowNode(row));
+      body.replaceChildren(fragment);
+      status.textContent = state.shown.length ? "Rows " + (start + 1).toLocaleString("en-GB") + "–" +
+        Math.min(start + PAGE_SIZE, state.shown.length).toLocaleString("en-GB") + " of " +
+        state.shown.length.toLocaleString("en-GB") : "No rows match";
+      previous.disabled = state.page === 0;
+      next.disabled = state.page >= pages - 1;
+    }
+    function rowNode(row) {
+      const cells = options.columns.map(function (column, index) {
+        const text = column.format ? column.format(row) : String(row[column.key]);
+        return index === 0 ? h("th", { scope: "row", class: "text", text: text })
+          : h("td", { class: column.text ? "text" : null, text: text });
+      });
+      const code = options.code && options.code(row);
+      const selected = code && code === options.selected();
+      const tr = h("tr", { class: code ? "area-row" + (selected ? " selected" : "") : null,
+        "aria-selected": code ? String(Boolean(selected)) : null, "data-code": code || null,
+        tabindex: code ? "0" : null }, cells);
+      if (code) {
+        tr.addEventListener("click", () => options.onSelect(code));
+        tr.addEventListener("keydown", function (event) {
+          if (event.key === "Enter" || event.key === " ") { event.preventDefault(); options.onSelect(code); }
+        });
+      }
+      return tr;
+    }
+    draw();
+    return {
+      el: el,
+      filter: function (test) { state.shown = test ? state.rows.filter(test) : state.rows; state.sort = null;
+        heads.forEach((th) => th.removeAttribute("aria-sort")); state.page = 0; draw(); },
+      reveal: function (code) {
+        const at = code ? state.shown.findIndex((row) => options.code(row) === code) : -1;
+        if (at >= 0) state.page = Math.floor(at / PAGE_SIZE);
+        draw();
+      },
+    };
+  }
+
+  /* ---------- the page ---------- */
+
+  function Atlas(source) {
+    const index = source.index;
+    const codes = source.codes;
+    const names = new Map(codes.map((code, i) => [code, source.names[i]]));
+    const label = (code) => names.get(code) ? names.get(code) + " (" + code + ")" : code;
+    const root = document.getElementById("view");
+    const select = { indicator: document.getElementById("indicator-select"), period: document.getElementById("period-select"),
+      search: document.getElementById("area-search"), results: document.getElementById("search-results") };
+    let state = { id: null, period: null, code: null };
+    let current = null; // what is drawn: charts, tables, rows of the view
+    let settled = Promise.resolve(); // resolves once the latest state is drawn everywhere
+
+    function go(next, replace) {
+      const target = address(Object.assign({}, state, next));
+      if (target === location.hash) { render(true); return; }
+      if (replace) { history.replaceState(null, "", target); render(false); } else location.hash = target;
+    }
+    const choose = (code) => go({ code: code });
+
+    function indicatorOf(id) { return index.indicators.find((i) => i.id === id); }
+
+    function render(moveFocus) {
+      const next = readAddress(index);
+      const changedView = next.id !== state.id || next.period !== state.period;
+      state = next;
+      if (changedView) buildView();
+      settled = markSelection(moveFocus);
+    }
+
+    function buildView() {
+      const indicator = indicatorOf(state.id);
+      const view = source.view(state.id + "|" + state.period);
+      select.indicator.value = indicator.id;
+      select.period.replaceChildren.apply(select.period, indicator.periods.map((p) => h("option", { value: p, text: p })));
+      select.period.value = state.period;
+      document.title = synthetic(indicator, indicator.title) + ", " + state.period + " · Atlas of Variation";
+      // columns are aligned with the page's area codes; keep the areas with a value, highest first
+      const rows = rowsOf(view.areas).map((row, i) => Object.assign(row, { code: codes[i] }))
+        .filter((row) => !isMissing(row.value)).sort((a, b) => b.value - a.value);
+      rows.forEach(function (row, i) {
+        row.rank = rows.length - i; // sorted highest first: rank 1 is the lowest, drawn on the left
+        row.label = label(row.code);
+        row.search = row.label.toLowerCase();
+        row.band_code = row.band;
+        row.band_adjusted_code = row.band_adjusted;
+        row.band = isMissing(row.band) ? "No funnel" : indicator.bands[String(row.band)];
+        row.band_adjusted = isMissing(row.band_adjusted) ? "No funnel" : indicator.bands[String(row.band_adjusted)];
+        row.shown = valueText(row.value, indicator);
+        row.interval = valueText(row.lower95, indicator) + " to " + valueText(row.upper95, indicator);
+      });
+      current = { indicator: indicator, view: view, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])),
+        charts: [], tables: [] };
+      current.profile = profileOf(indicator);
+      const cards = [headerCard(indicator, view), rankedCard(indicator, view, rows), funnelCard(indicator, view, rows),
+        indicator.map ? mapCard(indicator, rows) : null, areaCard(indicator), opportunityCard(indicator),
+        view.bundle ? bundleCard(indicator, view.bundle) : null].filter(Boolean);
+      root.replaceChildren.apply(root, cards);
+      contents(indicator, cards);
+      select.search.value = "";
+      select.results.replaceChildren();
+      drawInTurn(current.charts);
+    }
+
+    function profileOf(indicator) {
+      const profile = source.profiles[indicator.id];
+      if (!profile || profile.period !== state.period) return null;
+      const peerTable = profile.peers === null ? [] : source.peers[profile.peers];
+      const peers = new Map();
+      const rows = rowsOf(profile.columns).map(function (row, i) {
+        const area = current.byCode.get(codes[i]);
+        if (peerTable[i]) peers.set(codes[i], peerTable[i].map((p) => codes[p]));
+        return Object.assign(row, { code: codes[i], value: area ? area.value : null,
+          significant: row.significant === 1, status: isMissing(row.status) ? null : profile.statuses[row.status],
+          best_period: isMissing(row.best_period) ? null : profile.periods[row.best_period] });
+      }).filter((row) => !isMissing(row.status)).sort((a, b) => (b.gain || 0) - (a.gain || 0));
+      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])), peers: peers };
+    }
+
+    function selection() {
+      const peers = current.profile && state.code ? (current.profile.peers.get(state.code) || []) : [];
+      return { code: state.code, peers: peers };
+    }
+
+    function subtitle(indicator, extra) {
+      return [synthetic(indicator, indicator.title) + ", " + state.period].concat(extra ? [extra] : []);
+    }
+
+    /* ----- cards ----- */
+
+    function headerCard(indicator, view) {
+      const s = view.summary;
+      const tags = [indicator.synthetic ? h("span", { class: "tag synthetic", text: "SYNTHETIC" }) : null,
+        h("span", { class: "tag", text: indicator.id }),
+        h("span", { class: "tag", text: words(indicator.measure) + (indicator.unit ? ", " + indicator.unit : "") }),
+        h("span", { class: "tag", text: words(indicator.polarity) })].concat(
+        indicator.tags.map((t) => h("span", { class: "tag", text: words(t) })));
+      const methods = [
+        ["Fold range", number(s.fold, 1) + "×", "the highest value divided by the lowest (the Atlas of Variation's measure)."],
+        ["Fold, trimmed", number(s.fold_trimmed5, 1) + "×", "the same without the 5 highest and 5 lowest areas, so one outlier cannot drive it."],
+        ["P95/P5", number(s.p95_p5, 2), "the 95th percentile over the 5th: the spread of the middle 90% of areas."],
+        ["CV", number(s.cv, 3), "coefficient of variation: the standard deviation of values over their mean."],
+        ["SCV", number(s.scv, 3), "systematic component of variation: the spread left after the spread chance alone would give."],
+        ["φ (phi)", number(s.phi, 1), "overdispersion factor: how many times more variable areas are than chance (1 would be chance alone)."],
+        ["τ² (tau²)", number(s.tau2, 5), "between-area variance added to each area's own, which widens the adjusted funnel."],
+        ["Pooled", valueText(s.pooled, indicator), "all areas' counts added together: the line drawn on the charts."],
+      ];
+      const line = "Methods: " + methods.map(([term, value]) => term + " " + value).join("; ") +
+        ". Funnel limits at 95% and 99.8%, plain and allowing for overdispersion.";
+      const details = h("details", { class: "methods", "data-print": line }, [
+        h("summary", { text: "Methods: how the spread is measured" }),
+        h("dl", {}, methods.flatMap(([term, value, meaning]) => [h("dt", { text: term + ": " + value }), h("dd", { text: meaning })])),
+        summaryTable(indicator),
+      ]);
+      return h("section", { class: "card", id: "overview", "aria-labelledby": "indicator-title" }, [
+        h("h2", { id: "indicator-title", tabindex: "-1" }, [synthetic(indicator, indicator.title) + ", " + state.period]),
+        h("p", { class: "meta" }, tags),
+        h("p", { class: "meta", text: "Source: " + indicator.source + " · Licence: " + indicator.licence +
+          (s.complete_year === false ? " · " + state.period + " is a part year (still in progress)" : "") }),
+        h("p", { class: "headline", text: synthetic(indicator, view.sentence) }),
+        index.named ? null : h("p", { class: "meta", text: "This input names no areas, so they are shown by code." }),
+        details,
+      ]);
+    }
+
+    function summaryTable(indicator) {
+      const rows = indicator.periods.map((p) => Object.assign({ period: p }, source.view(indicator.id + "|" + p).summary));
+      const t = Table({ caption: synthetic(indicator, "Variation between areas in every period"), rows: rows, columns: [
+        { key: "period", label: "Period", text: true, format: (r) => r.period + (r.complete_year === false ? " (part year)" : "") },
+        { key: "n_areas", label: "Areas", format: (r) => integer(r.n_areas) },
+        { key: "fold", label: "Fold", format: (r) => number(r.fold, 1) + "×" },
+        { key: "p95_p5", label: "P95/P5", format: (r) => number(r.p95_p5, 2) },
+        { key: "scv", label: "SCV", format: (r) => number(r.scv, 3) },
+        { key: "phi", label: "φ", format: (r) => number(r.phi, 1) },
+        { key: "pooled", label: "Pooled", format: (r) => valueText(r.pooled, indicator) },
+        { key: "n_high_998", label: "Above 99.8%", format: (r) => integer(r.n_high_998) },
+        { key: "n_low_998", label: "Below 99.8%", format: (r) => integer(r.n_low_998) },
+      ] });
+      return t.el;
+    }
+
+    function areasTable(indicator, rows) {
+      const table = Table({ caption: synthetic(indicator, "Every area, " + state.period + ": value, 95% interval, size and funnel bands"),
+        rows: rows, code: (r) => r.code, selected: () => state.code, onSelect: choose, columns: [
+          { key: "label", label: "Area", text: true, format: (r) => r.label, sort: (r) => r.label.toLowerCase() },
+          { key: "value", label: "Value", format: (r) => r.shown },
+          { key: "lower95", label: "95% interval", format: (r) => r.interval },
+          { key: "denominator", label: "Denominator", format: (r) => integer(r.denominator) },
+          { key: "band", label: "Plain funnel", text: true, format: (r) => r.band },
+          { key: "band_adjusted", label: "Adjusted funnel", text: true, format: (r) => r.band_adjusted },
+        ] });
+      current.tables.push(table);
+      current.areasTable = table;
+      return table.el;
+    }
+
+    function extremesTable(indicator, rows) {
+      const ends = rows.length > 20 ? rows.slice(0, 10).concat(rows.slice(-10)) : rows;
+      const table = Table({ caption: synthetic(indicator, "Highest and lowest areas, " + state.period), rows: ends, columns: [
+        { key: "label", label: "Area", text: true, format: (r) => r.label },
+        { key: "value", label: "Value", format: (r) => r.shown },
+        { key: "lower95", label: "95% interval", format: (r) => r.interval },
+        { key: "band_adjusted", label: "Adjusted funnel", text: true, format: (r) => r.band_adjusted }] });
+      return h("div", { class: "print-only" }, [table.el]);
+    }
+
+    function pooledData(indicator, view) {
+      return [{ pooled: view.summary.pooled, label: "Pooled, all " + index.noun + ": " + valueText(view.summary.pooled, indicator) }];
+    }
+
+    function rankedCard(indicator, view, rows) {
+      const many = rows.length > RANKED_POINTS_LIMIT;
+      const caption = many ? "Every area ranked as one distribution; the chosen area and its peers are marked. The table lists every area."
+        : "Each area's value (point, shaped and coloured by funnel band) with its 95% interval, lowest on the left; the dashed line is the pooled figure. The table lists every value.";
+      const host = chartCard("Ranked", caption);
+      const datasets = { pooled: pooledData(indicator, view) };
+      if (many) { datasets.areas = rows.map((r) => ({ rank: r.rank, value: r.value, lower95: r.lower95, upper95: r.upper95 })); datasets.marked = []; }
+      else datasets.areas = rows;
+      const chart = Chart(host, source.templates[indicator.id][many ? "distribution" : "ranked"], datasets, subtitle(indicator),
+        { size: rows.length, onSelect: choose, state: selection, name: "ranked" });
+      chart.distribution = many;
+      current.charts.push(chart);
+      host.appendChild(downloads(chart, indicator.id + "-ranked"));
+      return h("section", { class: "card", id: "ranked", "aria-labelledby": "ranked-title" }, [
+        h("h3", { id: "ranked-title", text: synthetic(indicator, "Areas ranked") }),
+        h("div", { class: "pair" }, [host, h("div", { class: "screen-only" }, [areasTable(indicator, rows)])]),
+        extremesTable(indicator, rows),
+      ]);
+    }
+
+    function funnelLabels(rows) {
+      const pooled = current.view.summary.pooled;
+      return rows.filter((r) => r.band_code === 2 || r.band_code === -2)
+        .sort((a, b) => Math.abs(b.value - pooled) * Math.sqrt(b.denominator) - Math.abs(a.value - pooled) * Math.sqrt(a.denominator))
+        .slice(0, FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names.get(r.code) || r.code }));
+    }
+
+    function funnelCard(indicator, view) {
+      if (!view.limits) {
+        return h("section", { class: "card", id: "funnel" }, [h("h3", { text: synthetic(indicator, "Funnel plot") }),
+          h("p", { class: "explain", text: "No funnel for this period: the pooled value gives nothing to judge by (for example 0% or 100%), or the measure has no counts." })]);
+      }
+      const limits = rowsOf(view.limits);
+      const pairs = [["", "plain", "Plain limits: chance alone", "band"],
+        ["_adjusted", "adjusted", "Limits allowing for the normal variation between areas (overdispersion)", "band_adjusted"]];
+      const hosts = pairs.map(function ([suffix, name, words_, field]) {
+        const areas = current.rows.map((r) => Object.assign({}, r, { band: indicator.bands[String(r[field + "_code"])] || "No funnel", band_code: r[field + "_code"] }));
+        const lines = [];
+        for (const level of ["95", "99_8"]) for (const side of ["lower", "upper"]) {
+          for (const point of limits) {
+            const y = point[side + "_" + level + suffix];
+            if (!isMissing(y)) lines.push({ size: point.size, y: y, line: side + level, level: level === "95" ? "95% limits" : "99.8% limits" });
+          }
+        }
+        const target = limits.map((p) => ({ size: p.size, target: p.target, label: "Pooled: " + valueText(p.target, indicator) }));
+        const caption = words_ + ". Points are shaped and coloured by band; dashed lines are 95% limits, solid 99.8%; the blue line is the pooled figure; the furthest outliers beyond 99.8% are named. The table beside the ranked chart lists every area.";
+        const host = chartCard(name, caption);
+        const chart = Chart(host, source.templates[indicator.id].funnel,
+          { areas: areas, limits: lines, target: target, labels: funnelLabels(areas) }, subtitle(indicator, words_),
+          { size: areas.length, onSelect: choose, state: selection, name: "funnel-" + name });
+        current.charts.push(chart);
+        host.appendChild(downloads(chart, indicator.id + "-funnel-" + name));
+        return host;
+      });
+      return h("section", { class: "card", id: "funnel", "aria-labelledby": "funnel-title" }, [
+        h("h3", { id: "funnel-title", text: synthetic(indicator, "Funnel plots: is the spread more than chance?") }),
+        h("div", { class: "pair even" }, hosts),
+      ]);
+    }
+
+    function mapCard(indicator, rows) {
+      const caption = "Each area shaded by its value; the chosen area is outlined in yellow. The table beside the ranked chart lists every value.";
+      const host = chartCard("map", caption);
+      const chart = Chart(host, source.templates[indicator.id].map, { boundaries: source.boundaries, areas: rows },
+        subtitle(indicator), { size: rows.length, onSelect: choose, state: selection, name: "map" });
+      current.charts.push(chart);
+      host.appendChild(downloads(chart, indicator.id + "-map"));
+      return h("section", { class: "card", id: "map", "aria-labelledby": "map-title" }, [
+        h("h3", { id: "map-title", text: synthetic(indicator, "Map") }), host]);
+    }
+
+    function areaCard(indicator) {
+      return h("section", { class: "card", id: "area", "aria-labelledby": "area-title" }, [
+        h("h3", { id: "area-title", tabindex: "-1", text: "Choose an area: search, or pick a row, bar, point or region" }),
+        h("div", { class: "area-body" }),
+      ]);
+    }
+
+    function opportunityCard(indicator) {
+      const profile = current.profile;
+      if (!profile) {
+        if (!indicator.not_sized || state.period !== indicator.headline_period) return null;
+        return h("section", { class: "card", id: "opportunity" }, [h("h3", { text: synthetic(indicator, "Opportunity") }),
+          h("p", { class: "explain", text: "The gain for this indicator could not be sized: " + indicator.not_sized + "." })]);
+      }
+      const meta = profile.meta;
+      const gains = profile.rows.filter((r) => r.gain > 0).slice(0, 30).map((r) => ({ code: r.code, label: label(r.code),
+        gain: r.gain, gain_lower: r.gain_lower, gain_upper: r.gain_upper, people: peopleText(r.gain, r.gain_lower, r.gain_upper),
+        significance: r.significant ? "Beyond chance" : "Could be chance" }));
+      const host = chartCard("gain", "The 30 largest gains in people with their 95% intervals; blue bars are beyond chance. The table lists every area.");
+      const chart = Chart(host, source.templates[indicator.id].gain, { gains: gains }, subtitle(indicator, "Benchmark: " + meta.benchmark_label),
+        { size: gains.length, onSelect: choose, state: selection, name: "gain" });
+      current.charts.push(chart);
+      host.appendChild(downloads(chart, indicator.id + "-gain"));
+      const table = Table({ caption: synthetic(indicator, "Opportunity by area, " + meta.period + " (benchmark: " + meta.benchmark_label + ")"),
+        rows: profile.rows, code: (r) => r.code, selected: () => state.code, onSelect: choose, columns: [
+          { key: "code", label: "Area", text: true, format: (r) => label(r.code), sort: (r) => label(r.code).toLowerCase() },
+          { key: "value", label: "Value", format: (r) => valueText(r.value, indicator) },
+          { key: "benchmark", label: "Benchmark", format: (r) => valueText(r.benchmark, indicator) },
+          { key: "gain", label: "Gain (people)", format: (r) => r.gain > 0 ? integer(r.gain) : "0" },
+          { key: "gain_lower", label: "95% interval", format: (r) => r.gain > 0 ? integer(r.gain_lower) + " to " + integer(r.gain_upper) : NO_VALUE },
+          { key: "significant", label: "Beyond chance", text: true, format: (r) => r.significant ? "yes" : "no" },
+          { key: "status", label: "Status", text: true, format: (r) => words(r.status) },
+        ] });
+      current.tables.push(table);
+      const sg = meta.significant_gain;
+      return h("section", { class: "card", id: "opportunity", "aria-labelledby": "opportunity-title" }, [
+        h("h3", { id: "opportunity-title", text: synthetic(indicator, "Opportunity: raising every area to its benchmark (" + meta.period + ")") }),
+        h("p", { class: "headline", text: synthetic(indicator, meta.sentence) }),
+        h("p", { class: "explain", text: "Benchmark: " + meta.benchmark_label + ". Counted: " + peopleText(sg[0], sg[1], sg[2]) +
+          " in the " + integer(meta.significant_areas) + " of " + integer(meta.areas) + " areas whose 95% interval lies wholly on the wrong side of the benchmark; a shortfall chance could explain is not counted (Dropkin, J Public Health 2018)." }),
+        h("div", { class: "pair" }, [host, table.el]),
+      ]);
+    }
+
+    function bundleCard(indicator, bundle) {
+      const host = chartCard("components", "Each process's own national rate beside the all-or-none bundle; the table gives every rate.");
+      const chart = Chart(host, source.templates[indicator.id].components, { components: bundle.components }, subtitle(indicator),
+        { size: bundle.components.length, name: "components" });
+      current.charts.push(chart);
+      host.appendChild(downloads(chart, indicator.id + "-bundle"));
+      const processes = Table({ caption: synthetic(indicator, "Each process's national rate"), rows: bundle.components, columns: [
+        { key: "title", label: "Process", text: true, format: (r) => r.title },
+        { key: "rate", label: "National rate (%)", format: (r) => number(r.rate, 1) }] });
+      const best = Table({ caption: synthetic(indicator, "Best single fix by area"), rows: rowsOf(bundle.best), code: (r) => r.code,
+        selected: () => state.code, onSelect: choose, columns: [
+          { key: "code", label: "Area", text: true, format: (r) => label(r.code), sort: (r) => label(r.code).toLowerCase() },
+          { key: "process", label: "Process to fix", text: true, format: (r) => r.process },
+          { key: "extra_people", label: "People missing only it", format: (r) => integer(r.extra_people) },
+          { key: "rate", label: "Bundle rate now (%)", format: (r) => number(r.rate, 1) },
+          { key: "rate_if_fixed", label: "If fixed (%)", format: (r) => number(r.rate_if_fixed, 1) }] });
+      current.tables.push(best);
+      return h("section", { class: "card", id: "bundle", "aria-labelledby": "bundle-title" }, [
+        h("h3", { id: "bundle-title", text: synthetic(indicator, "The care bundle: every process, and each area's weakest link") }),
+        h("p", { class: "explain", text: "All-or-none: a person counts only when every process was done. For each area, the best single fix is the process that, done for the people who missed only that one, would add most to its all-or-none rate." }),
+        h("div", { class: "pair" }, [host, processes.el]), best.el,
+      ]);
+    }
+
+    /* ----- the chosen area ----- */
+
+    function markSelection(moveFocus) {
+      const sel = selection();
+      const drawn = current.charts.map(function (chart) {
+        if (chart.distribution && chart.view) {
+          const marked = [sel.code].concat(sel.peers).map((c) => current.byCode.get(c)).filter(Boolean)
+            .map((r) => ({ code: r.code, rank: r.rank, value: r.value, label: r.label, shown: r.shown, interval: r.interval, band: r.band }));
+          chart.view.data("marked", marked);
+        }
+        return chart.mark(sel);
+      });
+      current.tables.forEach((t) => t.reveal(state.code));
+      drawn.push(areaBody(sel));
+      if (state.code && moveFocus) {
+        const heading = document.getElementById("area-title");
+        heading.scrollIntoView({ block: "start" });
+        heading.focus({ preventScroll: true });
+      }
+      return Promise.all(drawn);
+    }
+
+    function areaBody(sel) {
+      const indicator = current.indicator;
+      const card = document.getElementById("area");
+      const heading = document.getElementById("area-title");
+      const body = card.querySelector(".area-body");
+      if (!sel.code) { body.replaceChildren(); return Promise.resolve(); }
+      const row = current.byCode.get(sel.code);
+      heading.textContent = synthetic(indicator, "Chosen area: " + label(sel.code));
+      const parts = [];
+      parts.push(h("p", { class: "headline", text: row
+        ? label(sel.code) + ": " + row.shown + " (95% interval " + row.interval + ") in " + state.period + "; plain funnel: " +
+          row.band + "; adjusted funnel: " + row.band_adjusted + "."
+        : label(sel.code) + " has no value for " + state.period + "." }));
+      const profile = current.profile && current.profile.byCode.get(sel.code);
+      if (profile) {
+        const meta = current.profile.meta;
+        const gap = profile.gain > 0 ? "; gain " + peopleText(profile.gain, profile.gain_lower, profile.gain_upper) +
+          (profile.significant ? ", beyond chance." : ", which chance could explain.") : ": at or beyond its benchmark, no gap to close.";
+        parts.push(h("p", { class: "profile" }, [h("strong", { text: words(profile.status) }),
+          ": value " + valueText(profile.value, indicator) + " against a benchmark of " + valueText(profile.benchmark, indicator) +
+          " (" + meta.benchmark_label + ")" + gap]));
+        const shared = Object.entries(meta.shared || {}).map(([k, v]) => k + " " + valueText(v, indicator)).join("; ");
+        const best = isMissing(profile.best_value) ? "" : " Its own best year: " + profile.best_period + " at " +
+          valueText(profile.best_value, indicator) + (profile.status === "record_holder" ? " (the next gain is beating it)." : ".");
+        parts.push(h("p", { class: "meta", text: "Other benchmarks: " + shared + "." + best }));
+        if (sel.peers.length) parts.push(h("p", { class: "meta", text: "Most similar areas (peers): " + sel.peers.map(label).join(", ") }));
+      }
+      const xmr = xmrBlock(indicator, sel.code);
+      parts.push(xmr.el);
+      body.replaceChildren.apply(body, parts);
+      return xmr.chart ? xmr.chart.draw() : Promise.resolve();
+    }
+
+    function xmrBlock(indicator, code) {
+      const series = source.xmr[indicator.id];
+      const slice = series && series.areas[code];
+      if (!slice) return { el: h("p", { class: "meta", text: "No SPC chart: this area has no monthly or quarterly series of 6 points or more." }), chart: null };
+      const points = rowsOf(series.points).slice(slice[0], slice[1]);
+      const note = "Variation: " + words(slice[2]) + (slice[3] ? ". Fewer than 13 points: these are trial limits, to be fixed once more data arrive." : ".");
+      const host = chartCard("xmr", "XmR chart: mean (blue), process limits at ±2.66 × mean moving range (dashed), special-cause points shaped and coloured (Making Data Count). The table gives every point.");
+      const chart = Chart(host, source.templates[indicator.id].xmr, { series: points }, subtitle(indicator, label(code) + ", " + points.length + " points"),
+        { size: points.length, name: "xmr" });
+      host.classList.add("xmr-chart");
+      const table = Table({ caption: synthetic(indicator, "XmR points for " + label(code)), rows: points, columns: [
+        { key: "period", label: "Period", text: true, format: (r) => r.period },
+        { key: "value", label: "Value", format: (r) => number(r.value, 2) },
+        { key: "mean", label: "Mean", format: (r) => number(r.mean, 2) },
+        { key: "lpl", label: "Lower limit", format: (r) => number(r.lpl, 2) },
+        { key: "upl", label: "Upper limit", format: (r) => number(r.upl, 2) },
+        { key: "point_type", label: "Point", text: true, format: (r) => words(r.point_type) }] });
+      const el = h("div", {}, [h("p", { class: "meta xmr-note", text: note }), h("div", { class: "pair" }, [host, table.el])]);
+      return { el: el, chart: chart };
+    }
+
+    /* ----- drawing charts as they come into view, one at a time ----- */
+
+    function drawInTurn(charts) {
+      // top to bottom, one chart per task, so the first is drawn first and the page never freezes for long
+      const queue = charts.slice();
+      const pump = function () {
+        const chart = queue.shift();
+        if (chart) chart.draw().finally(() => setTimeout(pump, 0));
+      };
+      pump();
+    }
+
+    /* ----- search, contents, pareto, footer ----- */
+
+    function search() {
+      const q = select.search.value.trim().toLowerCase();
+      const matches = q ? current.rows.filter((r) => r.search.includes(q)) : null;
+      if (current.areasTable) current.areasTable.filter(matches ? (r) => r.search.includes(q) : null);
+      const items = (matches || []).slice(0, SEARCH_RESULTS).map((r) => h("li", {}, [
+        h("button", { type: "button", class: "result", text: r.label, onclick: () => { choose(r.code); } })]));
+      select.results.replaceChildren.apply(select.results, items);
+      document.getElementById("search-status").textContent = q ? (matches.length ? matches.length.toLocaleString("en-GB") +
+        " areas match" : "No area matches") : "";
+    }
+
+    function contents(indicator, cards) {
+      const nav = document.getElementById("contents-list");
+      const links = index.indicators.map((i) => h("li", {}, [h("a", { href: address({ id: i.id, period: i.headline_period, code: state.code }),
+        "aria-current": i.id === indicator.id ? "page" : null, text: synthetic(i, i.title) })]));
+      const here = cards.filter((c) => c.id).map((c) => h("li", { class: "sub" }, [h("button", { type: "button", class: "link",
+        text: c.querySelector("h2, h3").textContent, onclick: () => { c.scrollIntoView(); } })]));
+      links.push(h("li", {}, [h("button", { type: "button", class: "link", text: "Where the gains are, per source",
+        onclick: () => document.getElementById("gains").scrollIntoView() })]));
+      nav.replaceChildren.apply(nav, links.concat([h("li", { class: "sub-head", text: "On this indicator" })], here));
+    }
+
+    function paretoSection() {
+      const section = document.getElementById("gains");
+      const parts = [h("h2", { text: "Where the gains are: the aggregation of marginal gains" })];
+      if (!index.pareto.length) parts.push(h("p", { class: "explain", text: "No indicator has a gain beyond chance to add up." }));
+      const charts = index.pareto.map(function (group) {
+        const tag = group.synthetic ? "SYNTHETIC: " : "";
+        const drawn = rowsOf(group.drawn).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
+        const largest = rowsOf(group.largest).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
+        const host = chartCard("pareto", "Area x indicator pairs by gain beyond chance, largest first, with the cumulative share" +
+          (drawn.length < group.n_pairs ? " (" + integer(drawn.length) + " of the " + integer(group.n_pairs) + " pairs drawn, evenly spaced by rank)" : "") +
+          "; the table lists the " + largest.length + " largest.");
+        const template = source.templates._pareto.pareto;
+        const chart = Chart(host, template, { pairs: drawn }, ["Source: " + group.source],
+          { size: drawn.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
+        host.appendChild(downloads(chart, "pareto"));
+        const table = Table({ caption: tag + "The " + largest.length + " largest gains, " + group.source, rows: largest, columns: [
+          { key: "rank", label: "Rank", format: (r) => integer(r.rank) },
+          { key: "indicator", label: "Indicator", text: true, format: (r) => r.indicator },
+          { key: "label", label: "Area", text: true, format: (r) => r.label },
+          { key: "gain", label: "Gain (people)", format: (r) => integer(r.gain) },
+          { key: "share", label: "Cumulative share", format: (r) => Math.round(100 * r.share) + "%" }] });
+        parts.push(h("div", { class: "pareto-group" }, [
+          h("h3", { text: tag + group.source }),
+          h("p", { class: "explain", text: tag + "Half of the " + integer(group.total) + " extra people from this source lie in the first " +
+            integer(group.half) + " of " + integer(group.n_pairs) + " pairs; the rest is spread thinly: many small gains that add up. " +
+            "Totals are per source: real and synthetic people are never added together." }),
+          h("div", { class: "pair" }, [host, table.el])]));
+        return chart;
+      });
+      section.replaceChildren.apply(section, parts);
+      drawInTurn(charts);
+    }
+
+    function footer() {
+      const p = index.provenance;
+      const entries = [];
+      for (const [name, text] of Object.entries(p.methods || {})) entries.push([name.charAt(0).toUpperCase() + name.slice(1), text]);
+      entries.push(["Confidence", "95% and 99.8% (z from the normal quantile)"]);
+      if (!isMissing(p.rows.rows_read)) entries.push(["Rows", integer(p.rows.rows_read) + " read, " + integer(p.rows.rows_accepted) +
+        " accepted, " + integer(p.rows.rows_rejected) + " rejected" + (p.rows.rows_rejected ? " (see rejections.csv)" : "")]);
+      (p.sources || []).forEach((s) => entries.push(["Source", s]));
+      (p.licences || []).forEach((s) => entries.push(["Licence", s]));
+      if (p.attribution) entries.push(["Attribution", p.attribution]);
+      if (source.boundaries) entries.push(["Maps", p.maps]);
+      if (p.synthetic) entries.push(["Synthetic", p.synthetic]);
+      document.getElementById("provenance").replaceChildren.apply(document.getElementById("provenance"),
+        entries.flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]));
+      document.getElementById("built").textContent = "Built by marginal-gains " + (p.version || "") + " on " + String(p.generated || "").slice(0, 10) + ".";
+      const files = document.getElementById("files");
+      files.replaceChildren.apply(files, index.files.map((f) => h("li", {}, [h("a", { href: f.name, text: f.name }), " — " + f.what])));
+    }
+
+    function start() {
+      document.body.appendChild(tooltip);
+      document.addEventListener("scroll", () => { tooltip.hidden = true; }, { passive: true });
+      select.indicator.replaceChildren.apply(select.indicator, index.indicators.map((i) => h("option", { value: i.id, text: synthetic(i, i.title) })));
+      select.indicator.addEventListener("change", function () {
+        const indicator = indicatorOf(select.indicator.value);
+        go({ id: indicator.id, period: indicator.headline_period });
+      });
+      select.period.addEventListener("change", () => go({ period: select.period.value }));
+      select.search.addEventListener("input", search);
+      select.search.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { const first = select.results.querySelector("button"); if (first) first.click(); }
+      });
+      window.addEventListener("hashchange", () => render(true));
+      footer();
+      render(false);
+      paretoSection();
+      window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose,
+        whenSettled: () => settled };
+      window.atlasReady = true;
+    }
+    return { start: start };
+  }
+
+  Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start();
+})();

@@ -1,0 +1,1 @@
+"""Workspace persistence: SQLAlchemy models, the Alembic migrations shipped with them, and the store's operations."""

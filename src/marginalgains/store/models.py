@@ -1,0 +1,265 @@
+"""The workspace's tables: organisations, people and their roles, sign-in state, data batches.
+
+One set of SQLAlchemy 2 models for SQLite and PostgreSQL; the schema itself is made by the Alembic
+migrations in `store/migrations` (never by `create_all`), so every database walks the same path.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both backends (SQLite keeps no zone, so it is put back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class OrganisationType(StrEnum):
+    NATIONAL = "national"
+    REGION = "region"
+    ICB = "icb"
+    TRUST = "trust"
+    LOCAL_AUTHORITY = "local_authority"
+    PCN = "pcn"
+    PRACTICE = "practice"
+
+
+class Role(StrEnum):
+    """A person's role in one organisation; each role can do everything the ones before it can."""
+
+    VIEWER = "viewer"
+    ANALYST = "analyst"  # brings data, writes plans
+    ADMIN = "admin"  # manages members and sharing
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # ODS or ONS code
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id])
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # None: signs in only by single sign-on
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random secret, the store only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    """A script's credential: scoped to one organisation and role, stored hashed, revocable, expiring."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+
+class SignInAttempt(Base):
+    """Failed sign-ins, kept in the store so the rate limit holds across workers."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (Index("ix_sign_in_attempts_email_at", "email_key", "at"),
+                      Index("ix_sign_in_attempts_client_at", "client", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of the lower-cased email given
+    client: Mapped[str] = mapped_column(String(64))  # the client's address
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordReset(Base):
+    """A one-use password reset link an admin issued for a member."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class BatchStatus(StrEnum):
+    DRAFT = "draft"  # validated, seen only by its organisation, not yet part of any view
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class Batch(Base):
+    """One upload of indicator values by one organisation: validated as a draft, then published whole or discarded."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default=BatchStatus.DRAFT)
+    kind: Mapped[str] = mapped_column(String(20))  # tidy | fingertips | bundled
+    filename: Mapped[str] = mapped_column(String(300))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_accepted: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]  # when it was published or discarded
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    indicators: Mapped[list[BatchIndicator]] = relationship(cascade="all, delete-orphan", order_by="BatchIndicator.id")
+
+
+class BatchIndicator(Base):
+    """What a batch's indicator is (from its catalogue): every value is read with its batch's definition."""
+
+    __tablename__ = "batch_indicators"
+    __table_args__ = (UniqueConstraint("batch_id", "indicator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    polarity: Mapped[str] = mapped_column(String(20))
+    measure: Mapped[str] = mapped_column(String(20))
+    multiplier: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    licence: Mapped[str] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean)
+    min_denominator: Mapped[float] = mapped_column(Float)
+
+
+class BatchRejection(Base):
+    """One refused row (or file problem) of a batch: file, row, column, reason, as the library reported it."""
+
+    __tablename__ = "batch_rejections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    file: Mapped[str] = mapped_column(Text)
+    row: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Value(Base):
+    """One indicator x area x period figure of a batch; `superseded_by_id` names the later batch that replaced it."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (Index("ix_indicator_values_current", "organisation_id", "indicator_id", "period",
+                            "superseded_by_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    area_code: Mapped[str] = mapped_column(String(50))
+    area_name: Mapped[str | None] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(String(30))
+    numerator: Mapped[float] = mapped_column(Float)
+    denominator: Mapped[float] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)  # a published value (Fingertips), when given
+    lower95: Mapped[float | None] = mapped_column(Float)
+    upper95: Mapped[float | None] = mapped_column(Float)
+    lower998: Mapped[float | None] = mapped_column(Float)
+    upper998: Mapped[float | None] = mapped_column(Float)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+
+
+class SharingAgreement(Base):
+    """A data-sharing agreement: `owner` shows its full figures to `partner`; who, when and why, until revoked."""
+
+    __tablename__ = "sharing_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    owner: Mapped[Organisation] = relationship(foreign_keys=[owner_id])
+    partner: Mapped[Organisation] = relationship(foreign_keys=[partner_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])

@@ -1,0 +1,84 @@
+"""The workspace service: an ASGI application (FastAPI) over the store and the library.
+
+`create_app(store)` builds it; `app_from_environment()` is the factory each uvicorn worker calls
+(`gains serve` migrates the store once, then starts the workers).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from marginalgains.store.database import Store, open_store
+from marginalgains.web import api, atlas_views, data, people, sharing
+from marginalgains.web.auth import PasswordAuthenticator
+from marginalgains.web.deps import csrf_guard
+from marginalgains.web.render import render_error
+from marginalgains.web.security import SecurityMiddleware
+
+OPENAPI_PATH = "/api/openapi.json"
+ENV_DATABASE = "MARGINALGAINS_DATABASE_URL"
+ENV_MAX_UPLOAD = "MARGINALGAINS_MAX_UPLOAD_BYTES"
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_upload_bytes: int = 200 * 1024 * 1024
+
+
+def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(title="marginal-gains workspace", version=_version(), openapi_url=OPENAPI_PATH,
+                  docs_url=None, redoc_url=None, dependencies=[Depends(csrf_guard)])
+    app.state.store = store
+    app.state.settings = settings
+    app.state.authenticators = [PasswordAuthenticator()]
+    app.include_router(people.router)
+    app.include_router(api.router)
+    app.include_router(data.router)
+    app.include_router(atlas_views.router)
+    app.include_router(sharing.router)
+    app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one server worker: the store at $MARGINALGAINS_DATABASE_URL, already migrated."""
+    max_upload = int(os.environ.get(ENV_MAX_UPLOAD, Settings.max_upload_bytes))
+    return create_app(open_store(os.environ[ENV_DATABASE], migrate=False), Settings(max_upload_bytes=max_upload))
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+async def _http_error(request: Request, exc: HTTPException):
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 401:
+        return RedirectResponse("/sign-in", status_code=303)
+    return render_error(request, exc.status_code, str(exc.detail))
+
+
+async def _validation_error(request: Request, exc: RequestValidationError):
+    problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+    if _wants_json(request):
+        return JSONResponse({"detail": problems}, status_code=422)
+    return render_error(request, 422, "; ".join(problems))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("marginal-gains")
+    except PackageNotFoundError:
+        return "0"

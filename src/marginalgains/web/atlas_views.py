@@ -1,0 +1,161 @@
+"""The atlas, served: the static page's renderer and charts over the workspace's published values, protected
+for the viewer by `visibility.protect_atlas`; per-view JSON and CSV downloads go through the same layer."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from marginalgains.atlas import Atlas
+from marginalgains.io.outputs import formula_safe
+from marginalgains.report.html import render_page
+from marginalgains.web.auth import Viewer
+from marginalgains.web.deps import DB, SignedIn
+from marginalgains.web.render import page
+from marginalgains.web.visibility import WITHHELD_REASON, audience_for, protect_atlas, workspace_atlas
+
+router = APIRouter()
+PAGE_POLICY = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"  # the page's own meta policy does the rest
+AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "lower95", "upper95", "lower998",
+                "upper998", "funnel_band", "funnel_band_adjusted"]
+SUMMARY_FIGURES = ["n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "scv", "pooled",
+                   "n_high_998", "n_high_95", "n_low_95", "n_low_998"]
+_pages: OrderedDict[tuple, str] = OrderedDict()
+_pages_lock = threading.Lock()
+PAGES_KEPT = 32
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class IndicatorPeriodOut(BaseModel):
+    period: str
+    n_withheld: int
+
+
+class IndicatorOut(BaseModel):
+    id: str
+    title: str
+    unit: str
+    measure: str
+    polarity: str
+    source: str
+    licence: str
+    synthetic: bool
+    periods: list[IndicatorPeriodOut]
+
+
+class AreaOut(BaseModel):
+    area_code: str
+    area_name: str | None
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    lower95: float | None
+    upper95: float | None
+    lower998: float | None
+    upper998: float | None
+    funnel_band: int | None
+    funnel_band_adjusted: int | None
+
+
+class ViewOut(BaseModel):
+    indicator: IndicatorOut
+    period: str
+    summary: dict[str, float | None]
+    areas: list[AreaOut]
+    n_withheld: int
+    withheld_reason: str | None
+
+
+def _protected(request: Request, db: Session, viewer: Viewer) -> tuple[Atlas | None, pd.DataFrame, tuple]:
+    built = workspace_atlas(db, str(request.app.state.store.engine.url))
+    audience = audience_for(db, viewer)
+    atlas, withheld = protect_atlas(built, audience)
+    return atlas, withheld, (built.version, audience.key)
+
+
+def _withheld(withheld: pd.DataFrame, indicator_id: str, period: str) -> int:
+    rows = withheld[(withheld["indicator_id"] == indicator_id) & (withheld["period"] == period)]
+    return int(rows["n_withheld"].iloc[0]) if len(rows) else 0
+
+
+def _indicator_out(atlas: Atlas, withheld: pd.DataFrame, indicator) -> IndicatorOut:
+    return IndicatorOut(id=indicator.id, title=indicator.title, unit=indicator.unit, measure=str(indicator.measure),
+                        polarity=str(indicator.polarity), source=indicator.source, licence=indicator.licence,
+                        synthetic=indicator.synthetic,
+                        periods=[IndicatorPeriodOut(period=p, n_withheld=_withheld(withheld, indicator.id, p))
+                                 for p in atlas.periods(indicator.id)])
+
+
+@router.get("/atlas", include_in_schema=False)
+def atlas_page(*, request: Request, viewer: SignedIn, db: DB):
+    """The static atlas page, rendered over what this viewer may see (kept while the data and audience stay)."""
+    atlas, _, key = _protected(request, db, viewer)
+    if atlas is None:
+        return page(request, viewer, "error.html", status_code=404, status=404,
+                    message="nothing has been published in this workspace yet")
+    with _pages_lock:
+        html = _pages.get(key)
+    if html is None:
+        html = render_page(atlas)
+        with _pages_lock:
+            _pages[key] = html
+            while len(_pages) > PAGES_KEPT:
+                _pages.popitem(last=False)
+    return HTMLResponse(html, headers={"content-security-policy": PAGE_POLICY})
+
+
+@router.get("/api/atlas", response_model=list[IndicatorOut])
+def atlas_index(*, request: Request, viewer: SignedIn, db: DB) -> list[IndicatorOut]:
+    """Every published indicator with its periods, and how many areas' figures are withheld from the caller."""
+    atlas, withheld, _ = _protected(request, db, viewer)
+    if atlas is None:
+        return []
+    return [_indicator_out(atlas, withheld, i) for i in atlas.headline_indicators()]
+
+
+def _view(request: Request, db: Session, viewer: Viewer, indicator_id: str, period: str) -> tuple[ViewOut, pd.DataFrame]:
+    atlas, withheld, _ = _protected(request, db, viewer)
+    if atlas is None or indicator_id not in atlas.catalogue or period not in atlas.periods(indicator_id):
+        raise HTTPException(404, "no such indicator and period in this workspace")
+    rows = atlas.areas[(atlas.areas["indicator_id"] == indicator_id) & (atlas.areas["period"] == period)]
+    names = atlas.area_names()
+    rows = rows.assign(area_name=rows["area_code"].map(names)).sort_values("value", ascending=False, kind="stable")
+    summary = atlas.summary[(atlas.summary["indicator_id"] == indicator_id) & (atlas.summary["period"] == period)]
+    n_withheld = _withheld(withheld, indicator_id, period)
+    table = rows[AREA_COLUMNS]
+    view = ViewOut(indicator=_indicator_out(atlas, withheld, atlas.catalogue[indicator_id]), period=period,
+                   summary={k: _number(summary[k].iloc[0]) for k in SUMMARY_FIGURES},
+                   areas=[AreaOut(**r) for r in _records(table)], n_withheld=n_withheld,
+                   withheld_reason=WITHHELD_REASON if n_withheld else None)
+    return view, table
+
+
+def _number(value) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+@router.get("/api/atlas/{indicator_id}/{period:path}", response_model=ViewOut)
+def atlas_view(*, indicator_id: str, period: str, request: Request, viewer: SignedIn, db: DB) -> ViewOut:
+    """One indicator x period: the summary from true counts and every area the caller may see in full."""
+    return _view(request, db, viewer, indicator_id, period)[0]
+
+
+@router.get("/atlas/{indicator_id}/areas.csv", include_in_schema=False)
+def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer: SignedIn, db: DB):
+    """The view's areas as a formula-safe CSV (?period=2018/19), with the same protection as the page."""
+    view, table = _view(request, db, viewer, indicator_id, period)
+    text = formula_safe(table.assign(indicator_id=indicator_id, period=period,
+                                     source=view.indicator.source, licence=view.indicator.licence)).to_csv(index=False)
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{_SAFE.sub("_", indicator_id)}-areas.csv"'})

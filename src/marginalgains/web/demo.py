@@ -1,0 +1,78 @@
+"""`gains serve --demo`: a national team, three ICBs with their trusts and local authorities, people in each role,
+and the bundled A&E data published by the national team.
+
+Organisation codes are the real ODS (ICBs, trusts) and ONS (local authorities) codes, so the bundled
+A&E data (per trust) belong to them; the people are invented, with passwords printed for the demo only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marginalgains.io.bundled import ae_values
+from marginalgains.store import accounts, batches
+from marginalgains.store.database import Store
+from marginalgains.store.models import Organisation
+
+NATIONAL = ("X24", "NHS England national team", "national")
+ICBS = {
+    ("QWE", "NHS South West London ICB"): {
+        "trust": [("RJ7", "St George's University Hospitals NHS FT"), ("RVR", "Epsom and St Helier University Hospitals NHS Trust"),
+                  ("RAX", "Kingston Hospital NHS FT"), ("RJ6", "Croydon Health Services NHS Trust")],
+        "local_authority": [("E09000032", "Wandsworth"), ("E09000008", "Croydon")],
+    },
+    ("QKK", "NHS South East London ICB"): {
+        "trust": [("RJZ", "King's College Hospital NHS FT"), ("RJ2", "Lewisham and Greenwich NHS Trust"),
+                  ("RJ1", "Guy's and St Thomas' NHS FT")],
+        "local_authority": [("E09000022", "Lambeth"), ("E09000028", "Southwark")],
+    },
+    ("QMJ", "NHS North Central London ICB"): {
+        "trust": [("RAL", "Royal Free London NHS FT"), ("RKE", "Whittington Health NHS Trust"),
+                  ("RRV", "University College London Hospitals NHS FT"), ("RAP", "North Middlesex University Hospital NHS Trust")],
+        "local_authority": [("E09000007", "Camden"), ("E09000019", "Islington")],
+    },
+}
+DEMO_PASSWORD = "demo-password-1"
+
+
+def demo_people() -> list[tuple[str, str, str]]:
+    """(email, organisation code, role) for each demo person: every role in the national team and each ICB,
+    an analyst in each first trust and local authority."""
+    people = [(f"{role}@national.example", NATIONAL[0], role) for role in ("admin", "analyst", "viewer")]
+    for (code, _), members in ICBS.items():
+        people += [(f"{role}@{code.lower()}.example", code, role) for role in ("admin", "analyst", "viewer")]
+        for kind in ("trust", "local_authority"):
+            first = members[kind][0][0]
+            people.append((f"analyst@{first.lower()}.example", first, "analyst"))
+    return people
+
+
+def seed_demo(store: Store) -> list[tuple[str, str, str]]:
+    """Fill the store with the demo organisations and people (once); returns (email, password, what) to print."""
+    with store.sessions() as db:
+        if db.scalar(select(Organisation).where(Organisation.code == NATIONAL[0])) is None:
+            _organisations(db)
+            for email, code, role in demo_people():
+                accounts.grant(db, accounts.add_user(db, email, email.split("@")[0].title() + " at " + code,
+                                                     DEMO_PASSWORD), accounts.organisation_by_code(db, code), role)
+            _publish_ae(db)
+            db.commit()
+    return [(email, DEMO_PASSWORD, f"{role} in {code}") for email, code, role in demo_people()]
+
+
+def _publish_ae(db) -> None:
+    """The national team publishes the bundled A&E data (every provider, monthly), as NHS England does."""
+    catalogue, read = ae_values()
+    analyst = accounts.user_by_email(db, "analyst@national.example")
+    batch = batches.create_draft(db, accounts.organisation_by_code(db, NATIONAL[0]), analyst, "bundled",
+                                 read.files[0], catalogue, read)
+    batches.publish(db, batch, analyst)
+
+
+def _organisations(db) -> None:
+    accounts.add_organisation(db, NATIONAL[0], NATIONAL[1], NATIONAL[2])
+    for (code, name), members in ICBS.items():
+        accounts.add_organisation(db, code, name, "icb", NATIONAL[0])
+        for kind, rows in members.items():
+            for member_code, member_name in rows:
+                accounts.add_organisation(db, member_code, member_name, kind, code)

@@ -1,0 +1,39 @@
+"""FastAPI dependencies shared by every route: a store session, the viewer, the CSRF guard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from marginalgains.web.auth import Viewer, require_csrf, resolve_viewer
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request.app.state.store.sessions() as db:
+        yield db
+
+
+DB = Annotated[Session, Depends(get_db)]
+
+
+def current_viewer(request: Request, db: DB) -> Viewer:
+    return resolve_viewer(db, request)
+
+
+CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
+
+
+def signed_in(viewer: CurrentViewer) -> Viewer:
+    if not viewer.signed_in:
+        raise HTTPException(401, "sign in first")
+    return viewer
+
+
+SignedIn = Annotated[Viewer, Depends(signed_in)]
+
+
+async def csrf_guard(request: Request, viewer: CurrentViewer) -> None:
+    await require_csrf(request, viewer)

@@ -1,0 +1,153 @@
+"""`gains atlas --fingertips`: what atlas.json and the terminal say about an export, and bad input."""
+
+import json
+import re
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from marginalgains.cli import app
+
+FIXTURES = Path(__file__).parents[1] / "io" / "fixtures"
+runner = CliRunner()
+
+
+def atlas(tmp_path, *arguments):
+    out = tmp_path / "atlas"
+    result = runner.invoke(app, ["atlas", *map(str, arguments), "--out", str(out), "--json"])
+    provenance = json.loads((out / "atlas.json").read_text()) if result.exit_code == 0 else None
+    return result, provenance, out
+
+
+def test_stacked_regions_record_comparators_duplicates_and_inference(tmp_path):
+    result, provenance, _ = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_stacked_regions.csv")
+    assert result.exit_code == 0, result.output
+    falls = "93000 (Persons, All ages)"
+    assert provenance["fingertips"]["collapsed_duplicate_rows"] == 1
+    assert provenance["rows_set_aside"] == {"repeated header rows (files stacked one after another)": 1,
+                                            "byte-identical duplicate rows (kept once)": 1}
+    comparators = {(c["area_code"], c["value"]) for c in provenance["comparators"][falls]}
+    assert comparators == {("E92000001", 200.0), ("E12000004", 190.0), ("E12000005", 211.818182)}  # as published
+    inferred = provenance["indicators"][falls]
+    assert {k: inferred[k]["value"] for k in ("measure", "multiplier", "unit", "polarity")} == {
+        "measure": "rate", "multiplier": 10000.0, "unit": "per 10,000", "polarity": "low_is_good"}
+    assert json.loads(result.output)["indicators"][falls]["measure"]["from"] == (
+        "Value = Count / Denominator x 10,000 in 10 of 10 rows with counts: a crude rate")
+
+
+def test_modelled_estimates_get_no_funnel_and_no_sized_gain_and_say_why(tmp_path):
+    result, provenance, out = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_modelled.csv")
+    assert result.exit_code == 0, result.output
+    smoking, diabetes = "92443 (Persons, All ages)", "241 (Persons, 16+ yrs)"
+    reason = provenance["modelled_estimates"][smoking]
+    assert reason.startswith("modelled estimates (the Value note of 5 rows says")
+    assert provenance["opportunity_not_sized"][smoking] == reason
+    summary = pd.read_csv(out / "summary.csv").set_index("indicator_id")
+    assert summary.loc[smoking, ["n_high_998", "n_low_998", "pooled"]].isna().all()
+    assert summary.loc[smoking, "max"] == pytest.approx(42000.4 / 260500.9 * 100)  # the published value
+    assert summary.loc[diabetes, ["fold", "fold_trimmed5"]].isna().all()
+    headline = next(h for h in json.loads(result.output)["headlines"] if h.startswith(diabetes))
+    assert headline == f"{diabetes} 2023: 4 areas, counts from 2,400 to 25,400 (a count, not a rate: no fold range)"
+
+
+def test_the_inequality_view_is_in_atlas_json(tmp_path):
+    result, provenance, out = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_deciles.csv")
+    assert result.exit_code == 0, result.output
+    (view,) = provenance["fingertips"]["inequality"]
+    assert view["category_type"] == "County & UA deprivation deciles in England (IMD2019, 4/21 geog.)"
+    assert len(view["quantiles"]) == 10 and view["sii"] > 0 and view["note"] == ""
+    page = (out / "index.html").read_text()
+    assert "Inequality by deprivation: England, County &amp; UA deprivation deciles in England" in page
+    assert f"Slope index of inequality {view['sii']:.2f} (95% {view['sii_lower95']:.2f} to" in page
+
+
+def test_a_catalogue_overrides_what_was_inferred(tmp_path):
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("indicators:\n  - {id: '93000', polarity: high_is_good, title: Falls}\n")
+    result, provenance, _ = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_stacked_regions.csv",
+                                  "--catalogue", overrides)
+    assert result.exit_code == 0, result.output
+    assert provenance["indicators"]["93000 (Persons, All ages)"]["polarity"] == {
+        "value": "high_is_good", "from": f"catalogue {overrides}"}
+
+
+def test_an_override_naming_an_unknown_indicator_is_exit_code_2(tmp_path):
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("indicators:\n  - {id: '12345', polarity: high_is_good}\n")
+    result, _, _ = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_stacked_regions.csv", "--catalogue", overrides)
+    assert result.exit_code == 2
+    assert f"{overrides}, indicator 1: id '12345' is not an indicator of the Fingertips export" in result.output
+
+
+def test_indicators_select_from_a_values_file_without_unknown_id_rejections(tmp_path):
+    values = tmp_path / "values.csv"
+    values.write_text("indicator_id,area_code,period,numerator,denominator\n"
+                      + "".join(f"{i},A{a},2023/24,{10 + a},100\n" for i in ("screen", "other", "more") for a in range(3)))
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text("indicators:\n  - {id: screen, title: Screened, polarity: high_is_good, measure: proportion,"
+                         " multiplier: 100, unit: '%'}\n")
+    result, provenance, _ = atlas(tmp_path, "--values", values, "--catalogue", catalogue, "--indicators", "scr*")
+    assert result.exit_code == 0, result.output
+    assert (provenance["rows_read"], provenance["rows_accepted"], provenance["rows_rejected"]) == (9, 3, 0)
+    assert provenance["rows_set_aside"] == {"rows of indicators not selected by --indicators": 6}
+    assert provenance["indicators"]["screen"]["measure"] == {"value": "proportion", "from": f"catalogue {catalogue}"}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--fingertips", FIXTURES / "fingertips_sample.csv", "--backend", "spark"],
+     "--backend applies only with --data, not --fingertips"),
+    (["--indicators", "ae-*"], "--indicators applies only with --values or --fingertips"),
+    (["--area-type", "Region"], "--area-type applies only with --values or --fingertips"),
+    (["--fingertips", FIXTURES / "fingertips_breakdowns.csv", "--indicators", "4*"],
+     "--indicators: '4\\*' matches no indicator id"),
+])
+def test_a_flag_the_combination_would_ignore_is_an_error(tmp_path, arguments, message):
+    result, _, _ = atlas(tmp_path, *arguments)
+    assert result.exit_code == 2
+    assert re.search(message, result.output), result.output
+
+
+class _Export(BaseHTTPRequestHandler):
+    """Serves a recorded export at any path."""
+
+    def do_GET(self):  # noqa: N802 (the http.server API)
+        body = (FIXTURES / "fingertips_deciles.csv").read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_api_address_is_downloaded_and_recorded(tmp_path, monkeypatch):
+    monkeypatch.setenv("MARGINALGAINS_CACHE", str(tmp_path / "cache"))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Export)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        address = f"http://127.0.0.1:{httpd.server_address[1]}/api/all_data/csv/by_indicator_id?indicator_ids=91720"
+        result, provenance, _ = atlas(tmp_path, "--fingertips", address)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.exit_code == 0, result.output
+    download = provenance["fingertips"]["download"]
+    assert (download["address"], download["from_cache"]) == (address, False) and download["downloaded_at"]
+    assert provenance["inputs"] == [address]
+
+
+def test_an_unreachable_api_address_is_exit_code_2_with_the_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("MARGINALGAINS_CACHE", str(tmp_path / "cache"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"http://127.0.0.1:{port}/api/all_data/csv/by_profile_id?profile_id=19"
+    result, _, _ = atlas(tmp_path, "--fingertips", address)
+    assert result.exit_code == 2
+    assert f"{address}: the download failed" in result.output

@@ -1,0 +1,82 @@
+"""`gains workspace add-org | add-user | grant | token` against a workspace folder's SQLite store."""
+
+import pytest
+from typer.testing import CliRunner
+
+from marginalgains.cli.app import app
+from marginalgains.store import accounts
+from marginalgains.store.database import default_url, open_store
+from marginalgains.store.models import Role
+
+runner = CliRunner()
+
+
+def gains(*args, input=None):
+    return runner.invoke(app, list(args), input=input)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    folder = tmp_path / "ws"
+    assert gains("workspace", "add-org", "QWE", "NHS South West London ICB", "--type", "icb",
+                 "--workspace", str(folder)).exit_code == 0
+    assert gains("workspace", "add-org", "RJ7", "St George's", "--type", "trust", "--parent", "QWE",
+                 "--workspace", str(folder)).exit_code == 0
+    result = gains("workspace", "add-user", "Ann@Example.org", "--name", "Ann", "--password-stdin",
+                   "--workspace", str(folder), input="a long enough password\n")
+    assert result.exit_code == 0 and "added ann@example.org" in result.output
+    return folder
+
+
+def test_add_org_add_user_and_grant_are_stored(workspace):
+    assert gains("workspace", "grant", "ann@example.org", "RJ7", "analyst", "--workspace", str(workspace)).exit_code == 0
+    store = open_store(default_url(workspace))
+    with store.sessions() as db:
+        ann = accounts.user_by_email(db, "ann@example.org")
+        trust = accounts.organisation_by_code(db, "RJ7")
+        assert trust.parent.code == "QWE" and accounts.membership_role(ann, trust.id) is Role.ANALYST
+        assert accounts.verify_password(db, "ann@example.org", "a long enough password") is not None
+    store.dispose()
+
+
+def test_a_token_is_printed_once_and_works_until_revoked(workspace):
+    gains("workspace", "grant", "ann@example.org", "QWE", "viewer", "--workspace", str(workspace))
+    issued = gains("workspace", "token", "ann@example.org", "QWE", "--name", "notebook", "--days", "7",
+                   "--workspace", str(workspace))
+    assert issued.exit_code == 0, issued.output
+    secret = issued.output.strip().splitlines()[-1]
+    token_id = int(issued.output.split()[1])
+    store = open_store(default_url(workspace))
+    with store.sessions() as db:
+        assert accounts.token_for(db, secret).role == "viewer"
+    assert gains("workspace", "token", "--revoke", str(token_id), "--workspace", str(workspace)).exit_code == 0
+    with store.sessions() as db:
+        assert accounts.token_for(db, secret) is None
+    store.dispose()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["add-org", "X1", "Somewhere", "--type", "county"], "type: 'county' is not one of national, region"),
+    (["add-org", "QWE", "Again", "--type", "icb"], "code: an organisation 'QWE' already exists"),
+    (["add-org", "X1", "Orphan", "--type", "trust", "--parent", "NOPE"], "no organisation has the code 'NOPE'"),
+    (["grant", "ann@example.org", "QWE", "owner"], "role: 'owner' is not one of viewer, analyst, admin"),
+    (["grant", "bob@example.org", "QWE", "viewer"], "nobody has the email 'bob@example.org'"),
+    (["token", "ann@example.org", "QWE", "--role", "admin"], "is not admin in QWE"),
+    (["token", "--revoke", "99"], "no token has the id 99"),
+    (["add-user", "not-an-email", "--no-password"], "email: 'not-an-email' is not an email address"),
+])
+def test_bad_admin_input_exits_2_naming_the_field(workspace, args, message):
+    result = runner.invoke(app, ["workspace", *args, "--workspace", str(workspace)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_a_short_password_is_refused(workspace):
+    result = gains("workspace", "add-user", "c@example.org", "--password-stdin", "--workspace", str(workspace),
+                   input="short\n")
+    assert result.exit_code == 2 and "at least 12 characters" in result.output
+
+
+def test_gains_serve_refuses_a_bad_database_url():
+    result = gains("serve", "--database", "mysql://h/db")
+    assert result.exit_code == 2 and "'mysql' is not supported" in result.output

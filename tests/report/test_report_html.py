@@ -1,0 +1,69 @@
+"""The page's data: JSON that cannot close its script element, compact views, a sentence per view."""
+
+import json
+from html import unescape
+
+import pandas as pd
+import pytest
+
+from marginalgains import sources
+from marginalgains.atlas import build_atlas
+from marginalgains.report import html
+
+
+@pytest.fixture(scope="module")
+def ae_atlas():
+    inputs = sources.bundled_ae()
+    return build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(), areas=inputs.areas)
+
+
+@pytest.mark.parametrize("text", ["</script><script>x()</script>", "<!--<script>", "a\u2028b\u2029c", "&amp; > <"])
+def test_script_json_escapes_everything_that_could_end_the_block_and_round_trips(text):
+    encoded = html.script_json({"name": text, "n": float("nan")})
+    assert not set("<>&\u2028\u2029") & set(encoded)
+    assert json.loads(encoded) == {"name": text, "n": None}
+
+
+def test_columns_round_floats_write_counts_as_integers_and_missing_as_null():
+    frame = pd.DataFrame({"code": ["A", "B"], "value": [1.234567891, float("nan")], "band": pd.array([1, None], "Int8"),
+                          "denominator": [120.0, float("nan")], "flag": [True, False]})
+    assert html.columns(frame) == {"code": ["A", "B"], "value": [1.2346, None], "band": [1, None],
+                                   "denominator": [120, None], "flag": [1, 0]}
+    assert html.script_json(html.columns(frame)).count(".0") == 0
+
+
+def test_every_provider_is_named_in_the_bundled_page_data(ae_atlas):
+    data = html.page_data(ae_atlas)
+    view = data["views"]["ae-4hr|2018/19"]
+    assert len(data["codes"]) == 140 and len(view["areas"]["value"]) == 140  # aligned with the page's codes
+    assert sum(v is not None for v in view["areas"]["value"]) == 137
+    assert None not in data["names"] and dict(zip(data["codes"], data["names"]))["RR8"] == "Leeds Teaching Hospitals NHS Trust"
+    assert data["index"]["named"] is True
+
+
+def test_the_sentence_names_the_lowest_and_highest_and_counts_beyond_chance(ae_atlas):
+    view = html.page_data(ae_atlas)["views"]["ae-4hr|2018/19"]
+    areas = ae_atlas.areas[(ae_atlas.areas["indicator_id"] == "ae-4hr") & (ae_atlas.areas["period"] == "2018/19")]
+    low, high = areas.loc[areas["value"].idxmin()], areas.loc[areas["value"].idxmax()]
+    below = int((areas["funnel_band_adjusted"] == -2).sum())
+    assert view["sentence"] == (
+        f"Among 137 providers, type 1 A&E attendances seen within 4 hours in 2018/19 ranged from {low['value']:.1f}% "
+        f"({low['area_name']} ({low['area_code']})) to {high['value']:.1f}% ({high['area_name']} ({high['area_code']})); "
+        f"{below} providers were further below the pooled figure for all providers "
+        f"({view['summary']['pooled']:.1f}%) than chance explains, once the normal variation between providers is allowed for.")
+
+
+def test_pareto_totals_are_per_source(ae_atlas):
+    groups = html.pareto_by_source(ae_atlas)
+    assert [g["synthetic"] for g in groups] == [False]
+    counted = ae_atlas.pareto["counted_gain"]
+    assert groups[0]["total"] == pytest.approx(counted[counted > 0].sum())
+    assert groups[0]["drawn"]["share"][-1] == pytest.approx(1) and len(groups[0]["largest"]["rank"]) == 25
+
+
+def test_the_page_names_its_two_scripts_in_its_policy(ae_atlas):
+    page = html.render_page(ae_atlas)
+    policy = unescape(page.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0])
+    assert policy.count("'sha256-") == 2 and "unsafe" not in policy.split("style-src")[0]
+    for script in (html.asset(html.VEGA_BUNDLE), html.asset(html.RENDERER)):
+        assert f"'sha256-{html._sha256(script)}'" in policy and f"<script>{script}</script>" in page
