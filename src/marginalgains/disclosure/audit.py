@@ -65,7 +65,7 @@ def deducible_intervals(system: System, counts: np.ndarray, hidden: np.ndarray,
     touched = np.unique(matrix[:, cells].nonzero()[0])
     equations = matrix[touched][:, cells].tocsr()
     rhs = -(system.matrix[touched] @ visible)
-    ceiling = 10.0 * (np.abs(counts[~hidden]).sum() + 1.0)
+    ceiling = _ceiling(counts[~hidden])
     floor_ = np.where(hidden[cells], 0.0, np.maximum(counts[cells] - spread[cells], 0.0))
     top = np.where(hidden[cells], ceiling, counts[cells] + spread[cells])
     is_target = hidden[cells] if only is None else hidden[cells] & only[cells]
@@ -83,8 +83,15 @@ def deducible_intervals(system: System, counts: np.ndarray, hidden: np.ndarray,
         lower[targets] = _optimise(sub, rhs[rows], local, bounds, +1.0)
         upper[targets] = _optimise(sub, rhs[rows], local, bounds, -1.0)
     lower, upper = lower[hidden[cells]], upper[hidden[cells]]
-    upper[upper >= ceiling * (1 - 1e-9)] = UNBOUNDED
+    upper[upper >= ceiling / 2] = UNBOUNDED
     return lower, upper
+
+
+def _ceiling(visible: np.ndarray) -> float:
+    """A stand-in for infinity: far above any bound the visible counts can imply (those are at most their sum).
+
+    A cell reaching half of it is unbounded (its bound came from another cell at the ceiling)."""
+    return 1000.0 * (np.abs(visible).sum() + 1.0)
 
 
 def _position_in_group(sorted_groups: np.ndarray) -> np.ndarray:
@@ -107,7 +114,7 @@ def _optimise(equations: sparse.csr_matrix, rhs: np.ndarray, targets: np.ndarray
 
 
 def certified_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, required: np.ndarray,
-                        exact_up_to: int = 40, hubs: int = 4, short: int = 6
+                        exact_up_to: int = 40, hubs: int = 2, short: int = 6
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """An interval for each hidden cell that the attacker's interval is proved to contain, in two LPs.
 
@@ -135,12 +142,12 @@ def certified_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, 
     n_eq, n_var = int(equation.max()) + 1 if len(equation) else 0, len(variables)
     equations = sparse.csr_matrix((columns.data, (equation, columns.col)), shape=(n_eq, n_var))
     rhs = np.bincount(equation, weights=columns.data * counts[variables[columns.col]], minlength=n_eq)
-    ceiling = 10.0 * (np.abs(counts).sum() + 1.0)
+    ceiling = _ceiling(counts[~hidden])
     targets = np.flatnonzero(block == member)
     bounds = np.column_stack([np.zeros(n_var), np.full(n_var, ceiling)])
     lower = _optimise(equations, rhs, targets, bounds, +1.0)
     upper = _optimise(equations, rhs, targets, bounds, -1.0)
-    upper[upper >= ceiling * (1 - 1e-9)] = UNBOUNDED
+    upper[upper >= ceiling / 2] = UNBOUNDED
     unsure = ~exact & (upper - lower < required[cells] - 1e-6)
     if unsure.any():
         recheck = np.zeros(len(counts), dtype=bool)

@@ -58,11 +58,14 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
     subtables = system.components()
     cuts: dict[int, list[np.ndarray]] = {int(s): [] for s in np.unique(subtables[primary])}
     changed = set(cuts)
+    candidates = _candidates(system, counts, primary, visible)
     rounds = 0
     while True:
         rounds += 1
         for label in sorted(changed):
-            cells = np.flatnonzero(subtables == label)
+            in_subtable = subtables == label
+            hidden[in_subtable] = False
+            cells = np.flatnonzero(in_subtable & (candidates | _cut_cells(cuts[label], len(counts))))
             hidden[cells] = _choose(system, counts, primary, visible, protection, cells, cuts[label])
         lower, upper, exact = certified_intervals(system, counts, hidden, np.where(primary, protection, 0.0))
         cells = np.flatnonzero(hidden)
@@ -73,6 +76,36 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
         for label, extra in added.items():
             cuts[label] += extra
         changed = set(added)
+
+
+def _candidates(system: System, counts, primary, visible, cheapest: int = 8, short: int = 6) -> np.ndarray:
+    """Cells worth offering the MILP: primary cells, every cell of a short constraint (a row of
+    breakdowns) holding one, the `cheapest` visible cells of each long constraint (a column of
+    areas), and the short-constraint partners of those and of their partners (so rectangles close). Other cells stay visible: a complement far
+    from every small count, or dearer than the cheapest of its column, is never the better choice
+    in a table of areas x breakdowns, and leaving them out keeps the programme small."""
+    incidence = system.incidence.tocsr()
+    size = incidence.getnnz(axis=1)
+    rows_short = incidence[size <= short]
+    long_rows = incidence[size > short].tocoo()
+    free = ~visible[long_rows.col]
+    order = np.lexsort((long_rows.col[free], counts[long_rows.col[free]], long_rows.row[free]))
+    rows, cols = long_rows.row[free][order], long_rows.col[free][order]
+    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    cheap = np.zeros(len(counts), dtype=bool)
+    cheap[cols[rank < cheapest]] = True
+    chosen = primary | cheap
+    for _ in range(2):
+        chosen |= np.asarray(rows_short.T @ (rows_short @ chosen.astype(float))).ravel() > 0
+    return chosen & ~visible
+
+
+def _cut_cells(cuts: list[np.ndarray], n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    for cut in cuts:
+        mask[cut] = True
+    return mask
 
 
 def _choose(system: System, counts, primary, visible, protection, cells, cuts) -> np.ndarray:
