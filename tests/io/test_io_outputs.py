@@ -76,3 +76,8 @@ def test_every_csv_the_package_writes_goes_through_the_formula_safe_writer():
                     and path.name != "outputs.py":
                 unsafe.append(f"{path.relative_to(package)}:{number + 1}")
     assert unsafe == []
+
+
+def test_text_mixed_with_booleans_and_numbers_in_one_column():
+    frame = pd.DataFrame({"mixed": pd.Series([True, None, "=SUM(A1)", -5.0, "-3", "ok"], dtype=object)})
+    assert formula_safe(frame)["mixed"].tolist() == [True, None, "'=SUM(A1)", -5.0, "-3", "ok"]
