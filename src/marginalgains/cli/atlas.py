@@ -28,13 +28,14 @@ def atlas(
     strict: Annotated[bool, typer.Option(help="Fail (exit code 2) if any row is rejected.")] = False,
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
     as_json: JsonOption = False,
+    disclosure: Annotated[Optional[str], typer.Option(help="Publish only figures protected by a disclosure rule: nhs-hes-2018, under-10 or a rule file (.yaml).")] = None,
 ) -> None:
     """Build the Atlas of Variation from tidy values, a Fingertips export, record-level data, or (with no input) the bundled A&E data."""
     from marginalgains import sources
 
     _run(console(quiet or as_json), lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas,
                                                                     progress, area_type, indicators),
-         out, strict, as_json)
+         out, strict, as_json, disclosure)
 
 
 @app.command()
@@ -54,13 +55,14 @@ def demo(
     demo_plans(out, screen)  # SYNTHETIC plans tracked month by month, beside the atlas (gains track)
 
 
-def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
+def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str | None = None) -> None:
     from marginalgains.atlas import build_atlas
     from marginalgains.errors import DataError, GainsError
     from marginalgains.report.files import write_atlas, write_rejections
 
     started = time.perf_counter()
     try:
+        rule = _disclosure_rule(disclosure)
         with progress_bar(screen, screen.quiet) as progress:
             inputs = load(progress)
             _report_rejections(screen, inputs, strict)
@@ -72,6 +74,10 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
             result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
                                  areas=inputs.areas, weakest_links=inputs.weakest_links,
                                  comparators=inputs.comparators)
+            if rule is not None:
+                from marginalgains.disclosure.atlas import protect_atlas
+
+                result = protect_atlas(result, rule)
             progress.update(step, advance=1, description="Writing the page and tables")
             paths = write_atlas(result, out, inputs.rejections)
     except GainsError as exc:
@@ -88,6 +94,18 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool) -> None:
     for line in headlines:
         screen.print(line)
     screen.print(f"Wrote {', '.join(sorted(paths))} to {out}/ in {time.perf_counter() - started:.1f}s")
+
+
+def _disclosure_rule(name: str | None):
+    """The rule named by --disclosure (checked before any data is read), or None."""
+    if name is None:
+        return None
+    from marginalgains.disclosure import DisclosureError, load_rule
+
+    try:
+        return load_rule(name)
+    except DisclosureError as exc:
+        raise DisclosureError(f"--disclosure: {exc}") from None
 
 
 def _figures(result) -> dict:

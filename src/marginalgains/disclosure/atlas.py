@@ -1,0 +1,80 @@
+"""The atlas under a disclosure rule: every table a face writes carries only protected figures.
+
+Applied to the built Atlas (computed from the true counts) before anything is rendered or
+written. Each area's counts are protected with protect_values (areas add up to the national
+total, whose pooled value the page shows); an area whose count is hidden loses its value, limits,
+funnel positions, SPC series and opportunity unless the rule exempts its measure. Summary
+minima, maxima and folds are taken over the published values only; the pooled value is withheld
+when the national count behind it is hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from marginalgains.atlas import Atlas
+from marginalgains.disclosure.rules import Rule
+from marginalgains.disclosure.values import protect_values
+from marginalgains.model import VALUE_KEYS
+
+AREA_DERIVED = ["value", "lower95", "upper95", "lower998", "upper998", "funnel_band", "funnel_band_adjusted"]
+GAIN_COLUMNS = ["numerator", "denominator", "value", "lower", "upper", "gain", "gain_lower", "gain_upper",
+                "significant", "robust", "status"]
+
+
+def protect_atlas(atlas: Atlas, rule: Rule) -> Atlas:
+    """A copy of `atlas` whose tables hold only what `rule` lets be published, and says so in its provenance."""
+    measures = {i.id: i.measure for i in atlas.catalogue}
+    protected = protect_values(atlas.areas, rule, measures=measures)
+    areas = protected.table
+    withheld = areas["value_status"] == "follows"
+    areas[[c for c in AREA_DERIVED if c in areas]] = areas[[c for c in AREA_DERIVED if c in areas]].where(~withheld)
+    hidden_keys = set(map(tuple, areas.loc[withheld, VALUE_KEYS].astype(str).to_numpy()))
+    hidden_series = {(i, a) for i, a, _ in hidden_keys}
+    provenance = dict(atlas.provenance)
+    provenance["methods"] = {**provenance.get("methods", {}), "disclosure": protected.summary()}
+    provenance["disclosure"] = {"rule": rule.name, "title": rule.title, "source": rule.source,
+                                "description": rule.describe(), "cells": protected.steps}
+    return replace(
+        atlas, areas=areas.drop(columns=["numerator_status", "denominator_status"]),
+        summary=_summary(atlas.summary, areas, protected.totals),
+        spc=_without(atlas.spc, hidden_series),
+        improvement={k: replace(t, areas=_gains(t.areas, t.indicator.id, t.period, hidden_keys))
+                     for k, t in atlas.improvement.items()},
+        pareto=atlas.pareto[[(i, a, p) not in hidden_keys for i, a, p in
+                             atlas.pareto[VALUE_KEYS].astype(str).to_numpy()]] if len(atlas.pareto) else atlas.pareto,
+        provenance=provenance)
+
+
+def _summary(summary: pd.DataFrame, areas: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    published = areas.dropna(subset=["value"]).groupby(["indicator_id", "period"])["value"]
+    keys = pd.MultiIndex.from_frame(summary[["indicator_id", "period"]].astype(str))
+    low = published.min().reindex(keys).to_numpy()
+    high = published.max().reindex(keys).to_numpy()
+    summary = summary.copy()
+    summary["min"], summary["max"] = low, high
+    with np.errstate(divide="ignore", invalid="ignore"):
+        summary["fold"] = np.where(low > 0, high / low, np.inf)
+    national = totals.set_index(["indicator_id", "period"])
+    hidden = national["numerator"].isna() | national["denominator"].isna()
+    summary.loc[hidden.reindex(keys).fillna(False).to_numpy(), "pooled"] = np.nan
+    return summary
+
+
+def _without(spc: pd.DataFrame, series: set[tuple[str, str]]) -> pd.DataFrame:
+    if spc.empty or not series:
+        return spc
+    keep = [(i, a) not in series for i, a in spc[["indicator_id", "area_code"]].astype(str).to_numpy()]
+    return spc[keep].reset_index(drop=True)
+
+
+def _gains(table: pd.DataFrame, indicator_id: str, period: str, hidden: set[tuple[str, str, str]]) -> pd.DataFrame:
+    mask = np.array([(indicator_id, str(a), str(period)) in hidden for a in table["area_code"]], dtype=bool)
+    table = table.copy()
+    for column in [c for c in GAIN_COLUMNS if c in table]:
+        table[column] = table[column].astype(object if table[column].dtype == bool else table[column].dtype)
+        table.loc[mask, column] = np.nan if table[column].dtype != object else None
+    return table
