@@ -235,16 +235,19 @@ def test_totals_never_add_breakdowns_sources_units_or_periods():
                        ignore_index=True)
     built = build_atlas(values, breakdown_catalogue())
     totals = built.totals.set_index("group")
-    assert set(totals.index) == {"2018/19, events", "2018/19, people", "2018/19, people (SYNTHETIC data)"}
-    assert totals.index[-1] == "2018/19, people (SYNTHETIC data)"  # real totals first
-    people = totals.loc["2018/19, people"]
+    assert set(totals.index) == {"2018/19, more events", "2018/19, more people", "2018/19, more people (SYNTHETIC data)"}
+    assert totals.index[-1] == "2018/19, more people (SYNTHETIC data)"  # real totals first
+    people = totals.loc["2018/19, more people"]
     # only the Persons breakdown is added; Male and Female are beside it, not in it
     assert people["indicators"] == ["p"] and people["beside"] == ["p-f", "p-m"]
     assert people["total"] == pytest.approx(built.improvement["p"].summary.significant_gain)
     assert people["breakdown"] == "Persons, All ages" and people["n_areas"] == 20
-    assert "not added, shown beside: p-f (Female, All ages)" in people["sentence"]
-    assert totals.loc["2018/19, events", "indicators"] == ["r"]
-    assert totals.loc["2018/19, people (SYNTHETIC data)", "source"] == "SYNTHETIC"
+    female, male = (built.improvement[i].summary.significant_gain for i in ("p-f", "p-m"))
+    assert people["sentence"] == (f"2018/19: {people['total']:,.0f} more people beyond chance across 20 areas and "
+                                  f"1 indicator (Persons, All ages); not added, shown beside: p-f (Female, All ages) "
+                                  f"{female:,.0f}; p-m (Male, All ages) {male:,.0f}")
+    assert totals.loc["2018/19, more events", "indicators"] == ["r"]
+    assert totals.loc["2018/19, more people (SYNTHETIC data)", "source"] == "SYNTHETIC"
     # within each total, shares are of that total alone
     for _, pairs in built.pareto.groupby("group"):
         assert pairs["share"].sum() == pytest.approx(1.0) and pairs["rank"].tolist() == list(range(1, len(pairs) + 1))

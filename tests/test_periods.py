@@ -26,7 +26,7 @@ def test_refused(label):
         parse_period(label)
 
 
-@given(st.dates(min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2060-12-31").date()),
+@given(st.dates(min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2026-12-31").date()),  # plausible years
        st.sampled_from([Grain.MONTH, Grain.QUARTER, Grain.FINANCIAL_YEAR, Grain.YEAR]))
 def test_a_label_parses_back_to_a_period_containing_its_date(day, grain):
     label = label_periods(pd.Series([pd.Timestamp(day)]), grain).iloc[0]

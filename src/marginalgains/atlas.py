@@ -271,7 +271,7 @@ def _covers(areas: pd.DataFrame | None, codes: pd.Series) -> bool:
 
 
 TOTAL_KEYS = ["source", "period", "unit"]
-"""A total adds gains only within one of these: real or SYNTHETIC data, one period, people or events."""
+"""A total adds gains only within one of these: real or SYNTHETIC data, one period, one unit (more people, fewer events ...)."""
 
 
 def opportunity_totals(tables: dict[str, ImprovementTable], noun: str = "areas") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -333,9 +333,16 @@ def _gain_pairs(table: ImprovementTable) -> pd.DataFrame:
         "indicator_id": table.indicator.id, "area_code": areas["area_code"].to_numpy(),
         "counted_gain": areas["gain"].where(areas["significant"], 0.0).to_numpy(),
         "source": _source(table.indicator), "period": table.period,
-        "unit": "people" if table.indicator.measure is Measure.PROPORTION else "events",
+        "unit": gain_unit(table.indicator),
         "breakdown": table.indicator.breakdown,
     })
+
+
+def gain_unit(indicator: Indicator) -> str:
+    """What a gain counts: "more people" (a proportion where high is good), "fewer events" (a rate
+    where low is good), ...; gains in different units are never added."""
+    direction = "more" if indicator.polarity is Polarity.HIGH_IS_GOOD else "fewer"
+    return f"{direction} {'people' if indicator.measure is Measure.PROPORTION else 'events'}"
 
 
 def _total_label(source: str, period: str, unit: str) -> str:
@@ -349,7 +356,7 @@ def _total_row(label, key, group: pd.DataFrame, ids: list[str], others: list[str
     n_areas = int(group["area_code"].nunique())
     breakdowns = sorted({b for b in group["breakdown"] if b})
     breakdown = ", ".join(breakdowns)
-    sentence = (f"{period}{' (SYNTHETIC data)' if source == 'SYNTHETIC' else ''}: {total:,.0f} more {unit} "
+    sentence = (f"{period}{' (SYNTHETIC data)' if source == 'SYNTHETIC' else ''}: {total:,.0f} {unit} "
                 f"beyond chance across {n_areas:,} {noun} and {len(ids)} indicator{'s' if len(ids) != 1 else ''}"
                 + (f" ({breakdown})" if breakdown else ""))
     if others:
@@ -535,7 +542,8 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             continue  # a bundle's processes are shown within the bundle, not over time
         series = group.assign(value=_point_values(group, indicator))
         series = series[series["value"].notna()]
-        series = series[series.groupby("area_code")["period"].transform("size") > 1]
+        codes = pd.factorize(series["area_code"])[0]
+        series = series[np.bincount(codes)[codes] > 1] if len(codes) else series
         if series.empty:
             continue  # one period (or no values): no series to chart
         series = series.assign(period_start=period_starts(series["period"]))
@@ -543,14 +551,14 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         with warnings.catch_warnings():  # short series are marked in the table (trial_limits), not warned about
             warnings.simplefilter("ignore", UserWarning)
             chart = stats.xmr(series["value"], groups=series["area_code"], improvement=IMPROVEMENT[indicator.polarity])
-        by_series = chart.summary.set_index("group")
+        codes, areas = pd.factorize(series["area_code"])
+        by_series = chart.summary.set_index("group").reindex(areas)  # one row per area, taken by position
         points = chart.points.reset_index(drop=True)
         keep = ["area_code", "period", "period_start"]
         points = pd.concat([series[keep], points.drop(columns=[c for c in keep + ["group"] if c in points])], axis=1)
-        codes = series["area_code"]
         parts.append(points.assign(indicator_id=indicator_id,
-                                   trial_limits=codes.map(by_series["trial_limits"]).to_numpy(),
-                                   variation=codes.map(by_series["variation"].astype(str)).to_numpy()))
+                                   trial_limits=by_series["trial_limits"].to_numpy()[codes],
+                                   variation=by_series["variation"].astype(str).to_numpy()[codes]))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

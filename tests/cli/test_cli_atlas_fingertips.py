@@ -151,3 +151,19 @@ def test_an_unreachable_api_address_is_exit_code_2_with_the_address(tmp_path, mo
     result, _, _ = atlas(tmp_path, "--fingertips", address)
     assert result.exit_code == 2
     assert f"{address}: the download failed" in result.output
+
+
+def test_one_row_inconsistent_with_its_counts_is_rejected_and_the_rest_compared(tmp_path):
+    """Issue 14: the majority of rows decides the measure; the odd row is rejected with its reason."""
+    export = tmp_path / "export.csv"
+    export.write_text((FIXTURES / "fingertips_stacked_regions.csv").read_text().replace("245.631068", "24.5631068"))
+    result, provenance, out = atlas(tmp_path, "--fingertips", export)
+    assert result.exit_code == 0, result.output
+    assert provenance["rows_rejected"] == 1
+    assert provenance["indicators"]["93000 (Persons, All ages)"]["measure"]["value"] == "rate"
+    rejected = pd.read_csv(out / "rejections.csv")
+    assert rejected[["row", "column"]].values.tolist() == [[3, "Value"]]
+    assert rejected["reason"].iloc[0].startswith("Value 24.5631 is not Count / Denominator x 10,000 (245.631)")
+    # the six remaining counties and UAs: 980/40,000 (245.0) over 140/8,900 (157.3), recomputed from counts
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    assert summary["n_areas"] == 6 and summary["fold"] == pytest.approx((980 / 40000) / (140 / 8900))

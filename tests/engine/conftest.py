@@ -12,6 +12,13 @@ from engine_records import TABLES
 from marginalgains.engine.backends import JAVA17_HOME, java_version, prepare_spark_environment, spark_session
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes shared objects out in full: catalogues refuse YAML aliases."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 @pytest.fixture
 def records(tmp_path) -> Path:
     """A folder with visits.parquet, care.parquet and deaths.parquet."""
@@ -27,7 +34,7 @@ def write_catalogue(tmp_path):
     """Write a catalogue of the given indicator entries and return its path."""
     def write(*entries: dict, name: str = "catalogue.yaml") -> Path:
         path = tmp_path / name
-        path.write_text(yaml.safe_dump({"indicators": list(entries)}, sort_keys=False), encoding="utf-8")
+        path.write_text(yaml.dump({"indicators": list(entries)}, Dumper=_NoAliases, sort_keys=False), encoding="utf-8")
         return path
     return write
 

@@ -94,6 +94,8 @@ def test_fingertipsr_and_api_column_names_are_aliases(tmp_path, sample):
     renamed = read_fingertips(edited(tmp_path, SAMPLE, rename))
     assert renamed.inference == sample.inference
     pd.testing.assert_frame_equal(renamed.read.values, sample.read.values)
+    stacked = read_fingertips(edited(tmp_path, SAMPLE, lambda lines: rename(lines) + rename(lines)[:1]))
+    assert stacked.read.set_aside[HEADERS] == 1  # a repeated header in fingertipsR's names
 
 
 def test_two_columns_naming_one_are_refused(tmp_path):

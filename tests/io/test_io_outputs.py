@@ -49,3 +49,35 @@ def test_a_folder_or_file_in_the_way_is_refused_before_writing(tmp_path):
     with pytest.raises(DataError, match="plain is a file, not a folder"):
         with staged([tmp_path / "plain" / "x.csv"]):
             pass
+
+
+def test_values_written_as_csv_are_formula_safe(tmp_path):
+    from marginalgains.io.values import write_values
+
+    path = tmp_path / "values.csv"
+    write_values(pd.DataFrame({"indicator_id": ["x"], "area_code": ["=cmd|' /C calc'!A0"], "period": ["2018/19"],
+                               "numerator": [-0.5], "denominator": [2.0]}), path)
+    assert list(csv.reader(path.open()))[1] == ["x", "'=cmd|' /C calc'!A0", "2018/19", "-0.5", "2"]
+
+
+def test_every_csv_the_package_writes_goes_through_the_formula_safe_writer():
+    """Each `.to_csv(` in the package is on a frame passed through `formula_safe` (or is the shared writer)."""
+    from pathlib import Path
+
+    import marginalgains
+
+    package = Path(marginalgains.__file__).parent
+    unsafe = []
+    for path in package.rglob("*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            statement = " ".join(lines[max(number - 2, 0):number + 1])  # a call may span lines
+            if ".to_csv(" in line and "formula_safe(" not in statement and "_rejections_frame(" not in line \
+                    and path.name != "outputs.py":
+                unsafe.append(f"{path.relative_to(package)}:{number + 1}")
+    assert unsafe == []
+
+
+def test_text_mixed_with_booleans_and_numbers_in_one_column():
+    frame = pd.DataFrame({"mixed": pd.Series([True, None, "=SUM(A1)", -5.0, "-3", "ok"], dtype=object)})
+    assert formula_safe(frame)["mixed"].tolist() == [True, None, "'=SUM(A1)", -5.0, "-3", "ok"]

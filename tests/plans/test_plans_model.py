@@ -85,3 +85,9 @@ def test_a_bad_plan_does_not_stop_the_others_being_read():
     assert [(e.plan_id, e.field) for e in errors] == [("good", "id"), ("bad", "indicator_id")]
     with pytest.raises(PlanError, match="plan 'good', field 'id': this id is used by an earlier plan"):
         load_plans(text)
+
+
+def test_yaml_aliases_are_refused_before_expanding():
+    bomb = "a: &a [x, x]\nb: &b [*a, *a]\nplans: [*b]\n"
+    with pytest.raises(PlanError, match=r"line 2: YAML aliases \(\*a\) are not allowed in a plan file"):
+        read_plans(bomb)

@@ -130,3 +130,23 @@ def test_when_no_plan_can_be_tracked_the_tables_are_empty_and_every_error_listed
     result = track(plans, DATA, CATALOGUE)
     assert [(e.plan_id, e.field) for e in result.errors] == [("x", "areas"), ("y", "indicator_id")]
     assert result.scorecard.empty and result.points.empty and result.plans == []
+
+
+def test_two_changes_in_one_month_share_its_label():
+    changes = [{"date": "2023-05", "event": "Ward closed", "reason": "staffing"}, {"date": "2023-05", "event": "New lead"}]
+    points = tracked(target=72, changes=changes).points.set_index("period")
+    assert points.loc["2023-05", "change"] == "2023-05: Ward closed (staffing); 2023-05: New lead"
+    assert points["change"].notna().sum() == 1
+
+
+def test_published_values_and_means_are_tracked_as_given():
+    from marginalgains.io.catalogue import Catalogue
+    from marginalgains.model import Indicator, Measure, Polarity
+
+    catalogue = Catalogue({"m": Indicator("m", "Mean stay (days)", Polarity.LOW_IS_GOOD, Measure.MEAN)})
+    data = series("m", "A", [500] * 12 + [450, 440])  # total days over 100 stays: a mean of 5, then 4.5, 4.4
+    result = track([Plan.from_dict(plan(indicator_id="m", target=4))], data, catalogue)
+    points = result.points.set_index("period")
+    assert points.loc["2023-05", "value"] == pytest.approx(4.4) and np.isnan(points.loc["2023-05", "lower"])
+    assert result.scorecard["baseline"].item() == pytest.approx(5.0)
+    assert points["gap_people"].isna().all() and points["cumulative_achieved"].isna().all()  # no people in a mean

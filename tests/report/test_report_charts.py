@@ -22,9 +22,9 @@ def validate_specs(monkeypatch):
 
 @pytest.mark.parametrize("build", TEMPLATES)
 def test_indicator_templates_validate_and_carry_the_selection(build):
-    spec = build(ae_catalogue()["ae-4hr"])
-    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
-    assert [p["name"] for p in spec["params"]] == ["selected", "peers"]
+    spec = build(ae_catalogue()["ae-4hr"])  # validated as Vega-Lite, then compiled to Vega
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega/")
+    assert {"selected", "peers"} <= {s["name"] for s in spec["signals"]}
     assert "SYNTHETIC" not in spec["title"]["text"]
 
 
@@ -35,7 +35,16 @@ def test_a_synthetic_indicator_says_so_in_every_chart_title(build):
 
 
 def test_page_level_template_validates():
-    assert charts.pareto_template()["layer"]
+    assert {d["name"] for d in charts.pareto_template()["data"]} >= {"pairs"}
+
+
+def test_each_indicator_gets_its_own_axis_title_from_a_shared_shape():
+    catalogue = ae_catalogue()
+    other = replace(catalogue["ae-4hr"], id="other", title="Seen \"quickly\" <fast>")
+    first, second = charts.ranked_template(catalogue["ae-4hr"]), charts.ranked_template(other)
+    titles = [[a.get("title") for a in spec["axes"] if a.get("title")] for spec in (first, second)]
+    assert titles == [["Areas, ranked by value", "Type 1 A&E attendances seen within 4 hours (%)"],
+                      ["Areas, ranked by value", 'Seen "quickly" <fast> (%)']]
 
 
 def test_band_words_follow_polarity():

@@ -152,6 +152,9 @@ def test_overdispersed_bands_are_fewer_outliers(areas):
         (lambda: funnel_limits("ratio", 1, [-10], 0.95), "sizes"),
         (lambda: funnel_limits("ratio", 1, [10], 0.95, phi=2, tau2=0.1), "phi"),
         (lambda: funnel_limits("ratio", 1, [10], 0.95, rho=0.1), "rho"),
+        (lambda: funnel_band([1, 2], [5, 5], "rate", overdispersion="beta_binomial"), "beta_binomial"),
+        (lambda: funnel_limits("proportion", 0.5, [10], rho=1.5), "rho must lie between 0 and 1"),
+        (lambda: funnel_band([1, 2], [5, 5], "ratio", tau2_method="ML", overdispersion="additive"), "tau2_method"),
         (lambda: funnel_band([5, 20], [10, 10], "proportion"), "numerator"),
         (lambda: funnel_band([5], [10, 10], "proportion"), "numerator"),
         (lambda: funnel_band([5], [10], "proportion", overdispersion="both"), "overdispersion"),
@@ -193,3 +196,23 @@ def test_band_never_falls_as_the_value_rises(kind, size, target, tau2):
     if tau2 is not None:
         plain = np.asarray(funnel_band(counts, np.full(counts.size, float(size)), kind, target=target), dtype=int)
         assert (np.abs(band) <= np.abs(plain)).all()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: funnel_band([0, 0], [10, 10], "rate", overdispersion="additive", method="CQC"),
+    lambda: funnel_band([0, 1], [0, 10], "rate"),
+    lambda: funnel_band([3], [10], "proportion", overdispersion="beta_binomial"),
+    lambda: funnel_limits("proportion", 0.5, [0, 1], tau2=0.01),
+    lambda: funnel_limits("ratio_of_counts", 0.0, [0, 10], tau2=0.01),
+])
+def test_degenerate_inputs_are_defined_without_warnings(call):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = call()
+    assert len(result) >= 1
+
+
+def test_no_events_anywhere_puts_every_area_within_the_funnel():
+    assert list(funnel_band([0, 0], [10, 10], "rate", overdispersion="additive", method="CQC")) == [0, 0]

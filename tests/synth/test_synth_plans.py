@@ -29,3 +29,8 @@ def test_the_record_holder_had_the_best_year_of_all(tmp_path):
     first = years[years["period"] == "2019/20"].assign(rate=lambda t: t["numerator"] / t["denominator"])
     record = first.sort_values("area_code")["area_code"].iloc[RECORD]
     assert first.loc[first["rate"].idxmax(), "area_code"] == record
+
+
+def test_the_plan_file_writes_every_value_out(tmp_path):
+    text = generate_plans_demo(tmp_path).plans.read_text()
+    assert "&id" not in text and "*id" not in text

@@ -27,7 +27,7 @@ CatalogueOption = Annotated[Optional[Path], typer.Option(help="Indicator catalog
 FingertipsOption = Annotated[Optional[Path], typer.Option(help="A Fingertips CSV export, as downloaded.")]
 AreaTypeOption = Annotated[Optional[str], typer.Option(help="With --fingertips: the area type to compare.")]
 DataOption = Annotated[Optional[str], typer.Option(help="Record-level tables to count the catalogue's indicators in (as gains atlas --data).")]
-BackendOption = Annotated[str, typer.Option(help="Engine for --data: duckdb or spark.")]
+BackendOption = Annotated[Optional[str], typer.Option(help="Engine for --data: duckdb or spark.")]
 AreasOption = Annotated[Optional[Path], typer.Option(help="Areas CSV/Parquet: area_code, numeric covariates (peers for peer_best5), optional area_type.")]
 
 
@@ -39,7 +39,7 @@ def track_command(
     fingertips: FingertipsOption = None,
     area_type: AreaTypeOption = None,
     data: DataOption = None,
-    backend: BackendOption = "duckdb",
+    backend: BackendOption = None,
     areas: AreasOption = None,
     out: Annotated[Path, typer.Option(help="Folder for plans.html, plans.csv, plans-scorecard.csv, plans.json.")] = Path("plans"),
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
@@ -91,7 +91,7 @@ def plan_new(
     fingertips: FingertipsOption = None,
     area_type: AreaTypeOption = None,
     data: DataOption = None,
-    backend: BackendOption = "duckdb",
+    backend: BackendOption = None,
     areas: AreasOption = None,
     baseline: Annotated[Optional[str], typer.Option(help="The baseline period (a month, quarter or year; default: the latest 12 months of data).")] = None,
     plan_id: Annotated[Optional[str], typer.Option("--id", help="The plan's id (default: indicator and area).")] = None,

@@ -6,15 +6,17 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from marginalgains.cli.app import app, fail
 from marginalgains.errors import GainsError
-from marginalgains.store import accounts
-from marginalgains.store.database import Store, default_url, open_store
+
+# the store (SQLAlchemy, Alembic, argon2) is imported inside the commands, so `gains --help` stays fast
+if TYPE_CHECKING:
+    from marginalgains.store.database import Store
 
 workspace_app = typer.Typer(name="workspace", help="Administer a workspace: organisations, users, roles, tokens.",
                             no_args_is_help=True)
@@ -27,6 +29,8 @@ DatabaseOption = Annotated[Optional[str], typer.Option(
 
 
 def _open(workspace: Path, database: str | None) -> Store:
+    from marginalgains.store.database import default_url, open_store
+
     if database is None:
         workspace.mkdir(parents=True, exist_ok=True)
     return open_store(database or default_url(workspace))
@@ -42,6 +46,7 @@ def serve_command(
     demo: Annotated[bool, typer.Option("--demo", help="Fill a new workspace with demo organisations, people and data.")] = False,
 ) -> None:
     """Serve the shared improvement workspace (web pages and JSON API) under uvicorn."""
+    from marginalgains.store.database import default_url
     from marginalgains.web.app import ENV_DATABASE
 
     url = database or default_url(workspace)
@@ -78,6 +83,8 @@ def add_org_command(
     database: DatabaseOption = None,
 ) -> None:
     """Add an organisation."""
+    from marginalgains.store import accounts
+
     with _session(workspace, database) as db:
         organisation = accounts.add_organisation(db, code, name, type, parent)
         db.commit()
@@ -94,6 +101,8 @@ def add_user_command(
     database: DatabaseOption = None,
 ) -> None:
     """Add a person (a password is asked for, unless --no-password or --password-stdin)."""
+    from marginalgains.store import accounts
+
     if no_password:
         password = None
     elif password_stdin:
@@ -115,6 +124,8 @@ def grant_command(
     database: DatabaseOption = None,
 ) -> None:
     """Give a person a role in an organisation (replacing the role they had there)."""
+    from marginalgains.store import accounts
+
     with _session(workspace, database) as db:
         membership = accounts.grant(db, accounts.user_by_email(db, email), accounts.organisation_by_code(db, organisation), role)
         db.commit()
@@ -133,6 +144,8 @@ def token_command(
     database: DatabaseOption = None,
 ) -> None:
     """Issue an API token (printed once; only its hash is kept), or --revoke one."""
+    from marginalgains.store import accounts
+
     with _session(workspace, database) as db:
         if revoke is not None:
             token = accounts.revoke_token(db, revoke)

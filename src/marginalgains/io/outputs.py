@@ -35,7 +35,8 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
         cells = safe.iloc[:, position]
         if not (pd.api.types.is_object_dtype(cells.dtype) or pd.api.types.is_string_dtype(cells.dtype)):
             continue  # numbers, booleans, dates: never formulas
-        risky = cells.str.startswith(FORMULA_STARTS, na=False).to_numpy()
+        # object columns may mix text with booleans or numbers: judge every cell by its written form
+        risky = cells.astype(str).str.startswith(FORMULA_STARTS).to_numpy() & cells.notna().to_numpy()
         if risky.any():
             flagged = cells[risky].astype(str)
             number = flagged.str.fullmatch(_PLAIN_NUMBER.pattern).to_numpy(dtype=bool)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from marginalgains.errors import DataError, Rejection
 from marginalgains.io.tabular import ROW_PROBLEMS
@@ -38,12 +40,19 @@ class RowChecks:
             self.flag(np.isin(np.arange(len(self.frame)), rows), None, reason)
 
     def flag(self, mask, column: str | None, reasons) -> None:
-        """Reject rows where `mask` holds; `reasons` is one text or a per-row Series of texts."""
+        """Reject rows where `mask` holds (and no earlier check rejected them). `reasons` is one text,
+        a per-row Series of texts, or a function of the flagged rows' positions giving their texts
+        (so a reason is formatted only for the rows it is about)."""
         mask = np.asarray(mask, dtype=bool) & ~self.bad
         if not mask.any():
             return
         rows = np.flatnonzero(mask)
-        texts = [reasons] * len(rows) if isinstance(reasons, str) else list(pd.Series(reasons).iloc[rows])
+        if isinstance(reasons, str):
+            texts = [reasons] * len(rows)
+        elif callable(reasons):
+            texts = list(reasons(rows))
+        else:
+            texts = list(pd.Series(reasons).iloc[rows])
         self.rejections.extend(Rejection(self.file, int(r) + 1, column, t) for r, t in zip(rows, texts))
         self.bad |= mask
 
@@ -73,42 +82,52 @@ def numbers(checks: RowChecks, column: str, required: bool = True) -> pd.Series:
     missing = column_values.isna().to_numpy()
     if required:
         checks.flag(missing, column, "missing value")
-    parsed, reasons = parse_numbers(column_values)
+    parsed, reasons = parse_numbers(column_values, checks.bad)
     checks.flag(reasons.notna().to_numpy(), column, reasons)
     return parsed
 
 
-def parse_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(column: pd.Series, skip: np.ndarray | None = None) -> tuple[pd.Series, pd.Series]:
     """Finite numbers from text (or numbers), and for each cell that is not one the reason (else None).
 
     Text must be a plain decimal (`12`, `-3.5`, `1e3`) or use well-formed thousands separators
     (`1,234`, `12,345.6`); `1.234,5`, `1,2,3,4`, `inf`, `NaN` and `1e400` are refused, not guessed
     at. Blank cells are missing (NaN) without a reason; `-0` keeps its sign for `non_negative`.
+    Reasons are written only for failing cells outside `skip` (rows already rejected).
     """
     missing = column.isna()
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
         parsed = column.astype(float)
         bad = ~missing & ~np.isfinite(parsed)
-        return parsed.where(~bad), ("not a finite number: " + parsed.map(repr)).where(bad, None)
-    text = column.astype(object).where(~missing, "").astype(str).str.strip()
-    thousands = text.str.fullmatch(_THOUSANDS)
-    plain = text.str.fullmatch(_NUMBER)
-    parsed = pd.to_numeric(text.where(plain, text.str.replace(",", "", regex=False).where(thousands, "")),
-                           errors="coerce").astype(float)
-    parsed[(parsed == 0) & text.str.startswith("-")] = -0.0  # kept signed, for non_negative to refuse
-    shown = column.astype(str).map(repr)
-    reason = "not a number: " + shown
-    reason[text.str.contains(",", regex=False) & ~thousands] = "malformed thousands separator: " + shown
-    infinite = text.str.fullmatch(_NOT_FINITE, case=False)
-    reason[((plain | thousands) & ~np.isfinite(parsed)) | infinite] = "not a finite number: " + shown
+        reason = pd.Series(None, index=column.index, dtype=object)
+        reason[bad] = [f"not a finite number: {v!r}" for v in parsed[bad]]
+        return parsed.where(~bad), reason
+    text = pc.utf8_trim_whitespace(pa.array(column.astype(object).where(~missing, "").astype(str), pa.string()))
+    plain = pc.match_substring_regex(text, f"^(?:{_NUMBER})$")
+    thousands = pc.match_substring_regex(text, f"^(?:{_THOUSANDS})$")
+    readable = pc.if_else(plain, text, pc.if_else(thousands, pc.replace_substring(text, ",", ""), pa.scalar(None, pa.string())))
+    parsed = pd.Series(pc.cast(readable, pa.float64()).to_numpy(zero_copy_only=False), index=column.index)
+    plain, thousands = (pd.Series(m.to_numpy(zero_copy_only=False), index=column.index) for m in (plain, thousands))
+    text = pd.Series(text.to_numpy(zero_copy_only=False), index=column.index, dtype=object)
     bad = (~missing & ~np.isfinite(parsed)).to_numpy()
-    return parsed.where(np.isfinite(parsed)), reason.where(bad, None)
+    reason = pd.Series(None, index=column.index, dtype=object)
+    failing = bad & (True if skip is None else ~skip)
+    if failing.any():
+        cells, words = column[failing], text[failing]
+        shown = cells.astype(str).map(repr)
+        thousands_here = thousands[failing]
+        why = "not a number: " + shown
+        why[words.str.contains(",", regex=False) & ~thousands_here] = "malformed thousands separator: " + shown
+        infinite = words.str.fullmatch(_NOT_FINITE, case=False)
+        why[plain[failing] | thousands_here | infinite] = "not a finite number: " + shown
+        reason[failing] = why
+    return parsed.where(np.isfinite(parsed)), reason
 
 
 def non_negative(checks: RowChecks, column: str, values: pd.Series, what: str = "count") -> None:
     """Refuse negative values, and -0 (a sign on nothing is a typing slip or a broken export)."""
     checks.flag((values < 0).to_numpy() | np.signbit(values.to_numpy(dtype=float)), column,
-                f"negative {what}: " + values.map("{:g}".format))
+                lambda rows: [f"negative {what}: {v:g}" for v in values.iloc[rows]])
 
 
 def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None) -> tuple[pd.Series, pd.Series]:
@@ -145,11 +164,15 @@ def duplicates(checks: RowChecks, keys: list[str], column: str) -> None:
     repeated = live[live.duplicated(keys, keep=False)]
     if repeated.empty:
         return
-    groups = repeated.groupby(keys, sort=False, dropna=False)["_row"]
-    first = groups.head(LISTED_COPIES).groupby([repeated[k] for k in keys], sort=False, dropna=False).agg(
-        lambda rows: ", ".join(map(str, rows)))
-    copies = groups.transform("size")
-    listed = repeated.join(first.rename("_rows"), on=keys)["_rows"]
+    groups = repeated.groupby(keys, sort=False, dropna=False)
+    key, order = groups.ngroup().to_numpy(), groups.cumcount().to_numpy()
+    copies = pd.Series(np.bincount(key)[key], index=repeated.index)
+    first = pd.DataFrame({"key": key, "order": order, "row": repeated["_row"].astype(str).to_numpy()})
+    first = first[first["order"] < LISTED_COPIES].pivot(index="key", columns="order", values="row")
+    listed = first[0]
+    for position in range(1, first.shape[1]):
+        listed = listed + (", " + first[position]).fillna("")
+    listed = pd.Series(listed.reindex(key).to_numpy(), index=repeated.index)
     more = np.where(copies > LISTED_COPIES, " and " + (copies - LISTED_COPIES).map("{:,}".format) + " more ("
                     + copies.map("{:,}".format) + " copies)", "")
     mask = np.zeros(len(frame), dtype=bool)

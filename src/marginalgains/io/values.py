@@ -82,7 +82,7 @@ def _check_value_rows(checks: validate.RowChecks, catalogue: Catalogue) -> None:
         checks.flag(frame[column].isna() | (frame[column] == ""), column, "missing value")
     known = frame["indicator_id"].isin(list(catalogue.indicators))
     checks.flag(~known.to_numpy(), "indicator_id",
-                "unknown indicator id " + frame["indicator_id"].astype(str).map(repr) + " (not in the catalogue)")
+                lambda rows: [f"unknown indicator id {str(i)!r} (not in the catalogue)" for i in frame["indicator_id"].iloc[rows]])
     frame["period"], frame["grain"] = validate.periods(checks, "period")
     numerator = validate.numbers(checks, "numerator")
     denominator = validate.numbers(checks, "denominator")
@@ -92,8 +92,8 @@ def _check_value_rows(checks: validate.RowChecks, catalogue: Catalogue) -> None:
     measure = frame["indicator_id"].map({i.id: i.measure for i in catalogue})
     above = ((measure == Measure.PROPORTION) & (numerator > denominator)).to_numpy()
     checks.flag(above, "numerator",
-                "numerator " + numerator.map("{:g}".format) + " is above its denominator "
-                + denominator.map("{:g}".format) + " for a proportion")
+                lambda rows: [f"numerator {n:g} is above its denominator {d:g} for a proportion"
+                              for n, d in zip(numerator.iloc[rows], denominator.iloc[rows])])
     _mixed_grains(checks)
     validate.duplicates(checks, VALUE_KEYS, "period")
     frame["numerator"], frame["denominator"] = numerator, denominator

@@ -12,12 +12,14 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_plans(source: str | Path) -> tuple[list[Plan], list[PlanError]]:
-    """Every readable plan of a file (path) or YAML text, and one error per plan that is not.
+    """Every readable plan of a file (a Path, a path ending .yaml/.yml, or an existing file's name)
+    or YAML text, and one error per plan that is not.
 
     A plan with a bad field does not stop the others being read; repeated ids are errors.
     """
     name, text = _text(source)
     try:
+        _refuse_aliases(text, name)
         document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise PlanError("?", "file", f"{name} is not valid YAML: {exc}") from None
@@ -41,6 +43,16 @@ def read_plans(source: str | Path) -> tuple[list[Plan], list[PlanError]]:
     return plans, errors
 
 
+def _refuse_aliases(text: str, name: str) -> None:
+    """Refuse YAML aliases before any document is built (nested aliases in a few hundred bytes
+    expand to gigabytes), as catalogues do; a plan file writes every value out."""
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            raise PlanError("?", "file", f"{name}, line {line}: YAML aliases (*{event.anchor}) are not allowed in a "
+                            "plan file; write the value out")
+
+
 def load_plans(source: str | Path) -> list[Plan]:
     """The plans of a file or YAML text; the first bad plan raises its PlanError."""
     plans, errors = read_plans(source)
@@ -55,7 +67,8 @@ def dump_plans(plans: list[Plan]) -> str:
 
 
 def _text(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, Path) or ("\n" not in str(source) and Path(str(source)).suffix in (".yaml", ".yml")):
+    if isinstance(source, Path) or ("\n" not in str(source) and (Path(str(source)).suffix in (".yaml", ".yml")
+                                                                  or Path(str(source)).is_file())):
         path = Path(source)
         try:
             return str(path), path.read_text(encoding="utf-8")

@@ -132,6 +132,10 @@ class Change:
 
 @dataclass(frozen=True)
 class Plan:
+    """One improvement plan: an indicator (with breakdown) in some areas, owned by an organisation
+    with partners and interventions, from a baseline to a target by a month along a trajectory,
+    with its dated changes. See docs/plans.md for the file format."""
+
     id: str
     title: str
     indicator_id: str

@@ -153,15 +153,21 @@ def attach_points(series: pd.DataFrame, values: pd.DataFrame, problems: Problems
 
 
 def point_values(points: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
-    """value, lower, upper per point: published where given, else from the counts by the measure's method."""
+    """value, lower, upper per point: published where given, else from the counts by the measure's
+    method (Wilson for proportions, Byars for rates and ratios; a mean from counts has no interval)."""
     out = points.assign(lower=points["lower95"], upper=points["upper95"])
     info = series.set_index("series")
     for (measure, multiplier), rows in out.groupby([out["series"].map(info["measure"]),
                                                     out["series"].map(info["multiplier"])]):
         counted = rows.index[rows["value"].isna()]
-        if len(counted):
-            got = bm.intervals(out.loc[counted, "numerator"], out.loc[counted, "denominator"], measure, multiplier, 0.95)
-            out.loc[counted, "value"], out.loc[counted, "lower"], out.loc[counted, "upper"] = got.value, got.lower, got.upper
+        if not len(counted):
+            continue
+        numerator, denominator = out.loc[counted, "numerator"], out.loc[counted, "denominator"]
+        if measure == "mean":  # a sum over a count: the value, but no interval from counts alone
+            out.loc[counted, "value"] = numerator / denominator * multiplier
+            continue
+        got = bm.intervals(numerator, denominator, measure, multiplier, 0.95)
+        out.loc[counted, "value"], out.loc[counted, "lower"], out.loc[counted, "upper"] = got.value, got.lower, got.upper
     return out
 
 

@@ -203,8 +203,10 @@ def _mark_changes(points: pd.DataFrame, changes: pd.DataFrame) -> None:
         rebase[changes.loc[changes["rebase"], "position"].to_numpy()] = True
         text = changes.assign(label=changes["date"] + ": " + changes["event"]
                               + np.where(changes["reason"] != "", " (" + changes["reason"] + ")", ""))
-        labels = text.groupby("position")["label"].agg("; ".join)
-        label[labels.index.to_numpy()] = labels.to_numpy()
+        shared = text["position"].duplicated(keep=False)  # several changes at one point: joined, in order
+        label[text.loc[~shared, "position"].to_numpy()] = text.loc[~shared, "label"].to_numpy()
+        joined = text[shared].groupby("position")["label"].agg("; ".join)
+        label[joined.index.to_numpy()] = joined.to_numpy()
     points["rebase"], points["change"] = rebase, pd.Series(label, index=points.index, dtype=object)
 
 
@@ -247,8 +249,9 @@ def _text(categorical: pd.Series) -> np.ndarray:
 def _gaps(points: pd.DataFrame, series: pd.DataFrame, sign: np.ndarray) -> None:
     """Gap to the trajectory in units (positive = behind) and in people (improve's gain against the
     trajectory, with its MOVER interval); people benefited against the baseline, achieved and planned."""
-    per_unit = (points["denominator"] / points["series"].map(series.set_index("series")["multiplier"])).to_numpy() \
-        if "denominator" in points else np.full(len(points), np.nan)
+    info = series.set_index("series")
+    per_unit = (points["denominator"] / points["series"].map(info["multiplier"])).to_numpy(dtype=float, copy=True)
+    per_unit[(points["series"].map(info["measure"]) == "mean").to_numpy()] = np.nan  # a mean counts no people
     value, trajectory = points["value"].to_numpy(), points["trajectory"].to_numpy()
     points["gap"] = sign * (trajectory - value)
     for column in ("gap_people", "gap_people_lower", "gap_people_upper"):
@@ -262,7 +265,7 @@ def _gaps(points: pd.DataFrame, series: pd.DataFrame, sign: np.ndarray) -> None:
         counted = np.isfinite(per_unit[rows])
         for column, got in zip(("gap_people", "gap_people_lower", "gap_people_upper"), found):
             points.loc[rows, column] = np.where(counted, got, np.nan)
-    baseline = points["series"].map(series.set_index("series")["baseline"]).to_numpy()
+    baseline = points["series"].map(info["baseline"]).to_numpy()
     points["achieved_people"] = np.where(plan, sign * (value - baseline) * per_unit, np.nan)
     points["planned_people"] = np.where(plan, sign * (trajectory - baseline) * per_unit, np.nan)
     grouped = points.groupby("series")

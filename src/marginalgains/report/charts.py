@@ -1,4 +1,5 @@
-"""Vega-Lite chart specifications (via Altair) for the atlas; drawing only, no statistics.
+"""Chart specifications for the atlas: written in Vega-Lite (via Altair), shipped compiled to Vega;
+drawing only, no statistics.
 
 Each template is built once per indicator over named datasets that the page (or the workspace
 service) supplies per view. Every template carries two parameters the page sets without
@@ -9,7 +10,6 @@ pass for real data; the page adds the indicator and period as the subtitle.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from functools import lru_cache, wraps
 
@@ -103,20 +103,43 @@ def _axis_title(indicator: Indicator) -> str:
 VALIDATE_SPECS = False  # the tests validate every template against the Vega-Lite schema; pages skip the cost
 
 
+def vega(spec: dict) -> dict:
+    """A Vega-Lite spec compiled to Vega (by vl-convert), so the page draws it without compiling it
+    itself: the browser's work on load is only Vega's. Named datasets stay named data sources."""
+    import vl_convert  # the Deno-based compiler starts on first use
+
+    return vl_convert.vegalite_to_vega(spec)
+
+
 def _per_shape(build):
     """Build a template once per indicator shape (polarity, measure, unit, synthetic ...), then give
-    each indicator its own axis title: Altair takes seconds to build specs, and 21 indicators share a few shapes."""
+    each indicator its own axis title: Altair and the compiler take a while per spec, and 21
+    indicators share a few shapes. Templates are Vega (see `vega`)."""
     @lru_cache(maxsize=128)
     def cached(shape: Indicator, validate: bool, *args) -> str:
-        return orjson.dumps(build(shape, *args)).decode("utf-8")
+        return orjson.dumps(vega(build(shape, *args))).decode("utf-8")
 
     @wraps(build)
     def template(indicator: Indicator, *args) -> dict:
         shape = replace(indicator, id="", title=AXIS_PLACEHOLDER, source="", licence="", tags=(), bundle=None)
-        text = cached(shape, VALIDATE_SPECS, *args)
-        return orjson.loads(text.replace(AXIS_PLACEHOLDER, json.dumps(_axis_title(indicator))[1:-1]))
+        return _titled(orjson.loads(cached(shape, VALIDATE_SPECS, *args)), _axis_title(indicator))
 
     return template
+
+
+def _titled(node, title: str):
+    """The spec with the axis title put where it is text (a `title` value). Where the compiler quoted it
+    inside a Vega expression (an ARIA description), it becomes the word "Value": text from data never
+    enters an expression."""
+    if isinstance(node, dict):
+        return {key: _titled(value, title) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_titled(value, title) for value in node]
+    if node == AXIS_PLACEHOLDER:
+        return title
+    if isinstance(node, str) and AXIS_PLACEHOLDER in node:
+        return node.replace(AXIS_PLACEHOLDER, "Value")
+    return node
 SELECTION_PARAMS = [alt.param(name="selected", value=""), alt.param(name="peers", value=[])]
 
 
@@ -278,7 +301,17 @@ def gain_template(indicator: Indicator) -> dict:
     return _themed(chart, chart_title(indicator, "Opportunity: extra people per area, with 95% intervals"))
 
 
+@lru_cache(maxsize=1)
+def _pareto_vega(validate: bool) -> str:
+    return orjson.dumps(vega(_pareto_lite())).decode("utf-8")
+
+
 def pareto_template() -> dict:
+    """The Pareto chart's Vega template (see `_pareto_lite`)."""
+    return orjson.loads(_pareto_vega(VALIDATE_SPECS))
+
+
+def _pareto_lite() -> dict:
     """The aggregation of marginal gains within one source: pairs by gain, with the cumulative share; dataset `pairs`."""
     base = alt.Chart(alt.NamedData(name="pairs")).encode(x=alt.X("rank:O", title="Area x indicator pairs, largest gain first",
                                                                   axis=alt.Axis(labels=False, ticks=False)))

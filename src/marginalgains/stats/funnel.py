@@ -27,9 +27,12 @@ def level_label(confidence: float) -> str:
     return f"{confidence * 100:g}".replace(".", "_")
 
 
-def _proportion_limits(target: float, size: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """PHE: the p whose Wilson interval at n has the target as a bound, p = t +/- z sqrt(t(1-t)/n), in [0, 1]."""
-    half = z * np.sqrt(target * (1 - target) / size)
+def _proportion_limits(target: float, size: np.ndarray, z: float, rho: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """PHE: the p whose Wilson interval at n has the target as a bound, p = t +/- z sqrt(t(1-t)/n), in [0, 1].
+
+    With a beta-binomial intra-area correlation ``rho`` the variance is t(1 - t)(1 + (n - 1) rho)/n.
+    """
+    half = z * np.sqrt(target * (1 - target) * (1 + (size - 1) * rho) / size)
     return np.clip(target - half, 0, 1), np.clip(target + half, 0, 1)
 
 
@@ -67,10 +70,11 @@ def _ratio_of_counts_limits(target, size, z, phi=1.0, tau2=0.0) -> tuple[np.ndar
 
 def _adjusted_limits(scale, target, size, z, phi, tau2) -> tuple[np.ndarray, np.ndarray]:
     """Limits target +/- z sqrt(phi V) or +/- z sqrt(V + tau2) on the transformed scale, transformed back."""
-    variance = scale.standard_error(size) ** 2
-    half = z * np.sqrt(phi * variance + tau2)
-    centre = scale.forward(target)
-    return scale.inverse(centre - half), scale.inverse(centre + half)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a size of 0 (a target of 0) has no width: the plain limits
+        variance = scale.standard_error(size) ** 2
+        half = z * np.sqrt(phi * variance + tau2)
+        centre = scale.forward(target)
+        return scale.inverse(centre - half), scale.inverse(centre + half)
 
 
 def _plain_limits(kind, target, size, confidence) -> tuple[np.ndarray, np.ndarray]:
@@ -87,15 +91,15 @@ def limits_at(kind, target, size, confidence, phi=None, tau2=None, method="SHMI"
 
     Adjusted limits (``phi``, ``tau2`` or, for proportions, the beta-binomial ``rho``) are never
     inside the plain ones: at a tiny size the transformed scale's limit can be tighter than the
-    exact one (arcsine at n = 2 gives a lower 95% limit of 0.0085 where PHE's is 0), and an
-    allowance for extra variation must not make a funnel narrower.
+    exact one (at t = 0.2 and n = 2 the arcsine scale's lower 95% limit is 0.052 where PHE's is
+    0), and an allowance for extra variation must not make a funnel narrower.
     """
     plain = _plain_limits(kind, target, size, confidence)
     if phi is None and tau2 is None and rho is None:
         return plain
     z = z_value(confidence)
     if rho is not None:
-        wide = _beta_binomial_limits(target, size, z, float(rho))
+        wide = _proportion_limits(target, size, z, float(rho))
     elif kind == "ratio_of_counts":
         wide = _ratio_of_counts_limits(target, size, z, 1.0 if phi is None else float(phi),
                                        0.0 if tau2 is None else float(tau2))
@@ -103,12 +107,6 @@ def limits_at(kind, target, size, confidence, phi=None, tau2=None, method="SHMI"
         wide = _adjusted_limits(scale_for(kind, method), target, size, z,
                                 1.0 if phi is None else float(phi), 0.0 if tau2 is None else float(tau2))
     return np.fmin(wide[0], plain[0]), np.fmax(wide[1], plain[1])
-
-
-def _beta_binomial_limits(target: float, size: np.ndarray, z: float, rho: float) -> tuple[np.ndarray, np.ndarray]:
-    """PHE's proportion limits with the beta-binomial variance t(1 - t)(1 + (n - 1) rho)/n, in [0, 1]."""
-    half = z * np.sqrt(target * (1 - target) * (1 + (size - 1) * rho) / size)
-    return np.clip(target - half, 0, 1), np.clip(target + half, 0, 1)
 
 
 def _one_adjustment(phi, tau2, rho, kind: str) -> None:
@@ -194,14 +192,15 @@ def _poisson_significance(count, expected) -> pd.arrays.IntegerArray:
                      np.isnan(count) | np.isnan(expected))
 
 
-def _no_further_than(adjusted: np.ndarray, plain: pd.arrays.IntegerArray) -> pd.arrays.IntegerArray:
+def _no_further_than(adjusted: pd.arrays.IntegerArray, plain: pd.arrays.IntegerArray) -> pd.arrays.IntegerArray:
     """An area within the plain limits is within the adjusted ones: the adjusted band is the plain
     band where it would reach further (PHE's labels use Byars' limits from 10 events, the drawn
-    lines exact ones)."""
-    further = np.abs(np.asarray(adjusted, dtype=float)) > np.abs(np.asarray(plain, dtype=float))
+    lines exact ones) or where the adjusted limits are undefined (a target of 0 has no width)."""
+    further = np.asarray(adjusted.isna()) | (np.abs(adjusted.fillna(0).to_numpy(np.int8))
+                                              > np.abs(plain.fillna(0).to_numpy(np.int8)))
     return pd.arrays.IntegerArray(np.where(further, plain.fillna(0).to_numpy(np.int8),
                                            adjusted.fillna(0).to_numpy(np.int8)).astype(np.int8),
-                                  np.asarray(adjusted.isna() | plain.isna()))
+                                  np.asarray(plain.isna()))
 
 
 def funnel_band(
@@ -240,7 +239,8 @@ def funnel_band(
         raise ValueError("give overdispersion (to estimate it here) or phi/tau2/rho (already estimated), not both")
     _one_adjustment(phi, tau2, rho, kind)
     if overdispersion == "beta_binomial":
-        _one_adjustment(None, None, 0.0, kind)
+        if kind != "proportion":
+            raise ValueError(f"overdispersion 'beta_binomial' applies to proportions only, not kind {kind!r}")
         rho = beta_binomial_rho(numerator, denominator, target)
     elif overdispersion is not None:
         phi_hat, tau2_hat = _overdispersion(numerator, denominator, kind, method, trim, target, tau2_method)

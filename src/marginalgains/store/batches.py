@@ -50,7 +50,8 @@ def read_upload(kind: str, values: BinaryIO, values_name: str, catalogue: Binary
             shutil.copyfileobj(values, copy, length=1024 * 1024)
         try:
             if kind == "fingertips":
-                return _named(read_fingertips(path), path, values_name)
+                export = read_fingertips(path)
+                return _named((export.catalogue, export.read), path, values_name)
             if catalogue is None:
                 raise BatchError("catalogue: a tidy values file needs its catalogue (YAML)")
             parsed = _catalogue(catalogue, catalogue_name)

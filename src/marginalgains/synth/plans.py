@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from marginalgains.io.outputs import write_csv
 from marginalgains.synth.areas import ccg_boundaries
 
 FIRST_MONTH, MONTHS = "2019-04", 60
@@ -59,7 +60,7 @@ def generate_plans_demo(out_dir: str | Path, seed: int = 2012) -> PlansDemo:
     frames = [_series(indicator_id, rates, size, areas, months, rng)
               for indicator_id, rates, size in _scenarios(len(areas), months, rng)]
     paths = PlansDemo(out / "values.csv", out / "catalogue.yaml", out / "plans.yaml")
-    pd.concat(frames, ignore_index=True).to_csv(paths.values, index=False)
+    write_csv(pd.concat(frames, ignore_index=True), paths.values, float_format=None)
     paths.catalogue.write_text(f"# {NOTICE}\n" + yaml.safe_dump(CATALOGUE, sort_keys=False), encoding="utf-8")
     codes = areas["area_code"].tolist()
     paths.plans.write_text(f"# {NOTICE}\n" + yaml.safe_dump({"plans": _plans(codes)}, sort_keys=False), encoding="utf-8")
@@ -98,7 +99,7 @@ def _series(indicator_id: str, rates: np.ndarray, size: int, areas: pd.DataFrame
 
 def _plans(codes: list[str]) -> list[dict]:
     owner = {"organisation": "QHM", "contact": "plans@example.invalid"}
-    return [
+    plans = [
         {"id": "ppci-pathway", "title": "SYNTHETIC: a direct-to-lab pathway for heart attacks",
          "indicator_id": "syn-plan-ppci", "areas": codes[WORKED], "owner": owner, "partners": ["RTD", "RX6"],
          "interventions": [{"allocation": "INT-12", "cost": 180000, "effect": 60},
@@ -124,3 +125,4 @@ def _plans(codes: list[str]) -> list[dict]:
          "baseline": {"period": "2022/23"}, "target": "+5pp", "by": "2025-03",
          "notes": "SYNTHETIC example: a plan across three areas that has not changed anything yet."},
     ]
+    return [{**p, "owner": dict(p["owner"])} for p in plans]  # each its own owner: no YAML aliases

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from marginalgains.store.database import Store, open_store
 from marginalgains.web import api, atlas_views, data, people, sharing
@@ -27,6 +28,22 @@ ENV_DATABASE = "MARGINALGAINS_DATABASE_URL"
 ENV_MAX_UPLOAD = "MARGINALGAINS_MAX_UPLOAD_BYTES"
 
 
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class InvalidRequestOut(BaseModel):
+    detail: list[str]
+
+
+# the error answers every API route may give, so the OpenAPI document describes them (and 422 as it really is)
+ERROR_RESPONSES = {status: {"model": ErrorOut, "description": why} for status, why in [
+    (400, "the upload cannot be read"), (401, "not signed in, or the API token is unknown, expired or revoked"),
+    (403, "a role too low for this"), (404, "no such thing among the caller's organisations"),
+    (409, "the thing has changed state"), (413, "the request is larger than the limit")]} | {
+    422: {"model": InvalidRequestOut, "description": "a parameter is missing or malformed (each problem named)"}}
+
+
 @dataclass(frozen=True)
 class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
@@ -35,7 +52,7 @@ class Settings:
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="marginal-gains workspace", version=_version(), openapi_url=OPENAPI_PATH,
-                  docs_url=None, redoc_url=None, dependencies=[Depends(csrf_guard)])
+                  docs_url=None, redoc_url=None, dependencies=[Depends(csrf_guard)], responses=ERROR_RESPONSES)
     app.state.store = store
     app.state.settings = settings
     app.state.authenticators = [PasswordAuthenticator()]

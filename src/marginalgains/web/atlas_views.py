@@ -28,6 +28,7 @@ AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "
 SUMMARY_FIGURES = ["n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "scv", "pooled",
                    "n_high_998", "n_high_95", "n_low_95", "n_low_998"]
 _pages: OrderedDict[tuple, str] = OrderedDict()
+_shaped: OrderedDict[tuple, tuple[Atlas | None, pd.DataFrame]] = OrderedDict()
 _pages_lock = threading.Lock()
 PAGES_KEPT = 32
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -74,10 +75,23 @@ class ViewOut(BaseModel):
 
 
 def _protected(request: Request, db: Session, viewer: Viewer) -> tuple[Atlas | None, pd.DataFrame, tuple]:
-    built = workspace_atlas(db, str(request.app.state.store.engine.url))
+    """The atlas shaped for the viewer's audience, kept per store, data version and audience (shaping the whole
+    atlas costs far more than answering one view from it)."""
+    store_url = str(request.app.state.store.engine.url)
+    built = workspace_atlas(db, store_url)
     audience = audience_for(db, viewer)
-    atlas, withheld = protect_atlas(built, audience)
-    return atlas, withheld, (built.version, audience.key)
+    key = (built.version, audience.key)
+    with _pages_lock:
+        shaped = _shaped.get((store_url, key))
+        if shaped is not None:
+            _shaped.move_to_end((store_url, key))
+    if shaped is None:
+        shaped = protect_atlas(built, audience)
+        with _pages_lock:
+            _shaped[(store_url, key)] = shaped
+            while len(_shaped) > PAGES_KEPT:
+                _shaped.popitem(last=False)
+    return *shaped, key
 
 
 def _withheld(withheld: pd.DataFrame, indicator_id: str, period: str) -> int:

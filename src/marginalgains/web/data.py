@@ -15,7 +15,7 @@ from marginalgains.io.outputs import formula_safe
 from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchRejection, Organisation, Role
 from marginalgains.web.auth import Viewer
-from marginalgains.web.deps import DB, SignedIn
+from marginalgains.web.deps import DB, RowId, SignedIn
 from marginalgains.web.people import organisation_or_404
 from marginalgains.web.render import page
 
@@ -133,7 +133,7 @@ def upload_page(*, code: str, request: Request, viewer: SignedIn, db: DB, kind: 
 
 
 @router.get("/batches/{batch_id}", include_in_schema=False)
-def batch_page(*, batch_id: int, request: Request, viewer: SignedIn, db: DB):
+def batch_page(*, batch_id: RowId, request: Request, viewer: SignedIn, db: DB):
     batch = batch_or_404(db, viewer, batch_id)
     rejections = db.scalars(select(BatchRejection).where(BatchRejection.batch_id == batch.id)
                             .order_by(BatchRejection.id).limit(REPORT_ROWS)).all()
@@ -142,13 +142,13 @@ def batch_page(*, batch_id: int, request: Request, viewer: SignedIn, db: DB):
 
 
 @router.post("/batches/{batch_id}/publish", include_in_schema=False)
-def publish_page(*, batch_id: int, viewer: SignedIn, db: DB):
+def publish_page(*, batch_id: RowId, viewer: SignedIn, db: DB):
     _publish(db, viewer, batch_id)
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
 
 @router.post("/batches/{batch_id}/discard", include_in_schema=False)
-def discard_page(*, batch_id: int, viewer: SignedIn, db: DB):
+def discard_page(*, batch_id: RowId, viewer: SignedIn, db: DB):
     _discard(db, viewer, batch_id)
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
@@ -174,7 +174,7 @@ def _discard(db: Session, viewer: Viewer, batch_id: int) -> Batch:
 
 
 @router.get("/batches/{batch_id}/rejections.csv", include_in_schema=False)
-def rejections_csv(*, batch_id: int, viewer: SignedIn, db: DB):
+def rejections_csv(*, batch_id: RowId, viewer: SignedIn, db: DB):
     """Every rejection of a batch, formula-safe (a reason quoting a cell such as `=1+1` stays text)."""
     batch = batch_or_404(db, viewer, batch_id)
     text = formula_safe(batches.rejections_frame(db, batch)).to_csv(index=False)
@@ -208,19 +208,19 @@ def _report(db: Session, batch: Batch) -> BatchReportOut:
 
 
 @router.get("/api/batches/{batch_id}", response_model=BatchReportOut)
-def get_batch(*, batch_id: int, viewer: SignedIn, db: DB) -> BatchReportOut:
+def get_batch(*, batch_id: RowId, viewer: SignedIn, db: DB) -> BatchReportOut:
     """A batch and its row-level report (its organisation's members only)."""
     return _report(db, batch_or_404(db, viewer, batch_id))
 
 
 @router.post("/api/batches/{batch_id}/publish", response_model=PublishedOut)
-def publish_batch(*, batch_id: int, viewer: SignedIn, db: DB) -> PublishedOut:
+def publish_batch(*, batch_id: RowId, viewer: SignedIn, db: DB) -> PublishedOut:
     """Publish a draft whole, superseding the organisation's earlier values of its indicators and periods."""
     batch, superseded = _publish(db, viewer, batch_id)
     return PublishedOut(batch=batch_out(batch), values_superseded=superseded)
 
 
 @router.post("/api/batches/{batch_id}/discard", response_model=BatchOut)
-def discard_batch(*, batch_id: int, viewer: SignedIn, db: DB) -> BatchOut:
+def discard_batch(*, batch_id: RowId, viewer: SignedIn, db: DB) -> BatchOut:
     """Discard a draft (its report stays)."""
     return batch_out(_discard(db, viewer, batch_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
 from marginalgains.web.auth import Viewer, require_csrf, resolve_viewer
@@ -17,6 +17,8 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 DB = Annotated[Session, Depends(get_db)]
+# a row id in a path: a positive 32-bit integer (PostgreSQL's integer key; larger ones would overflow the driver)
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def current_viewer(request: Request, db: DB) -> Viewer:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from marginalgains.store import accounts
 from marginalgains.store.models import ApiToken, Membership, Organisation, Role, User
 from marginalgains.web.auth import CSRF_COOKIE, SESSION_COOKIE, Viewer, client_address
-from marginalgains.web.deps import DB, CurrentViewer, SignedIn
+from marginalgains.web.deps import DB, CurrentViewer, RowId, SignedIn
 from marginalgains.web.render import page
 from marginalgains.web.visibility import sharing_partners
 
@@ -112,7 +112,7 @@ def create_token(*, request: Request, name: str = Form(...), organisation: str =
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(*, token_id: int, viewer: SignedIn, db: DB):
+def revoke_token(*, token_id: RowId, viewer: SignedIn, db: DB):
     token = db.get(ApiToken, token_id)
     if token is None or token.user_id != viewer.user.id:
         raise HTTPException(404, "no such token")
@@ -174,7 +174,7 @@ def add_member(*, code: str, request: Request, email: str = Form(...), role: str
 
 
 @router.post("/organisations/{code}/members/{user_id}/reset")
-def issue_reset(*, code: str, user_id: int, request: Request, viewer: SignedIn,
+def issue_reset(*, code: str, user_id: RowId, request: Request, viewer: SignedIn,
                 db: DB):
     """An admin issues a one-use reset link for a member of their organisation, to pass on themselves."""
     organisation = _admin_of(db, viewer, code)

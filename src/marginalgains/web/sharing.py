@@ -13,7 +13,7 @@ from marginalgains.store import accounts
 from marginalgains.store.models import Organisation, Role, SharingAgreement, utcnow
 from marginalgains.web.auth import Viewer
 from marginalgains.web.data import member_organisation
-from marginalgains.web.deps import DB, SignedIn
+from marginalgains.web.deps import DB, RowId, SignedIn
 from marginalgains.web.visibility import sharing_partners
 
 router = APIRouter()
@@ -61,7 +61,7 @@ def share_page(*, code: str, viewer: SignedIn, db: DB, partner: str = Form(...),
 
 
 @router.post("/organisations/{code}/sharing/{agreement_id}/revoke", include_in_schema=False)
-def revoke_page(*, code: str, agreement_id: int, viewer: SignedIn, db: DB):
+def revoke_page(*, code: str, agreement_id: RowId, viewer: SignedIn, db: DB):
     owner = member_organisation(db, viewer, code, Role.ADMIN)
     agreement = db.get(SharingAgreement, agreement_id)
     if agreement is None or agreement.owner_id != owner.id:

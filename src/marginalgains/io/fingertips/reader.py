@@ -59,10 +59,12 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     """Read an export (`name` is what messages call it, e.g. its address), with optional overrides
     (a `--catalogue` file) and a selection of indicators (`--indicators`)."""
     file = name or str(path)
-    frame = canonical_columns(file, read_table(path)).reset_index(drop=True)
+    raw = read_table(path).reset_index(drop=True)
+    headers = raw.eq(pd.Series(raw.columns, index=raw.columns)).all(axis=1).to_numpy()  # as written, before aliases
+    frame = canonical_columns(file, raw)
     validate.require_columns(file, frame, REQUIRED)
     checks = validate.RowChecks(file, frame)
-    checks.put_aside(frame.eq(pd.Series(frame.columns, index=frame.columns)).all(axis=1).to_numpy(), HEADERS)
+    checks.put_aside(headers, HEADERS)
     checks.put_aside(frame.duplicated(keep="first").to_numpy(), COLLAPSED)
     for column in _TEXT:
         frame[column] = _single_spaced(frame[column])

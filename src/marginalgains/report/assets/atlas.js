@@ -108,14 +108,20 @@
   }
 
   function Chart(host, template, datasets, subtitle, options) {
-    const spec = Object.assign({}, template, { datasets: datasets });
+    // the template is Vega: fill its named data sources (GeoJSON features given as the array itself)
+    const spec = Object.assign({}, template, { data: template.data.map(function (source) {
+      if (!(source.name in datasets)) return source;
+      const values = datasets[source.name];
+      if (source.format && source.format.property) return { name: source.name, values: values[source.format.property] };
+      return Object.assign({}, source, { values: values });
+    }) });
     spec.title = Object.assign({}, template.title, { subtitle: subtitle }, options.title ? { text: options.title } : {});
     const chart = { host: host, view: null, ready: null, name: options.name };
     chart.draw = function () {
       if (chart.ready) return chart.ready;
       const renderer = options.size > SVG_LIMIT ? "canvas" : "svg";
       chart.ready = vegaEmbed(host.querySelector(".chart"), spec, {
-        actions: false, renderer: renderer, ast: true, tooltip: showTooltip,
+        mode: "vega", actions: false, renderer: renderer, ast: true, tooltip: showTooltip,
       }).then(function (result) {
         chart.view = result.view;
         result.view.addEventListener("click", function (event, item) {
@@ -643,14 +649,19 @@
 
     /* ----- drawing charts as they come into view, one at a time ----- */
 
+    // Charts are drawn top to bottom, one per task, after the page's words are on screen: the first
+    // is drawn first and the page never freezes for long. Charts of a view no longer shown are skipped.
+    const drawQueue = [];
+    let drawing = false;
+    function pump() {
+      const chart = drawQueue.shift();
+      if (!chart) { drawing = false; return; }
+      if (!chart.host.isConnected) { pump(); return; }
+      chart.draw().finally(() => setTimeout(pump, 0));
+    }
     function drawInTurn(charts) {
-      // top to bottom, one chart per task, so the first is drawn first and the page never freezes for long
-      const queue = charts.slice();
-      const pump = function () {
-        const chart = queue.shift();
-        if (chart) chart.draw().finally(() => setTimeout(pump, 0));
-      };
-      pump();
+      drawQueue.push.apply(drawQueue, charts);
+      if (!drawing) { drawing = true; setTimeout(pump, 0); }
     }
 
     /* ----- search, contents, pareto, footer ----- */
