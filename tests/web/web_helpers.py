@@ -23,3 +23,15 @@ def sign_in(client: TestClient, email: str, password: str = DEMO_PASSWORD):
 
 def csrf_from(client: TestClient, path: str = "/") -> str:
     return csrf_of(client.get(path).text)
+
+
+def get_paths(app) -> list[str]:
+    """The path of every GET route of the app, including those of included routers."""
+    paths, pending = [], list(app.routes)
+    while pending:
+        route = pending.pop(0)
+        if hasattr(route, "original_router"):
+            pending.extend(route.original_router.routes)
+        elif "GET" in (getattr(route, "methods", None) or set()):
+            paths.append(route.path)
+    return paths

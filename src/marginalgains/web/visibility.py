@@ -7,7 +7,9 @@ shaped for the viewer by `protect_atlas`, the only place figures are shaped for 
 
 Until the workspace's disclosure rule (marginalgains.disclosure.protect_values) is wired in here,
 figures the viewer may not see in full are withheld whole: the area's row is left out of every
-area-level table and the summary's single-area figures (the minimum and the maximum) are blanked,
+area-level table and the figures that are single areas' values (the minimum, the maximum, and the
+top-quartile and top-decile benchmarks, order statistics) are left out (an area's own opportunity
+still shows the benchmark it is sized against, which may be the top quarter's value),
 while counts of areas, the pooled figure, spreads and funnel limits, computed from true counts,
 stay. The page says how many areas were withheld and why.
 """
@@ -22,7 +24,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marginalgains.atlas import Atlas, build_atlas
+from marginalgains.atlas import SHARED_BENCHMARKS, Atlas, build_atlas
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.values import check_values
 from marginalgains.model import VALUE_INPUTS, Indicator, Measure, Polarity
@@ -33,6 +35,7 @@ from marginalgains.web.auth import Viewer
 WITHHELD_REASON = ("figures of another organisation, shown only to it, to partners it shares them with and to "
                    "the area's own organisation")
 SINGLE_AREA_SUMMARY = ["min", "max"]
+POOLED_BENCHMARK = SHARED_BENCHMARKS["national"]  # the others (top quartile, top decile) are single areas' values
 
 
 @dataclass(frozen=True)
@@ -149,9 +152,13 @@ def protect_atlas(built: WorkspaceAtlas, audience: Audience) -> tuple[Atlas | No
     summary.loc[hidden, SINGLE_AREA_SUMMARY] = np.nan
     improvement = {i: replace(t, areas=_keep(t.areas.assign(indicator_id=i), visible).drop(columns="indicator_id"))
                    for i, t in atlas.improvement.items()}
+    partial = set(withheld.loc[withheld["n_withheld"] > 0, "indicator_id"])
+    benchmarks = {i: {k: v for k, v in b.items() if i not in partial or k == POOLED_BENCHMARK}
+                  for i, b in atlas.benchmarks.items()}
     protected = replace(atlas, areas=areas, summary=summary.drop(columns="n_withheld"),
                         spc=_keep(atlas.spc, visible), improvement=improvement,
                         pareto=_keep(atlas.pareto, visible), bundle_fixes=_keep(atlas.bundle_fixes, visible),
+                        benchmarks=benchmarks,
                         provenance=atlas.provenance | {"withheld": WITHHELD_REASON})
     return protected, withheld
 
