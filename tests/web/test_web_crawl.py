@@ -18,7 +18,7 @@ def benchmarks(client) -> set[float]:
     """The benchmarks an area's own opportunity is sized against (a quantile such as the top quarter's value,
     which may equal some area's value without saying whose): shown with the outsider's own area."""
     data = json.loads(ATLAS_DATA.search(client.get("/atlas").text).group(1))
-    return {round(v, 4) for profile in data["profiles"].values() for v in profile["rows"]["benchmark"] if v is not None}
+    return {round(v, 4) for profile in data["profiles"].values() for v in profile["columns"]["benchmark"] if v is not None}
 
 
 def owner_figures(client, own_areas: set[str], allowed: set[float]) -> dict[str, set[str]]:
