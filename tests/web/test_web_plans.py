@@ -1,0 +1,157 @@
+"""Plans in the workspace through the real pages and API: create, version, refuse stale edits, track, comment."""
+
+import json
+
+import pytest
+from web_helpers import csrf_from, sign_in
+
+from marginalgains.io.bundled import ae_values
+from marginalgains.plans import Plan, track
+
+OWNER, PARTNER, OUTSIDER = "analyst@rj7.example", "analyst@qwe.example", "analyst@qkk.example"
+PLAN = {"id": "ae-rj7", "title": "Four-hour standard at St George's", "indicator_id": "ae-4hr", "areas": ["RJ7"],
+        "owner": {"organisation": "RJ7"}, "partners": ["QWE"], "baseline": {"period": "2016/17"},
+        "target": "+3pp", "by": "2019-03"}
+PLAN_YAML = """plans:
+  - id: ae-rj7
+    title: Four-hour standard at St George's
+    indicator_id: ae-4hr
+    areas: [RJ7]
+    owner: {organisation: RJ7}
+    partners: [QWE]
+    baseline: {period: 2016/17}
+    target: +3pp
+    by: 2019-03
+"""
+
+
+def api_post(client, path, body, method="post"):
+    return getattr(client, method)(path, json=body, headers={"X-CSRF-Token": csrf_from(client)})
+
+
+def create(client, document=PLAN_YAML, organisation="RJ7"):
+    return api_post(client, "/api/plans", {"organisation": organisation, "document": document})
+
+
+def edited(plan: dict, **fields) -> str:
+    return json.dumps({**plan, **fields})
+
+
+def library_tracking(plan: dict):
+    """The plans library over the bundled A&E values of the plan's areas (what the trust itself sees)."""
+    catalogue, read = ae_values()
+    values = read.values[read.values["area_code"].isin(plan["areas"])]
+    return track([Plan.from_dict(plan)], values[["indicator_id", "area_code", "period", "numerator", "denominator"]]
+                 .reset_index(drop=True), catalogue)
+
+
+def test_an_analyst_creates_a_plan_tracked_over_the_figures_they_see(client):
+    sign_in(client, OWNER)
+    response = create(client)
+    assert response.status_code == 201, response.text
+    made = response.json()
+    assert (made["version"], made["owner_code"], made["partner_codes"]) == (1, "RJ7", ["QWE"])
+    expected = library_tracking(PLAN).scorecard.iloc[0]
+    assert made["errors"] == [], made["errors"]
+    row = made["scorecard"][0]
+    assert (row["area_code"], row["period"], row["status"], row["forecast"]) == (
+        "RJ7", expected["period"], expected["status"], expected["forecast"])
+    assert row["value"] == pytest.approx(expected["value"]) and row["target"] == pytest.approx(expected["target"])
+    html = client.get(f"/plans/{made['id']}").text
+    assert expected["status"] in html and "Four-hour standard at St George&#39;s" in html
+    chart = client.get(f"/plans/{made['id']}/chart")
+    assert chart.status_code == 200 and "vega" in chart.text.lower() and '"ae-rj7"' not in chart.text.split("<body")[0]
+
+
+def test_the_partner_sees_the_plan_but_only_its_own_figures(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    partner = new_client()
+    sign_in(partner, PARTNER)
+    seen = partner.get(f"/api/plans/{plan_id}").json()
+    # the ICB is not shown the national team's trust figures (no sharing agreement): nothing to track for it
+    assert seen["scorecard"] == [] and seen["errors"] and seen["document"]["id"] == "ae-rj7"
+    assert partner.get(f"/plans/{plan_id}/chart").status_code == 404
+
+
+@pytest.mark.parametrize("document, field", [
+    (edited(PLAN, target="up a bit"), "target"), (edited(PLAN, by="2019-13"), "by"),
+    (edited(PLAN, owner={"organisation": "QKK"}), "owner.organisation"), (edited(PLAN, partners=["NOPE"]), "partners"),
+    (edited(PLAN, colour="red"), "colour"), ("plans: [", "file")])
+def test_a_bad_document_is_refused_naming_the_field(client, document, field):
+    sign_in(client, OWNER)
+    response = create(client, document)
+    assert response.status_code == 400 and field in response.json()["detail"], response.text
+
+
+def test_edits_are_versioned_and_a_stale_edit_is_refused_with_the_current_version(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    partner = new_client()
+    sign_in(partner, PARTNER)
+    first = api_post(partner, f"/api/plans/{plan_id}", {"base_version": 1, "document": edited(PLAN, target="+4pp")},
+                     "put")
+    assert first.status_code == 200 and first.json()["version"] == 2
+    stale = api_post(client, f"/api/plans/{plan_id}", {"base_version": 1, "document": edited(PLAN, by="2019-02")},
+                     "put")
+    assert stale.status_code == 409
+    assert stale.json()["current"]["number"] == 2 and stale.json()["current"]["document"]["target"]["amount"] == 4
+    # resolved: the owner re-applies the change to version 2, and neither change is lost
+    merged = api_post(client, f"/api/plans/{plan_id}",
+                      {"base_version": 2, "document": edited(PLAN, target="+4pp", by="2019-02")}, "put")
+    assert merged.status_code == 200 and merged.json()["version"] == 3
+    history = client.get(f"/api/plans/{plan_id}/versions").json()
+    assert [(v["number"], v["author"], v["changed"]) for v in history] == [
+        (1, OWNER, "created"), (2, PARTNER, "target"), (3, OWNER, "by")]
+    assert history[2]["document"]["target"]["amount"] == 4 and history[2]["document"]["by"] == "2019-02"
+
+
+def test_a_partner_cannot_change_the_partners(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    partner = new_client()
+    sign_in(partner, PARTNER)
+    grab = api_post(partner, f"/api/plans/{plan_id}",
+                    {"base_version": 1, "document": edited(PLAN, partners=["QWE", "QKK"])}, "put")
+    assert grab.status_code == 400 and "partners" in grab.json()["detail"]
+
+
+def test_the_edit_form_shows_a_conflict_with_the_current_version(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    form = client.get(f"/plans/{plan_id}").text
+    token = csrf_from(client, f"/plans/{plan_id}")
+    assert 'name="base_version" value="1"' in form
+    partner = new_client()
+    sign_in(partner, PARTNER)
+    ok = partner.post(f"/plans/{plan_id}/edit", data={"base_version": 1, "document": edited(PLAN, target="+4pp"),
+                                                      "csrf_token": csrf_from(partner, f"/plans/{plan_id}")},
+                      follow_redirects=False)
+    assert ok.status_code == 303
+    conflict = client.post(f"/plans/{plan_id}/edit", data={"base_version": 1, "document": edited(PLAN, by="2019-02"),
+                                                           "csrf_token": token})
+    assert conflict.status_code == 409 and "version 2" in conflict.text
+    assert 'name="base_version" value="2"' in conflict.text and "2019-02" in conflict.text  # the draft is kept
+
+
+def test_people_outside_the_owner_and_partners_get_404(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    outsider = new_client()
+    sign_in(outsider, OUTSIDER)
+    for path in (f"/plans/{plan_id}", f"/plans/{plan_id}/chart", f"/api/plans/{plan_id}",
+                 f"/api/plans/{plan_id}/versions", f"/api/plans/{plan_id}/comments"):
+        assert outsider.get(path).status_code == 404, path
+    assert api_post(outsider, f"/api/plans/{plan_id}", {"base_version": 1, "document": PLAN_YAML},
+                    "put").status_code == 404
+    assert api_post(outsider, f"/api/plans/{plan_id}/comments", {"body": "hello"}).status_code == 404
+    assert outsider.get("/api/plans").json() == []
+
+
+def test_plan_forms_need_the_csrf_token(client):
+    sign_in(client, OWNER)
+    assert client.post("/plans", data={"organisation": "RJ7", "document": PLAN_YAML}).status_code == 403
+    plan_id = create(client).json()["id"]
+    assert client.post(f"/plans/{plan_id}/edit", data={"base_version": 1, "document": PLAN_YAML}).status_code == 403
+    assert client.post(f"/plans/{plan_id}/comments", data={"body": "hi"}).status_code == 403
+    assert client.put(f"/api/plans/{plan_id}", json={"base_version": 1, "document": PLAN_YAML}).status_code == 403
