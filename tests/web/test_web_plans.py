@@ -155,3 +155,56 @@ def test_plan_forms_need_the_csrf_token(client):
     assert client.post(f"/plans/{plan_id}/edit", data={"base_version": 1, "document": PLAN_YAML}).status_code == 403
     assert client.post(f"/plans/{plan_id}/comments", data={"body": "hi"}).status_code == 403
     assert client.put(f"/api/plans/{plan_id}", json={"base_version": 1, "document": PLAN_YAML}).status_code == 403
+
+
+def test_a_comment_mentions_people_of_the_owner_or_partners_and_stays_text(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    hostile = f"<script>alert(1)</script> over to @{PARTNER.upper()}"
+    made = api_post(client, f"/api/plans/{plan_id}/comments", {"body": hostile})
+    assert made.status_code == 201 and made.json()["mentions"] == [PARTNER] and made.json()["body"] == hostile
+    html = client.get(f"/plans/{plan_id}").text
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    refused = api_post(client, f"/api/plans/{plan_id}/comments", {"body": f"cc @{OUTSIDER}"})
+    assert refused.status_code == 400 and "body" in refused.json()["detail"] and OUTSIDER in refused.json()["detail"]
+    half = api_post(client, f"/api/plans/{plan_id}/comments", {"body": "x", "area_code": "RJ7"})
+    assert half.status_code == 400 and "period" in half.json()["detail"]
+    partner = new_client()
+    sign_in(partner, PARTNER)
+    assert [c["body"] for c in partner.get(f"/api/plans/{plan_id}/comments").json()] == [hostile]
+
+
+def test_an_annotation_on_a_point_is_promoted_to_a_rebasing_plan_change(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    note = api_post(client, f"/api/plans/{plan_id}/comments",
+                    {"body": "new triage model from this month", "area_code": "RJ7", "period": "2017-10"}).json()
+    viewer = new_client()
+    sign_in(viewer, "viewer@qwe.example")
+    assert api_post(viewer, f"/api/plans/{plan_id}/comments/{note['id']}/promote",
+                    {"base_version": 1}).status_code == 403
+    promoted = api_post(client, f"/api/plans/{plan_id}/comments/{note['id']}/promote", {"base_version": 1})
+    assert promoted.status_code == 200 and promoted.json()["version"] == 2
+    changes = promoted.json()["document"]["changes"]
+    assert changes == [{"date": "2017-10", "event": "new triage model from this month",
+                        "reason": f"annotation by {OWNER} on RJ7", "rebase": True}]
+    expected = library_tracking({**PLAN, "changes": changes}).scorecard.iloc[0]
+    row = promoted.json()["scorecard"][0]
+    assert [row[k] for k in ("status", "forecast", "variation", "assurance")] == [
+        expected[k] for k in ("status", "forecast", "variation", "assurance")]
+    assert "new triage model from this month" in client.get(f"/plans/{plan_id}/chart").text  # marked on the chart
+    again = api_post(client, f"/api/plans/{plan_id}/comments/{note['id']}/promote", {"base_version": 2})
+    assert again.status_code == 400 and "already promoted" in again.json()["detail"]
+    assert client.get(f"/api/plans/{plan_id}/comments").json()[0]["promoted_to_version"] == 2
+
+
+def test_indicator_comments_are_read_in_the_organisation_they_were_written_in(client, new_client):
+    sign_in(client, OWNER)
+    made = api_post(client, "/api/indicators/ae-4hr/comments", {"organisation": "RJ7", "body": "winter pressures"})
+    assert made.status_code == 201 and made.json()["indicator_id"] == "ae-4hr"
+    assert [c["body"] for c in client.get("/api/indicators/ae-4hr/comments").json()] == ["winter pressures"]
+    outsider = new_client()
+    sign_in(outsider, OUTSIDER)
+    assert outsider.get("/api/indicators/ae-4hr/comments").json() == []
+    assert api_post(outsider, "/api/indicators/ae-4hr/comments",
+                    {"organisation": "RJ7", "body": "hi"}).status_code == 404
