@@ -1,6 +1,7 @@
 """Plans in the workspace through the real pages and API: create, version, refuse stale edits, track, comment."""
 
 import json
+import threading
 
 import pytest
 from web_helpers import csrf_from, sign_in
@@ -208,3 +209,66 @@ def test_indicator_comments_are_read_in_the_organisation_they_were_written_in(cl
     assert outsider.get("/api/indicators/ae-4hr/comments").json() == []
     assert api_post(outsider, "/api/indicators/ae-4hr/comments",
                     {"organisation": "RJ7", "body": "hi"}).status_code == 404
+
+
+def test_two_people_editing_one_plan_at_once_lose_no_change(client, new_client):
+    """Two browsers in two threads each add five lines to the plan's notes; a refused (stale) edit is re-applied
+    to the current version it comes back with, so every line lands, each in its own version."""
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    partner = new_client()
+    sign_in(partner, PARTNER)
+    start, answers = threading.Barrier(2), []
+
+    def edit_five(browser, who):
+        token = csrf_from(browser)
+        current = browser.get(f"/api/plans/{plan_id}").json()
+        number, document = current["version"], current["document"]
+        start.wait()
+        for n in range(5):
+            while True:
+                notes = (document.get("notes", "") + f"\n{who}-{n}").strip()
+                answer = browser.put(f"/api/plans/{plan_id}", headers={"X-CSRF-Token": token},
+                                     json={"base_version": number, "document": json.dumps({**document, "notes": notes})})
+                answers.append(answer.status_code)
+                body = answer.json()
+                if answer.status_code == 409:
+                    number, document = body["current"]["number"], body["current"]["document"]
+                    continue
+                assert answer.status_code == 200, body
+                number, document = body["version"], body["document"]
+                break
+
+    threads = [threading.Thread(target=edit_five, args=pair) for pair in ((client, "owner"), (partner, "partner"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(answers) <= {200, 409} and answers.count(200) == 10
+    history = client.get(f"/api/plans/{plan_id}/versions").json()
+    assert [v["number"] for v in history] == list(range(1, 12))
+    lines = history[-1]["document"]["notes"].split("\n")
+    assert sorted(lines) == sorted([f"owner-{n}" for n in range(5)] + [f"partner-{n}" for n in range(5)])
+    for who in ("owner", "partner"):  # each person's lines in the order they wrote them
+        assert [line for line in lines if line.startswith(who)] == [f"{who}-{n}" for n in range(5)]
+
+
+def test_another_organisations_plan_and_comment_ids_give_404_on_every_plan_route(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    note = api_post(client, f"/api/plans/{plan_id}/comments", {"body": "x", "area_code": "RJ7", "period": "2017-10"})
+    outsider = new_client()
+    sign_in(outsider, OUTSIDER)
+    own = create(outsider, edited(PLAN, id="qkk-plan", owner={"organisation": "QKK"}, partners=[]), "QKK").json()["id"]
+    token = csrf_from(outsider)
+    forms = {f"/plans/{plan_id}/edit": {"base_version": 1, "document": PLAN_YAML},
+             f"/plans/{plan_id}/comments": {"body": "hi"},
+             f"/plans/{plan_id}/comments/{note.json()['id']}/promote": {"base_version": 1},
+             f"/plans/{own}/comments/{note.json()['id']}/promote": {"base_version": 1}}
+    for path, data in forms.items():
+        assert outsider.post(path, data={**data, "csrf_token": token}).status_code == 404, path
+    for path in (f"/api/plans/{plan_id}/comments/{note.json()['id']}/promote",
+                 f"/api/plans/{own}/comments/{note.json()['id']}/promote"):
+        assert api_post(outsider, path, {"base_version": 1}).status_code == 404, path
+    assert [p["id"] for p in outsider.get("/api/plans").json()] == [own]
+    assert client.get(f"/api/plans/{plan_id}/versions").json()[-1]["number"] == 1  # nothing changed
