@@ -357,3 +357,16 @@ class PlanStatusEvent(Base):
     status: Mapped[str] = mapped_column(String(40))
     previous: Mapped[str | None] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Webhook(Base):
+    """The address an organisation's admin set for its activity: each event is POSTed there, signed with HMAC-SHA256."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(64))  # kept as given: the receiver checks signatures with it
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

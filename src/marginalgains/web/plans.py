@@ -23,7 +23,7 @@ from marginalgains.io.catalogue import Catalogue
 from marginalgains.store import batches
 from marginalgains.store import plans as store
 from marginalgains.store.models import Comment, Role, WorkspacePlan
-from marginalgains.web import atlas_views
+from marginalgains.web import atlas_views, webhooks
 from marginalgains.web.auth import Viewer
 from marginalgains.web.data import member_organisation
 from marginalgains.web.deps import DB, RowId, SignedIn
@@ -134,11 +134,24 @@ def tracking_for(db: Session, viewer: Viewer, plan: Plan) -> tuple[Tracking, Cat
     return track([plan], visible_values(db, viewer, plan.indicator_id), catalogue), catalogue
 
 
-def refresh_status(db: Session, record: WorkspacePlan, plan: Plan) -> None:
+def refresh_status(db: Session, record: WorkspacePlan, plan: Plan) -> list[dict]:
     """Record the plan's status per area over its owner's figures, when it has changed (for the feed)."""
     owner = Viewer(roles={record.organisation_id: Role.VIEWER})
     tracking, _ = tracking_for(db, owner, plan)
-    store.record_statuses(db, record, dict(zip(tracking.scorecard["area_code"], tracking.scorecard["status"])))
+    events = store.record_statuses(db, record, dict(zip(tracking.scorecard["area_code"], tracking.scorecard["status"])))
+    return [{"area_code": e.area_code, "status": e.status, "previous": e.previous} for e in events if e.previous]
+
+
+def announce(db: Session, record: WorkspacePlan, kind: str, **payload) -> None:
+    """The event to the webhooks of the plan's owner and partners (after the change is committed)."""
+    webhooks.notify(db, store.member_ids(record), kind, {"plan": record.id, "plan_id": record.plan_key, **payload})
+
+
+def announce_version(db: Session, record: WorkspacePlan, version, statuses: list[dict]) -> None:
+    announce(db, record, "plan.version", version=version.number, changed=version.changed,
+             author=version.author.email if version.author else None)
+    for status in statuses:
+        announce(db, record, "plan.status", **status)
 
 
 def version_out(version) -> VersionOut:
@@ -181,8 +194,9 @@ def _create(request: Request, db: Session, viewer: Viewer, code: str, document: 
         record = store.create_plan(db, viewer.user, owner, store.parse_document(document))
     except store.PlanStoreError as exc:
         raise _refused(exc) from None
-    refresh_status(db, record, store.document_of(store.current_version(db, record)))
+    statuses = refresh_status(db, record, store.document_of(store.current_version(db, record)))
     db.commit()
+    announce_version(db, record, store.current_version(db, record), statuses)
     return record
 
 
@@ -192,8 +206,9 @@ def _edit(request: Request, db: Session, viewer: Viewer, record: WorkspacePlan, 
                                   _may_change_partners(viewer, record))
     except store.PlanStoreError as exc:
         raise _refused(exc) from None
-    refresh_status(db, record, store.document_of(version))
+    statuses = refresh_status(db, record, store.document_of(version))
     db.commit()
+    announce_version(db, record, version, statuses)
     return version
 
 
@@ -296,6 +311,7 @@ def _comment(db: Session, viewer: Viewer, record: WorkspacePlan, body: CommentIn
     except store.PlanStoreError as exc:
         raise _refused(exc) from None
     db.commit()
+    announce(db, record, "comment", **comment_out(comment).model_dump(mode="json"))
     return comment
 
 
@@ -328,8 +344,9 @@ def _promote(request: Request, db: Session, viewer: Viewer, plan_id: int, commen
         version = store.promote(db, viewer.user, record, comment, base_version, _may_change_partners(viewer, record))
     except store.PlanStoreError as exc:
         raise _refused(exc) from None
-    refresh_status(db, record, store.document_of(version))
+    statuses = refresh_status(db, record, store.document_of(version))
     db.commit()
+    announce_version(db, record, version, statuses)
     return record
 
 

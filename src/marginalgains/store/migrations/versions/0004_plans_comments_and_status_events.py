@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-01 10:27:35.073497
+Create Date: 2026-12-01 10:42:59.429247
 """
 
 import sqlalchemy as sa
@@ -29,6 +29,18 @@ def upgrade() -> None:
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plans_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('webhooks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('secret', sa.String(length=64), nullable=False),
+    sa.Column('set_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['set_by_id'], ['users.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('organisation_id')
+    )
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -119,6 +131,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_comments_organisation_id'))
 
     op.drop_table('comments')
+    op.drop_table('webhooks')
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plans_organisation_id'))
 
