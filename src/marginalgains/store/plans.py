@@ -171,6 +171,8 @@ def add_comment(db: Session, author: User, organisation_id: int, readers: set[in
         raise PlanStoreError("body: a comment needs some text")
     if len(body) > MAX_COMMENT:
         raise PlanStoreError(f"body: longer than {MAX_COMMENT} characters")
+    if "\x00" in body + (area_code or "") + (period or ""):
+        raise PlanStoreError("body: a NUL character is not text")
     if (area_code is None) != (period is None):
         raise PlanStoreError("period: a comment on a point names both its area_code and its period")
     comment = Comment(organisation_id=organisation_id, plan_id=plan.id if plan else None, indicator_id=indicator_id,

@@ -10,9 +10,10 @@ partner get 404 for every plan route, and for its comments.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from marginalgains.store.models import Comment, Role, WorkspacePlan
 from marginalgains.web import atlas_views, webhooks
 from marginalgains.web.auth import Viewer
 from marginalgains.web.data import member_organisation
-from marginalgains.web.deps import DB, RowId, SignedIn
+from marginalgains.web.deps import DB, NO_NUL, RowId, SignedIn, Text
 from marginalgains.web.render import page
 from marginalgains.web.visibility import audience_for, shown_in_full, workspace_catalogue
 
@@ -72,19 +73,19 @@ class ConflictOut(BaseModel):
 
 
 class PlanIn(BaseModel):
-    organisation: str
-    document: str  # the plan in the plans library's YAML or JSON form
+    organisation: Text
+    document: Text  # the plan in the plans library's YAML or JSON form
 
 
 class PlanEditIn(BaseModel):
     base_version: int
-    document: str
+    document: Text
 
 
 class CommentIn(BaseModel):
-    body: str
-    area_code: str | None = None
-    period: str | None = None
+    body: Text
+    area_code: Text | None = None
+    period: Text | None = None
 
 
 class PromoteIn(BaseModel):
@@ -92,9 +93,11 @@ class PromoteIn(BaseModel):
 
 
 class IndicatorCommentIn(BaseModel):
-    organisation: str
-    body: str
+    organisation: Text
+    body: Text
 
+
+IndicatorId = Annotated[str, Path(pattern=NO_NUL, max_length=200)]
 
 CONFLICT = {409: {"model": ConflictOut, "description": "the edit was based on an older version; here is the current"}}
 
@@ -257,6 +260,8 @@ def plans_page(*, request: Request, viewer: SignedIn, db: DB):
 @router.post("/plans", include_in_schema=False)
 def create_page(*, request: Request, viewer: SignedIn, db: DB, organisation: str = Form(...),
                 document: str = Form(...)):
+    if "\x00" in organisation:
+        raise HTTPException(400, "organisation: a NUL character is not part of any code")
     record = _create(request, db, viewer, organisation, document)
     return RedirectResponse(f"/plans/{record.id}", status_code=303)
 
@@ -371,13 +376,13 @@ def promote_page(*, plan_id: RowId, comment_id: RowId, request: Request, viewer:
 
 
 @router.get("/api/indicators/{indicator_id}/comments", response_model=list[CommentOut])
-def indicator_comments_api(*, indicator_id: str, viewer: SignedIn, db: DB) -> list[CommentOut]:
+def indicator_comments_api(*, indicator_id: IndicatorId, viewer: SignedIn, db: DB) -> list[CommentOut]:
     """Comments on an indicator written in any of the caller's organisations."""
     return [comment_out(c) for c in store.indicator_comments(db, indicator_id, set(viewer.roles))]
 
 
 @router.post("/api/indicators/{indicator_id}/comments", response_model=CommentOut, status_code=201)
-def indicator_comment_api(*, indicator_id: str, body: IndicatorCommentIn, viewer: SignedIn, db: DB) -> CommentOut:
+def indicator_comment_api(*, indicator_id: IndicatorId, body: IndicatorCommentIn, viewer: SignedIn, db: DB) -> CommentOut:
     """Comment on an indicator inside one of the caller's organisations (its members read it)."""
     organisation = member_organisation(db, viewer, body.organisation)
     try:

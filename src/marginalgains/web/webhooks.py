@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from marginalgains.store.accounts import new_secret
 from marginalgains.store.models import Role, Webhook, utcnow
 from marginalgains.web.data import member_organisation
-from marginalgains.web.deps import DB, SignedIn
+from marginalgains.web.deps import DB, SignedIn, Text
 
 router = APIRouter()
 SIGNATURE_HEADER = "X-MarginalGains-Signature"
@@ -31,7 +31,7 @@ _deliveries = ThreadPoolExecutor(max_workers=2, thread_name_prefix="webhooks")
 
 
 class WebhookIn(BaseModel):
-    url: str
+    url: Text
 
 
 class WebhookOut(BaseModel):
