@@ -17,7 +17,11 @@ def read_plans(source: str | Path) -> tuple[list[Plan], list[PlanError]]:
 
     A plan with a bad field does not stop the others being read; repeated ids are errors.
     """
-    name, text = _text(source)
+    return plans_from_text(*_text(source))
+
+
+def plans_from_text(name: str, text: str) -> tuple[list[Plan], list[PlanError]]:
+    """`read_plans` over YAML (or JSON) text already in hand, named `name` in messages (never read as a path)."""
     try:
         _refuse_aliases(text, name)
         document = yaml.load(text, Loader=_SAFE_LOADER)

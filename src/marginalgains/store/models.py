@@ -263,3 +263,110 @@ class SharingAgreement(Base):
     owner: Mapped[Organisation] = relationship(foreign_keys=[owner_id])
     partner: Mapped[Organisation] = relationship(foreign_keys=[partner_id])
     granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+
+class WorkspacePlan(Base):
+    """An improvement plan owned by one organisation; its content lives in its versions, the newest current."""
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("organisation_id", "plan_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    plan_key: Mapped[str] = mapped_column(String(200))  # the plan document's own id
+    version: Mapped[int] = mapped_column(Integer)  # the current version's number
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    partners: Mapped[list[PlanPartner]] = relationship(cascade="all, delete-orphan", order_by="PlanPartner.id")
+
+
+class PlanVersion(Base):
+    """One saved state of a plan: its whole document (the plans library's plain data, as JSON), who and when.
+
+    (plan_id, number) is unique, so two edits based on the same version cannot both land."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    changed: Mapped[str] = mapped_column(Text)  # the top-level fields this version changed, comma-separated
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class PlanPartner(Base):
+    """An organisation whose analysts edit a plan with its owner (the plan document's `partners`)."""
+
+    __tablename__ = "plan_partners"
+    __table_args__ = (UniqueConstraint("plan_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Comment(Base):
+    """A comment on a plan, on one SPC point of a plan (area and period), or on an indicator.
+
+    `organisation_id` is who may read it: the plan's owner (and its partners) or, for an indicator, the
+    organisation it was written in."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str | None] = mapped_column(String(200))
+    area_code: Mapped[str | None] = mapped_column(String(50))
+    period: Mapped[str | None] = mapped_column(String(30))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    promoted_to_version: Mapped[int | None] = mapped_column(Integer)  # the plan version it became a change in
+
+    author: Mapped[User | None] = relationship()
+    mentions: Mapped[list[Mention]] = relationship(cascade="all, delete-orphan", order_by="Mention.id")
+
+
+class Mention(Base):
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship()
+
+
+class PlanStatusEvent(Base):
+    """A plan x area's status as last tracked over its owner's figures; a new row each time it changes."""
+
+    __tablename__ = "plan_status_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    area_code: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(40))
+    previous: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Webhook(Base):
+    """The address an organisation's admin set for its activity: each event is POSTed there, signed with HMAC-SHA256."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(64))  # kept as given: the receiver checks signatures with it
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

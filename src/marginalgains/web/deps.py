@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
+from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
 from marginalgains.web.auth import Viewer, require_csrf, resolve_viewer
@@ -19,6 +20,9 @@ def get_db(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(get_db)]
 # a row id in a path: a positive 32-bit integer (PostgreSQL's integer key; larger ones would overflow the driver)
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# text in a request body: PostgreSQL text holds no NUL characters, so one is refused as input (422), not a 500
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
 def current_viewer(request: Request, db: DB) -> Viewer:

@@ -1,0 +1,394 @@
+"""Plans in the workspace: pages and JSON to create, edit (versioned, stale edits refused), track and discuss plans.
+
+A plan's tracking is `plans.track` over the published values the viewer may see, by the visibility layer's
+rule (`audience_for`, `shown_in_full`: the indicator x areas the viewer sees in full; the rest is withheld
+whole). Its chart is the plans page
+(`report.plans_page.render_plans_page`) for that one plan. People who are not members of the owner or of a
+partner get 404 for every plan route, and for its comments.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from marginalgains.plans import Plan, PlanError, Tracking, track
+from marginalgains.report.plans_page import plans_json, render_plans_page
+from marginalgains.io.catalogue import Catalogue
+from marginalgains.store import batches
+from marginalgains.store import plans as store
+from marginalgains.store.models import Comment, Role, WorkspacePlan
+from marginalgains.web import atlas_views, webhooks
+from marginalgains.web.auth import Viewer
+from marginalgains.web.data import member_organisation
+from marginalgains.web.deps import DB, NO_NUL, RowId, SignedIn, Text
+from marginalgains.web.render import page
+from marginalgains.web.visibility import audience_for, shown_in_full, workspace_catalogue
+
+router = APIRouter()
+TRACK_INPUTS = ["indicator_id", "area_code", "period", "numerator", "denominator"]
+
+
+class VersionOut(BaseModel):
+    number: int
+    author: str | None
+    created_at: datetime
+    changed: str
+    document: dict
+
+
+class CommentOut(BaseModel):
+    id: int
+    author: str | None
+    created_at: datetime
+    body: str
+    area_code: str | None
+    period: str | None
+    indicator_id: str | None
+    mentions: list[str]
+    promoted_to_version: int | None
+
+
+class PlanOut(BaseModel):
+    id: int
+    plan_id: str
+    title: str
+    owner_code: str
+    partner_codes: list[str]
+    version: int
+    document: dict
+    scorecard: list[dict]
+    errors: list[dict]
+
+
+class ConflictOut(BaseModel):
+    detail: str
+    current: VersionOut
+
+
+class PlanIn(BaseModel):
+    organisation: Text
+    document: Text  # the plan in the plans library's YAML or JSON form
+
+
+class PlanEditIn(BaseModel):
+    base_version: int
+    document: Text
+
+
+class CommentIn(BaseModel):
+    body: Text
+    area_code: Text | None = None
+    period: Text | None = None
+
+
+class PromoteIn(BaseModel):
+    base_version: int
+
+
+class IndicatorCommentIn(BaseModel):
+    organisation: Text
+    body: Text
+
+
+IndicatorId = Annotated[str, Path(pattern=NO_NUL, max_length=200)]
+
+CONFLICT = {409: {"model": ConflictOut, "description": "the edit was based on an older version; here is the current"}}
+
+
+def plan_or_404(db: Session, viewer: Viewer, plan_id: int, role: Role = Role.VIEWER) -> WorkspacePlan:
+    """A plan of the viewer's organisation or of one it partners; 404 to everyone else, 403 for a role too low."""
+    record = db.get(WorkspacePlan, plan_id)
+    if record is None or not store.member_ids(record) & set(viewer.roles):
+        raise HTTPException(404, "no such plan among your organisations' and partners'")
+    if not any(viewer.can(o, role) for o in store.member_ids(record)):
+        raise HTTPException(403, f"this needs {role} in the plan's owner or a partner")
+    return record
+
+
+def _may_change_partners(viewer: Viewer, record: WorkspacePlan) -> bool:
+    return viewer.can(record.organisation_id, Role.ANALYST)
+
+
+def visible_values(db: Session, viewer: Viewer, indicator_id: str) -> pd.DataFrame:
+    """The indicator's current published values (monthly, as published) of the indicator x areas this viewer sees
+    in full, by the visibility layer's own rule (`audience_for`, `shown_in_full`); as the atlas, the latest
+    published batch is the figure when two organisations publish one indicator x area x period."""
+    values = batches.current_values(db, indicator_id)
+    values = values.sort_values("batch_id").drop_duplicates(["indicator_id", "area_code", "period"], keep="last")
+    owners = values[["indicator_id", "area_code", "organisation_id"]].drop_duplicates()
+    seen = shown_in_full(owners, audience_for(db, viewer))
+    return values.merge(seen, on=["indicator_id", "area_code"], how="inner")[TRACK_INPUTS].reset_index(drop=True)
+
+
+def tracking_for(db: Session, viewer: Viewer, plan: Plan) -> tuple[Tracking, Catalogue]:
+    """The plan tracked over the published values this viewer may see."""
+    catalogue = workspace_catalogue(db)
+    if plan.indicator_id not in catalogue:
+        error = PlanError(plan.id, "indicator_id", f"{plan.indicator_id!r} has no published values in the workspace")
+        return Tracking(pd.DataFrame(), pd.DataFrame(columns=["area_code", "status"]), pd.DataFrame(), [error],
+                        []), catalogue
+    return track([plan], visible_values(db, viewer, plan.indicator_id), catalogue), catalogue
+
+
+def refresh_status(db: Session, record: WorkspacePlan, plan: Plan) -> list[dict]:
+    """Record the plan's status per area over its owner's figures, when it has changed (for the feed)."""
+    owner = Viewer(roles={record.organisation_id: Role.VIEWER})
+    tracking, _ = tracking_for(db, owner, plan)
+    events = store.record_statuses(db, record, dict(zip(tracking.scorecard["area_code"], tracking.scorecard["status"])))
+    return [{"area_code": e.area_code, "status": e.status, "previous": e.previous} for e in events if e.previous]
+
+
+def announce(db: Session, record: WorkspacePlan, kind: str, **payload) -> None:
+    """The event to the webhooks of the plan's owner and partners (after the change is committed)."""
+    webhooks.notify(db, store.member_ids(record), kind, {"plan": record.id, "plan_id": record.plan_key, **payload})
+
+
+def announce_version(db: Session, record: WorkspacePlan, version, statuses: list[dict]) -> None:
+    announce(db, record, "plan.version", version=version.number, changed=version.changed,
+             author=version.author.email if version.author else None)
+    for status in statuses:
+        announce(db, record, "plan.status", **status)
+
+
+def version_out(version) -> VersionOut:
+    return VersionOut(number=version.number, author=version.author.email if version.author else None,
+                      created_at=version.created_at, changed=version.changed,
+                      document=store.document_of(version).to_dict())
+
+
+def comment_out(comment: Comment) -> CommentOut:
+    return CommentOut(id=comment.id, author=comment.author.email if comment.author else None,
+                      created_at=comment.created_at, body=comment.body, area_code=comment.area_code,
+                      period=comment.period, indicator_id=comment.indicator_id,
+                      mentions=[m.user.email for m in comment.mentions], promoted_to_version=comment.promoted_to_version)
+
+
+def plan_out(request: Request, db: Session, viewer: Viewer, record: WorkspacePlan) -> PlanOut:
+    plan = store.document_of(store.current_version(db, record))
+    tracking, _ = tracking_for(db, viewer, plan)
+    tracked = plans_json(tracking)
+    return PlanOut(id=record.id, plan_id=record.plan_key, title=plan.title, owner_code=record.organisation.code,
+                   partner_codes=[p.organisation.code for p in record.partners], version=record.version,
+                   document=plan.to_dict(), scorecard=tracked["scorecard"], errors=tracked["errors"])
+
+
+def _conflict(exc: store.StaleEdit) -> JSONResponse:
+    return JSONResponse(ConflictOut(detail=str(exc), current=version_out(exc.current)).model_dump(mode="json"),
+                        status_code=409)
+
+
+def _refused(exc: Exception) -> HTTPException:
+    return HTTPException(400, str(exc))
+
+
+# ---- creating and editing
+
+
+def _create(request: Request, db: Session, viewer: Viewer, code: str, document: str) -> WorkspacePlan:
+    owner = member_organisation(db, viewer, code, Role.ANALYST)
+    try:
+        record = store.create_plan(db, viewer.user, owner, store.parse_document(document))
+    except store.PlanStoreError as exc:
+        raise _refused(exc) from None
+    statuses = refresh_status(db, record, store.document_of(store.current_version(db, record)))
+    db.commit()
+    announce_version(db, record, store.current_version(db, record), statuses)
+    return record
+
+
+def _edit(request: Request, db: Session, viewer: Viewer, record: WorkspacePlan, base_version: int, document: str):
+    try:
+        version = store.edit_plan(db, viewer.user, record, base_version, store.parse_document(document),
+                                  _may_change_partners(viewer, record))
+    except store.PlanStoreError as exc:
+        raise _refused(exc) from None
+    statuses = refresh_status(db, record, store.document_of(version))
+    db.commit()
+    announce_version(db, record, version, statuses)
+    return version
+
+
+@router.post("/api/plans", response_model=PlanOut, status_code=201)
+def create_api(*, body: PlanIn, request: Request, viewer: SignedIn, db: DB) -> PlanOut:
+    """Create a plan of `organisation` (an analyst there) from its YAML or JSON document; version 1."""
+    return plan_out(request, db, viewer, _create(request, db, viewer, body.organisation, body.document))
+
+
+@router.put("/api/plans/{plan_id}", response_model=PlanOut, responses=CONFLICT)
+def edit_api(*, plan_id: RowId, body: PlanEditIn, request: Request, viewer: SignedIn, db: DB):
+    """A new version, if `base_version` is still the current one; otherwise 409 with the current version."""
+    record = plan_or_404(db, viewer, plan_id, Role.ANALYST)
+    try:
+        _edit(request, db, viewer, record, body.base_version, body.document)
+    except store.StaleEdit as exc:
+        return _conflict(exc)
+    return plan_out(request, db, viewer, record)
+
+
+@router.get("/api/plans", response_model=list[PlanOut])
+def list_api(*, request: Request, viewer: SignedIn, db: DB) -> list[PlanOut]:
+    """Every plan of the caller's organisations and of those partnering them, tracked over what the caller sees."""
+    return [plan_out(request, db, viewer, r) for r in store.visible_plans(db, set(viewer.roles))]
+
+
+@router.get("/api/plans/{plan_id}", response_model=PlanOut)
+def plan_api(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB) -> PlanOut:
+    """The plan's current document and its tracking (scorecard rows with status and forecast, errors)."""
+    return plan_out(request, db, viewer, plan_or_404(db, viewer, plan_id))
+
+
+@router.get("/api/plans/{plan_id}/versions", response_model=list[VersionOut])
+def versions_api(*, plan_id: RowId, viewer: SignedIn, db: DB) -> list[VersionOut]:
+    """Every version: who, when, which fields changed, and the whole document."""
+    return [version_out(v) for v in store.versions(db, plan_or_404(db, viewer, plan_id))]
+
+
+@router.get("/plans", include_in_schema=False)
+def plans_page(*, request: Request, viewer: SignedIn, db: DB):
+    records = store.visible_plans(db, set(viewer.roles))
+    rows = [(r, store.document_of(store.current_version(db, r))) for r in records]
+    return page(request, viewer, "plans.html", rows=rows, message=None)
+
+
+@router.post("/plans", include_in_schema=False)
+def create_page(*, request: Request, viewer: SignedIn, db: DB, organisation: str = Form(...),
+                document: str = Form(...)):
+    if "\x00" in organisation:
+        raise HTTPException(400, "organisation: a NUL character is not part of any code")
+    record = _create(request, db, viewer, organisation, document)
+    return RedirectResponse(f"/plans/{record.id}", status_code=303)
+
+
+def _plan_page(request: Request, db: Session, viewer: Viewer, record: WorkspacePlan, status_code: int = 200,
+               message: str | None = None, draft: str | None = None):
+    version = store.current_version(db, record)
+    plan = store.document_of(version)
+    tracking, _ = tracking_for(db, viewer, plan)
+    return page(request, viewer, "plan.html", status_code=status_code, record=record, plan=plan, version=version,
+                draft=draft if draft is not None else store.dump_document(plan),
+                scorecard=plans_json(tracking)["scorecard"], errors=tracking.errors,
+                versions=store.versions(db, record), comments=store.plan_comments(db, record), message=message,
+                can_edit=any(viewer.can(o, Role.ANALYST) for o in store.member_ids(record)))
+
+
+@router.get("/plans/{plan_id}", include_in_schema=False)
+def plan_page(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB):
+    return _plan_page(request, db, viewer, plan_or_404(db, viewer, plan_id))
+
+
+@router.post("/plans/{plan_id}/edit", include_in_schema=False)
+def edit_page(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB, base_version: int = Form(...),
+              document: str = Form(...)):
+    record = plan_or_404(db, viewer, plan_id, Role.ANALYST)
+    try:
+        _edit(request, db, viewer, record, base_version, document)
+    except store.StaleEdit as exc:
+        return _plan_page(request, db, viewer, db.get(WorkspacePlan, plan_id), 409, str(exc), draft=document)
+    return RedirectResponse(f"/plans/{record.id}", status_code=303)
+
+
+@router.get("/plans/{plan_id}/chart", include_in_schema=False)
+def chart_page(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB):
+    """The plans page (its chart, table, status and forecast) for this one plan, over what the viewer sees."""
+    record = plan_or_404(db, viewer, plan_id)
+    plan = store.document_of(store.current_version(db, record))
+    tracking, catalogue = tracking_for(db, viewer, plan)
+    if tracking.scorecard.empty:
+        raise HTTPException(404, "; ".join(str(e) for e in tracking.errors) or "nothing to chart yet")
+    return HTMLResponse(render_plans_page(tracking, catalogue), headers={"content-security-policy":
+                                                                         atlas_views.PAGE_POLICY})
+
+
+# ---- comments
+
+
+def _comment(db: Session, viewer: Viewer, record: WorkspacePlan, body: CommentIn) -> Comment:
+    try:
+        comment = store.add_comment(db, viewer.user, record.organisation_id, store.member_ids(record), body.body,
+                                    plan=record, area_code=body.area_code or None, period=body.period or None)
+    except store.PlanStoreError as exc:
+        raise _refused(exc) from None
+    db.commit()
+    announce(db, record, "comment", **comment_out(comment).model_dump(mode="json"))
+    return comment
+
+
+@router.get("/api/plans/{plan_id}/comments", response_model=list[CommentOut])
+def comments_api(*, plan_id: RowId, viewer: SignedIn, db: DB) -> list[CommentOut]:
+    """The plan's comments and point annotations, oldest first."""
+    return [comment_out(c) for c in store.plan_comments(db, plan_or_404(db, viewer, plan_id))]
+
+
+@router.post("/api/plans/{plan_id}/comments", response_model=CommentOut, status_code=201)
+def comment_api(*, plan_id: RowId, body: CommentIn, viewer: SignedIn, db: DB) -> CommentOut:
+    """Comment on the plan, or annotate one point (area_code and period); @email mentions members."""
+    return comment_out(_comment(db, viewer, plan_or_404(db, viewer, plan_id), body))
+
+
+@router.post("/plans/{plan_id}/comments", include_in_schema=False)
+def comment_page(*, plan_id: RowId, viewer: SignedIn, db: DB, body: str = Form(...), area_code: str = Form(""),
+                 period: str = Form("")):
+    record = plan_or_404(db, viewer, plan_id)
+    _comment(db, viewer, record, CommentIn(body=body, area_code=area_code, period=period))
+    return RedirectResponse(f"/plans/{record.id}#comments", status_code=303)
+
+
+def _promote(request: Request, db: Session, viewer: Viewer, plan_id: int, comment_id: int, base_version: int):
+    record = plan_or_404(db, viewer, plan_id, Role.ANALYST)
+    comment = db.get(Comment, comment_id)
+    if comment is None or comment.plan_id != record.id:
+        raise HTTPException(404, "no such comment on this plan")
+    try:
+        version = store.promote(db, viewer.user, record, comment, base_version, _may_change_partners(viewer, record))
+    except store.PlanStoreError as exc:
+        raise _refused(exc) from None
+    statuses = refresh_status(db, record, store.document_of(version))
+    db.commit()
+    announce_version(db, record, version, statuses)
+    return record
+
+
+@router.post("/api/plans/{plan_id}/comments/{comment_id}/promote", response_model=PlanOut, responses=CONFLICT)
+def promote_api(*, plan_id: RowId, comment_id: RowId, body: PromoteIn, request: Request, viewer: SignedIn, db: DB):
+    """Make a point's annotation a rebasing change of the plan at its period (a new version)."""
+    try:
+        record = _promote(request, db, viewer, plan_id, comment_id, body.base_version)
+    except store.StaleEdit as exc:
+        return _conflict(exc)
+    return plan_out(request, db, viewer, record)
+
+
+@router.post("/plans/{plan_id}/comments/{comment_id}/promote", include_in_schema=False)
+def promote_page(*, plan_id: RowId, comment_id: RowId, request: Request, viewer: SignedIn, db: DB,
+                 base_version: int = Form(...)):
+    try:
+        _promote(request, db, viewer, plan_id, comment_id, base_version)
+    except store.StaleEdit as exc:
+        return _plan_page(request, db, viewer, plan_or_404(db, viewer, plan_id), 409, str(exc))
+    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+
+@router.get("/api/indicators/{indicator_id}/comments", response_model=list[CommentOut])
+def indicator_comments_api(*, indicator_id: IndicatorId, viewer: SignedIn, db: DB) -> list[CommentOut]:
+    """Comments on an indicator written in any of the caller's organisations."""
+    return [comment_out(c) for c in store.indicator_comments(db, indicator_id, set(viewer.roles))]
+
+
+@router.post("/api/indicators/{indicator_id}/comments", response_model=CommentOut, status_code=201)
+def indicator_comment_api(*, indicator_id: IndicatorId, body: IndicatorCommentIn, viewer: SignedIn, db: DB) -> CommentOut:
+    """Comment on an indicator inside one of the caller's organisations (its members read it)."""
+    organisation = member_organisation(db, viewer, body.organisation)
+    try:
+        comment = store.add_comment(db, viewer.user, organisation.id, {organisation.id}, body.body,
+                                    indicator_id=indicator_id)
+    except store.PlanStoreError as exc:
+        raise _refused(exc) from None
+    db.commit()
+    return comment_out(comment)
