@@ -263,3 +263,14 @@ class SharingAgreement(Base):
     owner: Mapped[Organisation] = relationship(foreign_keys=[owner_id])
     partner: Mapped[Organisation] = relationship(foreign_keys=[partner_id])
     granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+
+class WorkspaceSetting(Base):
+    """A setting of the whole workspace (such as its disclosure rule): its value, who set it and when."""
+
+    __tablename__ = "workspace_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
