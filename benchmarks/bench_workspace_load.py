@@ -2,10 +2,11 @@
 
 The demo workspace (the bundled A&E data, published by the national team; organisations and people in
 every role) is served by `gains serve --workers N` on SQLite or PostgreSQL. Each user holds an analyst's
-API token of one of the demo organisations (so each sees its own audience's protection) and, with no
-think time, repeatedly: reads the atlas index, reads one indicator x period view, lists its
-organisation's batches, or uploads a small draft batch (the write that exists today). Afterwards the
-drafts each organisation got a 201 for are counted against the drafts in the store: nothing lost.
+API token of one of the demo organisations (so each sees its own audience's protection) and repeatedly
+reads the atlas index, reads one indicator x period view, lists its organisation's batches, or uploads a
+small draft batch (the write that exists today), with no think time or (--think S) a random pause of mean
+S seconds between requests. Afterwards the drafts each organisation got a 201 for are counted against the
+drafts in the store: nothing lost.
 
 Run:
     .venv/bin/python benchmarks/bench_workspace_load.py                       # SQLite in a temporary folder
@@ -112,11 +113,13 @@ def upload_body(n: int) -> bytes:
 
 
 async def user(client: httpx.AsyncClient, code: str, secret: str, views: list, until: float, seed: int,
-               timings: dict, errors: dict, written: dict) -> None:
+               think: float, timings: dict, errors: dict, written: dict) -> None:
     rng = random.Random(seed)
     headers = {"Authorization": f"Bearer {secret}"}
     kinds, weights = list(MIX), list(MIX.values())
     while time.monotonic() < until:
+        if think:
+            await asyncio.sleep(rng.expovariate(1 / think))  # a person reading the last answer
         kind = rng.choices(kinds, weights)[0]
         began = time.perf_counter()
         try:
@@ -143,12 +146,12 @@ async def user(client: httpx.AsyncClient, code: str, secret: str, views: list, u
             written[code] += 1
 
 
-async def load(base: str, tokens: list, views: list, seconds: float) -> tuple[dict, dict, dict]:
+async def load(base: str, tokens: list, views: list, seconds: float, think: float) -> tuple[dict, dict, dict]:
     timings, errors, written = defaultdict(list), defaultdict(int), defaultdict(int)
     limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         until = time.monotonic() + seconds
-        await asyncio.gather(*(user(client, code, secret, views, until, n, timings, errors, written)
+        await asyncio.gather(*(user(client, code, secret, views, until, n, think, timings, errors, written)
                                for n, (code, secret) in enumerate(tokens)))
     return timings, errors, written
 
@@ -186,6 +189,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a user waits between requests (0: none, the hardest case)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="marginalgains-load-") as folder:
         url = args.database or default_url(folder)
@@ -193,13 +198,13 @@ def main() -> None:
         base, process = serve(url, args.workers, Path(folder))
         try:
             views = warm(base, tokens, args.workers)
-            timings, errors, written = asyncio.run(load(base, tokens, views, args.seconds))
+            timings, errors, written = asyncio.run(load(base, tokens, views, args.seconds, args.think))
         finally:
             os.killpg(process.pid, 15)
             process.wait(timeout=60)
         result = report(timings, errors, written, stored_drafts(url), args.seconds,
                         {"backend": make_url(url).get_backend_name(), "workers": args.workers,
-                         "users": args.users, "seconds": args.seconds, "views": len(views)})
+                         "users": args.users, "seconds": args.seconds, "think": args.think, "views": len(views)})
     print(json.dumps(result, indent=2))
     ok = result["reads_p95_ms"] < 200 and not result["errors"] and result["writes_lost"] == 0
     print("targets met" if ok else "targets NOT met: p95 of reads < 200 ms, no errors, nothing lost")

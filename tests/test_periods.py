@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from marginalgains.periods import Grain, label_periods, parse_period
 
@@ -26,6 +26,7 @@ def test_refused(label):
         parse_period(label)
 
 
+@settings(deadline=None)  # the suite shares two cores: a slow example is not a wrong one
 @given(st.dates(min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2026-12-31").date()),  # plausible years
        st.sampled_from([Grain.MONTH, Grain.QUARTER, Grain.FINANCIAL_YEAR, Grain.YEAR]))
 def test_a_label_parses_back_to_a_period_containing_its_date(day, grain):

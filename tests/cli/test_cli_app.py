@@ -82,7 +82,8 @@ def test_a_hyphenated_financial_year_gets_the_hint_through_the_cli(tmp_path):
      "indicator 1 (x): multiplier must be a finite number, got nan"),
     ("indicators:\n  - {id: x, title: t, polarity: low_is_good, measure: rate, synthetic: 'false'}\n",
      "'synthetic' must be true or false (unquoted), got 'false'"),
-    ("a: &a [1, 2]\nb: *a\nindicators: []\n", "YAML aliases (*a) are not allowed"),
+    ("a: &a [" + ", ".join(["1"] * 100) + "]\n" + "".join(f"{k}: &{k} [*{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, k in
+     zip("abcdefgh", "bcdefghi")) + "indicators: []\n", "YAML aliases expand the catalogue to more than 200,000"),
 ])
 def test_catalogue_errors_exit_2_naming_the_field(tmp_path, body, message):
     catalogue = tmp_path / "catalogue.yaml"

@@ -95,12 +95,18 @@ def test_synthetic_true_is_a_real_boolean(write_csv):
     assert read_catalogue(write_csv("synthetic: false\n" + ENTRY, "cat.yaml"))["x"].synthetic is False
 
 
-def test_yaml_aliases_are_refused_before_the_document_is_built(write_csv):
+def test_alias_expansion_is_refused_before_the_document_is_built(write_csv):
     lol = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
         for i in range(20))
-    with pytest.raises(CatalogueError, match=r"cat.yaml, line 2: YAML aliases \(\*a\) are not allowed in a catalogue"):
+    with pytest.raises(CatalogueError, match=r"cat.yaml, line \d+: YAML aliases expand the catalogue to more than 200,000"):
         read_catalogue(write_csv(lol + ENTRY, "cat.yaml"))
+
+
+def test_an_ordinary_alias_is_read(write_csv):
+    text = ("indicators:\n  - {id: a, title: A, polarity: low_is_good, measure: rate, tags: &t [x, y]}\n"
+            "  - {id: b, title: B, polarity: low_is_good, measure: rate, tags: *t}\n")
+    assert read_catalogue(write_csv(text, "cat.yaml"))["b"].tags == ("x", "y")
 
 
 def test_deeply_nested_yaml_is_refused(write_csv):

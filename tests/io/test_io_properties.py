@@ -1,5 +1,6 @@
 """Property tests over the readers: for arbitrary tables of strings (and arbitrary bytes), each reader
-either refuses with the project's own error or accounts for every row (read = accepted + rejected),
+either refuses with the project's own error or accounts for every row (read = accepted + rejected,
+plus rows a Fingertips export sets aside),
 and never accepts a count that is not a finite number.
 
 `MARGINALGAINS_FUZZ_EXAMPLES` sets the examples per property (default 40, for the test suite);

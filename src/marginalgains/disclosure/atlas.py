@@ -4,8 +4,8 @@ Applied to the built Atlas (computed from the true counts) before anything is re
 written. Each area's counts are protected with protect_values (areas add up to the national
 total, whose pooled value the page shows); an area whose count is hidden loses its value, limits,
 funnel positions, SPC series and opportunity unless the rule exempts its measure. Summary
-minima, maxima and folds are taken over the published values only; the pooled value is withheld
-when the national count behind it is hidden.
+spreads of values (minimum, maximum, folds, percentile ratios, cv) are taken over the published
+values only; the pooled value is withheld when the national count behind it is hidden.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from marginalgains import stats
 from marginalgains.atlas import Atlas
 from marginalgains.disclosure.protect import Protected
 from marginalgains.disclosure.rules import Rule
@@ -23,6 +24,8 @@ from marginalgains.disclosure.values import protect_values
 from marginalgains.model import VALUE_KEYS
 
 AREA_DERIVED = ["value", "lower95", "upper95", "lower998", "upper998", "funnel_band", "funnel_band_adjusted"]
+VALUE_SPREADS = ["min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv"]
+RATIOS = {"fold", "fold_trimmed5", "p95_p5", "iqr_ratio"}
 GAIN_COLUMNS = ["numerator", "denominator", "value", "lower", "upper", "gain", "gain_lower", "gain_upper",
                 "significant", "robust", "status"]
 
@@ -72,18 +75,24 @@ def _protect_areas(areas: pd.DataFrame, rule: Rule, measures, audience: Mapping[
     steps = {k: sum(p.steps.get(k, 0) for p in parts) for k in parts[0].steps}
     return Protected(table.sort_index(), pd.concat([p.audit for p in parts], ignore_index=True), steps, rule,
                      pd.concat([p.totals for p in parts], ignore_index=True))
+
+
 def _summary(summary: pd.DataFrame, areas: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
-    published = areas.dropna(subset=["value"]).groupby(["indicator_id", "period"])["value"]
-    keys = pd.MultiIndex.from_frame(summary[["indicator_id", "period"]].astype(str))
-    low = published.min().reindex(keys).to_numpy()
-    high = published.max().reindex(keys).to_numpy()
+    """Spreads of values (min, max, folds, percentile ratios, cv) over the published values only;
+    the pooled value withheld where the national count behind it is hidden."""
+    keys = ["indicator_id", "period"]
+    published = areas.dropna(subset=["value"])
+    spread = stats.variation_table(published, keys, numerator=None, denominator=None).set_index(keys)
+    index = pd.MultiIndex.from_frame(summary[keys].astype(str))
     summary = summary.copy()
-    summary["min"], summary["max"] = low, high
-    with np.errstate(divide="ignore", invalid="ignore"):
-        summary["fold"] = np.where(low > 0, high / low, np.inf)
-    national = totals.set_index(["indicator_id", "period"])
+    no_ratios = summary["fold_trimmed5"].isna().to_numpy()  # head-counts and lone areas have no ratios
+    for column in [c for c in VALUE_SPREADS if c in summary]:
+        recomputed = spread[column].reindex(index).to_numpy() if len(spread) else np.full(len(summary), np.nan)
+        blank = no_ratios if column in RATIOS else summary[column].isna().to_numpy()
+        summary[column] = np.where(blank, np.nan, recomputed)
+    national = totals.set_index(keys)
     hidden = national["numerator"].isna() | national["denominator"].isna()
-    summary.loc[hidden.reindex(keys).fillna(False).to_numpy(), "pooled"] = np.nan
+    summary.loc[hidden.reindex(index).fillna(False).to_numpy(), "pooled"] = np.nan
     return summary
 
 

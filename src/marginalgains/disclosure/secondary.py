@@ -31,6 +31,7 @@ from marginalgains.disclosure.rules import DisclosureError
 from marginalgains.disclosure.structure import System
 
 TOLERANCE = 1e-6
+GREEDY_AFTER = 3  # rounds of exact re-optimisation before hidden cells are kept from round to round
 
 
 @dataclass(frozen=True)
@@ -49,33 +50,50 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
              protection: float) -> Suppression:
     """Hide `primary` cells and the complements that protect them; `visible` cells are never hidden.
 
+    Each linked sub-table (an indicator's areas x breakdowns, say) shares no constraint with any
+    other, so each is protected on its own: time grows with the number of sub-tables, not faster.
     Returns the hidden mask and, in the order of the hidden cells, the interval an attacker with
     every visible count (unrounded) and the constraints is proved unable to narrow.
     """
-    hidden = primary.copy()
     if (primary & visible).any():
         raise DisclosureError("a cell cannot be both suppressed and shown in full")
+    hidden = primary.copy()
+    lower, upper = np.zeros(len(counts)), np.zeros(len(counts))
+    exact = np.ones(len(counts), dtype=bool)
     subtables = system.components()
-    cuts: dict[int, list[np.ndarray]] = {int(s): [] for s in np.unique(subtables[primary])}
-    changed = set(cuts)
+    rounds = 0
+    matrix = system.matrix.tocsc()
+    for label in np.unique(subtables[primary]):
+        cells = np.flatnonzero(subtables == label)
+        rows = np.unique(matrix[:, cells].nonzero()[0])
+        sub = System(system.matrix[rows][:, cells].tocsr(), np.searchsorted(cells, system.totals[rows]))
+        part = _suppress_linked(sub, counts[cells], primary[cells], visible[cells], protection)
+        hidden[cells] = part.hidden
+        at = cells[part.hidden]
+        lower[at], upper[at], exact[at] = part.lower, part.upper, part.exact
+        rounds = max(rounds, part.rounds)
+    return Suppression(hidden, lower[hidden], upper[hidden], exact[hidden], rounds)
+
+
+def _suppress_linked(system: System, counts, primary, visible, protection) -> Suppression:
+    """The MILP and audit rounds for one linked sub-table, until every primary cell is proved protected."""
+    cuts: list[np.ndarray] = []
     candidates = _candidates(system, counts, primary, visible)
+    kept = primary.copy()
     rounds = 0
     while True:
         rounds += 1
-        for label in sorted(changed):
-            in_subtable = subtables == label
-            hidden[in_subtable] = False
-            cells = np.flatnonzero(in_subtable & (candidates | _cut_cells(cuts[label], len(counts))))
-            hidden[cells] = _choose(system, counts, primary, visible, protection, cells, cuts[label])
+        hidden = np.zeros(len(counts), dtype=bool)
+        cells = np.flatnonzero(candidates | kept | _cut_cells(cuts, len(counts)))
+        hidden[cells] = _choose(system, counts, kept, visible, protection, cells, cuts, primary[cells])
         lower, upper, exact = certified_intervals(system, counts, hidden, np.where(primary, protection, 0.0))
         cells = np.flatnonzero(hidden)
         narrow = primary[cells] & (upper - lower < protection - TOLERANCE)
         if not narrow.any():
             return Suppression(hidden, lower, upper, exact, rounds)
-        added = _cuts(system, counts, hidden, visible, cells[narrow], exact[narrow], subtables)
-        for label, extra in added.items():
-            cuts[label] += extra
-        changed = set(added)
+        cuts += _cuts(system, counts, hidden, visible, cells[narrow], exact[narrow])
+        if not exact[narrow].all() or rounds >= GREEDY_AFTER:
+            kept |= hidden   # greedy from here (a large group, or many rounds): keep what is hidden, so rounds converge
 
 
 def _candidates(system: System, counts, primary, visible, cheapest: int = 8, short: int = 6) -> np.ndarray:
@@ -108,15 +126,16 @@ def _cut_cells(cuts: list[np.ndarray], n: int) -> np.ndarray:
     return mask
 
 
-def _choose(system: System, counts, primary, visible, protection, cells, cuts) -> np.ndarray:
-    """The MILP for one linked sub-table (cells are its positions); returns the hidden mask of those cells."""
+def _choose(system: System, counts, fixed, visible, protection, cells, cuts, is_primary) -> np.ndarray:
+    """The MILP over `cells` of one linked sub-table; `fixed` cells must be hidden, `is_primary` (over
+    `cells`) marks the small counts whose constraints need the protection interval. Returns the
+    hidden mask of those cells."""
     n = len(cells)
     incidence = system.incidence[:, cells]
     rows = np.unique(incidence.nonzero()[0])
     incidence = incidence[rows].tocsr()
     m = len(rows)
     values = counts[cells]
-    is_primary = primary[cells]
     weights = _capacity_weights(system, rows, cells, values, protection)
     # variables: y (n, binary) then z (m, continuous in [0, 1]): z_r = 1 when constraint r holds a hidden cell
     pairs = incidence.tocoo()
@@ -136,7 +155,7 @@ def _choose(system: System, counts, primary, visible, protection, cells, cuts) -
                                         (np.repeat(np.arange(len(cut_rows)), [len(r) for r in cut_rows]),
                                          np.concatenate(cut_rows))), shape=(len(cut_rows), n + m))
         blocks.append(LinearConstraint(cut_matrix, 1, np.inf))
-    lower = np.r_[is_primary.astype(float), np.zeros(m)]
+    lower = np.r_[fixed[cells].astype(float), np.zeros(m)]
     upper = np.r_[np.where(visible[cells], 0.0, 1.0), np.ones(m)]
     objective = np.r_[1.0 + values / (np.abs(values).sum() + 1.0), np.zeros(m)]
     result = milp(objective, integrality=np.r_[np.ones(n), np.zeros(m)], bounds=Bounds(lower, upper),
@@ -162,7 +181,7 @@ def _capacity_rows(system: System, rows, cells, is_primary) -> np.ndarray:
     return np.asarray(parts @ is_primary.astype(float)).ravel() > 0
 
 
-def _cuts(system: System, counts, hidden, visible, narrow_cells, exact, subtables) -> dict[int, list[np.ndarray]]:
+def _cuts(system: System, counts, hidden, visible, narrow_cells, exact) -> list[np.ndarray]:
     """Constraints that rule out the current pattern near each primary cell still too narrow.
 
     Where the audit was exact (the cell's whole linked group), the cut is valid for every
@@ -175,7 +194,7 @@ def _cuts(system: System, counts, hidden, visible, narrow_cells, exact, subtable
     by_cell = system.incidence.tocsc()
     by_row = system.incidence.tocsr()
     free = ~hidden & ~visible
-    cuts: dict[int, list[np.ndarray]] = {}
+    cuts = []
     for cell, whole in zip(narrow_cells, exact, strict=True):
         members = np.flatnonzero(groups == groups[cell]) if whole else np.array([cell])
         rows = np.unique(by_cell[:, members].nonzero()[0])
@@ -187,7 +206,7 @@ def _cuts(system: System, counts, hidden, visible, narrow_cells, exact, subtable
         if len(candidates) == 0:
             raise DisclosureError("a small count cannot be protected: every cell that could hide it must stay "
                                   "visible (national figures under the rule, or the viewer's own cells)")
-        cuts.setdefault(int(subtables[cell]), []).append(candidates)
+        cuts.append(candidates)
     return cuts
 
 

@@ -210,7 +210,7 @@ def distribution_template(indicator: Indicator) -> dict:
         y=alt.Y("lower95:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)), y2="upper95:Q")
     line = base.mark_line(color=NHS_BLUE, strokeWidth=1.5).encode(y="value:Q")
     marked = alt.Chart(alt.NamedData(name="marked")).encode(x="rank:Q", y="value:Q")
-    dots = marked.mark_point(filled=True, size=90, color=SELECTED, opacity=1).encode(
+    dots = marked.mark_point(filled=True, size=90, color=SELECTED, opacity=1, aria=False).encode(
         shape=alt.condition(SELECTED_TEST, alt.value("diamond"), alt.value("circle")), tooltip=_value_tooltips(indicator))
     words = marked.transform_filter(SELECTED_TEST).mark_text(align="left", dx=8, dy=-8, fontSize=12, color=SELECTED).encode(
         text="label:N")
@@ -221,7 +221,8 @@ def distribution_template(indicator: Indicator) -> dict:
 @_per_shape
 def funnel_template(indicator: Indicator) -> dict:
     """Funnel plot: value against size with 95% (dashed) and 99.8% (solid) limits, the pooled
-    line labelled, bands by colour and shape, outliers named; datasets `areas`, `limits`, `target`, `labels`."""
+    line labelled, bands by colour and shape, outliers named, the chosen area and its peers ringed;
+    datasets `areas`, `limits`, `target`, `labels`, `marked`."""
     colour, shape = _band(indicator)
     points = alt.Chart(alt.NamedData(name="areas")).mark_point(filled=True, opacity=0.85).encode(
         x=alt.X("denominator:Q", scale=alt.Scale(type="log"), title="Denominator (size)", axis=alt.Axis(format="~s")),
@@ -239,7 +240,10 @@ def funnel_template(indicator: Indicator) -> dict:
         align="left", dx=4, dy=-8, fontSize=12, color=NHS_DARK_BLUE).encode(x="size:Q", y="target:Q", text="label:N")
     names = alt.Chart(alt.NamedData(name="labels")).mark_text(align="left", dx=7, fontSize=11, color="#212B32").encode(
         x="denominator:Q", y="value:Q", text="label:N")
-    chart = alt.layer(lines, target_line, target_words, points, names).properties(width="container", height=340)
+    marked = alt.Chart(alt.NamedData(name="marked")).mark_point(filled=False, size=160, strokeWidth=2.5, color=SELECTED, aria=False).encode(
+        x="denominator:Q", y="value:Q", shape=alt.condition(SELECTED_TEST, alt.value("diamond"), alt.value("circle")),
+        tooltip=_value_tooltips(indicator))
+    chart = alt.layer(lines, target_line, target_words, points, names, marked).properties(width="container", height=340)
     return _themed(chart, chart_title(indicator, "Funnel plot: value against size, with 95% and 99.8% limits"))
 
 

@@ -50,6 +50,7 @@ class BatchOut(BaseModel):
     rows_read: int
     rows_accepted: int
     rows_rejected: int
+    rows_set_aside: int  # counted apart by the reader (a Fingertips export's deprivation rows, collapsed copies ...)
     created_at: datetime
     decided_at: datetime | None
     indicators: list[BatchIndicatorOut]
@@ -67,7 +68,8 @@ class PublishedOut(BaseModel):
 def batch_out(batch: Batch) -> BatchOut:
     return BatchOut(id=batch.id, organisation_code=batch.organisation.code, status=batch.status, kind=batch.kind,
                     filename=batch.filename, rows_read=batch.rows_read, rows_accepted=batch.rows_accepted,
-                    rows_rejected=batch.rows_rejected, created_at=batch.created_at, decided_at=batch.decided_at,
+                    rows_rejected=batch.rows_rejected,
+                    rows_set_aside=batch.rows_read - batch.rows_accepted - batch.rows_rejected, created_at=batch.created_at, decided_at=batch.decided_at,
                     indicators=[BatchIndicatorOut(indicator_id=i.indicator_id, title=i.title, measure=i.measure,
                                                   source=i.source, licence=i.licence, synthetic=i.synthetic)
                                 for i in batch.indicators])

@@ -138,7 +138,12 @@
     };
     chart.mark = function (selection) {
       if (!chart.view) return Promise.resolve();
-      chart.view.signal("selected", selection.code || "").signal("peers", selection.peers || []);
+      // the chosen area and its peers drawn as their own small layer where the template has one;
+      // the signals re-style every mark, so charts of thousands of areas rely on the layer alone
+      if ("marked" in datasets && options.marked) chart.view.data("marked", options.marked(selection));
+      if (options.size <= SVG_LIMIT || !("marked" in datasets)) {
+        chart.view.signal("selected", selection.code || "").signal("peers", selection.peers || []);
+      }
       return chart.view.runAsync();
     };
     return chart;
@@ -346,6 +351,12 @@
       return { code: state.code, peers: peers };
     }
 
+    function markedRows(selection) {
+      return [selection.code].concat(selection.peers).map((c) => current.byCode.get(c)).filter(Boolean)
+        .map((r) => ({ code: r.code, rank: r.rank, value: r.value, denominator: r.denominator, label: r.label,
+          shown: r.shown, interval: r.interval, band: r.band }));
+    }
+
     function subtitle(indicator, extra) {
       return [synthetic(indicator, indicator.title) + ", " + state.period].concat(extra ? [extra] : []);
     }
@@ -441,8 +452,7 @@
       if (many) { datasets.areas = rows.map((r) => ({ rank: r.rank, value: r.value, lower95: r.lower95, upper95: r.upper95 })); datasets.marked = []; }
       else datasets.areas = rows;
       const chart = Chart(host, source.templates[indicator.id][many ? "distribution" : "ranked"], datasets, subtitle(indicator),
-        { size: rows.length, onSelect: choose, state: selection, name: "ranked" });
-      chart.distribution = many;
+        { size: rows.length, onSelect: choose, state: selection, name: "ranked", marked: markedRows });
       current.charts.push(chart);
       host.appendChild(downloads(chart, indicator.id + "-ranked"));
       return h("section", { class: "card", id: "ranked", "aria-labelledby": "ranked-title" }, [
@@ -480,8 +490,8 @@
         const caption = words_ + ". Points are shaped and coloured by band; dashed lines are 95% limits, solid 99.8%; the blue line is the pooled figure; the furthest outliers beyond 99.8% are named. The table beside the ranked chart lists every area.";
         const host = chartCard(name, caption);
         const chart = Chart(host, source.templates[indicator.id].funnel,
-          { areas: areas, limits: lines, target: target, labels: funnelLabels(areas) }, subtitle(indicator, words_),
-          { size: areas.length, onSelect: choose, state: selection, name: "funnel-" + name });
+          { areas: areas, limits: lines, target: target, labels: funnelLabels(areas), marked: [] }, subtitle(indicator, words_),
+          { size: areas.length, onSelect: choose, state: selection, name: "funnel-" + name, marked: markedRows });
         current.charts.push(chart);
         host.appendChild(downloads(chart, indicator.id + "-funnel-" + name));
         return host;
@@ -575,14 +585,7 @@
 
     function markSelection(moveFocus) {
       const sel = selection();
-      const drawn = current.charts.map(function (chart) {
-        if (chart.distribution && chart.view) {
-          const marked = [sel.code].concat(sel.peers).map((c) => current.byCode.get(c)).filter(Boolean)
-            .map((r) => ({ code: r.code, rank: r.rank, value: r.value, label: r.label, shown: r.shown, interval: r.interval, band: r.band }));
-          chart.view.data("marked", marked);
-        }
-        return chart.mark(sel);
-      });
+      const drawn = current.charts.map((chart) => chart.mark(sel));
       current.tables.forEach((t) => t.reveal(state.code));
       drawn.push(areaBody(sel));
       if (state.code && moveFocus) {
