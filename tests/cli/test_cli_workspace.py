@@ -80,3 +80,21 @@ def test_a_short_password_is_refused(workspace):
 def test_gains_serve_refuses_a_bad_database_url():
     result = gains("serve", "--database", "mysql://h/db")
     assert result.exit_code == 2 and "'mysql' is not supported" in result.output
+
+
+def test_the_disclosure_rule_is_a_stored_workspace_setting(workspace, tmp_path):
+    from marginalgains.store.settings import disclosure_rule
+
+    shown = gains("workspace", "disclosure", "--workspace", str(workspace))
+    assert shown.exit_code == 0 and "counts 1 to 7 suppressed" in shown.output  # the default: nhs-hes-2018
+    rule_file = tmp_path / "local.yaml"
+    rule_file.write_text("name: local-5\ntitle: Counts under 5\nthreshold: 4\nprotection_interval: 4\n")
+    assert gains("workspace", "disclosure", str(rule_file), "--workspace", str(workspace)).exit_code == 0
+    rule_file.unlink()  # its text is kept in the store, not its path
+    store = open_store(default_url(workspace))
+    with store.sessions() as db:
+        rule = disclosure_rule(db)
+        assert (rule.name, rule.threshold, rule.rounding) == ("local-5", 4, None)
+    store.dispose()
+    bad = gains("workspace", "disclosure", "nhs-2099", "--workspace", str(workspace))
+    assert bad.exit_code == 2 and "unknown disclosure rule 'nhs-2099'" in bad.output

@@ -1,9 +1,10 @@
-"""The served atlas: true figures for their owner, withheld from everyone else, shared under an agreement."""
+"""The served atlas: true figures for their owner, protected for everyone else, in full under an agreement."""
 
 import html
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from web_helpers import csrf_from, sign_in
@@ -40,32 +41,48 @@ def test_the_owner_sees_every_area_with_its_true_figure(client, ae_2018):
     assert data["indicator"]["licence"] == "Open Government Licence v3.0" and not data["indicator"]["synthetic"]
 
 
-def test_another_organisation_sees_only_its_own_area_and_the_true_pooled_figure(client, ae_2018):
+def rounded5(count):
+    return np.floor(count / 5 + 0.5) * 5  # the nhs-hes-2018 rule: other counts to the nearest 5, halves up
+
+
+def test_another_organisation_sees_its_own_area_in_full_and_others_protected(client, ae_2018):
     sign_in(client, "analyst@rj7.example")
     data = view(client)
-    assert [a["area_code"] for a in data["areas"]] == ["RJ7"]
-    assert data["n_withheld"] == data["summary"]["n_areas"] - 1 > 100
-    assert data["summary"]["min"] is None and data["summary"]["max"] is None  # single-area figures of others
+    by_code = {a["area_code"]: a for a in data["areas"]}
+    assert len(by_code) == data["summary"]["n_areas"] > 100
+    rj7, rvr = by_code.pop("RJ7"), by_code["RVR"]
+    assert (rj7["numerator"], rj7["denominator"]) == (ae_2018.loc["RJ7", "seen"], ae_2018.loc["RJ7", "attendances"])
+    assert (rvr["numerator"], rvr["denominator"]) == (rounded5(ae_2018.loc["RVR", "seen"]),
+                                                      rounded5(ae_2018.loc["RVR", "attendances"]))
+    assert all(a["numerator"] % 5 == 0 and a["denominator"] % 5 == 0 for a in by_code.values())
+    assert data["disclosure"]["rule"] == "nhs-hes-2018"
+    assert data["disclosure"]["counts_rounded"] >= 2 * len(by_code) - sum(  # counts already a multiple of 5 stay
+        ae_2018.loc[c, k] % 5 == 0 for c in by_code for k in ("seen", "attendances"))
     judged = ae_2018.loc[[a for a in ae_2018.index if a]]
     assert data["summary"]["pooled"] == pytest.approx(100 * judged["seen"].sum() / judged["attendances"].sum(), rel=1e-3)
-    assert "another organisation" in data["withheld_reason"]
+    assert "another organisation" in data["disclosure"]["reason"]
 
 
-def test_a_data_sharing_agreement_shows_full_figures_until_revoked(client, new_client, store):
+def test_a_data_sharing_agreement_shows_full_figures_until_revoked(client, new_client, store, ae_2018):
     partner = new_client()
     sign_in(partner, "viewer@qkk.example")
-    assert view(partner)["areas"] == []
+
+    def rj7_counts():
+        rj7 = next(a for a in view(partner)["areas"] if a["area_code"] == "RJ7")
+        return rj7["numerator"], rj7["denominator"]
+    true = (ae_2018.loc["RJ7", "seen"], ae_2018.loc["RJ7", "attendances"])
+    assert rj7_counts() == tuple(rounded5(c) for c in true) != true
     sign_in(client, "admin@national.example")
     token = csrf_from(client, "/organisations/X24")
     response = client.post("/organisations/X24/sharing", data={"partner": "QKK", "reason": "DSA 2025-17 (A&E review)",
                                                                 "csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
-    assert len(view(partner)["areas"]) == view(partner)["summary"]["n_areas"]
+    assert rj7_counts() == true and view(partner)["disclosure"] is None
     agreement = client.get("/api/organisations/X24/sharing").json()[0]
     assert (agreement["partner_code"], agreement["reason"], agreement["granted_by"]) == (
         "QKK", "DSA 2025-17 (A&E review)", "admin@national.example")
     client.post(f"/organisations/X24/sharing/{agreement['id']}/revoke", data={"csrf_token": token})
-    assert view(partner)["areas"] == []
+    assert rj7_counts() != true and view(partner)["disclosure"]["rule"] == "nhs-hes-2018"
     assert client.get("/api/organisations/X24/sharing").json()[0]["revoked_at"] is not None
 
 
@@ -88,8 +105,7 @@ def test_the_atlas_page_is_the_static_page_over_the_protected_figures(client):
     assert "script-src 'sha256-" in meta and "unsafe-eval" not in meta
     data = json.loads(re.search(r'<script id="atlas-data" type="application/json">(.*?)</script>',
                                 response.text, re.S).group(1))
-    view = data["views"][f"{INDICATOR}|{PERIOD}"]["areas"]  # columns aligned with the page's one list of codes
-    assert [code for code, value in zip(data["codes"], view["value"]) if value is not None] == ["RJ7"]
+    assert "nhs-hes-2018" in data["index"]["provenance"]["methods"]["disclosure"]  # which rule, and what it did
 
 
 def test_the_areas_csv_is_the_view_formula_safe_with_source_and_licence(client):

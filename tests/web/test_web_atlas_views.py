@@ -13,9 +13,9 @@ VALUES = b"indicator_id,area_code,period,numerator,denominator\nscreening,RJ7,20
 def test_the_atlas_is_shaped_once_per_data_version_and_audience(client, new_client, monkeypatch):
     shaped = []
 
-    def counted(built, audience):
+    def counted(built, audience, rule):
         shaped.append(audience.key)
-        return protect(built, audience)
+        return protect(built, audience, rule)
     protect = atlas_views.protect_atlas
     monkeypatch.setattr(atlas_views, "protect_atlas", counted)
     sign_in(client, "analyst@qwe.example")

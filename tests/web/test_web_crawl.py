@@ -1,46 +1,50 @@
 """A crawler visits every route, as each role of other organisations and with guessed ids, and looks for
-any figure of the owner's that it may not see: none may appear in any page, JSON response or download."""
+any figure of the owner's that it may not see unprotected: none may appear in any page, JSON response or
+download. Protected figures (counts rounded to 5 by the workspace's nhs-hes-2018 rule, values of areas
+with no small count) are published and may appear; true counts, and every figure of an area whose count
+is suppressed, may not."""
 
 import json
 import re
 
 import pytest
+
 from test_web_data import upload
+from test_web_visibility import CATALOGUE, COUNTS, PERIOD, values_csv
 from web_helpers import csrf_from, get_paths, sign_in
 
 OWNER = "analyst@national.example"
 OUTSIDERS = {"admin@qkk.example": set(), "viewer@qkk.example": set(),
              "analyst@rjz.example": {"RJZ"}}  # each with the areas that are its own
 ATLAS_DATA = re.compile(r'<script id="atlas-data" type="application/json">(.*?)</script>', re.S)
+COUNT_KEYS = ("numerator", "denominator")
+VALUE_KEYS = ("value", "lower95", "upper95", "lower998", "upper998")
 
 
-def benchmarks(client) -> set[float]:
-    """The benchmarks an area's own opportunity is sized against (a quantile such as the top quarter's value,
-    which may equal some area's value without saying whose): shown with the outsider's own area."""
-    data = json.loads(ATLAS_DATA.search(client.get("/atlas").text).group(1))
-    return {round(v, 4) for profile in data["profiles"].values() for v in profile["columns"]["benchmark"] if v is not None}
-
-
-def owner_figures(client, own_areas: set[str], allowed: set[float]) -> dict[str, set[str]]:
-    """Every figure of the owner's the outsider may not see, as the texts it would appear as: per area.
+def unprotected_figures(owner, outsider, own_areas: set[str]) -> set[str]:
+    """Every figure the owner sees that the outsider may not, as the texts it would appear as: each true count
+    that rounding to 5 changes (of 1000 or more: smaller ones would match too much by chance; the small counts
+    are test_web_visibility's), and each figure of an area whose value the outsider's view withholds.
     An outsider with an area of its own sees that area's monthly series, whose thousands of figures rounded
-    to 4 decimals meet others' by chance, so for it figures are looked for at full precision only."""
-    figures = {}
-    for indicator in client.get("/api/atlas").json():
+    to 4 decimals meet others' by chance, so for it values are looked for at full precision only."""
+    texts = set()
+    for indicator in owner.get("/api/atlas").json():
         for period in indicator["periods"]:
-            view = client.get(f"/api/atlas/{indicator['id']}/{period['period']}").json()
-            for area in view["areas"]:
+            path = f"/api/atlas/{indicator['id']}/{period['period']}"
+            received = {a["area_code"]: a for a in outsider.get(path).json()["areas"]}
+            for area in owner.get(path).json()["areas"]:
                 if area["area_code"] in own_areas:
                     continue
-                texts = figures.setdefault(area["area_code"], set())
-                for key in ("numerator", "denominator"):
-                    if area[key] is not None and area[key] >= 1000:  # small counts would match too much by chance
+                for key in COUNT_KEYS:
+                    if area[key] is not None and area[key] >= 1000 and area[key] % 5:
                         texts.add(rf"(?<![\d.]){int(area[key])}(?:\.0)?(?!\.?\d)")
-                for key in ("value", "lower95", "upper95", "lower998", "upper998"):
-                    if area[key] is not None and round(area[key], 4) not in allowed:
+                if received[area["area_code"]]["value"] is not None:
+                    continue
+                for key in VALUE_KEYS:
+                    if area[key] is not None:
                         for shown in {repr(area[key])} | (set() if own_areas else {repr(round(area[key], 4))}):
                             texts.add(r"(?<![\d.])" + re.escape(shown) + r"(?!\d)")
-    return figures
+    return texts
 
 
 def routes_to_visit(app, client, codes, batch_ids, views) -> list[str]:
@@ -75,18 +79,24 @@ def visible_text(response) -> str:
 
 def test_no_unprotected_figure_of_the_owner_appears_anywhere(app, client, new_client):
     sign_in(client, OWNER)
+    token = {"X-CSRF-Token": csrf_from(client)}
+    small = upload(client, code="X24", values=values_csv(), catalogue=CATALOGUE, api=True).json()["id"]
+    assert client.post(f"/api/batches/{small}/publish", headers=token).status_code == 200  # RJ7's 3 of 412
     draft = upload(client, code="X24", values=b"indicator_id,area_code,period,numerator,denominator\n"
                                               b"screening,RJ7,2023/24,43210,98765\n", api=True).json()["id"]
     codes = [o["code"] for o in client.get("/api/organisations").json()]
     views = [(i["id"], p["period"]) for i in client.get("/api/atlas").json() for p in i["periods"]]
     batch_ids = list(range(1, draft + 3))
-    allowed = benchmarks(client)
     for outsider, own_areas in OUTSIDERS.items():
-        secrets = owner_figures(client, own_areas, allowed if own_areas else set())
-        secrets.setdefault("RJ7", set()).update({r"(?<!\d)43210(?!\d)", r"(?<!\d)98765(?!\d)"})  # the draft's
-        patterns = re.compile("|".join(p for texts in secrets.values() for p in texts))
         browser = new_client()
         sign_in(browser, outsider)
+        secrets = unprotected_figures(client, browser, own_areas)
+        secrets |= {r"(?<!\d)43210(?!\d)", r"(?<!\d)98765(?!\d)"}  # the draft's
+        patterns = re.compile("|".join(secrets))
+        rj7, true = (next(a for a in b.get(f"/api/atlas/screening/{PERIOD}").json()["areas"] if a["area_code"] == "RJ7")
+                     for b in (browser, client))
+        assert rj7["numerator"] is None and rj7["value"] is None  # the small count: suppressed, with what follows
+        assert true["value"] == 100 * COUNTS["RJ7"][0] / COUNTS["RJ7"][1] and re.escape(repr(true["value"])) in patterns.pattern
         visited = 0
         for path in routes_to_visit(app, browser, codes, batch_ids, views):
             response = browser.get(path)

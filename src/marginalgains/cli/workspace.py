@@ -24,6 +24,9 @@ app.add_typer(workspace_app)
 
 WORKER_STARTUP_SECONDS = 120  # time a worker may take to start on a busy machine
 WorkspaceOption = Annotated[Path, typer.Option(help="Workspace folder (holds the SQLite store by default).")]
+DisclosureOption = Annotated[Optional[str], typer.Option(
+    help="Disclosure rule protecting each organisation's figures from the others: nhs-hes-2018 (the default), "
+         "under-10 or a rule file (.yaml); kept in the workspace.")]
 DatabaseOption = Annotated[Optional[str], typer.Option(
     help="Database URL (sqlite:///path or postgresql://user@host/db); default: SQLite inside the workspace.")]
 
@@ -44,6 +47,7 @@ def serve_command(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 2,
     demo: Annotated[bool, typer.Option("--demo", help="Fill a new workspace with demo organisations, people and data.")] = False,
+    disclosure: DisclosureOption = None,
 ) -> None:
     """Serve the shared improvement workspace (web pages and JSON API) under uvicorn."""
     from marginalgains.store.database import default_url
@@ -55,6 +59,8 @@ def serve_command(
         if demo:
             from marginalgains.web.demo import seed_demo
             _print_demo(seed_demo(store), host, port)
+        if disclosure is not None:
+            _set_disclosure(store, disclosure, "gains serve --disclosure")
     except GainsError as exc:
         fail(exc)
     store.dispose()
@@ -64,6 +70,37 @@ def serve_command(
     os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "marginalgains.web.app:app_from_environment",
                               "--factory", "--host", host, "--port", str(port), "--workers", str(workers),
                               "--timeout-worker-healthcheck", str(WORKER_STARTUP_SECONDS)])
+
+
+def _set_disclosure(store: Store, rule: str, by: str) -> None:
+    from marginalgains.store.settings import set_disclosure_rule
+
+    with store.sessions() as db:
+        applied = set_disclosure_rule(db, rule, by)
+        db.commit()
+    print(f"disclosure rule: {applied.describe()}")
+
+
+@workspace_app.command("disclosure")
+def disclosure_command(
+    rule: Annotated[Optional[str], typer.Argument(help="nhs-hes-2018, under-10 or a rule file (.yaml); "
+                                                       "none: show the rule in force.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    database: DatabaseOption = None,
+) -> None:
+    """Set (or show) the disclosure rule that protects every organisation's figures from the others."""
+    from marginalgains.store.settings import disclosure_rule
+
+    if rule is not None:
+        try:
+            store = _open(workspace, database)
+            _set_disclosure(store, rule, "gains workspace disclosure")
+        except GainsError as exc:
+            fail(exc)
+        store.dispose()
+        return
+    with _session(workspace, database) as db:
+        print(f"disclosure rule: {disclosure_rule(db).describe()}")
 
 
 def _print_demo(people: list[tuple[str, str, str]], host: str, port: int) -> None:

@@ -10,6 +10,7 @@ values only; the pooled value is withheld when the national count behind it is h
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from marginalgains import stats
 from marginalgains.atlas import Atlas
+from marginalgains.disclosure.protect import Protected
 from marginalgains.disclosure.rules import Rule
 from marginalgains.disclosure.values import protect_values
 from marginalgains.model import VALUE_KEYS
@@ -30,8 +32,15 @@ GAIN_COLUMNS = ["numerator", "denominator", "value", "lower", "upper", "gain", "
 
 def protect_atlas(atlas: Atlas, rule: Rule) -> Atlas:
     """A copy of `atlas` whose tables hold only what `rule` lets be published, and says so in its provenance."""
+    return protect_atlas_for(atlas, rule)[0]
+
+
+def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[str]] | None = None
+                      ) -> tuple[Atlas, Protected]:
+    """`atlas` protected for an audience that sees, per indicator, the areas in `audience[indicator]` in full
+    (the public: none), with the protection of its counts (table, totals, audit, steps)."""
     measures = {i.id: i.measure for i in atlas.catalogue}
-    protected = protect_values(atlas.areas, rule, measures=measures)
+    protected = _protect_areas(atlas.areas, rule, measures, audience or {})
     areas = protected.table
     withheld = areas["value_status"] == "follows"
     areas[[c for c in AREA_DERIVED if c in areas]] = areas[[c for c in AREA_DERIVED if c in areas]].where(~withheld)
@@ -49,7 +58,23 @@ def protect_atlas(atlas: Atlas, rule: Rule) -> Atlas:
                      for k, t in atlas.improvement.items()},
         pareto=atlas.pareto[[(i, a, p) not in hidden_keys for i, a, p in
                              atlas.pareto[VALUE_KEYS].astype(str).to_numpy()]] if len(atlas.pareto) else atlas.pareto,
-        provenance=provenance)
+        provenance=provenance), protected
+
+
+def _protect_areas(areas: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]]) -> Protected:
+    """protect_values once per group of indicators whose audience sees the same areas in full (indicators
+    share no cell, so protecting them apart is protecting them together)."""
+    areas = areas.reset_index(drop=True)
+    seen = areas["indicator_id"].map(lambda i: "\x1f".join(sorted(map(str, audience.get(i, ())))))
+    groups = sorted(set(seen))
+    parts = [protect_values(areas[seen == codes], rule, audience=codes.split("\x1f") if codes else None,
+                            measures=measures) for codes in groups]
+    if len(parts) == 1:
+        return parts[0]
+    table = pd.concat([p.table.set_axis(np.flatnonzero(seen == codes)) for p, codes in zip(parts, groups)])
+    steps = {k: sum(p.steps.get(k, 0) for p in parts) for k in parts[0].steps}
+    return Protected(table.sort_index(), pd.concat([p.audit for p in parts], ignore_index=True), steps, rule,
+                     pd.concat([p.totals for p in parts], ignore_index=True))
 
 
 def _summary(summary: pd.DataFrame, areas: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:

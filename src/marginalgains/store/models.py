@@ -370,3 +370,10 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(String(64))  # kept as given: the receiver checks signatures with it
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+class WorkspaceSetting(Base):
+    """A setting of the whole workspace (such as its disclosure rule): its value, who set it and when."""
+    __tablename__ = "workspace_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,5 +1,6 @@
 """The atlas, served: the static page's renderer and charts over the workspace's published values, protected
-for the viewer by `visibility.protect_atlas`; per-view JSON and CSV downloads go through the same layer."""
+for the viewer by `visibility.protect_atlas` under the workspace's disclosure rule; per-view JSON and CSV
+downloads go through the same layer and say which rule was applied and how many counts it suppressed."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from marginalgains.atlas import Atlas
 from marginalgains.io.outputs import formula_safe
 from marginalgains.report.html import render_page
 from marginalgains.web.auth import Viewer
 from marginalgains.web.deps import DB, SignedIn
 from marginalgains.web.render import page
-from marginalgains.web.visibility import WITHHELD_REASON, audience_for, protect_atlas, workspace_atlas
+from marginalgains.store.settings import disclosure_rule
+from marginalgains.web.visibility import PROTECTED_REASON, Shaped, audience_for, protect_atlas, workspace_atlas
 
 router = APIRouter()
 PAGE_POLICY = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"  # the page's own meta policy does the rest
@@ -28,15 +29,28 @@ AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "
 SUMMARY_FIGURES = ["n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "scv", "pooled",
                    "n_high_998", "n_high_95", "n_low_95", "n_low_998"]
 _pages: OrderedDict[tuple, str] = OrderedDict()
-_shaped: OrderedDict[tuple, tuple[Atlas | None, pd.DataFrame]] = OrderedDict()
+_shaped: OrderedDict[tuple, Shaped] = OrderedDict()
 _pages_lock = threading.Lock()
 PAGES_KEPT = 32
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+FULL = "none: shown in full"  # the CSV's disclosure column when the caller sees every figure
 
 
 class IndicatorPeriodOut(BaseModel):
     period: str
-    n_withheld: int
+    n_withheld: int  # areas whose value is withheld from the caller with its suppressed counts
+
+
+class DisclosureOut(BaseModel):
+    """The disclosure rule the caller's figures were protected by, and what it did to this view."""
+
+    rule: str
+    title: str
+    source: str
+    description: str
+    cells_suppressed: int  # counts hidden: small ones, and the complements that keep them from being worked out
+    counts_rounded: int
+    reason: str
 
 
 class IndicatorOut(BaseModel):
@@ -71,46 +85,58 @@ class ViewOut(BaseModel):
     summary: dict[str, float | None]
     areas: list[AreaOut]
     n_withheld: int
-    withheld_reason: str | None
+    disclosure: DisclosureOut | None  # None: the caller sees every figure of this view in full
 
 
-def _protected(request: Request, db: Session, viewer: Viewer) -> tuple[Atlas | None, pd.DataFrame, tuple]:
+def _protected(request: Request, db: Session, viewer: Viewer) -> tuple[Shaped, tuple]:
     """The atlas shaped for the viewer's audience, kept per store, data version and audience (shaping the whole
     atlas costs far more than answering one view from it)."""
     store_url = str(request.app.state.store.engine.url)
     built = workspace_atlas(db, store_url)
     audience = audience_for(db, viewer)
-    key = (built.version, audience.key)
+    rule = disclosure_rule(db)
+    key = (built.version, audience.key, rule)
     with _pages_lock:
         shaped = _shaped.get((store_url, key))
         if shaped is not None:
             _shaped.move_to_end((store_url, key))
     if shaped is None:
-        shaped = protect_atlas(built, audience)
+        shaped = protect_atlas(built, audience, rule)
         with _pages_lock:
             _shaped[(store_url, key)] = shaped
             while len(_shaped) > PAGES_KEPT:
                 _shaped.popitem(last=False)
-    return *shaped, key
+    return shaped, key
 
 
-def _withheld(withheld: pd.DataFrame, indicator_id: str, period: str) -> int:
-    rows = withheld[(withheld["indicator_id"] == indicator_id) & (withheld["period"] == period)]
-    return int(rows["n_withheld"].iloc[0]) if len(rows) else 0
+def _protection(shaped: Shaped, indicator_id: str, period: str, column: str = "n_withheld") -> int:
+    table = shaped.protection
+    rows = table[(table["indicator_id"] == indicator_id) & (table["period"] == period)]
+    return int(rows[column].iloc[0]) if len(rows) else 0
 
 
-def _indicator_out(atlas: Atlas, withheld: pd.DataFrame, indicator) -> IndicatorOut:
+def _disclosure(shaped: Shaped, indicator_id: str, period: str) -> DisclosureOut | None:
+    rule = shaped.rule
+    if rule is None:
+        return None
+    return DisclosureOut(rule=rule.name, title=rule.title, source=rule.source, description=rule.describe(),
+                         cells_suppressed=_protection(shaped, indicator_id, period, "n_suppressed"),
+                         counts_rounded=_protection(shaped, indicator_id, period, "n_rounded"), reason=PROTECTED_REASON)
+
+
+def _indicator_out(shaped: Shaped, indicator) -> IndicatorOut:
     return IndicatorOut(id=indicator.id, title=indicator.title, unit=indicator.unit, measure=str(indicator.measure),
                         polarity=str(indicator.polarity), source=indicator.source, licence=indicator.licence,
                         synthetic=indicator.synthetic,
-                        periods=[IndicatorPeriodOut(period=p, n_withheld=_withheld(withheld, indicator.id, p))
-                                 for p in atlas.periods(indicator.id)])
+                        periods=[IndicatorPeriodOut(period=p, n_withheld=_protection(shaped, indicator.id, p))
+                                 for p in shaped.atlas.periods(indicator.id)])
 
 
 @router.get("/atlas", include_in_schema=False)
 def atlas_page(*, request: Request, viewer: SignedIn, db: DB):
     """The static atlas page, rendered over what this viewer may see (kept while the data and audience stay)."""
-    atlas, _, key = _protected(request, db, viewer)
+    shaped, key = _protected(request, db, viewer)
+    atlas = shaped.atlas
     if atlas is None:
         return page(request, viewer, "error.html", status_code=404, status=404,
                     message="nothing has been published in this workspace yet")
@@ -128,26 +154,27 @@ def atlas_page(*, request: Request, viewer: SignedIn, db: DB):
 @router.get("/api/atlas", response_model=list[IndicatorOut])
 def atlas_index(*, request: Request, viewer: SignedIn, db: DB) -> list[IndicatorOut]:
     """Every published indicator with its periods, and how many areas' figures are withheld from the caller."""
-    atlas, withheld, _ = _protected(request, db, viewer)
-    if atlas is None:
+    shaped, _ = _protected(request, db, viewer)
+    if shaped.atlas is None:
         return []
-    return [_indicator_out(atlas, withheld, i) for i in atlas.headline_indicators()]
+    return [_indicator_out(shaped, i) for i in shaped.atlas.headline_indicators()]
 
 
 def _view(request: Request, db: Session, viewer: Viewer, indicator_id: str, period: str) -> tuple[ViewOut, pd.DataFrame]:
-    atlas, withheld, _ = _protected(request, db, viewer)
+    shaped, _ = _protected(request, db, viewer)
+    atlas = shaped.atlas
     if atlas is None or indicator_id not in atlas.catalogue or period not in atlas.periods(indicator_id):
         raise HTTPException(404, "no such indicator and period in this workspace")
     rows = atlas.areas[(atlas.areas["indicator_id"] == indicator_id) & (atlas.areas["period"] == period)]
     names = atlas.area_names()
     rows = rows.assign(area_name=rows["area_code"].map(names)).sort_values("value", ascending=False, kind="stable")
     summary = atlas.summary[(atlas.summary["indicator_id"] == indicator_id) & (atlas.summary["period"] == period)]
-    n_withheld = _withheld(withheld, indicator_id, period)
     table = rows[AREA_COLUMNS]
-    view = ViewOut(indicator=_indicator_out(atlas, withheld, atlas.catalogue[indicator_id]), period=period,
+    view = ViewOut(indicator=_indicator_out(shaped, atlas.catalogue[indicator_id]), period=period,
                    summary={k: _number(summary[k].iloc[0]) for k in SUMMARY_FIGURES},
-                   areas=[AreaOut(**r) for r in _records(table)], n_withheld=n_withheld,
-                   withheld_reason=WITHHELD_REASON if n_withheld else None)
+                   areas=[AreaOut(**r) for r in _records(table)],
+                   n_withheld=_protection(shaped, indicator_id, period),
+                   disclosure=_disclosure(shaped, indicator_id, period))
     return view, table
 
 
@@ -170,6 +197,7 @@ def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer:
     """The view's areas as a formula-safe CSV (?period=2018/19), with the same protection as the page."""
     view, table = _view(request, db, viewer, indicator_id, period)
     text = formula_safe(table.assign(indicator_id=indicator_id, period=period,
-                                     source=view.indicator.source, licence=view.indicator.licence)).to_csv(index=False)
+                                     source=view.indicator.source, licence=view.indicator.licence,
+                                     disclosure=view.disclosure.rule if view.disclosure else FULL)).to_csv(index=False)
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{_SAFE.sub("_", indicator_id)}-areas.csv"'})

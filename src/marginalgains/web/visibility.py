@@ -3,15 +3,14 @@
 An organisation sees its own published figures in full, and so does a partner it shares them with
 under a data-sharing agreement; an area's own organisation sees that area's figures. The atlas is
 built once from the true counts of every organisation (so national figures are true), and then
-shaped for the viewer by `protect_atlas`, the only place figures are shaped for an audience.
-
-Until the workspace's disclosure rule (marginalgains.disclosure.protect_values) is wired in here,
-figures the viewer may not see in full are withheld whole: the area's row is left out of every
-area-level table and the figures that are single areas' values (the minimum, the maximum, and the
-top-quartile and top-decile benchmarks, order statistics) are left out (an area's own opportunity
-still shows the benchmark it is sized against, which may be the top quarter's value),
-while counts of areas, the pooled figure, spreads and funnel limits, computed from true counts,
-stay. The page says how many areas were withheld and why.
+shaped for the viewer by `protect_atlas`, the only place figures are shaped for an audience:
+everything the viewer may not see in full is protected by the workspace's disclosure rule
+(marginalgains.disclosure, with the viewer's own areas as the audience): small counts suppressed,
+complements chosen so none can be worked out from what the viewer sees, values, intervals, series
+and opportunities of a suppressed area withheld with its counts, other counts rounded if the rule
+says so. The benchmarks that are single areas' values (top quartile, top decile) are left out of
+an indicator any of whose areas is withheld; the pooled figure, counts of areas, spreads and
+funnel limits stay (computed from true counts; the national figures are what the rule exempts).
 """
 
 from __future__ import annotations
@@ -19,12 +18,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marginalgains.atlas import SHARED_BENCHMARKS, Atlas, build_atlas
+from marginalgains.disclosure import Rule
+from marginalgains.disclosure.atlas import protect_atlas_for
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.values import check_values
 from marginalgains.model import VALUE_INPUTS, Indicator, Measure, Polarity
@@ -32,9 +32,8 @@ from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchIndicator, BatchStatus, Organisation, SharingAgreement
 from marginalgains.web.auth import Viewer
 
-WITHHELD_REASON = ("figures of another organisation, shown only to it, to partners it shares them with and to "
-                   "the area's own organisation")
-SINGLE_AREA_SUMMARY = ["min", "max"]
+PROTECTED_REASON = ("figures of another organisation, shown in full only to it, to partners it shares them with "
+                    "and to the area's own organisation; to everyone else protected by the workspace's disclosure rule")
 POOLED_BENCHMARK = SHARED_BENCHMARKS["national"]  # the others (top quartile, top decile) are single areas' values
 
 
@@ -131,36 +130,59 @@ def shown_in_full(owners: pd.DataFrame, audience: Audience) -> pd.DataFrame:
     return pairs.loc[pairs["full"], ["indicator_id", "area_code"]]
 
 
-def _keep(frame: pd.DataFrame, visible: pd.DataFrame) -> pd.DataFrame:
-    if frame is None or frame.empty or not {"indicator_id", "area_code"} <= set(frame.columns):
-        return frame
-    return frame.merge(visible, on=["indicator_id", "area_code"], how="inner")[frame.columns]
+@dataclass(frozen=True)
+class Shaped:
+    """The atlas as one audience sees it, and per indicator x period what was protected: `n_withheld` areas
+    whose value is withheld with its counts, `n_suppressed` counts suppressed (primary and secondary),
+    `n_rounded` counts rounded. `rule` is None when the audience sees every figure in full."""
+
+    atlas: Atlas | None
+    protection: pd.DataFrame  # indicator_id, period, n_withheld, n_suppressed, n_rounded
+    rule: Rule | None
 
 
-def protect_atlas(built: WorkspaceAtlas, audience: Audience) -> tuple[Atlas | None, pd.DataFrame]:
-    """The atlas as this audience may see it, and per indicator x period how many areas were withheld."""
+PROTECTION_COLUMNS = ["indicator_id", "period", "n_withheld", "n_suppressed", "n_rounded"]
+
+
+def protect_atlas(built: WorkspaceAtlas, audience: Audience, rule: Rule) -> Shaped:
+    """The atlas as this audience may see it: in full where it may, protected by `rule` everywhere else."""
     atlas = built.atlas
     if atlas is None:
-        return None, pd.DataFrame(columns=["indicator_id", "period", "n_withheld"])
+        return Shaped(None, pd.DataFrame(columns=PROTECTION_COLUMNS), None)
     visible = shown_in_full(built.owners, audience)
-    areas = _keep(atlas.areas, visible)
-    withheld = (atlas.areas.groupby(["indicator_id", "period"]).size()
-                .sub(areas.groupby(["indicator_id", "period"]).size(), fill_value=0)
-                .astype(int).rename("n_withheld").reset_index())
-    summary = atlas.summary.merge(withheld, on=["indicator_id", "period"], how="left")
-    hidden = summary["n_withheld"].fillna(0).to_numpy() > 0
-    summary.loc[hidden, SINGLE_AREA_SUMMARY] = np.nan
-    improvement = {i: replace(t, areas=_keep(t.areas.assign(indicator_id=i), visible).drop(columns="indicator_id"))
-                   for i, t in atlas.improvement.items()}
-    partial = set(withheld.loc[withheld["n_withheld"] > 0, "indicator_id"])
+    if len(visible) == len(built.owners[["indicator_id", "area_code"]].drop_duplicates()):
+        return Shaped(atlas, pd.DataFrame(columns=PROTECTION_COLUMNS), None)
+    seen = visible.groupby("indicator_id")["area_code"].agg(list).to_dict()
+    protected, protection = protect_atlas_for(atlas, rule, seen)
+    counts = protection.table
+    keys = ["indicator_id", "period"]
+    per_view = pd.DataFrame({
+        "indicator_id": counts["indicator_id"].astype(str), "period": counts["period"].astype(str),
+        "n_withheld": counts["value_status"] == "follows",
+        "n_rounded": (counts[["numerator_status", "denominator_status"]] == "rounded").sum(axis=1),
+    }).groupby(keys, as_index=False).sum()
+    hidden = protection.audit[keys].astype(str).value_counts().rename("n_suppressed")  # remainders included
+    per_view = per_view.merge(hidden.reset_index(), on=keys, how="left").fillna({"n_suppressed": 0})
+    per_view["n_suppressed"] = per_view["n_suppressed"].astype(int)
+    partial = set(per_view.loc[per_view["n_withheld"] > 0, "indicator_id"])
     benchmarks = {i: {k: v for k, v in b.items() if i not in partial or k == POOLED_BENCHMARK}
                   for i, b in atlas.benchmarks.items()}
-    protected = replace(atlas, areas=areas, summary=summary.drop(columns="n_withheld"),
-                        spc=_keep(atlas.spc, visible), improvement=improvement,
-                        pareto=_keep(atlas.pareto, visible), bundle_fixes=_keep(atlas.bundle_fixes, visible),
-                        benchmarks=benchmarks,
-                        provenance=atlas.provenance | {"withheld": WITHHELD_REASON})
-    return protected, withheld
+    protected = replace(protected, benchmarks=benchmarks, bundle_fixes=_without_partial(atlas.bundle_fixes, partial),
+                        totals=_without_partial(atlas.totals, partial),
+                        provenance=protected.provenance | {"protected": PROTECTED_REASON})
+    return Shaped(protected, per_view[PROTECTION_COLUMNS], rule)
+
+
+def _without_partial(frame: pd.DataFrame, indicators: set[str]) -> pd.DataFrame:
+    """Rows of no indicator any of whose areas is withheld (a total over areas, less the visible ones, would
+    reveal a withheld area's figure); rows name their indicator (`indicator_id`) or indicators (`indicators`)."""
+    if frame is None or frame.empty or not indicators:
+        return frame
+    if "indicator_id" in frame:
+        keep = ~frame["indicator_id"].astype(str).isin(indicators)
+    else:
+        keep = ~frame["indicators"].map(lambda named: bool(indicators & set(named)))
+    return frame[keep.to_numpy()].reset_index(drop=True)
 
 
 def sharing_partners(db: Session, owner: Organisation) -> list[SharingAgreement]:
