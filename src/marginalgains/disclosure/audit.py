@@ -129,7 +129,8 @@ def certified_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, 
     so the minima of all cells come from one solve and the maxima from another. Cells of large
     groups that a rectangle (`rectangle_intervals`, closed form) already proves wide enough need no
     LP at all: the typical pattern of a table of areas x breakdowns. A local interval
-    narrower than the cell's `required` width (per cell) is solved again exactly over its group.
+    narrower than the cell's `required` width (per cell) is solved again exactly over its whole
+    group (nothing held fixed then), all such cells again in one block-diagonal pair of LPs.
     Returns (lower, upper, exact) in the order of the hidden cells.
     """
     cells = np.flatnonzero(hidden)
@@ -143,10 +144,10 @@ def certified_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, 
         lower[todo], upper[todo] = _local_intervals(system, counts, hidden, cells, neighbourhoods[todo], todo)
     unsure = ~exact & (upper - lower < required[cells] - 1e-6)
     if unsure.any():
-        recheck = np.zeros(len(counts), dtype=bool)
-        recheck[cells[unsure]] = True
-        exact_lower, exact_upper = deducible_intervals(system, np.where(hidden, 0.0, counts), hidden, only=recheck)
-        lower[unsure], upper[unsure] = exact_lower[unsure], exact_upper[unsure]
+        again = np.flatnonzero(unsure)
+        groups = system.components(hidden)[cells]
+        whole = sparse.csr_matrix(groups[again][:, None] == groups[None, :])
+        lower[again], upper[again] = _local_intervals(system, counts, hidden, cells, whole, again)
         exact = exact | unsure
     return lower, upper, exact
 
