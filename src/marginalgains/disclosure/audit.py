@@ -214,54 +214,75 @@ def rectangle_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, 
     cells = np.flatnonzero(hidden)
     lower, upper = np.full(len(cells), np.nan), np.full(len(cells), np.nan)
     pairs = _short_pairs(system, counts, hidden, short)
-    if pairs.empty:
+    if len(pairs["j"]) == 0:
         return lower, upper
-    pairs["reach"] = np.minimum(pairs["x_j"], pairs["x_k"])
-    best = (pairs.sort_values(["long_j", "long_k", "reach", "j", "k"], ascending=[True, True, False, True, True])
-            .groupby(["long_j", "long_k"], sort=False).head(partners + 1))
-    best = best.rename(columns={"j": "l", "k": "m", "short": "short_lm", "x_j": "x_l", "x_k": "x_m",
-                                "a_short_j": "a_short_l", "a_short_k": "a_short_m", "a_long_j": "a_long_l",
-                                "a_long_k": "a_long_m"}).drop(columns="reach")
-    quads = pairs.merge(best, on=["long_j", "long_k"])
-    quads = quads[quads["short"].to_numpy() != quads["short_lm"].to_numpy()]
-    d_k = -quads["a_short_j"].to_numpy() / quads["a_short_k"].to_numpy()
-    d_l = -quads["a_long_j"].to_numpy() / quads["a_long_l"].to_numpy()
-    d_m = -quads["a_short_l"].to_numpy() * d_l / quads["a_short_m"].to_numpy()
-    balanced = np.abs(quads["a_long_k"].to_numpy() * d_k + quads["a_long_m"].to_numpy() * d_m) < 1e-9
-    moves = np.column_stack([np.ones(len(quads)), d_k, d_l, d_m])[balanced]
-    values = quads[["x_j", "x_k", "x_l", "x_m"]].to_numpy()[balanced]
+    # pairs sorted by their two long constraints, the largest reach first: the partners of a key lead its run
+    reach = np.minimum(pairs["x_j"], pairs["x_k"])
+    order = np.lexsort((pairs["k"], pairs["j"], -reach, pairs["long_k"], pairs["long_j"]))
+    pairs = {name: column[order] for name, column in pairs.items()}
+    key = np.column_stack([pairs["long_j"], pairs["long_k"]])
+    starts = np.r_[0, np.flatnonzero((np.diff(key, axis=0) != 0).any(axis=1)) + 1]
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))
+    ends = np.r_[starts[1:], len(order)]
+    for offset in range(partners + 1):
+        partner = starts[run] + offset
+        ok = partner < ends[run]
+        me, other = np.flatnonzero(ok), partner[ok]
+        ok = pairs["short"][me] != pairs["short"][other]
+        me, other = me[ok], other[ok]
+        _widen(lower, upper, cells, {name: column[me] for name, column in pairs.items()},
+               {name: column[other] for name, column in pairs.items()})
+    return lower, upper
+
+
+def _widen(lower, upper, cells, pair, partner) -> None:
+    """Widen each j's interval by its rectangle with the partner pair (l, m) where the move balances."""
+    d_k = -pair["a_short_j"] / pair["a_short_k"]
+    d_l = -pair["a_long_j"] / partner["a_long_j"]
+    d_m = -partner["a_short_j"] * d_l / partner["a_short_k"]
+    balanced = np.abs(pair["a_long_k"] * d_k + partner["a_long_k"] * d_m) < 1e-9
+    moves = np.column_stack([np.ones(len(d_k)), d_k, d_l, d_m])[balanced]
+    values = np.column_stack([pair["x_j"], pair["x_k"], partner["x_j"], partner["x_k"]])[balanced]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = values / np.abs(moves)
     rise = np.where(moves < 0, ratio, np.inf).min(axis=1)    # t can grow until a falling cell reaches 0
     fall = np.where(moves > 0, ratio, np.inf).min(axis=1)    # and shrink until a rising one does
-    position = np.searchsorted(cells, quads["j"].to_numpy()[balanced])
-    x = counts[cells[position]]
+    position = np.searchsorted(cells, pair["j"][balanced])
+    x = pair["x_j"][balanced]
     np.fmax.at(upper, position, x + rise)
     np.fmin.at(lower, position, x - fall)
-    return lower, upper
 
 
-def _short_pairs(system: System, counts, hidden, short) -> pd.DataFrame:
+def _short_pairs(system: System, counts, hidden, short) -> dict[str, np.ndarray]:
     """Ordered pairs (j, k) of hidden cells in exactly two constraints that share a short one, with
     each cell's other (long) constraint, the coefficients and the counts."""
     matrix = system.matrix.tocsc()
     degree = np.diff(matrix.indptr)
     size = np.diff(system.matrix.tocsr().indptr)
     eligible = np.flatnonzero(hidden & (degree == 2))
-    if len(eligible) == 0:
-        return pd.DataFrame()
     start = matrix.indptr[eligible]
     first, second = matrix.indices[start], matrix.indices[start + 1]
     a_first, a_second = matrix.data[start], matrix.data[start + 1]
     first_short = size[first] <= short
-    second_short = size[second] <= short
-    keep = first_short ^ second_short   # one short constraint (the row) and one long (the column)
-    short_row = np.where(first_short, first, second)[keep]
-    long_row = np.where(first_short, second, first)[keep]
-    cell_rows = pd.DataFrame({"cell": eligible[keep], "short": short_row, "long": long_row,
-                              "a_short": np.where(first_short, a_first, a_second)[keep],
-                              "a_long": np.where(first_short, a_second, a_first)[keep],
-                              "x": counts[eligible[keep]]})
-    pairs = cell_rows.merge(cell_rows, on="short", suffixes=("_j", "_k"))
-    pairs = pairs[(pairs["cell_j"] != pairs["cell_k"]) & (pairs["long_j"] != pairs["long_k"])]
-    return pairs.rename(columns={"cell_j": "j", "cell_k": "k"}).reset_index(drop=True)
+    keep = first_short ^ (size[second] <= short)   # one short constraint (the row) and one long (the column)
+    first_short = first_short[keep]
+    rows = {"cell": eligible[keep],
+            "short": np.where(first_short, first[keep], second[keep]),
+            "long": np.where(first_short, second[keep], first[keep]),
+            "a_short": np.where(first_short, a_first[keep], a_second[keep]),
+            "a_long": np.where(first_short, a_second[keep], a_first[keep])}
+    rows["x"] = counts[rows["cell"]]
+    order = np.lexsort((rows["cell"], rows["short"]))
+    rows = {name: column[order] for name, column in rows.items()}
+    j_at, k_at = [np.empty(0, dtype=int)], [np.empty(0, dtype=int)]
+    for offset in range(1, min(short, len(order))):    # cells of one short constraint are adjacent once sorted
+        same = np.flatnonzero(rows["short"][offset:] == rows["short"][:-offset])
+        j_at += [same, same + offset]
+        k_at += [same + offset, same]
+    j_at, k_at = np.concatenate(j_at), np.concatenate(k_at)
+    distinct = rows["long"][j_at] != rows["long"][k_at]
+    j_at, k_at = j_at[distinct], k_at[distinct]
+    pairs = {"j": rows["cell"][j_at], "k": rows["cell"][k_at], "short": rows["short"][j_at]}
+    for name in ("long", "a_short", "a_long", "x"):
+        pairs[f"{name}_j"], pairs[f"{name}_k"] = rows[name][j_at], rows[name][k_at]
+    return pairs
