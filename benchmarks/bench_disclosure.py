@@ -4,8 +4,8 @@ Run: .venv/bin/python benchmarks/bench_disclosure.py [--practices 6500] [--indic
 Each indicator is a table of practices (in 7 regions, in England) x sex (male, female, all),
 every total included (computed from the true counts), counts drawn from a gamma-Poisson mixture
 with mean 30 (seed 2012), so about one cell in fifteen is 1 to 7. Prints the median time of
-`protect` under nhs-hes-2018 (primary suppression, the MILP per indicator, the audit's LPs that
-prove every hidden count, rounding), the cells suppressed by each step, and the narrowest
+`protect` under nhs-hes-2018 (primary suppression, the MILP per indicator, the audit's
+certificates (closed-form rectangles, else LPs) that prove every hidden count, rounding), the cells suppressed by each step, and the narrowest
 interval an attacker can deduce for a primary cell. CPU time (all threads of this process) is
 printed beside wall time: on a shared machine the wall time mostly measures the other work.
 """
