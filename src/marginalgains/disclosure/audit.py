@@ -126,14 +126,34 @@ def certified_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, 
     of j's constraints that hold few hidden cells (`short`), the `hubs` largest hidden cells of
     each longer constraint, and the short-constraint partners of those (so the rectangles of a
     two-way table close). Every neighbourhood is a separate block of one block-diagonal programme,
-    so the minima of all cells come from one solve and the maxima from another. A local interval
-    narrower than the cell's `required` width (per cell) is solved again exactly over its group.
+    so the minima of all cells come from one solve and the maxima from another. Cells of large
+    groups that a rectangle (`rectangle_intervals`, closed form) already proves wide enough need no
+    LP at all: the typical pattern of a table of areas x breakdowns. A local interval
+    narrower than the cell's `required` width (per cell) is solved again exactly over its whole
+    group (nothing held fixed then), all such cells again in one block-diagonal pair of LPs.
     Returns (lower, upper, exact) in the order of the hidden cells.
     """
     cells = np.flatnonzero(hidden)
     if len(cells) == 0:
         return np.empty(0), np.empty(0), np.empty(0, dtype=bool)
     neighbourhoods, exact = _neighbourhoods(system, counts, cells, exact_up_to, hubs, short)
+    lower, upper = rectangle_intervals(system, counts, hidden, short)
+    wide = ~exact & np.isfinite(lower) & (upper - lower >= required[cells] - 1e-6)
+    todo = np.flatnonzero(~wide)
+    if len(todo):
+        lower[todo], upper[todo] = _local_intervals(system, counts, hidden, cells, neighbourhoods[todo], todo)
+    unsure = ~exact & (upper - lower < required[cells] - 1e-6)
+    if unsure.any():
+        again = np.flatnonzero(unsure)
+        groups = system.components(hidden)[cells]
+        whole = sparse.csr_matrix(groups[again][:, None] == groups[None, :])
+        lower[again], upper[again] = _local_intervals(system, counts, hidden, cells, whole, again)
+        exact = exact | unsure
+    return lower, upper, exact
+
+
+def _local_intervals(system: System, counts, hidden, cells, neighbourhoods, todo) -> tuple[np.ndarray, np.ndarray]:
+    """The block-diagonal LPs for the hidden cells `todo` (positions in `cells`), each over its neighbourhood."""
     block, member = neighbourhoods.nonzero()
     variables = cells[member]
     columns = system.matrix.tocsc()[:, variables].tocoo()
@@ -143,19 +163,12 @@ def certified_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, 
     equations = sparse.csr_matrix((columns.data, (equation, columns.col)), shape=(n_eq, n_var))
     rhs = np.bincount(equation, weights=columns.data * counts[variables[columns.col]], minlength=n_eq)
     ceiling = _ceiling(counts[~hidden])
-    targets = np.flatnonzero(block == member)
+    targets = np.flatnonzero(todo[block] == member)
     bounds = np.column_stack([np.zeros(n_var), np.full(n_var, ceiling)])
     lower = _optimise(equations, rhs, targets, bounds, +1.0)
     upper = _optimise(equations, rhs, targets, bounds, -1.0)
     upper[upper >= ceiling / 2] = UNBOUNDED
-    unsure = ~exact & (upper - lower < required[cells] - 1e-6)
-    if unsure.any():
-        recheck = np.zeros(len(counts), dtype=bool)
-        recheck[cells[unsure]] = True
-        exact_lower, exact_upper = deducible_intervals(system, np.where(hidden, 0.0, counts), hidden, only=recheck)
-        lower[unsure], upper[unsure] = exact_lower[unsure], exact_upper[unsure]
-        exact = exact | unsure
-    return lower, upper, exact
+    return lower, upper
 
 
 def _neighbourhoods(system: System, counts, cells, exact_up_to, hubs, short):
@@ -183,3 +196,93 @@ def _neighbourhoods(system: System, counts, cells, exact_up_to, hubs, short):
     whole = (sparse.diags(exact.astype(float)) @ membership @ membership.T).tocsr()
     local = sparse.diags((~exact).astype(float)) @ local
     return (whole + local).tocsr() > 0, exact
+
+
+def rectangle_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, short: int = 6,
+                        partners: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-form inner intervals from rectangles of hidden cells, with no LP (NaN where none is found).
+
+    A rectangle is four hidden cells j, k, l, m, each in exactly two constraints: j and k share a
+    short constraint (a row of breakdowns), l and m another, j and l a third, k and m a fourth.
+    Moving j by t and the other three by the signs that keep those four constraints (and so every
+    constraint) balanced is consistent with everything published while every moved cell stays
+    at zero or more, so the attacker's interval contains j's range along that move, whatever the
+    other hidden cells are. Each (j, k) is tried against the `partners` pairs (l, m) of the same two
+    long constraints with the largest counts, and the widest range either side is kept.
+    Returns (lower, upper) in the order of the hidden cells.
+    """
+    cells = np.flatnonzero(hidden)
+    lower, upper = np.full(len(cells), np.nan), np.full(len(cells), np.nan)
+    pairs = _short_pairs(system, counts, hidden, short)
+    if len(pairs["j"]) == 0:
+        return lower, upper
+    # pairs sorted by their two long constraints, the largest reach first: the partners of a key lead its run
+    reach = np.minimum(pairs["x_j"], pairs["x_k"])
+    order = np.lexsort((pairs["k"], pairs["j"], -reach, pairs["long_k"], pairs["long_j"]))
+    pairs = {name: column[order] for name, column in pairs.items()}
+    key = np.column_stack([pairs["long_j"], pairs["long_k"]])
+    starts = np.r_[0, np.flatnonzero((np.diff(key, axis=0) != 0).any(axis=1)) + 1]
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))
+    ends = np.r_[starts[1:], len(order)]
+    for offset in range(partners + 1):
+        partner = starts[run] + offset
+        ok = partner < ends[run]
+        me, other = np.flatnonzero(ok), partner[ok]
+        ok = pairs["short"][me] != pairs["short"][other]
+        me, other = me[ok], other[ok]
+        _widen(lower, upper, cells, {name: column[me] for name, column in pairs.items()},
+               {name: column[other] for name, column in pairs.items()})
+    return lower, upper
+
+
+def _widen(lower, upper, cells, pair, partner) -> None:
+    """Widen each j's interval by its rectangle with the partner pair (l, m) where the move balances."""
+    d_k = -pair["a_short_j"] / pair["a_short_k"]
+    d_l = -pair["a_long_j"] / partner["a_long_j"]
+    d_m = -partner["a_short_j"] * d_l / partner["a_short_k"]
+    balanced = np.abs(pair["a_long_k"] * d_k + partner["a_long_k"] * d_m) < 1e-9
+    moves = np.column_stack([np.ones(len(d_k)), d_k, d_l, d_m])[balanced]
+    values = np.column_stack([pair["x_j"], pair["x_k"], partner["x_j"], partner["x_k"]])[balanced]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = values / np.abs(moves)
+    rise = np.where(moves < 0, ratio, np.inf).min(axis=1)    # t can grow until a falling cell reaches 0
+    fall = np.where(moves > 0, ratio, np.inf).min(axis=1)    # and shrink until a rising one does
+    position = np.searchsorted(cells, pair["j"][balanced])
+    x = pair["x_j"][balanced]
+    np.fmax.at(upper, position, x + rise)
+    np.fmin.at(lower, position, x - fall)
+
+
+def _short_pairs(system: System, counts, hidden, short) -> dict[str, np.ndarray]:
+    """Ordered pairs (j, k) of hidden cells in exactly two constraints that share a short one, with
+    each cell's other (long) constraint, the coefficients and the counts."""
+    matrix = system.matrix.tocsc()
+    degree = np.diff(matrix.indptr)
+    size = np.diff(system.matrix.tocsr().indptr)
+    eligible = np.flatnonzero(hidden & (degree == 2))
+    start = matrix.indptr[eligible]
+    first, second = matrix.indices[start], matrix.indices[start + 1]
+    a_first, a_second = matrix.data[start], matrix.data[start + 1]
+    first_short = size[first] <= short
+    keep = first_short ^ (size[second] <= short)   # one short constraint (the row) and one long (the column)
+    first_short = first_short[keep]
+    rows = {"cell": eligible[keep],
+            "short": np.where(first_short, first[keep], second[keep]),
+            "long": np.where(first_short, second[keep], first[keep]),
+            "a_short": np.where(first_short, a_first[keep], a_second[keep]),
+            "a_long": np.where(first_short, a_second[keep], a_first[keep])}
+    rows["x"] = counts[rows["cell"]]
+    order = np.lexsort((rows["cell"], rows["short"]))
+    rows = {name: column[order] for name, column in rows.items()}
+    j_at, k_at = [np.empty(0, dtype=int)], [np.empty(0, dtype=int)]
+    for offset in range(1, min(short, len(order))):    # cells of one short constraint are adjacent once sorted
+        same = np.flatnonzero(rows["short"][offset:] == rows["short"][:-offset])
+        j_at += [same, same + offset]
+        k_at += [same + offset, same]
+    j_at, k_at = np.concatenate(j_at), np.concatenate(k_at)
+    distinct = rows["long"][j_at] != rows["long"][k_at]
+    j_at, k_at = j_at[distinct], k_at[distinct]
+    pairs = {"j": rows["cell"][j_at], "k": rows["cell"][k_at], "short": rows["short"][j_at]}
+    for name in ("long", "a_short", "a_long", "x"):
+        pairs[f"{name}_j"], pairs[f"{name}_k"] = rows[name][j_at], rows[name][k_at]
+    return pairs

@@ -10,8 +10,8 @@ conditions every protecting pattern meets in each additive constraint (a total a
   fall; a hidden total counts as unlimited).
 
 These conditions see one constraint at a time; in linked tables (areas x sex) a pattern can meet
-them and still be narrowed by combining constraints. So the audit's linear programmes check the
-chosen pattern, and each primary cell left too narrow adds a cut: at least one more cell next to
+them and still be narrowed by combining constraints. So the audit's certificates (a closed form
+for rectangles of hidden cells, linear programmes for the rest) check the chosen pattern, and each primary cell left too narrow adds a cut: at least one more cell next to
 its linked hidden group must be hidden (any pattern without one hides a subset of that group and
 is no better). The programme is solved again until the audit passes: the pattern is then proved.
 The objective counts hidden cells, with their total count as the tie-break, so the answer hides
