@@ -1,6 +1,7 @@
 """The atlas page in headless Chromium (Debian's package, driven by Playwright; no browser download)."""
 
 import io
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -16,12 +17,13 @@ from marginalgains.report.files import write_atlas
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+FINGERTIPS = Path(__file__).parents[1] / "io" / "fixtures"
 AXE = Path(__file__).parent / "fixtures" / "axe.min.js"  # axe-core 4.14.1, MPL-2.0 (fixtures/AXE-LICENCE.md)
 
 
 def build_page(inputs, out: Path) -> Path:
     atlas = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(), areas=inputs.areas,
-                        weakest_links=inputs.weakest_links)
+                        weakest_links=inputs.weakest_links, comparators=inputs.comparators)
     write_atlas(atlas, out, inputs.rejections)
     return out / "index.html"
 
@@ -29,6 +31,13 @@ def build_page(inputs, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def page_path(tmp_path_factory):
     return build_page(sources.bundled_ae(), tmp_path_factory.mktemp("page"))
+
+
+@pytest.fixture(scope="module")
+def deciles_page(tmp_path_factory):
+    """A Fingertips export with deprivation deciles and England's own row (a comparator)."""
+    return build_page(sources.choose(None, None, FINGERTIPS / "fingertips_deciles.csv", None),
+                      tmp_path_factory.mktemp("deciles"))
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +209,19 @@ def test_every_chart_has_a_title_and_its_table(opened):
         assert "table" in figure.locator("figcaption").inner_text()
         assert figure.locator(".chart svg title, .chart svg").count() >= 1
     assert opened.locator("#view table caption").count() == opened.locator("#view table").count()
+
+
+def test_the_inequality_card_is_drawn(browser, deciles_page):
+    """The heading the HTML source cannot hold (atlas.js draws it from the page's JSON), drawn."""
+    page = open_page(browser, deciles_page)
+    (view,) = json.loads((deciles_page.parent / "atlas.json").read_text())["fingertips"]["inequality"]
+    card = page.locator("section.inequality")
+    assert card.locator("h3").inner_text() == ("Inequality by deprivation: England, County & UA deprivation deciles in "
+                                               "England (IMD2019, 4/21 geog.) (2023)")
+    assert card.locator(".headline").inner_text().startswith(
+        f"Slope index of inequality {view['sii']:.2f} (95% {view['sii_lower95']:.2f} to {view['sii_upper95']:.2f})")
+    first = card.locator("tbody tr").first
+    assert first.locator("th, td").all_inner_texts()[:3] == ["1", "Most deprived decile (IMD2019, 4/21 geog.)", "62.0%"]
+    assert card.locator("tbody tr").count() == 10
+    assert page.errors == []
+    page.close()

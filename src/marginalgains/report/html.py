@@ -210,7 +210,30 @@ def _view(atlas: Atlas, indicator: Indicator, period: str, rows: pd.DataFrame, c
         "areas": columns(areas.set_index("code").reindex(codes).reset_index(drop=True), value_decimals(indicator)),
         "limits": columns(curves.drop(columns=["indicator_id", "period"]), value_decimals(indicator) + 1)
         if len(curves) else None,
+        "inequality": inequality_views(atlas, indicator.id, period),
+        "comparators": comparator_values(atlas, indicator.id, period),
     }
+
+
+def inequality_views(atlas: Atlas, indicator_id: str, period: str) -> list[dict]:
+    """The deprivation quantiles and SII/RII of a Fingertips export for one indicator x period, as read."""
+    views = atlas.provenance.get("fingertips", {}).get("inequality", [])
+    return [v for v in views if v["indicator_id"] == indicator_id and str(v["period"]) == period]
+
+
+def comparator_values(atlas: Atlas, indicator_id: str, period: str) -> list[dict]:
+    """England's and the regions' values for one indicator x period (published, never compared as areas)."""
+    rows = atlas.comparators
+    if rows.empty:
+        return []
+    rows = rows[(rows["indicator_id"] == indicator_id) & (rows["period"] == period)]
+    names = rows["area_name"] if "area_name" in rows else rows["area_code"]
+    kinds = rows["area_type"] if "area_type" in rows else pd.Series("", index=rows.index)
+    return [{"code": str(code), "name": str(name) if isinstance(name, str) and name.strip() else str(code),
+             "area_type": str(kind) if isinstance(kind, str) else "", "value": _plain(value),
+             "lower95": _plain(lower), "upper95": _plain(upper)}
+            for code, name, kind, value, lower, upper in zip(rows["area_code"], names, kinds, rows["value"],
+                                                             rows["lower95"], rows["upper95"])]
 
 
 def _plain(value):

@@ -323,7 +323,8 @@
       current.profile = profileOf(indicator);
       const cards = [headerCard(indicator, view), rankedCard(indicator, view, rows), funnelCard(indicator, view, rows),
         indicator.map ? mapCard(indicator, rows) : null, areaCard(indicator), opportunityCard(indicator),
-        view.bundle ? bundleCard(indicator, view.bundle) : null].filter(Boolean);
+        view.bundle ? bundleCard(indicator, view.bundle) : null].concat(
+        (view.inequality || []).map((entry, i) => inequalityCard(indicator, entry, i))).filter(Boolean);
       root.replaceChildren.apply(root, cards);
       contents(indicator, cards);
       select.search.value = "";
@@ -555,6 +556,32 @@
           " in the " + integer(meta.significant_areas) + " of " + integer(meta.areas) + " areas whose 95% interval lies wholly on the wrong side of the benchmark; a shortfall chance could explain is not counted (Dropkin, J Public Health 2018)." }),
         h("div", { class: "pair" }, [host, table.el]),
       ]);
+    }
+
+    function inequalitySentence(entry) {
+      if (isMissing(entry.sii)) return "No slope index of inequality: " + (entry.note || "too few quantiles with a value") + ".";
+      return "Slope index of inequality " + number(entry.sii, 2) + " (95% " + number(entry.sii_lower95, 2) + " to " +
+        number(entry.sii_upper95, 2) + "): the modelled gap from the most to the least deprived; relative index of inequality " +
+        number(entry.rii, 3) + " (95% " + number(entry.rii_lower95, 3) + " to " + number(entry.rii_upper95, 3) + ")." +
+        (entry.note ? " Note: " + entry.note : "");
+    }
+
+    function inequalityCard(indicator, entry, position) {
+      const id = "inequality-" + position;
+      const heading = synthetic(indicator, "Inequality by deprivation: " + entry.area_name + ", " + entry.category_type +
+        " (" + entry.period + ")");
+      const table = Table({ caption: synthetic(indicator, "Deprivation quantiles, " + entry.area_name + ", " + entry.period),
+        rows: entry.quantiles, columns: [
+        { key: "rank", label: "Quantile (1 most deprived)", format: (r) => integer(r.rank) },
+        { key: "category", label: "Category", text: true, format: (r) => r.category },
+        { key: "value", label: "Value", format: (r) => valueText(r.value, indicator) },
+        { key: "lower95", label: "95% interval", format: (r) => valueText(r.lower95, indicator) + " to " + valueText(r.upper95, indicator) },
+        { key: "population", label: "Population", format: (r) => integer(r.population) }] });
+      return h("section", { class: "card inequality", id: id, "aria-labelledby": id + "-title" }, [
+        h("h3", { id: id + "-title", text: heading }),
+        h("p", { class: "headline", text: inequalitySentence(entry) }),
+        h("p", { class: "meta", text: "Method: " + entry.method + ". Values as published by Fingertips." }),
+        table.el]);
     }
 
     function bundleCard(indicator, bundle) {
