@@ -225,3 +225,14 @@ def test_the_inequality_card_is_drawn(browser, deciles_page):
     assert card.locator("tbody tr").count() == 10
     assert page.errors == []
     page.close()
+
+
+def test_comparators_are_benchmark_lines_and_in_the_area_profile(browser, deciles_page):
+    """England's published row (4,700,000 of 6,800,000 screened: 69.1%) is a labelled line and in the profile."""
+    page = open_page(browser, deciles_page, "#91720%20(Persons%2C%2060-74%20yrs)/2023/E06000016")
+    assert "England 69.1%" in page.locator("#ranked .chart svg text").all_text_contents()
+    assert "Dashed lines also mark the comparators, as published: England 69.1%." in page.locator("#ranked figcaption").inner_text()
+    profile = page.locator("#area .comparators").inner_text()
+    assert profile.startswith("Comparators, 2023: England (Country) 69.1% (95% interval 69.1% to 69.2%)")
+    assert page.errors == []
+    page.close()

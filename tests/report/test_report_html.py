@@ -2,6 +2,7 @@
 
 import json
 from html import unescape
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -67,3 +68,20 @@ def test_the_page_names_its_two_scripts_in_its_policy(ae_atlas):
     assert policy.count("'sha256-") == 2 and "unsafe" not in policy.split("style-src")[0]
     for script in (html.asset(html.VEGA_BUNDLE), html.asset(html.RENDERER)):
         assert f"'sha256-{html._sha256(script)}'" in policy and f"<script>{script}</script>" in page
+
+
+def _fingertips_atlas(name: str):
+    inputs = sources.choose(None, None, Path(__file__).parents[1] / "io" / "fixtures" / name, None)
+    return build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(), areas=inputs.areas,
+                       comparators=inputs.comparators)
+
+
+def test_each_view_carries_england_and_the_regions_as_published_including_a_dsr():
+    falls = html.page_data(_fingertips_atlas("fingertips_stacked_regions.csv"))["views"]["93000 (Persons, All ages)|2022/23"]
+    assert [(c["name"], c["area_type"], c["value"]) for c in falls["comparators"]] == [
+        ("England", "Country", 200.0), ("East Midlands region", "Regions (statistical)", 190.0),
+        ("West Midlands region", "Regions (statistical)", pytest.approx(211.818182))]  # the export's Value column
+    cancer = html.page_data(_fingertips_atlas("fingertips_dsr_unnamed.csv"))["views"]["40501 (Persons, <75 yrs)|2020 - 22"]
+    # a published DSR keeps its published 95% limits (row 2 of the export: 120.9, 108.81 to 132.99)
+    assert cancer["comparators"] == [{"code": "E92000001", "name": "England", "area_type": "Country", "value": 120.9,
+                                      "lower95": 108.81, "upper95": 132.99}]

@@ -444,12 +444,28 @@
       return [{ pooled: view.summary.pooled, label: "Pooled, all " + index.noun + ": " + valueText(view.summary.pooled, indicator) }];
     }
 
+    // England and the regions, as published: labelled benchmark lines beside the pooled one
+    function comparatorLines(indicator, view) {
+      return (view.comparators || []).filter((c) => !isMissing(c.value))
+        .map((c) => ({ pooled: c.value, label: c.name + " " + valueText(c.value, indicator) }));
+    }
+
+    function comparatorsText(indicator, view) {
+      const shown = (view.comparators || []).filter((c) => !isMissing(c.value));
+      if (!shown.length) return null;
+      return "Comparators, " + state.period + ": " + shown.map((c) => c.name + (c.area_type ? " (" + c.area_type + ")" : "") + " " +
+        valueText(c.value, indicator) + (isMissing(c.lower95) ? "" : " (95% interval " + valueText(c.lower95, indicator) + " to " +
+        valueText(c.upper95, indicator) + ")")).join("; ") + ".";
+    }
+
     function rankedCard(indicator, view, rows) {
       const many = rows.length > RANKED_POINTS_LIMIT;
       const caption = many ? "Every area ranked as one distribution; the chosen area and its peers are marked. The table lists every area."
         : "Each area's value (point, shaped and coloured by funnel band) with its 95% interval, lowest on the left; the dashed line is the pooled figure. The table lists every value.";
-      const host = chartCard("Ranked", caption);
-      const datasets = { pooled: pooledData(indicator, view) };
+      const lines = comparatorLines(indicator, view);
+      const host = chartCard("Ranked", caption + (lines.length ? " Dashed lines also mark the comparators, as published: " +
+        lines.map((l) => l.label).join("; ") + "." : ""));
+      const datasets = { pooled: pooledData(indicator, view).concat(lines) };
       if (many) { datasets.areas = rows.map((r) => ({ rank: r.rank, value: r.value, lower95: r.lower95, upper95: r.upper95 })); datasets.marked = []; }
       else datasets.areas = rows;
       const chart = Chart(host, source.templates[indicator.id][many ? "distribution" : "ranked"], datasets, subtitle(indicator),
@@ -650,6 +666,8 @@
         parts.push(h("p", { class: "meta", text: "Other benchmarks: " + shared + "." + best }));
         if (sel.peers.length) parts.push(h("p", { class: "meta", text: "Most similar areas (peers): " + sel.peers.map(label).join(", ") }));
       }
+      const comparators = comparatorsText(indicator, current.view);
+      if (comparators) parts.push(h("p", { class: "meta comparators", text: comparators }));
       const xmr = xmrBlock(indicator, sel.code);
       parts.push(xmr.el);
       body.replaceChildren.apply(body, parts);
