@@ -236,3 +236,20 @@ def test_comparators_are_benchmark_lines_and_in_the_area_profile(browser, decile
     assert profile.startswith("Comparators, 2023: England (Country) 69.1% (95% interval 69.1% to 69.2%)")
     assert page.errors == []
     page.close()
+
+
+def test_left_out_indicators_are_listed_and_each_total_has_its_own_pareto(browser, tmp_path):
+    from tests.report.test_report_html import two_years_and_one_absent
+
+    path = build_page(two_years_and_one_absent(tmp_path), tmp_path / "atlas")
+    page = open_page(browser, path)
+    left_out = page.locator("#contents-list li.left-out").all_inner_texts()
+    assert left_out == ["absent: no rows were accepted for it (any refused are in rejections.csv)"]
+    groups = page.locator("#gains .pareto-group")
+    assert groups.locator("h3").all_inner_texts() == ["2023/24, more people", "2022/23, more people"]
+    totals = groups.locator(".total").all_inner_texts()
+    assert [t.split(" beyond chance")[0] for t in totals] == ["2023/24: 720 more people", "2022/23: 720 more people"]
+    assert "Period: 2022/23 · Unit: more people" in groups.nth(1).inner_text()
+    assert "1,440" not in page.locator("#gains").inner_text()  # the two years are never added
+    assert page.errors == []
+    page.close()

@@ -133,7 +133,7 @@ def page_data(atlas: Atlas) -> dict:
         _add_bundle(data, atlas, indicator)
     if any(e["map"] for e in data["index"]["indicators"]):
         data["boundaries"] = boundaries()
-    data["index"]["pareto"] = pareto_by_source(atlas)
+    data["index"]["pareto"] = pareto_by_total(atlas)
     data["templates"]["_pareto"] = {"pareto": charts.pareto_template()}
     return data
 
@@ -149,6 +149,7 @@ def _index(atlas: Atlas, indicators: list[Indicator], names: dict) -> dict:
                         "not_sized": provenance.get("opportunity_not_sized", {}).get(i.id)} for i in indicators],
         "noun": provenance.get("area_noun", "areas"),
         "named": bool(names),
+        "left_out": [{"id": indicator_id, "reason": reason} for indicator_id, reason in atlas.left_out.items()],
         "files": [{"name": name, "what": what} for name, what in FILES.items()]
                  + ([{"name": "rejections.csv", "what": "every refused row and why"}] if provenance.get("rows_rejected") else []),
         "provenance": {"version": provenance.get("package_version"), "generated": provenance.get("generated_at"),
@@ -379,26 +380,30 @@ def _add_bundle(data: dict, atlas: Atlas, indicator: Indicator) -> None:
                                       "rate_if_fixed": best["rate_if_fixed"]}), decimals=2)}
 
 
-def pareto_by_source(atlas: Atlas) -> list[dict]:
-    """The aggregation of marginal gains, one Pareto per data source (real and SYNTHETIC people never
-    add up): pairs with a gain beyond chance, largest first, with the cumulative share within the source.
-    The chart gets at most PARETO_POINTS pairs (evenly spaced by rank beyond that), the table the largest."""
+def pareto_by_total(atlas: Atlas) -> list[dict]:
+    """The aggregation of marginal gains, one Pareto per honest total of `Atlas.totals` (one source,
+    real or SYNTHETIC, one period, one unit: nothing adds across them): pairs with a gain beyond
+    chance, largest first, with the cumulative share within the total, and the total's own words
+    (period, unit, breakdown, breakdowns shown beside it). The chart gets at most PARETO_POINTS pairs
+    (evenly spaced by rank beyond that), the table the largest."""
     pairs = atlas.pareto
-    if pairs.empty:
+    if pairs.empty or atlas.totals.empty:
         return []
     pairs = pairs[pairs["counted_gain"] > 0]
-    source = pairs["indicator_id"].map(lambda i: atlas.catalogue[i].source)
-    synthetic = pairs["indicator_id"].map(lambda i: bool(atlas.catalogue[i].synthetic))
     out = []
-    for (name, is_synthetic), group in pairs.groupby([source, synthetic], sort=False):
-        group = group.sort_values("counted_gain", ascending=False, kind="stable")
-        total = float(group["counted_gain"].sum())
+    for total in atlas.totals.to_dict(orient="records"):
+        group = pairs[pairs["group"] == total["group"]].sort_values("counted_gain", ascending=False, kind="stable")
+        if group.empty:
+            continue
+        gain = float(group["counted_gain"].sum())
         table = pd.DataFrame({"rank": np.arange(1, len(group) + 1), "indicator": group["indicator_id"].to_numpy(),
                               "code": group["area_code"].astype(str).to_numpy(), "gain": group["counted_gain"].to_numpy(),
-                              "share": (group["counted_gain"].cumsum() / total).to_numpy()})
+                              "share": (group["counted_gain"].cumsum() / gain).to_numpy()})
         drawn = np.unique(np.linspace(0, len(table) - 1, min(len(table), PARETO_POINTS)).round().astype(int))
-        out.append({"source": name, "synthetic": bool(is_synthetic), "total": total, "n_pairs": len(group),
-                    "half": int((table["share"] < 0.5).sum()) + 1,
-                    "drawn": columns(table.iloc[drawn], 4),
-                    "largest": columns(table.head(PARETO_TABLE), 4)})
+        sources = sorted({atlas.catalogue[i].source for i in group["indicator_id"].unique()})
+        out.append({"group": total["group"], "source": "; ".join(sources), "synthetic": total["source"] == "SYNTHETIC",
+                    "period": total["period"], "unit": total["unit"], "breakdown": total["breakdown"],
+                    "beside": list(total["beside"]), "sentence": total["sentence"], "n_areas": int(total["n_areas"]),
+                    "total": gain, "n_pairs": len(group), "half": int((table["share"] < 0.5).sum()) + 1,
+                    "drawn": columns(table.iloc[drawn], 4), "largest": columns(table.head(PARETO_TABLE), 4)})
     return out

@@ -731,9 +731,11 @@
         "aria-current": i.id === indicator.id ? "page" : null, text: synthetic(i, i.title) })]));
       const here = cards.filter((c) => c.id).map((c) => h("li", { class: "sub" }, [h("button", { type: "button", class: "link",
         text: c.querySelector("h2, h3").textContent, onclick: () => { c.scrollIntoView(); } })]));
-      links.push(h("li", {}, [h("button", { type: "button", class: "link", text: "Where the gains are, per source",
+      links.push(h("li", {}, [h("button", { type: "button", class: "link", text: "Where the gains are, per total",
         onclick: () => document.getElementById("gains").scrollIntoView() })]));
-      nav.replaceChildren.apply(nav, links.concat([h("li", { class: "sub-head", text: "On this indicator" })], here));
+      const leftOut = index.left_out.length ? [h("li", { class: "sub-head", text: "Not analysed" })].concat(index.left_out.map((l) =>
+        h("li", { class: "sub left-out", text: l.id + ": " + l.reason }))) : [];
+      nav.replaceChildren.apply(nav, links.concat([h("li", { class: "sub-head", text: "On this indicator" })], here, leftOut));
     }
 
     function paretoSection() {
@@ -748,20 +750,24 @@
           (drawn.length < group.n_pairs ? " (" + integer(drawn.length) + " of the " + integer(group.n_pairs) + " pairs drawn, evenly spaced by rank)" : "") +
           "; the table lists the " + largest.length + " largest.");
         const template = source.templates._pareto.pareto;
-        const chart = Chart(host, template, { pairs: drawn }, ["Source: " + group.source],
+        const chart = Chart(host, template, { pairs: drawn }, [tag + group.group, "Source: " + group.source],
           { size: drawn.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
         host.appendChild(downloads(chart, "pareto"));
-        const table = Table({ caption: tag + "The " + largest.length + " largest gains, " + group.source, rows: largest, columns: [
+        const table = Table({ caption: tag + "The " + largest.length + " largest gains, " + group.group, rows: largest, columns: [
           { key: "rank", label: "Rank", format: (r) => integer(r.rank) },
           { key: "indicator", label: "Indicator", text: true, format: (r) => r.indicator },
           { key: "label", label: "Area", text: true, format: (r) => r.label },
           { key: "gain", label: "Gain (people)", format: (r) => integer(r.gain) },
           { key: "share", label: "Cumulative share", format: (r) => Math.round(100 * r.share) + "%" }] });
         parts.push(h("div", { class: "pareto-group" }, [
-          h("h3", { text: tag + group.source }),
-          h("p", { class: "explain", text: tag + "Half of the " + integer(group.total) + " extra people from this source lie in the first " +
+          h("h3", { text: group.synthetic && !/SYNTHETIC/.test(group.group) ? tag + group.group : group.group }),
+          h("p", { class: "headline total", text: group.sentence + "." }),
+          h("p", { class: "meta", text: "Source: " + group.source + " · Period: " + group.period + " · Unit: " + group.unit +
+            " · Breakdown: " + (group.breakdown || "none given") +
+            (group.beside.length ? " · Shown beside, not added: " + group.beside.join(", ") : "") }),
+          h("p", { class: "explain", text: tag + "Half of the " + integer(group.total) + " " + group.unit + " in this total lie in the first " +
             integer(group.half) + " of " + integer(group.n_pairs) + " pairs; the rest is spread thinly: many small gains that add up. " +
-            "Totals are per source: real and synthetic people are never added together." }),
+            "Each total is one source, period and unit: totals are never added to one another, nor real to synthetic data." }),
           h("div", { class: "pair" }, [host, table.el])]));
         return chart;
       });
