@@ -71,9 +71,10 @@ def _boundary_codes() -> set[str]:
     return {f["properties"][BOUNDARIES["code_property"]] for f in boundaries()["features"]}
 
 
-def render_page(atlas: Atlas) -> str:
-    """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash."""
-    data = page_data(atlas)
+def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
+    """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash;
+    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile."""
+    data = page_data(atlas, plans)
     scripts = [asset(VEGA_BUNDLE), asset(RENDERER)]
     template = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
@@ -104,8 +105,9 @@ def _json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def page_data(atlas: Atlas) -> dict:
-    """Everything the page draws: an index, one view per indicator x period, templates and shared tables.
+def page_data(atlas: Atlas, plans: pd.DataFrame | None = None) -> dict:
+    """Everything the page draws: an index, one view per indicator x period, templates and shared tables,
+    and (given a plans scorecard) each area's improvement plans.
 
     Every per-area column of every view and profile is aligned with one list of area `codes` (null
     where an area has no value), so no view repeats the codes: compact at 6,500 practices.
@@ -134,6 +136,7 @@ def page_data(atlas: Atlas) -> dict:
     if any(e["map"] for e in data["index"]["indicators"]):
         data["boundaries"] = boundaries()
     data["index"]["pareto"] = pareto_by_total(atlas)
+    data["plans"] = plans_by_area(plans)
     data["templates"]["_pareto"] = {"pareto": charts.pareto_template()}
     return data
 
@@ -214,6 +217,17 @@ def _view(atlas: Atlas, indicator: Indicator, period: str, rows: pd.DataFrame, c
         "inequality": inequality_views(atlas, indicator.id, period),
         "comparators": comparator_values(atlas, indicator.id, period),
     }
+
+
+def plans_by_area(scorecard: pd.DataFrame | None) -> dict[str, list[dict]]:
+    """Each area's plans at their latest tracked month: id, title, indicator, status, assurance and gap."""
+    if scorecard is None or scorecard.empty:
+        return {}
+    rows = scorecard.assign(area_code=scorecard["area_code"].astype(str)).sort_values(["area_code", "plan_id"], kind="stable")
+    table = rows[["plan_id", "title", "indicator_id", "period", "status", "assurance", "gap"]].rename(columns={"plan_id": "id"})
+    table = table.astype(object).where(table.notna(), None)
+    return {code: group.drop(columns="area_code").to_dict(orient="records")
+            for code, group in table.assign(area_code=rows["area_code"]).groupby("area_code", sort=True)}
 
 
 def inequality_views(atlas: Atlas, indicator_id: str, period: str) -> list[dict]:

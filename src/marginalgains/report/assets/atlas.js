@@ -18,7 +18,7 @@
   function AtlasSource(embedded) {
     return {
       index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
-      peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries,
+      peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries, plans: embedded.plans || {},
       view: function (key) { return embedded.views[key]; },
     };
   }
@@ -666,12 +666,28 @@
         parts.push(h("p", { class: "meta", text: "Other benchmarks: " + shared + "." + best }));
         if (sel.peers.length) parts.push(h("p", { class: "meta", text: "Most similar areas (peers): " + sel.peers.map(label).join(", ") }));
       }
+      const plans = plansBlock(sel.code);
+      if (plans) parts.push(plans);
       const comparators = comparatorsText(indicator, current.view);
       if (comparators) parts.push(h("p", { class: "meta comparators", text: comparators }));
       const xmr = xmrBlock(indicator, sel.code);
       parts.push(xmr.el);
       body.replaceChildren.apply(body, parts);
       return xmr.chart ? xmr.chart.draw() : Promise.resolve();
+    }
+
+    // the area's improvement plans (gains atlas --plans) at their latest tracked month
+    function plansBlock(code) {
+      const plans = source.plans[code];
+      if (!plans || !plans.length) return null;
+      const items = plans.map(function (p) {
+        const of = indicatorOf(p.indicator_id);
+        const gap = isMissing(p.gap) ? "no trajectory to compare with yet" : (p.gap > 0 ? number(p.gap, 1) + " behind its trajectory"
+          : number(-p.gap, 1) + " ahead of its trajectory") + (of && of.unit ? " (" + of.unit + ")" : "");
+        return h("li", {}, [h("strong", { text: p.title }), " (" + p.id + ", " + (of ? synthetic(of, of.title) : p.indicator_id) + "), " +
+          p.period + ": " + words(p.status) + "; assurance: " + words(p.assurance) + "; " + gap + "."]);
+      });
+      return h("div", { class: "plans" }, [h("h4", { text: "Improvement plans for " + label(code) }), h("ul", {}, items)]);
     }
 
     function xmrBlock(indicator, code) {
