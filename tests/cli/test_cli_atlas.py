@@ -228,7 +228,7 @@ def test_areas_alone_is_refused():
     assert result.exit_code == 2 and "--areas describes the areas of" in result.output
 
 
-def _planned(folder: Path, **fields) -> list[str]:
+def planned_files(folder: Path, **fields) -> list[str]:
     """Monthly screening values of three areas (A rising), a catalogue, and a plan for area A."""
     from marginalgains.plans import Plan, dump_plans
 
@@ -251,7 +251,7 @@ def test_plans_are_tracked_over_the_same_values_into_the_area_profiles(tmp_path)
     from marginalgains import sources
     from marginalgains.plans import read_plans, track
 
-    arguments = _planned(tmp_path)
+    arguments = planned_files(tmp_path)
     result = CliRunner().invoke(app, ["atlas", *arguments, "--out", str(tmp_path / "atlas"), "--quiet"])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "atlas" / "index.html").read_text()
@@ -267,7 +267,7 @@ def test_plans_are_tracked_over_the_same_values_into_the_area_profiles(tmp_path)
 
 
 def test_a_plan_that_cannot_be_tracked_is_exit_code_2_naming_it(tmp_path):
-    arguments = _planned(tmp_path, areas="Z")
+    arguments = planned_files(tmp_path, areas="Z")
     result = CliRunner().invoke(app, ["atlas", *arguments, "--out", str(tmp_path / "atlas")])
     assert result.exit_code == 2
     assert "plan 'screen-a', field 'areas'" in result.output and "no values of 'up' for area(s) Z" in result.output

@@ -253,3 +253,28 @@ def test_left_out_indicators_are_listed_and_each_total_has_its_own_pareto(browse
     assert "1,440" not in page.locator("#gains").inner_text()  # the two years are never added
     assert page.errors == []
     page.close()
+
+
+def test_the_area_profile_lists_its_plans_as_text(browser, tmp_path):
+    from marginalgains.plans import read_plans, track
+    from tests.cli.test_cli_atlas import planned_files
+
+    hostile = '<img src=x onerror="window.pwned=1">'
+    planned_files(tmp_path, title=f"Screen more in A {hostile}")
+    inputs = sources.choose(tmp_path / "values.csv", tmp_path / "catalogue.yaml", None, None)
+    scorecard = track(read_plans(tmp_path / "plans.yaml")[0], inputs.values, inputs.catalogue).scorecard
+    atlas = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance())
+    write_atlas(atlas, tmp_path / "atlas", inputs.rejections, scorecard)
+    page = open_page(browser, tmp_path / "atlas" / "index.html", "#up/2023-24/A")
+    plans = page.locator("#area .plans")
+    assert plans.locator("h4").inner_text() == "Improvement plans for A"
+    (card,) = scorecard.to_dict("records")
+    # 2023-09: 70% against a trajectory of 66% (60% in 2022/23 to 72% by 2024-03): 4.0 points ahead
+    assert plans.locator("li").inner_text() == (
+        f"Screen more in A {hostile} (screen-a, Screened), 2023-09: {card['status']}; assurance: "
+        f"{card['assurance'].replace('_', ' ')}; 4.0 ahead of its trajectory (%).")
+    page.locator("#ranked .screen-only tbody tr[data-code=B]").click()
+    page.wait_for_function("window.atlas.state().code === 'B'")
+    assert page.locator("#area .plans").count() == 0  # B has no plan
+    assert page.evaluate("window.pwned") is None and page.errors == []
+    page.close()
