@@ -137,7 +137,7 @@ def page_data(atlas: Atlas, plans: pd.DataFrame | None = None) -> dict:
         data["boundaries"] = boundaries()
     data["index"]["pareto"] = pareto_by_total(atlas)
     data["plans"] = plans_by_area(plans)
-    data["templates"]["_pareto"] = {"pareto": charts.pareto_template()}
+    data["templates"]["_pareto"] = {unit: charts.pareto_template(unit) for unit in dict.fromkeys(g["unit"] for g in data["index"]["pareto"])}
     return data
 
 

@@ -760,12 +760,12 @@
       if (!index.pareto.length) parts.push(h("p", { class: "explain", text: "No indicator has a gain beyond chance to add up." }));
       const charts = index.pareto.map(function (group) {
         const tag = group.synthetic ? "SYNTHETIC: " : "";
-        const drawn = rowsOf(group.drawn).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
-        const largest = rowsOf(group.largest).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
+        const drawn = rowsOf(group.drawn).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " " + group.unit }));
+        const largest = rowsOf(group.largest).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " " + group.unit }));
         const host = chartCard("pareto", "Area x indicator pairs by gain beyond chance, largest first, with the cumulative share" +
           (drawn.length < group.n_pairs ? " (" + integer(drawn.length) + " of the " + integer(group.n_pairs) + " pairs drawn, evenly spaced by rank)" : "") +
           "; the table lists the " + largest.length + " largest.");
-        const template = source.templates._pareto.pareto;
+        const template = source.templates._pareto[group.unit];
         const chart = Chart(host, template, { pairs: drawn }, [tag + group.group, "Source: " + group.source],
           { size: drawn.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
         host.appendChild(downloads(chart, "pareto"));
@@ -773,7 +773,7 @@
           { key: "rank", label: "Rank", format: (r) => integer(r.rank) },
           { key: "indicator", label: "Indicator", text: true, format: (r) => r.indicator },
           { key: "label", label: "Area", text: true, format: (r) => r.label },
-          { key: "gain", label: "Gain (people)", format: (r) => integer(r.gain) },
+          { key: "gain", label: "Gain (" + group.unit + ")", format: (r) => integer(r.gain) },
           { key: "share", label: "Cumulative share", format: (r) => Math.round(100 * r.share) + "%" }] });
         parts.push(h("div", { class: "pareto-group" }, [
           h("h3", { text: group.synthetic && !/SYNTHETIC/.test(group.group) ? tag + group.group : group.group }),
