@@ -107,6 +107,6 @@ def test_pareto_groups_are_the_atlas_totals_never_added_across_years_and_left_ou
         mine = atlas.pareto[atlas.pareto["indicator_id"] == indicator]["counted_gain"]
         assert group["total"] == pytest.approx(mine[mine > 0].sum()) and group["n_pairs"] == int((mine > 0).sum())
         assert set(group["largest"]["indicator"]) == {indicator}
-        assert group["sentence"].startswith(f"{group['period']}: {group['total']:,.0f} more people beyond chance")
+        assert group["breakdown"] == "" and group["beside"] == []
     assert data["index"]["left_out"] == [{"id": "absent", "reason": atlas.left_out["absent"]}]
     assert atlas.left_out["absent"].startswith("no rows were accepted")

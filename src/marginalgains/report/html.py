@@ -398,7 +398,8 @@ def pareto_by_total(atlas: Atlas) -> list[dict]:
     """The aggregation of marginal gains, one Pareto per honest total of `Atlas.totals` (one source,
     real or SYNTHETIC, one period, one unit: nothing adds across them): pairs with a gain beyond
     chance, largest first, with the cumulative share within the total, and the total's own words
-    (period, unit, breakdown, breakdowns shown beside it). The chart gets at most PARETO_POINTS pairs
+    (period, unit, breakdown, breakdowns shown beside it). Figures come from the pairs the atlas
+    still holds (a workspace audience's may be fewer), never from the unprotected total. The chart gets at most PARETO_POINTS pairs
     (evenly spaced by rank beyond that), the table the largest."""
     pairs = atlas.pareto
     if pairs.empty or atlas.totals.empty:
@@ -417,7 +418,6 @@ def pareto_by_total(atlas: Atlas) -> list[dict]:
         sources = sorted({atlas.catalogue[i].source for i in group["indicator_id"].unique()})
         out.append({"group": total["group"], "source": "; ".join(sources), "synthetic": total["source"] == "SYNTHETIC",
                     "period": total["period"], "unit": total["unit"], "breakdown": total["breakdown"],
-                    "beside": list(total["beside"]), "sentence": total["sentence"], "n_areas": int(total["n_areas"]),
-                    "total": gain, "n_pairs": len(group), "half": int((table["share"] < 0.5).sum()) + 1,
+                    "beside": list(total["beside"]), "total": gain, "n_pairs": len(group), "half": int((table["share"] < 0.5).sum()) + 1,
                     "drawn": columns(table.iloc[drawn], 4), "largest": columns(table.head(PARETO_TABLE), 4)})
     return out

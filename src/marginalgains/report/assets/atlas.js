@@ -777,7 +777,8 @@
           { key: "share", label: "Cumulative share", format: (r) => Math.round(100 * r.share) + "%" }] });
         parts.push(h("div", { class: "pareto-group" }, [
           h("h3", { text: group.synthetic && !/SYNTHETIC/.test(group.group) ? tag + group.group : group.group }),
-          h("p", { class: "headline total", text: group.sentence + "." }),
+          h("p", { class: "headline total", text: tag + group.period + ": " + integer(group.total) + " " + group.unit +
+            " beyond chance in " + integer(group.n_pairs) + " area x indicator pairs." }),
           h("p", { class: "meta", text: "Source: " + group.source + " · Period: " + group.period + " · Unit: " + group.unit +
             " · Breakdown: " + (group.breakdown || "none given") +
             (group.beside.length ? " · Shown beside, not added: " + group.beside.join(", ") : "") }),
