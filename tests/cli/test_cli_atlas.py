@@ -226,3 +226,49 @@ def test_areas_give_tidy_values_names_and_peers(tmp_path):
 def test_areas_alone_is_refused():
     result = runner.invoke(app, ["atlas", "--areas", "areas.csv"])
     assert result.exit_code == 2 and "--areas describes the areas of" in result.output
+
+
+def planned_files(folder: Path, **fields) -> list[str]:
+    """Monthly screening values of three areas (A rising), a catalogue, and a plan for area A."""
+    from marginalgains.plans import Plan, dump_plans
+
+    months = pd.period_range("2022-04", periods=18, freq="M").strftime("%Y-%m")
+    rising = [59, 61] * 6 + [64, 66, 67, 68, 69, 70]
+    rows = [("up", area, month, n, 100) for area, numerators in (("A", rising), ("B", [50] * 18), ("C", [55] * 18))
+            for month, n in zip(months, numerators)]
+    pd.DataFrame(rows, columns=["indicator_id", "area_code", "period", "numerator", "denominator"]).to_csv(
+        folder / "values.csv", index=False)
+    (folder / "catalogue.yaml").write_text("indicators:\n  - {id: up, title: Screened, polarity: high_is_good, "
+                                           "measure: proportion, multiplier: 100, unit: '%'}\n")
+    plan = {"id": "screen-a", "title": "Screen more in A", "indicator_id": "up", "areas": "A",
+            "owner": {"organisation": "ORG"}, "baseline": {"period": "2022/23"}, "target": "+12pp", "by": "2024-03", **fields}
+    (folder / "plans.yaml").write_text(dump_plans([Plan.from_dict(plan)]))
+    return ["--values", str(folder / "values.csv"), "--catalogue", str(folder / "catalogue.yaml"),
+            "--plans", str(folder / "plans.yaml")]
+
+
+def test_plans_are_tracked_over_the_same_values_into_the_area_profiles(tmp_path):
+    from marginalgains import sources
+    from marginalgains.plans import read_plans, track
+
+    arguments = planned_files(tmp_path)
+    result = CliRunner().invoke(app, ["atlas", *arguments, "--out", str(tmp_path / "atlas"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "atlas" / "index.html").read_text()
+    data = json.loads(page.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    inputs = sources.choose(tmp_path / "values.csv", tmp_path / "catalogue.yaml", None, None)
+    (card,) = track(read_plans(tmp_path / "plans.yaml")[0], inputs.values, inputs.catalogue).scorecard.to_dict("records")
+    assert data["plans"] == {"A": [{"id": "screen-a", "title": "Screen more in A", "indicator_id": "up", "period": "2023-09",
+                                    "status": card["status"], "assurance": card["assurance"],
+                                    "gap": pytest.approx(card["gap"])}]}
+    # by hand: the 2022/23 mean is 60%, the line to 72% by 2024-03 passes 66% in 2023-09, and A had
+    # 70 of 100 then: 4 points ahead, gap = trajectory - value = -4
+    assert data["plans"]["A"][0]["gap"] == pytest.approx(-4.0)
+
+
+def test_a_plan_that_cannot_be_tracked_is_exit_code_2_naming_it(tmp_path):
+    arguments = planned_files(tmp_path, areas="Z")
+    result = CliRunner().invoke(app, ["atlas", *arguments, "--out", str(tmp_path / "atlas")])
+    assert result.exit_code == 2
+    assert "plan 'screen-a', field 'areas'" in result.output and "no values of 'up' for area(s) Z" in result.output
+    assert not (tmp_path / "atlas" / "index.html").exists()

@@ -45,7 +45,7 @@ def test_demo_page_labels_synthetic_data_and_maps_it(demo):
     data = json.loads(html.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
     eye = next(i for i in data["index"]["indicators"] if i["id"] == "syn-eye-screening")
     assert eye["map"] and len(eye["periods"]) == 5 and data["boundaries"]  # one map per financial year
-    assert "bundle" in data["views"]["syn-diabetes-t2-nine|2018/19"] and len(data["index"]["pareto"]) == 2
+    assert "bundle" in data["views"]["syn-diabetes-t2-nine|2018/19"] and len(data["index"]["pareto"]) == 3  # real people; SYNTHETIC people; SYNTHETIC events
 
 
 def test_demo_summary_rows_for_every_financial_year(demo):

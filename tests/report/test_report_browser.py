@@ -1,6 +1,7 @@
 """The atlas page in headless Chromium (Debian's package, driven by Playwright; no browser download)."""
 
 import io
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -16,12 +17,13 @@ from marginalgains.report.files import write_atlas
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+FINGERTIPS = Path(__file__).parents[1] / "io" / "fixtures"
 AXE = Path(__file__).parent / "fixtures" / "axe.min.js"  # axe-core 4.14.1, MPL-2.0 (fixtures/AXE-LICENCE.md)
 
 
 def build_page(inputs, out: Path) -> Path:
     atlas = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(), areas=inputs.areas,
-                        weakest_links=inputs.weakest_links)
+                        weakest_links=inputs.weakest_links, comparators=inputs.comparators)
     write_atlas(atlas, out, inputs.rejections)
     return out / "index.html"
 
@@ -29,6 +31,13 @@ def build_page(inputs, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def page_path(tmp_path_factory):
     return build_page(sources.bundled_ae(), tmp_path_factory.mktemp("page"))
+
+
+@pytest.fixture(scope="module")
+def deciles_page(tmp_path_factory):
+    """A Fingertips export with deprivation deciles and England's own row (a comparator)."""
+    return build_page(sources.choose(None, None, FINGERTIPS / "fingertips_deciles.csv", None),
+                      tmp_path_factory.mktemp("deciles"))
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +209,72 @@ def test_every_chart_has_a_title_and_its_table(opened):
         assert "table" in figure.locator("figcaption").inner_text()
         assert figure.locator(".chart svg title, .chart svg").count() >= 1
     assert opened.locator("#view table caption").count() == opened.locator("#view table").count()
+
+
+def test_the_inequality_card_is_drawn(browser, deciles_page):
+    """The heading the HTML source cannot hold (atlas.js draws it from the page's JSON), drawn."""
+    page = open_page(browser, deciles_page)
+    (view,) = json.loads((deciles_page.parent / "atlas.json").read_text())["fingertips"]["inequality"]
+    card = page.locator("section.inequality")
+    assert card.locator("h3").inner_text() == ("Inequality by deprivation: England, County & UA deprivation deciles in "
+                                               "England (IMD2019, 4/21 geog.) (2023)")
+    assert card.locator(".headline").inner_text().startswith(
+        f"Slope index of inequality {view['sii']:.2f} (95% {view['sii_lower95']:.2f} to {view['sii_upper95']:.2f})")
+    first = card.locator("tbody tr").first
+    assert first.locator("th, td").all_inner_texts()[:3] == ["1", "Most deprived decile (IMD2019, 4/21 geog.)", "62.0%"]
+    assert card.locator("tbody tr").count() == 10
+    assert page.errors == []
+    page.close()
+
+
+def test_comparators_are_benchmark_lines_and_in_the_area_profile(browser, deciles_page):
+    """England's published row (4,700,000 of 6,800,000 screened: 69.1%) is a labelled line and in the profile."""
+    page = open_page(browser, deciles_page, "#91720%20(Persons%2C%2060-74%20yrs)/2023/E06000016")
+    assert "England 69.1%" in page.locator("#ranked .chart svg text").all_text_contents()
+    assert "Dashed lines also mark the comparators, as published: England 69.1%." in page.locator("#ranked figcaption").inner_text()
+    profile = page.locator("#area .comparators").inner_text()
+    assert profile.startswith("Comparators, 2023: England (Country) 69.1% (95% interval 69.1% to 69.2%)")
+    assert page.errors == []
+    page.close()
+
+
+def test_left_out_indicators_are_listed_and_each_total_has_its_own_pareto(browser, tmp_path):
+    from tests.report.test_report_html import two_years_and_one_absent
+
+    path = build_page(two_years_and_one_absent(tmp_path), tmp_path / "atlas")
+    page = open_page(browser, path)
+    left_out = page.locator("#contents-list li.left-out").all_inner_texts()
+    assert left_out == ["absent: no rows were accepted for it (any refused are in rejections.csv)"]
+    groups = page.locator("#gains .pareto-group")
+    assert groups.locator("h3").all_inner_texts() == ["2023/24, more people", "2022/23, more people"]
+    totals = groups.locator(".total").all_inner_texts()
+    assert totals == [f"{p}: 720 more people beyond chance in 4 area x indicator pairs." for p in ("2023/24", "2022/23")]
+    assert "Period: 2022/23 · Unit: more people" in groups.nth(1).inner_text()
+    assert "1,440" not in page.locator("#gains").inner_text()  # the two years are never added
+    assert page.errors == []
+    page.close()
+
+
+def test_the_area_profile_lists_its_plans_as_text(browser, tmp_path):
+    from marginalgains.plans import read_plans, track
+    from tests.cli.test_cli_atlas import planned_files
+
+    hostile = '<img src=x onerror="window.pwned=1">'
+    planned_files(tmp_path, title=f"Screen more in A {hostile}")
+    inputs = sources.choose(tmp_path / "values.csv", tmp_path / "catalogue.yaml", None, None)
+    scorecard = track(read_plans(tmp_path / "plans.yaml")[0], inputs.values, inputs.catalogue).scorecard
+    atlas = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance())
+    write_atlas(atlas, tmp_path / "atlas", inputs.rejections, scorecard)
+    page = open_page(browser, tmp_path / "atlas" / "index.html", "#up/2023-24/A")
+    plans = page.locator("#area .plans")
+    assert plans.locator("h4").inner_text() == "Improvement plans for A"
+    (card,) = scorecard.to_dict("records")
+    # 2023-09: 70% against a trajectory of 66% (60% in 2022/23 to 72% by 2024-03): 4.0 points ahead
+    assert plans.locator("li").inner_text() == (
+        f"Screen more in A {hostile} (screen-a, Screened), 2023-09: {card['status']}; assurance: "
+        f"{card['assurance'].replace('_', ' ')}; 4.0 ahead of its trajectory (%).")
+    page.locator("#ranked .screen-only tbody tr[data-code=B]").click()
+    page.wait_for_function("window.atlas.state().code === 'B'")
+    assert page.locator("#area .plans").count() == 0  # B has no plan
+    assert page.evaluate("window.pwned") is None and page.errors == []
+    page.close()

@@ -1,5 +1,5 @@
 """The demo page (real A&E beside SYNTHETIC national data) in headless Chromium: maps, opportunity,
-bundles, SYNTHETIC on every chart, Pareto per source."""
+bundles, SYNTHETIC on every chart, Pareto per honest total."""
 
 import pytest
 
@@ -71,12 +71,16 @@ def test_choosing_an_area_shows_its_peers_gap_in_whole_people_and_marks_them(pag
     assert page.locator("#area .xmr-note").inner_text().startswith("Variation: ")
 
 
-def test_pareto_is_per_source_never_adding_real_to_synthetic(page):
+def test_pareto_is_per_total_never_adding_real_to_synthetic_or_people_to_events(page):
     page.wait_for_selector("#gains .chart[data-rendered=true] svg")
     groups = page.locator("#gains .pareto-group h3").all_inner_texts()
-    assert len(groups) == 2 and sum(g.startswith("SYNTHETIC: ") for g in groups) == 1
-    synthetic = page.locator("#gains .pareto-group").filter(has_text="SYNTHETIC: ").locator("svg .role-title-text")
-    assert synthetic.first.text_content().startswith("SYNTHETIC data · ")
+    assert groups == ["2018/19, more people", "2018/19, more people (SYNTHETIC data)", "2018/19, fewer events (SYNTHETIC data)"]
+    page.locator("#gains .pareto-group").nth(2).locator(".chart[data-rendered=true] svg").wait_for()
+    titles = [g.locator("svg .role-title-text").first.text_content() for g in page.locator("#gains .pareto-group").all()]
+    assert titles == ["Where the gains are: pairs by more people, with the cumulative share",
+                      "SYNTHETIC data · Where the gains are: pairs by more people, with the cumulative share",
+                      "SYNTHETIC data · Where the gains are: pairs by fewer events, with the cumulative share"]
+    assert "Gain (fewer events)" in page.locator("#gains .pareto-group").nth(2).locator("thead").inner_text()
 
 
 def test_axe_finds_no_violations_on_a_synthetic_indicator(page):

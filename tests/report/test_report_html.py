@@ -2,6 +2,7 @@
 
 import json
 from html import unescape
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -53,9 +54,9 @@ def test_the_sentence_names_the_lowest_and_highest_and_counts_beyond_chance(ae_a
         f"({view['summary']['pooled']:.1f}%) than chance explains, once the normal variation between providers is allowed for.")
 
 
-def test_pareto_totals_are_per_source(ae_atlas):
-    groups = html.pareto_by_source(ae_atlas)
-    assert [g["synthetic"] for g in groups] == [False]
+def test_pareto_totals_are_per_total(ae_atlas):
+    groups = html.pareto_by_total(ae_atlas)
+    assert [(g["synthetic"], g["period"], g["unit"]) for g in groups] == [(False, "2018/19", "more people")]
     counted = ae_atlas.pareto["counted_gain"]
     assert groups[0]["total"] == pytest.approx(counted[counted > 0].sum())
     assert groups[0]["drawn"]["share"][-1] == pytest.approx(1) and len(groups[0]["largest"]["rank"]) == 25
@@ -67,3 +68,45 @@ def test_the_page_names_its_two_scripts_in_its_policy(ae_atlas):
     assert policy.count("'sha256-") == 2 and "unsafe" not in policy.split("style-src")[0]
     for script in (html.asset(html.VEGA_BUNDLE), html.asset(html.RENDERER)):
         assert f"'sha256-{html._sha256(script)}'" in policy and f"<script>{script}</script>" in page
+
+
+def _fingertips_atlas(name: str):
+    inputs = sources.choose(None, None, Path(__file__).parents[1] / "io" / "fixtures" / name, None)
+    return build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance(), areas=inputs.areas,
+                       comparators=inputs.comparators)
+
+
+def test_each_view_carries_england_and_the_regions_as_published_including_a_dsr():
+    falls = html.page_data(_fingertips_atlas("fingertips_stacked_regions.csv"))["views"]["93000 (Persons, All ages)|2022/23"]
+    assert [(c["name"], c["area_type"], c["value"]) for c in falls["comparators"]] == [
+        ("England", "Country", 200.0), ("East Midlands region", "Regions (statistical)", 190.0),
+        ("West Midlands region", "Regions (statistical)", pytest.approx(211.818182))]  # the export's Value column
+    cancer = html.page_data(_fingertips_atlas("fingertips_dsr_unnamed.csv"))["views"]["40501 (Persons, <75 yrs)|2020 - 22"]
+    # a published DSR keeps its published 95% limits (row 2 of the export: 120.9, 108.81 to 132.99)
+    assert cancer["comparators"] == [{"code": "E92000001", "name": "England", "area_type": "Country", "value": 120.9,
+                                      "lower95": 108.81, "upper95": 132.99}]
+
+
+def two_years_and_one_absent(folder: Path):
+    """Two indicators sized in different years (so two totals) and a third with no rows at all."""
+    rows = "".join(f"{i},A{a},{p},{500 + 80 * a},1000\n" for i, p in (("screen", "2023/24"), ("jabs", "2022/23")) for a in range(6))
+    (folder / "values.csv").write_text("indicator_id,area_code,period,numerator,denominator\n" + rows)
+    (folder / "catalogue.yaml").write_text("indicators:\n" + "".join(
+        f"  - {{id: {i}, title: {i.title()}, polarity: high_is_good, measure: proportion, multiplier: 100, unit: '%'}}\n"
+        for i in ("screen", "jabs", "absent")))
+    return sources.choose(folder / "values.csv", folder / "catalogue.yaml", None, None)
+
+
+def test_pareto_groups_are_the_atlas_totals_never_added_across_years_and_left_out_is_listed(tmp_path):
+    inputs = two_years_and_one_absent(tmp_path)
+    atlas = build_atlas(inputs.values, inputs.catalogue, inputs.full_provenance())
+    data = html.page_data(atlas)
+    groups = data["index"]["pareto"]
+    assert [(g["period"], g["unit"]) for g in groups] == [("2023/24", "more people"), ("2022/23", "more people")]
+    for group, indicator in zip(groups, ["screen", "jabs"]):
+        mine = atlas.pareto[atlas.pareto["indicator_id"] == indicator]["counted_gain"]
+        assert group["total"] == pytest.approx(mine[mine > 0].sum()) and group["n_pairs"] == int((mine > 0).sum())
+        assert set(group["largest"]["indicator"]) == {indicator}
+        assert group["breakdown"] == "" and group["beside"] == []
+    assert data["index"]["left_out"] == [{"id": "absent", "reason": atlas.left_out["absent"]}]
+    assert atlas.left_out["absent"].startswith("no rows were accepted")

@@ -29,13 +29,14 @@ def atlas(
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
     as_json: JsonOption = False,
     disclosure: Annotated[Optional[str], typer.Option(help="Publish only figures protected by a disclosure rule: nhs-hes-2018, under-10 or a rule file (.yaml).")] = None,
+    plans: Annotated[Optional[Path], typer.Option(help="Improvement plans (YAML, as for gains track), tracked over the same values and shown in each area's profile.")] = None,
 ) -> None:
     """Build the Atlas of Variation from tidy values, a Fingertips export, record-level data, or (with no input) the bundled A&E data."""
     from marginalgains import sources
 
     _run(console(quiet or as_json), lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas,
                                                                     progress, area_type, indicators),
-         out, strict, as_json, disclosure)
+         out, strict, as_json, disclosure, plans)
 
 
 @app.command()
@@ -55,7 +56,8 @@ def demo(
     demo_plans(out, screen)  # SYNTHETIC plans tracked month by month, beside the atlas (gains track)
 
 
-def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str | None = None) -> None:
+def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str | None = None,
+         plans: Path | None = None) -> None:
     from marginalgains.atlas import build_atlas
     from marginalgains.errors import DataError, GainsError
     from marginalgains.report.files import write_atlas, write_rejections
@@ -78,8 +80,9 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
                 from marginalgains.disclosure.atlas import protect_atlas
 
                 result = protect_atlas(result, rule)
+            scorecard = _tracked_plans(plans, inputs) if plans is not None else None
             progress.update(step, advance=1, description="Writing the page and tables")
-            paths = write_atlas(result, out, inputs.rejections)
+            paths = write_atlas(result, out, inputs.rejections, scorecard)
     except GainsError as exc:
         fail(exc)
     headlines = [result.headline(i.id) for i in result.headline_indicators()]
@@ -94,6 +97,20 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
     for line in headlines:
         screen.print(line)
     screen.print(f"Wrote {', '.join(sorted(paths))} to {out}/ in {time.perf_counter() - started:.1f}s")
+
+
+def _tracked_plans(path: Path, inputs):
+    """The plans of `path` tracked over the atlas's own values: their scorecard, or a PlanError
+    naming the first plan that cannot be tracked (as `gains track` would)."""
+    from marginalgains.plans import PlanError, read_plans, track
+
+    read, errors = read_plans(path)
+    tracked = track(read, inputs.values, inputs.catalogue, inputs.areas, errors)
+    if tracked.errors:
+        first = tracked.errors[0]
+        more = f" ({len(tracked.errors) - 1:,} more; see gains track)" if len(tracked.errors) > 1 else ""
+        raise PlanError(first.plan_id, first.field, f"--plans {path}: {first.reason}{more}")
+    return tracked.scorecard
 
 
 def _disclosure_rule(name: str | None):

@@ -305,28 +305,29 @@ def gain_template(indicator: Indicator) -> dict:
     return _themed(chart, chart_title(indicator, "Opportunity: extra people per area, with 95% intervals"))
 
 
-@lru_cache(maxsize=1)
-def _pareto_vega(validate: bool) -> str:
-    return orjson.dumps(vega(_pareto_lite())).decode("utf-8")
+@lru_cache(maxsize=8)
+def _pareto_vega(validate: bool, unit: str) -> str:
+    return orjson.dumps(vega(_pareto_lite(unit))).decode("utf-8")
 
 
-def pareto_template() -> dict:
-    """The Pareto chart's Vega template (see `_pareto_lite`)."""
-    return orjson.loads(_pareto_vega(VALIDATE_SPECS))
+def pareto_template(unit: str = "more people") -> dict:
+    """The Pareto chart's Vega template for a total counted in `unit` (see `_pareto_lite`)."""
+    return orjson.loads(_pareto_vega(VALIDATE_SPECS, unit))
 
 
-def _pareto_lite() -> dict:
-    """The aggregation of marginal gains within one source: pairs by gain, with the cumulative share; dataset `pairs`."""
+def _pareto_lite(unit: str) -> dict:
+    """The aggregation of marginal gains within one total: pairs by gain (in the total's unit, "more
+    people", "fewer events"), with the cumulative share; dataset `pairs`."""
     base = alt.Chart(alt.NamedData(name="pairs")).encode(x=alt.X("rank:O", title="Area x indicator pairs, largest gain first",
                                                                   axis=alt.Axis(labels=False, ticks=False)))
     bars = base.mark_bar(color=NHS_BLUE).encode(
-        y=alt.Y("gain:Q", title="Extra people (beyond chance)", axis=alt.Axis(format=",d")),
+        y=alt.Y("gain:Q", title=f"{unit[0].upper()}{unit[1:]} (beyond chance)", axis=alt.Axis(format=",d")),
         tooltip=[alt.Tooltip("indicator:N", title="Indicator"), alt.Tooltip("label:N", title="Area"),
                  alt.Tooltip("people:N", title="Gain"), alt.Tooltip("share:Q", format=".0%", title="Cumulative share")])
     line = base.mark_line(color=NHS_ORANGE_DARK, strokeWidth=2.5).encode(
         y=alt.Y("share:Q", title="Cumulative share of the gain", axis=alt.Axis(format="%")))
     chart = alt.layer(bars, line).resolve_scale(y="independent").properties(width="container", height=320)
-    return _themed(chart, "Where the gains are: pairs by extra people, with the cumulative share")
+    return _themed(chart, f"Where the gains are: pairs by {unit}, with the cumulative share")
 
 
 @_per_shape

@@ -24,12 +24,13 @@ AREA_FILE_COLUMNS = VALUE_COLUMNS + ["funnel_band", "funnel_band_adjusted"]
 REJECTION_COLUMNS = ["file", "row", "column", "reason"]
 
 
-def write_atlas(atlas: Atlas, out: str | Path, rejections: list[Rejection] = ()) -> dict[str, Path]:
-    """Write index.html, summary.csv, areas.csv, atlas.json (and rejections.csv when rows were refused)."""
+def write_atlas(atlas: Atlas, out: str | Path, rejections: list[Rejection] = (), plans=None) -> dict[str, Path]:
+    """Write index.html, summary.csv, areas.csv, atlas.json (and rejections.csv when rows were refused);
+    `plans`, a plans scorecard (marginalgains.plans.track), is shown in the page's area profiles."""
     out = _folder(out)
     names = ["index.html", "summary.csv", "areas.csv", "atlas.json"] + (["rejections.csv"] if rejections else [])
     paths = {name: out / name for name in names}
-    page = render_page(atlas)  # before anything is written: a page that cannot be drawn changes nothing
+    page = render_page(atlas, plans)  # before anything is written: a page that cannot be drawn changes nothing
     areas = atlas.areas.sort_values(["indicator_id", "period_start", "area_code"], ascending=[True, False, True])
     columns = AREA_FILE_COLUMNS[:2] + (["area_name"] if "area_name" in areas else []) + AREA_FILE_COLUMNS[2:]
     with staged(list(paths.values())) as temporary:

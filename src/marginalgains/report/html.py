@@ -71,9 +71,10 @@ def _boundary_codes() -> set[str]:
     return {f["properties"][BOUNDARIES["code_property"]] for f in boundaries()["features"]}
 
 
-def render_page(atlas: Atlas) -> str:
-    """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash."""
-    data = page_data(atlas)
+def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
+    """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash;
+    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile."""
+    data = page_data(atlas, plans)
     scripts = [asset(VEGA_BUNDLE), asset(RENDERER)]
     template = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
@@ -104,8 +105,9 @@ def _json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def page_data(atlas: Atlas) -> dict:
-    """Everything the page draws: an index, one view per indicator x period, templates and shared tables.
+def page_data(atlas: Atlas, plans: pd.DataFrame | None = None) -> dict:
+    """Everything the page draws: an index, one view per indicator x period, templates and shared tables,
+    and (given a plans scorecard) each area's improvement plans.
 
     Every per-area column of every view and profile is aligned with one list of area `codes` (null
     where an area has no value), so no view repeats the codes: compact at 6,500 practices.
@@ -133,8 +135,9 @@ def page_data(atlas: Atlas) -> dict:
         _add_bundle(data, atlas, indicator)
     if any(e["map"] for e in data["index"]["indicators"]):
         data["boundaries"] = boundaries()
-    data["index"]["pareto"] = pareto_by_source(atlas)
-    data["templates"]["_pareto"] = {"pareto": charts.pareto_template()}
+    data["index"]["pareto"] = pareto_by_total(atlas)
+    data["plans"] = plans_by_area(plans)
+    data["templates"]["_pareto"] = {unit: charts.pareto_template(unit) for unit in dict.fromkeys(g["unit"] for g in data["index"]["pareto"])}
     return data
 
 
@@ -149,6 +152,7 @@ def _index(atlas: Atlas, indicators: list[Indicator], names: dict) -> dict:
                         "not_sized": provenance.get("opportunity_not_sized", {}).get(i.id)} for i in indicators],
         "noun": provenance.get("area_noun", "areas"),
         "named": bool(names),
+        "left_out": [{"id": indicator_id, "reason": reason} for indicator_id, reason in atlas.left_out.items()],
         "files": [{"name": name, "what": what} for name, what in FILES.items()]
                  + ([{"name": "rejections.csv", "what": "every refused row and why"}] if provenance.get("rows_rejected") else []),
         "provenance": {"version": provenance.get("package_version"), "generated": provenance.get("generated_at"),
@@ -210,7 +214,41 @@ def _view(atlas: Atlas, indicator: Indicator, period: str, rows: pd.DataFrame, c
         "areas": columns(areas.set_index("code").reindex(codes).reset_index(drop=True), value_decimals(indicator)),
         "limits": columns(curves.drop(columns=["indicator_id", "period"]), value_decimals(indicator) + 1)
         if len(curves) else None,
+        "inequality": inequality_views(atlas, indicator.id, period),
+        "comparators": comparator_values(atlas, indicator.id, period),
     }
+
+
+def plans_by_area(scorecard: pd.DataFrame | None) -> dict[str, list[dict]]:
+    """Each area's plans at their latest tracked month: id, title, indicator, status, assurance and gap."""
+    if scorecard is None or scorecard.empty:
+        return {}
+    rows = scorecard.assign(area_code=scorecard["area_code"].astype(str)).sort_values(["area_code", "plan_id"], kind="stable")
+    table = rows[["plan_id", "title", "indicator_id", "period", "status", "assurance", "gap"]].rename(columns={"plan_id": "id"})
+    table = table.astype(object).where(table.notna(), None)
+    return {code: group.drop(columns="area_code").to_dict(orient="records")
+            for code, group in table.assign(area_code=rows["area_code"]).groupby("area_code", sort=True)}
+
+
+def inequality_views(atlas: Atlas, indicator_id: str, period: str) -> list[dict]:
+    """The deprivation quantiles and SII/RII of a Fingertips export for one indicator x period, as read."""
+    views = atlas.provenance.get("fingertips", {}).get("inequality", [])
+    return [v for v in views if v["indicator_id"] == indicator_id and str(v["period"]) == period]
+
+
+def comparator_values(atlas: Atlas, indicator_id: str, period: str) -> list[dict]:
+    """England's and the regions' values for one indicator x period (published, never compared as areas)."""
+    rows = atlas.comparators
+    if rows.empty:
+        return []
+    rows = rows[(rows["indicator_id"] == indicator_id) & (rows["period"] == period)]
+    names = rows["area_name"] if "area_name" in rows else rows["area_code"]
+    kinds = rows["area_type"] if "area_type" in rows else pd.Series("", index=rows.index)
+    return [{"code": str(code), "name": str(name) if isinstance(name, str) and name.strip() else str(code),
+             "area_type": str(kind) if isinstance(kind, str) else "", "value": _plain(value),
+             "lower95": _plain(lower), "upper95": _plain(upper)}
+            for code, name, kind, value, lower, upper in zip(rows["area_code"], names, kinds, rows["value"],
+                                                             rows["lower95"], rows["upper95"])]
 
 
 def _plain(value):
@@ -356,26 +394,30 @@ def _add_bundle(data: dict, atlas: Atlas, indicator: Indicator) -> None:
                                       "rate_if_fixed": best["rate_if_fixed"]}), decimals=2)}
 
 
-def pareto_by_source(atlas: Atlas) -> list[dict]:
-    """The aggregation of marginal gains, one Pareto per data source (real and SYNTHETIC people never
-    add up): pairs with a gain beyond chance, largest first, with the cumulative share within the source.
-    The chart gets at most PARETO_POINTS pairs (evenly spaced by rank beyond that), the table the largest."""
+def pareto_by_total(atlas: Atlas) -> list[dict]:
+    """The aggregation of marginal gains, one Pareto per honest total of `Atlas.totals` (one source,
+    real or SYNTHETIC, one period, one unit: nothing adds across them): pairs with a gain beyond
+    chance, largest first, with the cumulative share within the total, and the total's own words
+    (period, unit, breakdown, breakdowns shown beside it). Figures come from the pairs the atlas
+    still holds (a workspace audience's may be fewer), never from the unprotected total. The chart gets at most PARETO_POINTS pairs
+    (evenly spaced by rank beyond that), the table the largest."""
     pairs = atlas.pareto
-    if pairs.empty:
+    if pairs.empty or atlas.totals.empty:
         return []
     pairs = pairs[pairs["counted_gain"] > 0]
-    source = pairs["indicator_id"].map(lambda i: atlas.catalogue[i].source)
-    synthetic = pairs["indicator_id"].map(lambda i: bool(atlas.catalogue[i].synthetic))
     out = []
-    for (name, is_synthetic), group in pairs.groupby([source, synthetic], sort=False):
-        group = group.sort_values("counted_gain", ascending=False, kind="stable")
-        total = float(group["counted_gain"].sum())
+    for total in atlas.totals.to_dict(orient="records"):
+        group = pairs[pairs["group"] == total["group"]].sort_values("counted_gain", ascending=False, kind="stable")
+        if group.empty:
+            continue
+        gain = float(group["counted_gain"].sum())
         table = pd.DataFrame({"rank": np.arange(1, len(group) + 1), "indicator": group["indicator_id"].to_numpy(),
                               "code": group["area_code"].astype(str).to_numpy(), "gain": group["counted_gain"].to_numpy(),
-                              "share": (group["counted_gain"].cumsum() / total).to_numpy()})
+                              "share": (group["counted_gain"].cumsum() / gain).to_numpy()})
         drawn = np.unique(np.linspace(0, len(table) - 1, min(len(table), PARETO_POINTS)).round().astype(int))
-        out.append({"source": name, "synthetic": bool(is_synthetic), "total": total, "n_pairs": len(group),
-                    "half": int((table["share"] < 0.5).sum()) + 1,
-                    "drawn": columns(table.iloc[drawn], 4),
-                    "largest": columns(table.head(PARETO_TABLE), 4)})
+        sources = sorted({atlas.catalogue[i].source for i in group["indicator_id"].unique()})
+        out.append({"group": total["group"], "source": "; ".join(sources), "synthetic": total["source"] == "SYNTHETIC",
+                    "period": total["period"], "unit": total["unit"], "breakdown": total["breakdown"],
+                    "beside": list(total["beside"]), "total": gain, "n_pairs": len(group), "half": int((table["share"] < 0.5).sum()) + 1,
+                    "drawn": columns(table.iloc[drawn], 4), "largest": columns(table.head(PARETO_TABLE), 4)})
     return out

@@ -18,7 +18,7 @@
   function AtlasSource(embedded) {
     return {
       index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
-      peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries,
+      peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries, plans: embedded.plans || {},
       view: function (key) { return embedded.views[key]; },
     };
   }
@@ -323,7 +323,8 @@
       current.profile = profileOf(indicator);
       const cards = [headerCard(indicator, view), rankedCard(indicator, view, rows), funnelCard(indicator, view, rows),
         indicator.map ? mapCard(indicator, rows) : null, areaCard(indicator), opportunityCard(indicator),
-        view.bundle ? bundleCard(indicator, view.bundle) : null].filter(Boolean);
+        view.bundle ? bundleCard(indicator, view.bundle) : null].concat(
+        (view.inequality || []).map((entry, i) => inequalityCard(indicator, entry, i))).filter(Boolean);
       root.replaceChildren.apply(root, cards);
       contents(indicator, cards);
       select.search.value = "";
@@ -443,12 +444,28 @@
       return [{ pooled: view.summary.pooled, label: "Pooled, all " + index.noun + ": " + valueText(view.summary.pooled, indicator) }];
     }
 
+    // England and the regions, as published: labelled benchmark lines beside the pooled one
+    function comparatorLines(indicator, view) {
+      return (view.comparators || []).filter((c) => !isMissing(c.value))
+        .map((c) => ({ pooled: c.value, label: c.name + " " + valueText(c.value, indicator) }));
+    }
+
+    function comparatorsText(indicator, view) {
+      const shown = (view.comparators || []).filter((c) => !isMissing(c.value));
+      if (!shown.length) return null;
+      return "Comparators, " + state.period + ": " + shown.map((c) => c.name + (c.area_type ? " (" + c.area_type + ")" : "") + " " +
+        valueText(c.value, indicator) + (isMissing(c.lower95) ? "" : " (95% interval " + valueText(c.lower95, indicator) + " to " +
+        valueText(c.upper95, indicator) + ")")).join("; ") + ".";
+    }
+
     function rankedCard(indicator, view, rows) {
       const many = rows.length > RANKED_POINTS_LIMIT;
       const caption = many ? "Every area ranked as one distribution; the chosen area and its peers are marked. The table lists every area."
         : "Each area's value (point, shaped and coloured by funnel band) with its 95% interval, lowest on the left; the dashed line is the pooled figure. The table lists every value.";
-      const host = chartCard("Ranked", caption);
-      const datasets = { pooled: pooledData(indicator, view) };
+      const lines = comparatorLines(indicator, view);
+      const host = chartCard("Ranked", caption + (lines.length ? " Dashed lines also mark the comparators, as published: " +
+        lines.map((l) => l.label).join("; ") + "." : ""));
+      const datasets = { pooled: pooledData(indicator, view).concat(lines) };
       if (many) { datasets.areas = rows.map((r) => ({ rank: r.rank, value: r.value, lower95: r.lower95, upper95: r.upper95 })); datasets.marked = []; }
       else datasets.areas = rows;
       const chart = Chart(host, source.templates[indicator.id][many ? "distribution" : "ranked"], datasets, subtitle(indicator),
@@ -557,6 +574,32 @@
       ]);
     }
 
+    function inequalitySentence(entry) {
+      if (isMissing(entry.sii)) return "No slope index of inequality: " + (entry.note || "too few quantiles with a value") + ".";
+      return "Slope index of inequality " + number(entry.sii, 2) + " (95% " + number(entry.sii_lower95, 2) + " to " +
+        number(entry.sii_upper95, 2) + "): the modelled gap from the most to the least deprived; relative index of inequality " +
+        number(entry.rii, 3) + " (95% " + number(entry.rii_lower95, 3) + " to " + number(entry.rii_upper95, 3) + ")." +
+        (entry.note ? " Note: " + entry.note : "");
+    }
+
+    function inequalityCard(indicator, entry, position) {
+      const id = "inequality-" + position;
+      const heading = synthetic(indicator, "Inequality by deprivation: " + entry.area_name + ", " + entry.category_type +
+        " (" + entry.period + ")");
+      const table = Table({ caption: synthetic(indicator, "Deprivation quantiles, " + entry.area_name + ", " + entry.period),
+        rows: entry.quantiles, columns: [
+        { key: "rank", label: "Quantile (1 most deprived)", format: (r) => integer(r.rank) },
+        { key: "category", label: "Category", text: true, format: (r) => r.category },
+        { key: "value", label: "Value", format: (r) => valueText(r.value, indicator) },
+        { key: "lower95", label: "95% interval", format: (r) => valueText(r.lower95, indicator) + " to " + valueText(r.upper95, indicator) },
+        { key: "population", label: "Population", format: (r) => integer(r.population) }] });
+      return h("section", { class: "card inequality", id: id, "aria-labelledby": id + "-title" }, [
+        h("h3", { id: id + "-title", text: heading }),
+        h("p", { class: "headline", text: inequalitySentence(entry) }),
+        h("p", { class: "meta", text: "Method: " + entry.method + ". Values as published by Fingertips." }),
+        table.el]);
+    }
+
     function bundleCard(indicator, bundle) {
       const host = chartCard("components", "Each process's own national rate beside the all-or-none bundle; the table gives every rate.");
       const chart = Chart(host, source.templates[indicator.id].components, { components: bundle.components }, subtitle(indicator),
@@ -623,10 +666,28 @@
         parts.push(h("p", { class: "meta", text: "Other benchmarks: " + shared + "." + best }));
         if (sel.peers.length) parts.push(h("p", { class: "meta", text: "Most similar areas (peers): " + sel.peers.map(label).join(", ") }));
       }
+      const plans = plansBlock(sel.code);
+      if (plans) parts.push(plans);
+      const comparators = comparatorsText(indicator, current.view);
+      if (comparators) parts.push(h("p", { class: "meta comparators", text: comparators }));
       const xmr = xmrBlock(indicator, sel.code);
       parts.push(xmr.el);
       body.replaceChildren.apply(body, parts);
       return xmr.chart ? xmr.chart.draw() : Promise.resolve();
+    }
+
+    // the area's improvement plans (gains atlas --plans) at their latest tracked month
+    function plansBlock(code) {
+      const plans = source.plans[code];
+      if (!plans || !plans.length) return null;
+      const items = plans.map(function (p) {
+        const of = indicatorOf(p.indicator_id);
+        const gap = isMissing(p.gap) ? "no trajectory to compare with yet" : (p.gap > 0 ? number(p.gap, 1) + " behind its trajectory"
+          : number(-p.gap, 1) + " ahead of its trajectory") + (of && of.unit ? " (" + of.unit + ")" : "");
+        return h("li", {}, [h("strong", { text: p.title }), " (" + p.id + ", " + (of ? synthetic(of, of.title) : p.indicator_id) + "), " +
+          p.period + ": " + words(p.status) + "; assurance: " + words(p.assurance) + "; " + gap + "."]);
+      });
+      return h("div", { class: "plans" }, [h("h4", { text: "Improvement plans for " + label(code) }), h("ul", {}, items)]);
     }
 
     function xmrBlock(indicator, code) {
@@ -686,9 +747,11 @@
         "aria-current": i.id === indicator.id ? "page" : null, text: synthetic(i, i.title) })]));
       const here = cards.filter((c) => c.id).map((c) => h("li", { class: "sub" }, [h("button", { type: "button", class: "link",
         text: c.querySelector("h2, h3").textContent, onclick: () => { c.scrollIntoView(); } })]));
-      links.push(h("li", {}, [h("button", { type: "button", class: "link", text: "Where the gains are, per source",
+      links.push(h("li", {}, [h("button", { type: "button", class: "link", text: "Where the gains are, per total",
         onclick: () => document.getElementById("gains").scrollIntoView() })]));
-      nav.replaceChildren.apply(nav, links.concat([h("li", { class: "sub-head", text: "On this indicator" })], here));
+      const leftOut = index.left_out.length ? [h("li", { class: "sub-head", text: "Not analysed" })].concat(index.left_out.map((l) =>
+        h("li", { class: "sub left-out", text: l.id + ": " + l.reason }))) : [];
+      nav.replaceChildren.apply(nav, links.concat([h("li", { class: "sub-head", text: "On this indicator" })], here, leftOut));
     }
 
     function paretoSection() {
@@ -697,26 +760,31 @@
       if (!index.pareto.length) parts.push(h("p", { class: "explain", text: "No indicator has a gain beyond chance to add up." }));
       const charts = index.pareto.map(function (group) {
         const tag = group.synthetic ? "SYNTHETIC: " : "";
-        const drawn = rowsOf(group.drawn).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
-        const largest = rowsOf(group.largest).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " people" }));
+        const drawn = rowsOf(group.drawn).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " " + group.unit }));
+        const largest = rowsOf(group.largest).map((r) => Object.assign(r, { label: label(r.code), people: integer(r.gain) + " " + group.unit }));
         const host = chartCard("pareto", "Area x indicator pairs by gain beyond chance, largest first, with the cumulative share" +
           (drawn.length < group.n_pairs ? " (" + integer(drawn.length) + " of the " + integer(group.n_pairs) + " pairs drawn, evenly spaced by rank)" : "") +
           "; the table lists the " + largest.length + " largest.");
-        const template = source.templates._pareto.pareto;
-        const chart = Chart(host, template, { pairs: drawn }, ["Source: " + group.source],
+        const template = source.templates._pareto[group.unit];
+        const chart = Chart(host, template, { pairs: drawn }, [tag + group.group, "Source: " + group.source],
           { size: drawn.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
         host.appendChild(downloads(chart, "pareto"));
-        const table = Table({ caption: tag + "The " + largest.length + " largest gains, " + group.source, rows: largest, columns: [
+        const table = Table({ caption: tag + "The " + largest.length + " largest gains, " + group.group, rows: largest, columns: [
           { key: "rank", label: "Rank", format: (r) => integer(r.rank) },
           { key: "indicator", label: "Indicator", text: true, format: (r) => r.indicator },
           { key: "label", label: "Area", text: true, format: (r) => r.label },
-          { key: "gain", label: "Gain (people)", format: (r) => integer(r.gain) },
+          { key: "gain", label: "Gain (" + group.unit + ")", format: (r) => integer(r.gain) },
           { key: "share", label: "Cumulative share", format: (r) => Math.round(100 * r.share) + "%" }] });
         parts.push(h("div", { class: "pareto-group" }, [
-          h("h3", { text: tag + group.source }),
-          h("p", { class: "explain", text: tag + "Half of the " + integer(group.total) + " extra people from this source lie in the first " +
+          h("h3", { text: group.synthetic && !/SYNTHETIC/.test(group.group) ? tag + group.group : group.group }),
+          h("p", { class: "headline total", text: tag + group.period + ": " + integer(group.total) + " " + group.unit +
+            " beyond chance in " + integer(group.n_pairs) + " area x indicator pairs." }),
+          h("p", { class: "meta", text: "Source: " + group.source + " · Period: " + group.period + " · Unit: " + group.unit +
+            " · Breakdown: " + (group.breakdown || "none given") +
+            (group.beside.length ? " · Shown beside, not added: " + group.beside.join(", ") : "") }),
+          h("p", { class: "explain", text: tag + "Half of the " + integer(group.total) + " " + group.unit + " in this total lie in the first " +
             integer(group.half) + " of " + integer(group.n_pairs) + " pairs; the rest is spread thinly: many small gains that add up. " +
-            "Totals are per source: real and synthetic people are never added together." }),
+            "Each total is one source, period and unit: totals are never added to one another, nor real to synthetic data." }),
           h("div", { class: "pair" }, [host, table.el])]));
         return chart;
       });
