@@ -125,11 +125,12 @@ def bundled_ae() -> AtlasInputs:
 
 
 def from_records(catalogue: Path | Catalogue, data: str, backend: str = "duckdb", areas: Path | None = None,
-                 progress=None) -> AtlasInputs:
-    """Count the catalogue's indicators in record-level tables, then check the values like any file."""
+                 progress=None, database_only: bool = False) -> AtlasInputs:
+    """Count the catalogue's indicators in record-level tables, then check the values like any file
+    (`database_only`: a DuckDB file's views may not read other files)."""
     from marginalgains.engine import compute  # the engine (Ibis) loads only when records are used
 
-    result = compute(catalogue, data, backend=backend, progress=progress)
+    result = compute(catalogue, data, backend=backend, progress=progress, database_only=database_only)
     read = check_values(result.values, result.catalogue, f"values computed from {data}", str(data))
     areas_file = areas if areas is not None else _areas_beside(data)
     area_table = read_areas(areas_file) if areas_file is not None else None
@@ -160,14 +161,15 @@ def demo(work_dir: Path, scale: int = DEMO_SCALE, seed: int = DEMO_SEED, progres
 
 def choose(values: Path | None, catalogue: Path | None, fingertips: str | Path | None, data: str | None,
            backend: str | None = None, areas: Path | None = None, progress=None, area_type: str | None = None,
-           indicators: list[str] | None = None) -> AtlasInputs:
+           indicators: list[str] | None = None, database_only: bool = False) -> AtlasInputs:
     """The inputs a `gains atlas` command line asks for, refusing combinations that make no sense
     and any flag the combination would ignore."""
     given = [name for name, v in (("--values", values), ("--fingertips", fingertips), ("--data", data)) if v is not None]
     if len(given) > 1:
         raise DataError(f"give one of --values, --fingertips or --data, not {' and '.join(given)}")
     for flag, value, needs in (("--backend", backend, ("--data",)), ("--area-type", area_type, ("--values", "--fingertips")),
-                               ("--indicators", indicators, ("--values", "--fingertips"))):
+                               ("--indicators", indicators, ("--values", "--fingertips")),
+                               ("--database-only", database_only or None, ("--data",))):
         if value is not None and not set(needs) & set(given):
             raise DataError(f"{flag} applies only with {' or '.join(needs)}" + (f", not {given[0]}" if given else ""))
     select = Selection.parse(indicators)
@@ -178,7 +180,7 @@ def choose(values: Path | None, catalogue: Path | None, fingertips: str | Path |
     if values is not None:
         return from_values_file(values, catalogue, areas, select, area_type)
     if data is not None:
-        return from_records(catalogue, data, backend or "duckdb", areas, progress)
+        return from_records(catalogue, data, backend or "duckdb", areas, progress, database_only)
     if catalogue is not None:
         raise DataError("--catalogue needs --values (a tidy file), --fingertips (an export) or --data (record-level tables)")
     if areas is not None:

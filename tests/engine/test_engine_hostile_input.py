@@ -81,6 +81,15 @@ def test_database_only_refuses_a_view_that_reads_other_files(tmp_path, write_cat
     result = runner.invoke(app, ["compute", "--catalogue", str(catalogue), "--data", str(database), "--database-only",
                                  "--out", str(tmp_path / "v.parquet")])
     assert result.exit_code == 2 and "reads outside the database" in result.output
+    result = runner.invoke(app, ["atlas", "--catalogue", str(catalogue), "--data", str(database), "--database-only",
+                                 "--out", str(tmp_path / "atlas")])
+    assert result.exit_code == 2 and "reads outside the database" in result.output
+    assert not (tmp_path / "atlas" / "index.html").exists()
+
+
+def test_database_only_applies_only_with_data(tmp_path):
+    result = runner.invoke(app, ["atlas", "--database-only", "--out", str(tmp_path / "atlas")])
+    assert result.exit_code == 2 and "--database-only applies only with --data" in result.output
 
 
 def test_database_only_reads_tables_stored_in_the_database(tmp_path, write_catalogue):

@@ -23,6 +23,7 @@ def atlas(
     indicators: Annotated[Optional[list[str]], typer.Option(help="With --values or --fingertips: the indicator ids (or globs such as '9*') to read; repeat or separate by commas.")] = None,
     data: Annotated[Optional[str], typer.Option(help="Record-level tables (folder of Parquet/CSV, DuckDB file or database URL) to count the catalogue's indicators in.")] = None,
     backend: Annotated[Optional[str], typer.Option(help="Engine for --data: duckdb (default) or spark.")] = None,
+    database_only: Annotated[bool, typer.Option(help="With a DuckDB file as --data: read only what is stored in it, refusing views that read other files.")] = False,
     areas: Annotated[Optional[Path], typer.Option(help="Areas CSV or Parquet: area_code, area_name and numeric covariates for peers (default with --data: areas.csv beside the records).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for index.html, summary.csv, areas.csv, atlas.json.")] = Path("atlas"),
     strict: Annotated[bool, typer.Option(help="Fail (exit code 2) if any row is rejected.")] = False,
@@ -35,7 +36,7 @@ def atlas(
     from marginalgains import sources
 
     _run(console(quiet or as_json), lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas,
-                                                                    progress, area_type, indicators),
+                                                                    progress, area_type, indicators, database_only),
          out, strict, as_json, disclosure, plans)
 
 
