@@ -75,14 +75,19 @@ def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
     """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash;
     `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile."""
     data = page_data(atlas, plans)
-    scripts = [asset(VEGA_BUNDLE), asset(RENDERER)]
+    return render_self_contained("atlas.html.j2", RENDERER, data, title="Atlas of Variation",
+                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]))
+
+
+def render_self_contained(template_name: str, renderer: str, data: dict, **context) -> str:
+    """A page template rendered (autoescaped) with the Vega bundle and `renderer` inline, named by hash
+    in its Content-Security-Policy (`script_hashes`), and `data` as JSON safe in a script block."""
+    scripts = [asset(VEGA_BUNDLE), asset(renderer)]
     template = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
-        autoescape=True).get_template("atlas.html.j2")
-    return template.render(
-        title="Atlas of Variation", synthetic=any(i["synthetic"] for i in data["index"]["indicators"]),
-        script_hashes=" ".join(f"'sha256-{_sha256(s)}'" for s in scripts),
-        vega_script=scripts[0], renderer_script=scripts[1], page_json=script_json(data))
+        autoescape=True).get_template(template_name)
+    return template.render(**context, script_hashes=" ".join(f"'sha256-{_sha256(s)}'" for s in scripts),
+                           vega_script=scripts[0], renderer_script=scripts[1], page_json=script_json(data))
 
 
 def _sha256(text: str) -> str:

@@ -10,10 +10,8 @@ the same points beside it, status, forecast and people benefited.
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
-import jinja2
 import numpy as np
 import pandas as pd
 
@@ -21,7 +19,7 @@ from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.outputs import write_csv
 from marginalgains.plans import STATUSES, Plan, Tracking
 from marginalgains.report import charts
-from marginalgains.report.html import VEGA_BUNDLE, _sha256, asset, script_json
+from marginalgains.report.html import render_self_contained
 
 RENDERER = "plans.js"
 STATUS_ORDER = {status: n for n, status in enumerate(reversed(STATUSES))}  # deteriorating first
@@ -36,16 +34,12 @@ def render_plans_page(tracking: Tracking, catalogue: Catalogue, provenance: dict
     templates = {i: charts.plan_template(catalogue[i]) for i in tracking.scorecard["indicator_id"].unique()}
     plans = [_plan_view(plan, tracking, catalogue) for plan in tracking.plans]
     data = {"templates": templates, "charts": {a["key"]: a["chart"] for p in plans for a in p["areas"]}}
-    scripts = [asset(VEGA_BUNDLE), asset(RENDERER)]
     synthetic = any(catalogue[i].synthetic for i in templates) or bool(provenance.get("synthetic_data"))
-    template = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
-        autoescape=True).get_template("plans.html.j2")
-    return template.render(
-        title="Improvement plans", synthetic=synthetic, scorecard=_scorecard_rows(tracking, catalogue), plans=plans,
+    return render_self_contained(
+        "plans.html.j2", RENDERER, data, title="Improvement plans", synthetic=synthetic,
+        scorecard=_scorecard_rows(tracking, catalogue), plans=plans,
         errors=[{"plan_id": e.plan_id, "field": e.field, "reason": e.reason} for e in tracking.errors],
-        provenance=provenance, statuses=STATUSES, script_hashes=" ".join(f"'sha256-{_sha256(s)}'" for s in scripts),
-        vega_script=scripts[0], renderer_script=scripts[1], page_json=script_json(data))
+        provenance=provenance, statuses=STATUSES)
 
 
 def write_plans(tracking: Tracking, catalogue: Catalogue, out: str | Path, provenance: dict | None = None) -> dict[str, Path]:
