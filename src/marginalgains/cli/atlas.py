@@ -92,6 +92,7 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
         provenance = inputs.full_provenance()
         print_json({"headlines": headlines, "opportunity": gains, "files": {k: str(v) for k, v in paths.items()},
                     "rows": {k: provenance[k] for k in ("rows_read", "rows_accepted", "rows_rejected", "rows_set_aside")},
+                    "cells_trimmed": provenance["cells_trimmed"],
                     "indicators": provenance.get("indicators", {}),
                     "seconds": round(time.perf_counter() - started, 2), **_figures(result)})
         return
@@ -142,8 +143,11 @@ def _report_rejections(screen, inputs, strict: bool) -> None:
     from rich.markup import escape
 
     from marginalgains.errors import DataError
+    from marginalgains.io.tabular import trimmed_notes
 
     read = inputs.read
+    for note in trimmed_notes(inputs.cells_trimmed):
+        screen.print(f"note: {note}", markup=False)
     for why, count in read.set_aside.items():
         screen.print(f"Set aside {count:,} {why}")
     if not read.rejections:

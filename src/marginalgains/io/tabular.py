@@ -94,6 +94,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
+def trimmed_notes(by_source: dict[str, dict[str, int]]) -> list[str]:
+    """A sentence per input whose cells had spaces trimmed, saying how many, column by column."""
+    notes = []
+    for source, counts in by_source.items():
+        trimmed = {column: n for column, n in counts.items() if n}
+        if trimmed:
+            notes.append(f"{source}: spaces trimmed around " + ", ".join(f"{n:,} cell(s) of {c!r}" for c, n in trimmed.items()))
+    return notes
+
+
 def _parse_csv(path: Path, data: bytes, names: list[str], ragged: dict[int, str]) -> pa.Table:
     """Arrow's CSV reader on one thread, so each ragged row is known by its record number."""
     def refuse_row(row) -> str:
