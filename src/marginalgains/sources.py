@@ -140,7 +140,8 @@ def from_records(catalogue: Path | Catalogue, data: str, backend: str = "duckdb"
     from marginalgains.engine import compute  # the engine (Ibis) loads only when records are used
 
     result = compute(catalogue, data, backend=backend, progress=progress, database_only=database_only)
-    read = check_values(result.values, result.catalogue, f"values computed from {data}", str(data))
+    read = check_values(result.values, result.catalogue, f"values computed from {data}", str(data),
+                        missing=result.missing)
     areas_file = areas if areas is not None else _areas_beside(data)
     area_table = read_areas(areas_file) if areas_file is not None else None
     return AtlasInputs(result.catalogue, read, area_table, result.weakest_links,

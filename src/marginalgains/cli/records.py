@@ -41,12 +41,17 @@ def compute(
         fail(exc)
     seconds = time.perf_counter() - started
     indicators, values = result.values["indicator_id"].nunique(), len(result.values)
+    unkeyed = result.missing.dropna()
     if as_json:
         print_json({"indicators": int(indicators), "values": values, "seconds": round(seconds, 2),
+                    "values_without_area_or_period": len(unkeyed),
                     "files": {"values": str(out), **({"weakest_links": str(links)} if len(result.weakest_links) else {})},
                     "values_per_indicator": {str(k): int(v) for k, v in
                                              result.values["indicator_id"].value_counts(sort=False).items()}})
         return
+    if len(unkeyed):
+        out_console.print(f"note: {len(unkeyed):,} value(s) have no area or period, which gains atlas rejects "
+                          f"(e.g. {unkeyed.iloc[0]})", markup=False)
     out_console.print(f"{indicators} indicators, {values} values in {seconds:.1f}s -> {out}"
                       + (f" (weakest links -> {links})" if len(result.weakest_links) else ""))
 

@@ -65,16 +65,19 @@ def read_values(path: str | Path, catalogue: Catalogue, select: Selection | None
 
 
 def check_values(frame: pd.DataFrame, catalogue: Catalogue, file: str, source: str | None = None,
-                 select: Selection | None = None) -> ReadResult:
+                 select: Selection | None = None, missing: pd.Series | None = None) -> ReadResult:
     """Check a table of values (text or numbers) against a catalogue, as if read from `file`;
     `source` is the input the result lists (default `file`). Cells trimmed of spaces, by the file
-    reader (`attrs["trimmed"]`) or here (codes and ids given as values), are counted per column."""
+    reader (`attrs["trimmed"]`) or here (codes and ids given as values), are counted per column.
+    `missing` (by row; None where not known) is why a row has no area code or period, given as
+    its reason instead of "missing value" (the engine names the records and the NULL column)."""
     checks = validate.RowChecks(file, frame.reset_index(drop=True))
+    missing = pd.Series(None if missing is None else list(missing), index=checks.frame.index, dtype=object)
     trimmed = {c: n for c, n in frame.attrs.get(TRIMMED, {}).items() if c in frame.columns}
     if select is not None:
         ids = checks.frame["indicator_id"].astype(str).str.strip()
         checks.put_aside(~select.matches(file, ids), select.not_selected)
-    for column, count in _check_value_rows(checks, catalogue).items():
+    for column, count in _check_value_rows(checks, catalogue, missing).items():
         trimmed[column] = trimmed.get(column, 0) + count
     checks.rejections.sort(key=lambda r: r.row)
     counts = {c: n for c, n in trimmed.items() if n}
@@ -84,9 +87,9 @@ def check_values(frame: pd.DataFrame, catalogue: Catalogue, file: str, source: s
     return result
 
 
-def _check_value_rows(checks: validate.RowChecks, catalogue: Catalogue) -> dict[str, int]:
+def _check_value_rows(checks: validate.RowChecks, catalogue: Catalogue, missing: pd.Series) -> dict[str, int]:
     """All row checks for IndicatorValues inputs, in the order a user would fix them; returns how
-    many indicator ids and area codes had spaces trimmed."""
+    many indicator ids and area codes had spaces trimmed. `missing`: see `check_values`."""
     frame = checks.frame
     trimmed = {}
     for column in ("indicator_id", "area_code"):
@@ -94,11 +97,12 @@ def _check_value_rows(checks: validate.RowChecks, catalogue: Catalogue) -> dict[
         if text.dtype == object or isinstance(text.dtype, pd.StringDtype):
             frame[column] = text.str.strip()
             trimmed[column] = int((frame[column].notna() & (frame[column] != text)).sum())
-        checks.flag(frame[column].isna() | (frame[column] == ""), column, "missing value")
+        checks.flag(frame[column].isna() | (frame[column] == ""), column,
+                    missing.fillna("missing value") if column == "area_code" else "missing value")
     known = frame["indicator_id"].isin(list(catalogue.indicators))
     checks.flag(~known.to_numpy(), "indicator_id",
                 lambda rows: [f"unknown indicator id {str(i)!r} (not in the catalogue)" for i in frame["indicator_id"].iloc[rows]])
-    frame["period"], frame["grain"] = validate.periods(checks, "period")
+    frame["period"], frame["grain"] = validate.periods(checks, "period", missing=missing)
     numerator = validate.numbers(checks, "numerator")
     denominator = validate.numbers(checks, "denominator")
     validate.non_negative(checks, "numerator", numerator)
