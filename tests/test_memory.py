@@ -61,9 +61,10 @@ def test_nothing_is_refused_where_memory_cannot_be_known(monkeypatch, tmp_path):
     memory.check_table(tmp_path / "huge.parquet", 10**12, 50)
 
 
-def test_the_estimate_is_rows_times_columns_times_bytes_per_cell_plus_csv_copies():
-    assert memory.needed(1000, 5) == 1000 * 5 * memory.BYTES_PER_CELL
-    assert memory.needed(1000, 5, 40_000) == 1000 * 5 * memory.BYTES_PER_CELL + 40_000 * memory.CSV_FILE_COPIES
+def test_the_estimate_grows_with_cells_and_a_csv_files_size():
+    assert memory.needed(1000, 5) == memory.BASE_BYTES + 1000 * 5 * memory.BYTES_PER_CELL
+    assert memory.needed(2000, 5) - memory.needed(1000, 5) == 1000 * 5 * memory.BYTES_PER_CELL
+    assert memory.needed(1000, 5, 40_000) - memory.needed(1000, 5) == 40_000 * memory.CSV_FILE_COPIES
 
 
 def test_a_csv_files_rows_are_estimated_from_its_size_and_first_lines(tmp_path):
