@@ -1,7 +1,7 @@
 """Benchmark: the memory `gains atlas` needs to read a values file and build the atlas, beside the
 estimate `marginalgains.memory` checks before reading (so a run too big is refused at once).
 
-Run: .venv/bin/python benchmarks/bench_memory.py [--shapes practice practice5y 1m] [--formats csv parquet]
+Run: cd benchmarks && PYTHONPATH=../src ../.venv/bin/python bench_memory.py [--shapes practice practice5y 1m] [--formats csv parquet]
 For each shape of benchmarks/practice_fixture.py and each format it writes the values (not
 measured), then in a fresh process, after the imports, reads them (`sources.from_values_file`)
 and runs `build_atlas`, printing the memory added to the process at its peak (VmHWM less the

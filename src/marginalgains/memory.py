@@ -24,7 +24,7 @@ from marginalgains.errors import DataError
 LIMIT_VARIABLE = "MARGINALGAINS_MEMORY_LIMIT"
 BASE_BYTES = 150 * 10**6
 """What reading and analysing any table adds at least (working arrays, lazily loaded modules)."""
-BYTES_PER_CELL = 140
+BYTES_PER_CELL = 150
 """Peak bytes per cell read (a cell as text, then checked, then analysed): benchmarks/memory.md."""
 CSV_FILE_COPIES = 1
 """A CSV file's bytes are held while Arrow parses them."""
