@@ -1,6 +1,8 @@
 """Output files: formula-safe CSV cells, and files that appear whole or not at all."""
 
 import csv
+import os
+import stat
 
 import pandas as pd
 import pytest
@@ -38,6 +40,18 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(tmp_path):
             temporary.write_text("half")
             raise RuntimeError("the run failed")
     assert old.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_outputs_get_the_permissions_the_umask_gives_any_new_file(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        write_csv(pd.DataFrame({"a": [1]}), tmp_path / "x.csv")
+        os.umask(0o027)
+        write_csv(pd.DataFrame({"a": [1]}), tmp_path / "y.csv")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "x.csv").stat().st_mode) == 0o644  # readable by a web server, as any file
+    assert stat.S_IMODE((tmp_path / "y.csv").stat().st_mode) == 0o640
 
 
 def test_a_folder_or_file_in_the_way_is_refused_before_writing(tmp_path):

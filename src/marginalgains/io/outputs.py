@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -65,9 +65,7 @@ def staged(paths: list[Path]) -> Iterator[list[Path]]:
     temporaries: list[Path] = []
     try:
         for path in paths:
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-            os.close(handle)
-            temporaries.append(Path(name))
+            temporaries.append(_new_temporary(path))
         yield temporaries
         for temporary, path in zip(temporaries, paths):
             os.replace(temporary, path)
@@ -76,6 +74,14 @@ def staged(paths: list[Path]) -> Iterator[list[Path]]:
     finally:
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
+
+
+def _new_temporary(path: Path) -> Path:
+    """A new empty file beside `path`, created with the permissions the umask gives any new file
+    (`tempfile.mkstemp` makes it owner-only, and the rename would keep that on the output)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    return temporary
 
 
 def _check_writable(path: Path) -> None:

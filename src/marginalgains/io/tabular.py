@@ -4,6 +4,7 @@ Row numbers stay true to the file: a ragged row (too few or too many fields), a 
 row split by a bare carriage return keep their place in the table, empty, and are listed in
 `frame.attrs["row_problems"]` (row index -> reason) for `validate.RowChecks` to reject. CSV cells
 are trimmed of surrounding spaces; `frame.attrs["trimmed"]` counts the trimmed cells per column.
+A table too big for the memory the run may use is refused before it is read (`marginalgains.memory`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from marginalgains import memory
 from marginalgains.errors import DataError
 
 ROW_PROBLEMS = "row_problems"
@@ -44,6 +46,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         _check_header(path, pq.read_schema(path).names)
+        metadata = pq.read_metadata(path)
+        memory.check_table(path, metadata.num_rows, metadata.num_columns)
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
@@ -67,6 +71,7 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    memory.check_csv(path)
     data = path.read_bytes()
     head = data[:_SNIFF_BYTES]
     if not head.strip():
@@ -92,6 +97,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
     frame = _frame(pa.table(trimmed, names=names), ragged, marked)
     frame.attrs[TRIMMED] = counts
     return frame
+
+
+def trimmed_notes(by_source: dict[str, dict[str, int]]) -> list[str]:
+    """A sentence per input whose cells had spaces trimmed, saying how many, column by column."""
+    notes = []
+    for source, counts in by_source.items():
+        trimmed = {column: n for column, n in counts.items() if n}
+        if trimmed:
+            notes.append(f"{source}: spaces trimmed around " + ", ".join(f"{n:,} cell(s) of {c!r}" for c, n in trimmed.items()))
+    return notes
 
 
 def _parse_csv(path: Path, data: bytes, names: list[str], ragged: dict[int, str]) -> pa.Table:

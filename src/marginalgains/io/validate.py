@@ -130,11 +130,13 @@ def non_negative(checks: RowChecks, column: str, values: pd.Series, what: str = 
                 lambda rows: [f"negative {what}: {v:g}" for v in values.iloc[rows]])
 
 
-def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None) -> tuple[pd.Series, pd.Series]:
+def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None,
+            missing: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Normalise period labels (a date becomes its month); return labels and grains.
 
     A period starting outside `years` (default `periods.plausible_years()`) is refused: a `9999/00`
-    or `2099` typed by mistake would otherwise be the latest period, and the headline."""
+    or `2099` typed by mistake would otherwise be the latest period, and the headline. A blank
+    period is a "missing value", or the row's reason in `missing` where one is given."""
     first, last = years or plausible_years()
     text = checks.frame[column].fillna("").astype(str)
     labels, grains, errors = {}, {}, {}
@@ -151,7 +153,10 @@ def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None
         labels[label] = start.strftime("%Y-%m") if grain == "month" else label.strip()
         grains[label] = str(grain)
     failed = text.isin(list(errors))
-    checks.flag(failed.to_numpy(), column, text.map(errors).astype(object).fillna(""))
+    reasons = text.map(errors).astype(object).fillna("")
+    if missing is not None:
+        reasons = reasons.where(text.ne("") | missing.isna(), missing)
+    checks.flag(failed.to_numpy(), column, reasons)
     return text.map(labels), text.map(grains)
 
 
