@@ -71,3 +71,29 @@ def test_a_rerun_without_rejections_removes_the_old_rejections_file(tmp_path):
     assert runner.invoke(app, inputs(tmp_path, GOOD) + ["--out", str(out)]).exit_code == 0
     assert not (out / "rejections.csv").exists()
     assert json.loads((out / "atlas.json").read_text())["rows_rejected"] == 0
+
+
+def test_areas_and_summary_csv_read_back_exactly_as_computed(tmp_path):
+    """Full precision: every value, limit and summary figure in the CSVs is the float the atlas computed."""
+    import pandas as pd
+
+    from marginalgains.atlas import SUMMARY_COLUMNS, build_atlas
+    from marginalgains.io.catalogue import catalogue_from_dict
+    from marginalgains.report.files import write_atlas
+
+    catalogue = catalogue_from_dict({"indicators": [{"id": "screen", "title": "Screened", "polarity": "high_is_good",
+                                                     "measure": "proportion", "multiplier": 100}]})
+    values = pd.DataFrame({"indicator_id": "screen", "area_code": [f"A{i:02d}" for i in range(12)],
+                           "period": "2023/24", "grain": "year", "numerator": [300.0 + 7 * i for i in range(12)],
+                           "denominator": [700.0 + 3 * i for i in range(12)]})
+    built = build_atlas(values, catalogue)
+    write_atlas(built, tmp_path)
+    written = {row["area_code"]: row for row in cells(tmp_path / "areas.csv")}
+    for _, area in built.areas.iterrows():
+        for column in ("value", "lower95", "upper95", "lower998", "upper998"):
+            assert float(written[area["area_code"]][column]) == area[column]
+    summary, = cells(tmp_path / "summary.csv")
+    computed = built.summary[SUMMARY_COLUMNS].iloc[0]
+    for column in ("min", "max", "fold", "cv", "pooled", "phi"):
+        assert float(summary[column]) == computed[column]
+    assert any(len(summary[c].split(".")[-1]) > 10 for c in ("fold", "cv", "pooled"))  # more than '%.10g' kept
