@@ -60,10 +60,11 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     (a `--catalogue` file) and a selection of indicators (`--indicators`)."""
     file = name or str(path)
     raw = read_table(path).reset_index(drop=True)
-    headers = raw.eq(pd.Series(raw.columns, index=raw.columns)).all(axis=1).to_numpy()  # as written, before aliases
+    headers = _header_rows(raw)
     frame = canonical_columns(file, raw)
     validate.require_columns(file, frame, REQUIRED)
     checks = validate.RowChecks(file, frame)
+    frame.attrs.clear()  # the row problems are in `checks`; pandas would deep-copy attrs on every operation
     checks.put_aside(headers, HEADERS)
     checks.put_aside(frame.duplicated(keep="first").to_numpy(), COLLAPSED)
     for column in _TEXT:
@@ -91,6 +92,15 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     assert read.rows_accepted + read.rows_rejected + sum(read.set_aside.values()) == read.rows_read
     comparators = _as_values(frame.loc[kept].assign(**published.loc[kept]))[PUBLISHED]
     return FingertipsExport(catalogue, read, comparators, inference, view)
+
+
+def _header_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows repeating the header as written (before aliases): files stacked one after another. Only
+    rows whose first cell is the first column's name are compared in full."""
+    candidates = np.flatnonzero(raw.iloc[:, 0].eq(raw.columns[0]).to_numpy(dtype=bool))
+    headers = np.zeros(len(raw), dtype=bool)
+    headers[candidates] = raw.iloc[candidates].eq(pd.Series(raw.columns, index=raw.columns)).all(axis=1).to_numpy()
+    return headers
 
 
 def _single_spaced(text: pd.Series) -> pd.Series:
