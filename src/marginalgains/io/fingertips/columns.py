@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from marginalgains.errors import DataError
@@ -43,6 +44,14 @@ def canonical_columns(file: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def lookup(keys: pd.Series, mapping: dict) -> pd.Series:
+    """`keys.map(mapping)` by distinct key: one dictionary look-up per distinct key, not per row
+    (keys missing from `mapping` give None)."""
+    codes, distinct = pd.factorize(keys)
+    values = np.array([mapping.get(key) for key in distinct] + [None], dtype=object)
+    return pd.Series(values[codes], index=keys.index, dtype=object)
+
+
 def parent_comparisons(frame: pd.DataFrame) -> list[str]:
     """Columns comparing an area with its parent (`Compared to region value or percentiles` ...)."""
     return [c for c in frame.columns if (m := _COMPARISON.match(_key(c))) and m.group(1) != "england"]
@@ -50,7 +59,12 @@ def parent_comparisons(frame: pd.DataFrame) -> list[str]:
 
 def is_england(codes: pd.Series, types: pd.Series) -> pd.Series:
     """England's row, whether its Area Type says England or Country."""
-    return codes.eq(_ENGLAND_CODE) | types.fillna("").str.lower().isin(["england", "country"])
+    return codes.eq(_ENGLAND_CODE) | _lower_in(types, ("england", "country"))
+
+
+def _lower_in(types: pd.Series, names: tuple[str, ...]) -> pd.Series:
+    """Area types that are one of `names` in any case, judged once per distinct type."""
+    return types.isin([t for t in pd.unique(types.dropna()) if str(t).lower() in names])
 
 
 def is_region(codes: pd.Series, types: pd.Series) -> pd.Series:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from marginalgains.io.catalogue import Catalogue
+from marginalgains.io.fingertips.columns import lookup
 from marginalgains.model import Measure
 from marginalgains.stats.inequality import slope_index
 
@@ -47,7 +48,8 @@ def inequality(rows: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
     rows = rows.assign(population=rows["denominator"])
     kinds = {i: _value_type(catalogue[i].measure, catalogue[i].multiplier) for i in rows["indicator_id"].unique()}
     size = np.where(rows["Category Type"].str.lower().str.contains("quintile"), 5, 10)
-    kind, scale = rows["indicator_id"].map(lambda i: kinds[i][0]), rows["indicator_id"].map(lambda i: kinds[i][1])
+    kind = lookup(rows["indicator_id"], {i: k[0] for i, k in kinds.items()})
+    scale = lookup(rows["indicator_id"], {i: k[1] for i, k in kinds.items()}).astype(float)
     frame = rows.assign(value=rows["value"] / scale, lower95=rows["lower95"] / scale,
                         upper95=rows["upper95"] / scale, kind=kind, scale=scale, size=size)
     results = []
