@@ -44,12 +44,19 @@ def canonical_columns(file: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def per_distinct(cells: pd.Series, function, missing=None) -> pd.Series:
+    """`function` of each cell, called once per distinct value (an export repeats a few names,
+    types and notes over many rows); `missing` for blank (null) cells."""
+    codes, distinct = pd.factorize(cells)
+    values = np.empty(len(distinct) + 1, dtype=object)
+    values[:-1] = [function(value) for value in distinct]
+    values[-1] = missing
+    return pd.Series(values[codes], index=cells.index, dtype=object)
+
+
 def lookup(keys: pd.Series, mapping: dict) -> pd.Series:
-    """`keys.map(mapping)` by distinct key: one dictionary look-up per distinct key, not per row
-    (keys missing from `mapping` give None)."""
-    codes, distinct = pd.factorize(keys)
-    values = np.array([mapping.get(key) for key in distinct] + [None], dtype=object)
-    return pd.Series(values[codes], index=keys.index, dtype=object)
+    """`keys.map(mapping)`, one look-up per distinct key (None for keys not in `mapping`)."""
+    return per_distinct(keys, mapping.get)
 
 
 def parent_comparisons(frame: pd.DataFrame) -> list[str]:
@@ -64,7 +71,7 @@ def is_england(codes: pd.Series, types: pd.Series) -> pd.Series:
 
 def _lower_in(types: pd.Series, names: tuple[str, ...]) -> pd.Series:
     """Area types that are one of `names` in any case, judged once per distinct type."""
-    return types.isin([t for t in pd.unique(types.dropna()) if str(t).lower() in names])
+    return per_distinct(types, lambda t: str(t).lower() in names, False).astype(bool)
 
 
 def is_region(codes: pd.Series, types: pd.Series) -> pd.Series:

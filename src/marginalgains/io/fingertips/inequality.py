@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from marginalgains.io.catalogue import Catalogue
-from marginalgains.io.fingertips.columns import lookup
+from marginalgains.io.fingertips.columns import lookup, per_distinct
 from marginalgains.model import Measure
 from marginalgains.stats.inequality import slope_index
 
@@ -21,8 +21,11 @@ _NUMBERED = re.compile(r"^(?:decile|quintile)?\s*(\d+)\b")
 
 
 def is_deprivation(category_type: pd.Series) -> pd.Series:
-    text = category_type.fillna("").str.lower()
-    return text.str.contains("deprivation") & text.str.contains(r"decile|quintile")
+    """Rows of a deprivation decile or quintile category type."""
+    def named(text) -> bool:
+        text = str(text).lower()
+        return "deprivation" in text and ("decile" in text or "quintile" in text)
+    return per_distinct(category_type, named, False).astype(bool)
 
 
 def quantile_ranks(category_type: pd.Series, category: pd.Series) -> pd.Series:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, is_england, lookup
+from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, is_england, lookup, per_distinct
 from marginalgains.model import Measure, Polarity
 
 RTOL = 0.005  # Value against Count / Denominator x 10^k: Fingertips publishes values to several places
@@ -97,8 +97,8 @@ def _dsr_multiplier(scale: pd.Series) -> float:
 
 def modelled(rows: pd.DataFrame) -> str:
     """Why an indicator's values are modelled estimates rather than counts ('' when they are not)."""
-    notes = rows["Value note"].fillna("").astype(str)
-    noted = notes.str.contains(MODELLED_NOTE)
+    notes = per_distinct(rows["Value note"], str, "")
+    noted = per_distinct(notes, lambda note: MODELLED_NOTE.search(note) is not None).astype(bool)
     count = rows["numerator"]
     fractional = count.notna() & ~np.isclose(count, np.round(count), rtol=0, atol=1e-9)
     reasons = []
@@ -144,9 +144,7 @@ def polarity(rows: pd.DataFrame, parent_columns: list[str]) -> Inferred:
 
 def _ratings(cells: pd.Series) -> pd.Series:
     """Ratings stripped and in lower case ('' when blank), tidied once per distinct rating."""
-    codes, distinct = pd.factorize(cells.fillna("").astype(object))
-    tidied = np.array([str(rating).strip().lower() for rating in distinct] + [""], dtype=object)
-    return pd.Series(tidied[codes], index=cells.index, dtype=object)
+    return per_distinct(cells, lambda rating: str(rating).strip().lower(), "")
 
 
 def _starting(rating: pd.Series, word: str) -> pd.Series:

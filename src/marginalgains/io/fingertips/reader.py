@@ -19,7 +19,7 @@ import pandas as pd
 from marginalgains.io import validate
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.fingertips import infer
-from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, REQUIRED, canonical_columns, lookup, parent_comparisons
+from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, REQUIRED, canonical_columns, lookup, parent_comparisons, per_distinct
 from marginalgains.io.fingertips.inequality import inequality, is_deprivation, quantile_ranks
 from marginalgains.io.fingertips.overlay import overlay, read_overrides
 from marginalgains.io.selection import Selection
@@ -105,15 +105,13 @@ def _header_rows(raw: pd.DataFrame) -> np.ndarray:
 
 def _single_spaced(text: pd.Series) -> pd.Series:
     """Names with newlines and runs of spaces collapsed (once per distinct name); blanks as ''."""
-    codes, names = pd.factorize(text.fillna("").astype(object))
-    tidied = np.array([" ".join(str(name).split()) for name in names] + [""], dtype=object)
-    return pd.Series(tidied[codes], index=text.index, dtype=object)
+    return per_distinct(text, lambda name: " ".join(str(name).split()), "")
 
 
 def _indicator_ids(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, bool]:
     """Atlas ids, breakdown labels, and whether ids and titles show the breakdown (`90366 (Male, 10+ yrs)`):
     they do when the export holds several breakdowns, or one other than Persons, All ages."""
-    label = (frame["Sex"] + ", " + frame["Age"]).str.strip(", ")
+    label = per_distinct(frame["Sex"] + ", " + frame["Age"], lambda both: both.strip(", "))
     breakdowns = set(pd.unique(label))
     shown = len(breakdowns) > 1 or breakdowns - {_ALL, ""} != set()
     plain = label.eq("") if shown else pd.Series(True, index=frame.index)
