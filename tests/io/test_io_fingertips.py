@@ -390,3 +390,18 @@ def test_any_table_of_strings_is_accounted_for_or_refused(tmp_path, rows):
     assert read.rows_accepted + read.rows_rejected + sum(read.set_aside.values()) == read.rows_read
     numbers = read.values[["numerator", "denominator", "value"]].to_numpy(float)
     assert not np.isinf(numbers).any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Better 95%", " worse 95%", "Similar", "", "Country"])),
+                min_size=0, max_size=40))
+def test_per_distinct_is_a_map_called_once_per_distinct_value(cells):
+    """The reader's speed-up keeps the law: per_distinct(s, f) is s.map(f), with `missing` for blanks."""
+    from marginalgains.io.fingertips.columns import per_distinct
+
+    series = pd.Series(cells, dtype=object, index=range(100, 100 + len(cells)))
+    calls = []
+    tidied = per_distinct(series, lambda text: calls.append(text) or text.strip().lower(), "")
+    assert tidied.index.equals(series.index)
+    assert tidied.tolist() == [("" if cell is None else cell.strip().lower()) for cell in cells]
+    assert sorted(calls) == sorted({c for c in cells if c is not None})
