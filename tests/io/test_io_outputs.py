@@ -6,6 +6,8 @@ import stat
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from marginalgains.errors import DataError
 from marginalgains.io.outputs import formula_safe, staged, write_csv
@@ -30,6 +32,31 @@ def test_write_csv_writes_what_a_spreadsheet_shows_as_text(tmp_path):
     path = write_csv(pd.DataFrame({"a": ["=1+1", "ok"], "n": [-3.0, 4.0]}), tmp_path / "x.csv")
     assert list(csv.reader(path.open())) == [["a", "n"], ["'=1+1", "-3"], ["ok", "4"]]
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]  # no temporary file left
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=30))
+def test_every_float_written_reads_back_as_the_same_float(numbers):
+    """Full precision: the shortest text that is the same float, read back by Python and by the
+    package's own reader (no '%.10g' rounding: 0.1 + 0.2 stays 0.30000000000000004)."""
+    import tempfile
+    from pathlib import Path
+
+    from marginalgains.io.tabular import read_table
+    from marginalgains.io.validate import parse_numbers
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_csv(pd.DataFrame({"k": "a", "n": numbers}), Path(folder) / "x.csv")
+        written = [row[1] for row in list(csv.reader(path.open()))[1:]]
+        assert [float(text) for text in written] == numbers
+        assert parse_numbers(read_table(path)["n"])[0].tolist() == numbers
+
+
+def test_full_precision_is_not_rounded_to_ten_figures(tmp_path):
+    path = write_csv(pd.DataFrame({"n": [0.1 + 0.2, 1 / 3, 123456.78901234567]}), tmp_path / "x.csv")
+    assert path.read_text().splitlines()[1:] == ["0.30000000000000004", "0.3333333333333333", "123456.78901234567"]
+    blank = write_csv(pd.DataFrame({"n": [2.0, float("nan")], "m": pd.array([1.5, None], dtype="Float64")}),
+                      tmp_path / "y.csv")
+    assert blank.read_text().splitlines() == ["n,m", "2,1.5", ","]
 
 
 def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(tmp_path):

@@ -122,3 +122,29 @@ def test_an_out_folder_that_cannot_be_made_is_exit_2_with_the_reason(tmp_path):
     assert result.returncode == 2, result.stderr
     assert f"error: cannot create the folder {locked / 'atlas'}: Permission denied" in result.stderr
     assert "Traceback" not in result.stderr and list(locked.iterdir()) == []
+
+
+def test_areas_and_summary_csv_read_back_exactly_as_computed(tmp_path):
+    """Full precision: every value, limit and summary figure in the CSVs is the float the atlas computed."""
+    import pandas as pd
+
+    from marginalgains.atlas import SUMMARY_COLUMNS, build_atlas
+    from marginalgains.io.catalogue import catalogue_from_dict
+    from marginalgains.report.files import write_atlas
+
+    catalogue = catalogue_from_dict({"indicators": [{"id": "screen", "title": "Screened", "polarity": "high_is_good",
+                                                     "measure": "proportion", "multiplier": 100}]})
+    values = pd.DataFrame({"indicator_id": "screen", "area_code": [f"A{i:02d}" for i in range(12)],
+                           "period": "2023/24", "grain": "year", "numerator": [300.0 + 7 * i for i in range(12)],
+                           "denominator": [700.0 + 3 * i for i in range(12)]})
+    built = build_atlas(values, catalogue)
+    write_atlas(built, tmp_path)
+    written = {row["area_code"]: row for row in cells(tmp_path / "areas.csv")}
+    for _, area in built.areas.iterrows():
+        for column in ("value", "lower95", "upper95", "lower998", "upper998"):
+            assert float(written[area["area_code"]][column]) == area[column]
+    summary, = cells(tmp_path / "summary.csv")
+    computed = built.summary[SUMMARY_COLUMNS].iloc[0]
+    for column in ("min", "max", "fold", "cv", "pooled", "phi"):
+        assert float(summary[column]) == computed[column]
+    assert any(len(summary[c].split(".")[-1]) > 10 for c in ("fold", "cv", "pooled"))  # more than '%.10g' kept

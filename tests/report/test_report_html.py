@@ -54,6 +54,28 @@ def test_the_sentence_names_the_lowest_and_highest_and_counts_beyond_chance(ae_a
         f"({view['summary']['pooled']:.1f}%) than chance explains, once the normal variation between providers is allowed for.")
 
 
+def test_the_sentence_ranges_over_the_areas_at_the_minimum_denominator_and_says_how_many_were_left_out(ae_atlas):
+    """With a minimum denominator of 50,000 attendances the range is over the larger providers only (the
+    summary's min and max), and the sentence says so, with the count of smaller providers left out."""
+    from dataclasses import replace
+
+    from marginalgains.io.catalogue import Catalogue
+
+    indicator = replace(ae_atlas.catalogue["ae-4hr"], min_denominator=50_000)
+    catalogue = Catalogue({**ae_atlas.catalogue.indicators, "ae-4hr": indicator}, ae_atlas.catalogue.definitions)
+    inputs = sources.bundled_ae()
+    built = build_atlas(inputs.values, catalogue, inputs.full_provenance(), areas=inputs.areas)
+    view = html.page_data(built)["views"]["ae-4hr|2018/19"]
+    areas = built.areas[(built.areas["indicator_id"] == "ae-4hr") & (built.areas["period"] == "2018/19")]
+    large = areas[areas["denominator"] >= 50_000]
+    low, high = large.loc[large["value"].idxmin()], large.loc[large["value"].idxmax()]
+    assert 0 < len(large) < 137 and view["summary"]["n_below_min_denominator"] == 137 - len(large)
+    assert view["sentence"].startswith(
+        f"Among {len(large)} providers with a denominator of at least 50,000 ({137 - len(large)} smaller providers "
+        f"left out of the spread), type 1 A&E attendances seen within 4 hours in 2018/19 ranged from "
+        f"{low['value']:.1f}% ({low['area_name']} ({low['area_code']})) to {high['value']:.1f}%")
+
+
 def test_pareto_totals_are_per_total(ae_atlas):
     groups = html.pareto_by_total(ae_atlas)
     assert [(g["synthetic"], g["period"], g["unit"]) for g in groups] == [(False, "2018/19", "more people")]

@@ -2,7 +2,8 @@
 
 A catalogue is a mapping with an `indicators` list. Each entry has the descriptive keys of
 `marginalgains.model.Indicator` (id, title, polarity, measure, multiplier, unit, source,
-licence, tags, benefit_weight, min_denominator, synthetic). Top-level `source`, `licence` and
+licence, tags, benefit_weight, min_denominator, synthetic, and the breakdown: sex, age and
+family, the id its breakdowns share, so totals add only the broadest). Top-level `source`, `licence` and
 `synthetic` are defaults for every entry. Any other keys of an entry (table, area, period,
 numerator, denominator, bundle, standardisation ...) are the record-level definition, kept
 as given for the engine to validate. An all-or-none `bundle` (a mapping of process names to SQL
@@ -26,7 +27,7 @@ from marginalgains.model import Indicator, Measure, Polarity
 
 _DESCRIPTIVE = {
     "id", "title", "polarity", "measure", "multiplier", "unit", "source", "licence",
-    "tags", "benefit_weight", "min_denominator", "synthetic",
+    "tags", "benefit_weight", "min_denominator", "synthetic", "sex", "age", "family",
 }
 RECORD_KEYS = {"table", "area", "period", "denominator", "numerator", "bundle", "standardisation"}
 """An entry's record-level keys: the engine checks their values (engine.definition)."""
@@ -50,6 +51,7 @@ _ENTRY = {
         "benefit_weight": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": _LARGEST, "finite": True},
         "min_denominator": {"type": ["number", "null"], "minimum": 0, "maximum": _LARGEST, "finite": True},
         "synthetic": {"type": "boolean"},
+        "sex": _TEXT, "age": _TEXT, "family": _TEXT,
         **{key: {} for key in RECORD_KEYS},
     },
     "additionalProperties": False,
@@ -230,6 +232,9 @@ def _indicator(entry: dict[str, Any], defaults: dict[str, Any]) -> Indicator:
         benefit_weight=None if entry.get("benefit_weight") is None else float(entry["benefit_weight"]),
         min_denominator=float(entry.get("min_denominator") or 0),
         synthetic=entry.get("synthetic", False),
+        sex=entry.get("sex", ""),
+        age=entry.get("age", ""),
+        family=entry.get("family", ""),
     )
 
 

@@ -133,14 +133,14 @@ def _frame(table: pa.Table, ragged: dict[int, str] | None = None, marked: bool =
     """Text cells as Python strings (None for blank), with ragged, blank and split rows put back in
     their places and listed in `attrs[ROW_PROBLEMS]`."""
     blanks_as_null = [pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column) for column in table.columns]
-    frame = pa.table(blanks_as_null, names=table.column_names).to_pandas().astype(object)
-    frame = frame.where(frame.notna(), None)
+    frame = pd.DataFrame({name: column.to_numpy(zero_copy_only=False)  # Arrow makes the Python strings, None for null
+                          for name, column in zip(table.column_names, blanks_as_null)}, dtype=object)
     problems = dict(ragged or {})
     if problems:
         kept = np.setdiff1d(np.arange(len(frame) + len(problems)), np.fromiter(problems, int))
         frame = frame.set_axis(kept).reindex(np.arange(len(frame) + len(problems))).astype(object)
         frame = frame.where(frame.notna(), None)
-    blank = frame.isna().all(axis=1).to_numpy().copy()
+    blank = frame.isna().all(axis=1).to_numpy().copy() if problems else _all_null(blanks_as_null, len(frame))
     blank[list(problems)] = False
     problems.update({int(r): "empty row (every cell blank)" for r in np.flatnonzero(blank)})
     if marked:
@@ -148,6 +148,14 @@ def _frame(table: pa.Table, ragged: dict[int, str] | None = None, marked: bool =
         problems.update({int(r): SPLIT_ROW for r in np.flatnonzero(split)})
     frame.attrs[ROW_PROBLEMS] = problems
     return frame
+
+
+def _all_null(columns: list[pa.ChunkedArray], rows: int) -> np.ndarray:
+    """Rows whose every cell is null, in Arrow."""
+    blank = pa.chunked_array([pa.array(np.ones(rows, dtype=bool))])
+    for column in columns:
+        blank = pc.and_(blank, pc.is_null(column))
+    return blank.to_numpy(zero_copy_only=False).copy()
 
 
 def _check_utf8(path: Path, data: bytes) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from marginalgains.atlas import Atlas
+from marginalgains.atlas import Atlas, fold_of, spread_basis
 from marginalgains.improve.plan import ImprovementTable
 from marginalgains.io.bundled import data_path
 from marginalgains.model import Indicator, Polarity
@@ -281,12 +281,12 @@ def commissioner_sentence(indicator: Indicator, period: str, summary: pd.Series,
     """The indicator in a sentence a commissioner reads first: the range, by whom, and how many lie
     beyond chance once the normal variation between areas is allowed for (the adjusted funnel)."""
     judged = areas.dropna(subset=["value"])
-    if judged["band"].notna().any():  # areas under the minimum denominator are left out of the spread
-        judged = judged[judged["band"].notna()]
+    judged = judged[~(judged["denominator"] < indicator.min_denominator)]  # the spread's areas (atlas.in_spread)
+    basis = spread_basis(summary, noun, fold_of(areas["value"]))
     if len(judged) < 2:
-        return f"{indicator.title}, {period}: too few {noun} to compare."
+        return f"{indicator.title}, {period}: too few {noun}{basis} to compare."
     high, low = judged.iloc[0], judged.iloc[-1]  # sorted by value, highest first
-    text = (f"Among {len(judged):,} {noun}, {_lower_first(indicator.title)} in {period} ranged from "
+    text = (f"Among {len(judged):,} {noun}{basis}, {_lower_first(indicator.title)} in {period} ranged from "
             f"{format_value(low['value'], indicator)} ({area_label(low['code'], names)}) to "
             f"{format_value(high['value'], indicator)} ({area_label(high['code'], names)})")
     bands = judged["band_adjusted"].dropna()
