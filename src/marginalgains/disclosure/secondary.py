@@ -31,6 +31,7 @@ from marginalgains.disclosure.rules import DisclosureError
 from marginalgains.disclosure.structure import System
 
 TOLERANCE = 1e-6
+SMALL_GROUP = 40  # hidden cells: a narrow cell's group up to this size gets the exact cut, larger ones a greedy one
 GREEDY_AFTER = 3  # rounds of exact re-optimisation before hidden cells are kept from round to round
 
 
@@ -84,7 +85,8 @@ def _suppress_linked(system: System, counts, primary, visible, protection) -> Su
     while True:
         rounds += 1
         hidden = np.zeros(len(counts), dtype=bool)
-        cells = np.flatnonzero(candidates | kept | _cut_cells(cuts, len(counts)))
+        offered = candidates | kept | (_with_partners(system, _cut_cells(cuts, len(counts)), 1) & ~visible)
+        cells = np.flatnonzero(offered)
         hidden[cells] = _choose(system, counts, kept, visible, protection, cells, cuts, primary[cells])
         lower, upper, exact = certified_intervals(system, counts, hidden, np.where(primary, protection, 0.0))
         cells = np.flatnonzero(hidden)
@@ -103,9 +105,7 @@ def _candidates(system: System, counts, primary, visible, cheapest: int = 8, sho
     from every small count, or dearer than the cheapest of its column, is never the better choice
     in a table of areas x breakdowns, and leaving them out keeps the programme small."""
     incidence = system.incidence.tocsr()
-    size = incidence.getnnz(axis=1)
-    rows_short = incidence[size <= short]
-    long_rows = incidence[size > short].tocoo()
+    long_rows = incidence[incidence.getnnz(axis=1) > short].tocoo()
     free = ~visible[long_rows.col]
     order = np.lexsort((long_rows.col[free], counts[long_rows.col[free]], long_rows.row[free]))
     rows, cols = long_rows.row[free][order], long_rows.col[free][order]
@@ -113,10 +113,17 @@ def _candidates(system: System, counts, primary, visible, cheapest: int = 8, sho
     rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
     cheap = np.zeros(len(counts), dtype=bool)
     cheap[cols[rank < cheapest]] = True
-    chosen = primary | cheap
-    for _ in range(2):
-        chosen |= np.asarray(rows_short.T @ (rows_short @ chosen.astype(float))).ravel() > 0
-    return chosen & ~visible
+    return _with_partners(system, primary | cheap, 2, short) & ~visible
+
+
+def _with_partners(system: System, chosen: np.ndarray, steps: int, short: int = 6) -> np.ndarray:
+    """`chosen` and the cells sharing a short constraint with them, `steps` times over (a cell offered
+    to the MILP without the other cells of its row of breakdowns could only be hidden alone there)."""
+    incidence = system.incidence.tocsr()
+    rows_short = incidence[incidence.getnnz(axis=1) <= short]
+    for _ in range(steps):
+        chosen = chosen | (np.asarray(rows_short.T @ (rows_short @ chosen.astype(float))).ravel() > 0)
+    return chosen
 
 
 def _cut_cells(cuts: list[np.ndarray], n: int) -> np.ndarray:
@@ -184,18 +191,21 @@ def _capacity_rows(system: System, rows, cells, is_primary) -> np.ndarray:
 def _cuts(system: System, counts, hidden, visible, narrow_cells, exact) -> list[np.ndarray]:
     """Constraints that rule out the current pattern near each primary cell still too narrow.
 
-    Where the audit was exact (the cell's whole linked group), the cut is valid for every
-    protecting pattern: hide at least one more cell next to the group. In a large group, whose
-    certificate is local, the cell's own constraints get one more hidden cell: the largest
-    visible cell of its shortest constraint that has one (a greedy step, so the answer there may
-    hide more than the fewest cells, never less than the proof needs).
+    Where the audit was exact over a small linked group (at most SMALL_GROUP hidden cells), the
+    cut is valid for every protecting pattern: hide at least one more cell next to the group. In a
+    large group (a column of areas holds hundreds of hidden cells) that cut is too weak to help
+    (one more hidden cell anywhere in the column meets it), so the cell's own constraints get one
+    more hidden cell: the largest visible cell of its shortest constraint that has one (a greedy
+    step, so the answer there may hide more than the fewest cells, never less than the proof needs).
     """
     groups = system.components(hidden)
     by_cell = system.incidence.tocsc()
     by_row = system.incidence.tocsr()
     free = ~hidden & ~visible
     cuts = []
+    sizes = np.bincount(groups[hidden], minlength=groups.max() + 1)
     for cell, whole in zip(narrow_cells, exact, strict=True):
+        whole = whole and sizes[groups[cell]] <= SMALL_GROUP
         members = np.flatnonzero(groups == groups[cell]) if whole else np.array([cell])
         rows = np.unique(by_cell[:, members].nonzero()[0])
         if whole:
