@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from marginalgains import stats
-from marginalgains.atlas import Atlas
+from marginalgains.atlas import Atlas, spc_series
 from marginalgains.disclosure.protect import Protected
 from marginalgains.disclosure.rules import Rule
-from marginalgains.disclosure.values import protect_values
+from marginalgains.disclosure.values import protect_subperiods, protect_values
 from marginalgains.model import VALUE_KEYS
+from marginalgains.periods import SUBPERIODS_PER_YEAR, Grain, label_periods, parse_period, period_starts
 
 AREA_DERIVED = ["value", "lower95", "upper95", "lower998", "upper998", "funnel_band", "funnel_band_adjusted"]
 VALUE_SPREADS = ["min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv"]
@@ -46,14 +47,18 @@ def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[
     areas[[c for c in AREA_DERIVED if c in areas]] = areas[[c for c in AREA_DERIVED if c in areas]].where(~withheld)
     hidden_keys = set(map(tuple, areas.loc[withheld, VALUE_KEYS].astype(str).to_numpy()))
     hidden_series = {(i, a) for i, a, _ in hidden_keys}
+    rolled = _rolled_up(atlas.spc, areas)
+    spc, months = _protect_subperiod_points(atlas, atlas.spc[rolled], areas, rule, measures, audience or {})
+    spc = pd.concat([_without(atlas.spc[~rolled], hidden_series), spc], ignore_index=True)
     provenance = dict(atlas.provenance)
-    provenance["methods"] = {**provenance.get("methods", {}), "disclosure": protected.summary()}
+    provenance["methods"] = {**provenance.get("methods", {}),
+                             "disclosure": protected.summary() + _subperiod_sentence(months)}
     provenance["disclosure"] = {"rule": rule.name, "title": rule.title, "source": rule.source,
-                                "description": rule.describe(), "cells": protected.steps}
+                                "description": rule.describe(), "cells": protected.steps, "subperiods": months}
     return replace(
         atlas, areas=areas.drop(columns=["numerator_status", "denominator_status"]),
         summary=_summary(atlas.summary, areas, protected.totals),
-        spc=_without(atlas.spc, hidden_series),
+        spc=spc,
         improvement={k: replace(t, areas=_gains(t.areas, t.indicator.id, t.period, hidden_keys))
                      for k, t in atlas.improvement.items()},
         pareto=atlas.pareto[[(i, a, p) not in hidden_keys for i, a, p in
@@ -94,6 +99,85 @@ def _summary(summary: pd.DataFrame, areas: pd.DataFrame, totals: pd.DataFrame) -
     hidden = national["numerator"].isna() | national["denominator"].isna()
     summary.loc[hidden.reindex(index).fillna(False).to_numpy(), "pooled"] = np.nan
     return summary
+
+
+def _rolled_up(spc: pd.DataFrame, areas: pd.DataFrame) -> np.ndarray:
+    """Which SPC points are months or quarters whose counts the atlas also shows summed into a financial year."""
+    if spc.empty:
+        return np.zeros(0, dtype=bool)
+    grain = spc["period"].astype(str).map({p: parse_period(p)[0] for p in spc["period"].astype(str).unique()})
+    sub_annual = grain.isin(list(SUBPERIODS_PER_YEAR)).to_numpy()
+    years = pd.MultiIndex.from_frame(areas[VALUE_KEYS].astype(str))
+    year = _financial_year(spc)
+    return sub_annual & pd.MultiIndex.from_arrays([spc["indicator_id"].astype(str), spc["area_code"].astype(str),
+                                                   year]).isin(years)
+
+
+def _financial_year(points: pd.DataFrame) -> np.ndarray:
+    return label_periods(period_starts(points["period"].astype(str)), Grain.FINANCIAL_YEAR).to_numpy()
+
+
+def _protect_subperiod_points(atlas: Atlas, points: pd.DataFrame, areas: pd.DataFrame, rule: Rule, measures,
+                              audience: Mapping[str, Iterable[str]]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The monthly (or quarterly) SPC points, protected as cells whose months add up to their published year.
+
+    A month is shown only when its year's counts are published (else the months would give the
+    hidden year away) and protect_subperiods leaves its counts visible: a small month is hidden
+    with complements among its year's months, so none can be worked out as the year minus the
+    others. Exempt measures are shown as they are, as in the annual table. A series that loses a
+    point is charted again from its published points alone (its mean and limits would otherwise
+    give the hidden months away). Returns the points and the months per step."""
+    counts = dict.fromkeys(["shown", "withheld", "in_hidden_years", "primary", "secondary"], 0)
+    if points.empty:
+        return points, counts
+    points = points.reset_index(drop=True)
+    year = _financial_year(points)
+    exempt = points["indicator_id"].map(lambda i: measures.get(i) in rule.exempt_measures).to_numpy(dtype=bool)
+    published = areas.dropna(subset=["numerator", "denominator"])
+    year_shown = pd.MultiIndex.from_arrays([points["indicator_id"].astype(str), points["area_code"].astype(str), year]) \
+        .isin(pd.MultiIndex.from_frame(published[VALUE_KEYS].astype(str)))
+    has_counts = {"numerator", "denominator"} <= set(points)
+    keep = exempt.copy()
+    candidates = ~exempt & year_shown & has_counts
+    if candidates.any():
+        months = points.loc[candidates, [*VALUE_KEYS, "numerator", "denominator"]].assign(year=year[candidates])
+        shown, audit = _protect_months(months, rule, measures, audience)
+        keep[np.flatnonzero(candidates)] = shown
+        counts["primary"] = int((audit["status"] == "primary").sum())
+        counts["secondary"] = int((audit["status"] == "secondary").sum())
+    counts["withheld"], counts["shown"] = int((~keep).sum()), int(keep.sum())
+    counts["in_hidden_years"] = int((~exempt & ~year_shown).sum())
+    lost = pd.MultiIndex.from_frame(points.loc[~keep, ["indicator_id", "area_code"]].astype(str))
+    series = pd.MultiIndex.from_frame(points[["indicator_id", "area_code"]].astype(str))
+    again = series.isin(lost)
+    redrawn = spc_series(points[keep & again].drop(columns="period_start"), atlas.catalogue) if (keep & again).any() \
+        else points.iloc[:0]
+    return pd.concat([points[~again], redrawn], ignore_index=True), counts
+
+
+def _protect_months(months: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]]
+                    ) -> tuple[np.ndarray, pd.DataFrame]:
+    """protect_subperiods once per group of indicators whose audience sees the same areas in full: whether
+    each month's counts stay visible, and the audit of the hidden ones."""
+    seen = months["indicator_id"].map(lambda i: "\x1f".join(sorted(map(str, audience.get(i, ()))))).to_numpy()
+    shown, audits = np.zeros(len(months), dtype=bool), []
+    for codes in sorted(set(seen)):
+        part = protect_subperiods(months[seen == codes], rule, audience=codes.split("\x1f") if codes else None,
+                                  measures=measures)
+        shown[seen == codes] = (part.table["value_status"] != "follows").to_numpy()
+        audits.append(part.audit)
+    return shown, pd.concat(audits, ignore_index=True)
+
+
+def _subperiod_sentence(months: dict[str, int]) -> str:
+    if not months["withheld"] and not months["shown"]:
+        return ""
+    text = (f"; {months['withheld']:,} of {months['shown'] + months['withheld']:,} monthly or quarterly points "
+            f"withheld ({months['primary']:,} of their counts suppressed as small, {months['secondary']:,} more so "
+            "none can be worked out from its year")
+    if months["in_hidden_years"]:
+        text += f"; {months['in_hidden_years']:,} points in years whose counts are hidden"
+    return text + "), each series charted from its published points alone"
 
 
 def _without(spc: pd.DataFrame, series: set[tuple[str, str]]) -> pd.DataFrame:
