@@ -32,7 +32,7 @@ from marginalgains.disclosure.structure import System
 
 TOLERANCE = 1e-6
 SMALL_GROUP = 40  # hidden cells: a narrow cell's group up to this size gets the exact cut, larger ones a greedy one
-ALONE, BATCH = 2_000, 20_000  # cells: larger sub-tables are solved alone, smaller ones in batches up to BATCH
+ALONE, BATCH = 2_000, 5_000  # cells: larger sub-tables are solved alone, smaller ones in batches up to BATCH
 GREEDY_AFTER = 3  # rounds of exact re-optimisation before hidden cells are kept from round to round
 
 
