@@ -124,12 +124,16 @@ def _shown_points(out) -> pd.DataFrame:
     """The monthly points the page's data holds: area, period, value, mean."""
     page = (out / "index.html").read_text(encoding="utf-8")
     data = json.loads(page.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
-    xmr = data["xmr"]["screen"]
+    return _xmr_points(data, "screen")
+
+
+def _xmr_points(data: dict, indicator_id: str, area: str | None = None) -> pd.DataFrame:
+    xmr = data["xmr"][indicator_id]
     points = pd.DataFrame(xmr["points"])
     points["area_code"] = None
     for code, (start, end, *_) in xmr["areas"].items():
         points.loc[start:end - 1, "area_code"] = code
-    return points
+    return points if area is None else points[points["area_code"] == area]
 
 
 def _published_cells(out, truth, shown: pd.DataFrame) -> pd.DataFrame:
@@ -201,3 +205,32 @@ def test_a_series_that_lost_months_is_charted_from_its_published_months(monthly)
         points = shown[shown["area_code"] == code]
         assert points["mean"].iloc[0] == pytest.approx(points["value"].mean(), abs=1e-3)
         assert points["mean"].nunique() == 1
+
+
+def test_a_plan_whose_series_has_a_hidden_month_shows_no_figures(tmp_path):
+    from marginalgains.plans import Plan, dump_plans
+
+    months = pd.period_range("2022-04", periods=18, freq="M").strftime("%Y-%m")
+    series = {"A": [59, 61] * 6 + [64, 66, 67, 68, 69, 70], "B": [50, 50, 5] + [50] * 15}   # B: 5 screened in June
+    pd.DataFrame([("up", area, month, n, 100) for area, numerators in series.items()
+                  for month, n in zip(months, numerators)],
+                 columns=["indicator_id", "area_code", "period", "numerator", "denominator"]).to_csv(
+        tmp_path / "values.csv", index=False)
+    (tmp_path / "catalogue.yaml").write_text("indicators:\n  - {id: up, title: Screened, polarity: high_is_good, "
+                                             "measure: proportion, multiplier: 100, unit: '%'}\n")
+    plans = [Plan.from_dict({"id": f"screen-{area.lower()}", "title": f"Screen more in {area}", "indicator_id": "up",
+                             "areas": area, "owner": {"organisation": "ORG"}, "baseline": {"period": "2022/23"},
+                             "target": "+12pp", "by": "2024-03"}) for area in series]
+    (tmp_path / "plans.yaml").write_text(dump_plans(plans))
+    result = runner.invoke(app, ["atlas", "--values", str(tmp_path / "values.csv"), "--catalogue",
+                                 str(tmp_path / "catalogue.yaml"), "--plans", str(tmp_path / "plans.yaml"),
+                                 "--out", str(tmp_path / "out"), "--disclosure", "nhs-hes-2018", "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    data = json.loads(page.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    (b,) = data["plans"]["B"]
+    assert b["status"] == b["assurance"] == "withheld" and b["gap"] is None
+    (a,) = data["plans"]["A"]   # A's months are all published: its gap as without the rule (tests/cli: -4 points)
+    assert a["status"] != "withheld" and a["gap"] == pytest.approx(-4.0)
+    points = _xmr_points(data, "up", "B")
+    assert "2022-06" not in points["period"].tolist() and len(points) >= 12

@@ -180,6 +180,39 @@ def _subperiod_sentence(months: dict[str, int]) -> str:
     return text + "), each series charted from its published points alone"
 
 
+PLAN_FIGURES = ["value", "lower", "upper", "trajectory", "baseline", "target", "gap", "gap_people", "forecast",
+                "forecast_month", "forecast_earliest", "forecast_latest", "slope", "slope_lower", "slope_upper",
+                "cumulative_achieved", "cumulative_planned"]
+PLAN_JUDGEMENTS = ["variation", "assurance", "status"]
+WITHHELD = "withheld"
+
+
+def protect_scorecard(scorecard: pd.DataFrame, charted: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """A plans scorecard (marginalgains.plans.track) with only what the protected atlas publishes.
+
+    A plan x area is tracked month by month over the same counts as the atlas's SPC series
+    (`charted`, before protection); its figures and judgements are shown only when every point of
+    that series is in the protected one (`published`): the gap, forecast and status of a series
+    with a hidden month would tell of that month. Otherwise its figures are withheld (NaN) and its
+    judgements read "withheld"."""
+    if scorecard.empty:
+        return scorecard
+    keys = ["indicator_id", "area_code"]
+
+    def points(spc: pd.DataFrame) -> pd.Series:
+        return spc[keys].astype(str).value_counts() if len(spc) else pd.Series(dtype=int)
+
+    index = pd.MultiIndex.from_frame(scorecard[keys].astype(str))
+    before, after = points(charted).reindex(index).to_numpy(), points(published).reindex(index).to_numpy()
+    withheld = ~(np.isfinite(before) & (before == after))
+    card = scorecard.copy()
+    for column in [c for c in PLAN_FIGURES if c in card]:
+        card[column] = card[column].where(~withheld)
+    for column in [c for c in PLAN_JUDGEMENTS if c in card]:
+        card[column] = card[column].astype(object).where(~withheld, WITHHELD)
+    return card
+
+
 def _without(spc: pd.DataFrame, series: set[tuple[str, str]]) -> pd.DataFrame:
     if spc.empty or not series:
         return spc
