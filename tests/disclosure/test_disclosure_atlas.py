@@ -234,3 +234,17 @@ def test_a_plan_whose_series_has_a_hidden_month_shows_no_figures(tmp_path):
     assert a["status"] != "withheld" and a["gap"] == pytest.approx(-4.0)
     points = _xmr_points(data, "up", "B")
     assert "2022-06" not in points["period"].tolist() and len(points) >= 12
+
+
+def test_bundle_single_fixes_drop_small_counts_and_withheld_areas_and_round_the_rest():
+    from marginalgains.disclosure import load_rule
+    from marginalgains.disclosure.atlas import protected_fixes
+    from marginalgains.improve.bundles import single_fix_gains
+
+    links = pd.DataFrame({"indicator_id": "care", "period": "2023/24", "area_code": ["A", "A", "B", "C"],
+                          "component": ["scan", "drug", "scan", "scan"], "n_only_missing": [3, 12, 20, 40],
+                          "numerator": [50, 50, 60, 70], "denominator": [100, 100, 100, 200]})
+    fixes = protected_fixes(single_fix_gains(links), {("care", "C", "2023/24")}, load_rule("nhs-hes-2018"))
+    # A's 3 people missing only the scan: (50 + 3) / 100 would give them back; C's bundle value is withheld
+    assert fixes[["area_code", "process", "extra_people"]].values.tolist() == [["A", "drug", 10.0], ["B", "scan", 20.0]]
+    assert fixes["rate_if_fixed"].tolist() == pytest.approx([60.0, 80.0])   # (50 + 10) / 100, (60 + 20) / 100

@@ -18,7 +18,7 @@ import pandas as pd
 
 from marginalgains import stats
 from marginalgains.atlas import Atlas, spc_series
-from marginalgains.disclosure.protect import Protected
+from marginalgains.disclosure.protect import Protected, round_to
 from marginalgains.disclosure.rules import Rule
 from marginalgains.disclosure.values import protect_subperiods, protect_values
 from marginalgains.model import VALUE_KEYS
@@ -61,6 +61,7 @@ def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[
         spc=spc,
         improvement={k: replace(t, areas=_gains(t.areas, t.indicator.id, t.period, hidden_keys))
                      for k, t in atlas.improvement.items()},
+        bundle_fixes=protected_fixes(atlas.bundle_fixes, hidden_keys, rule),
         pareto=atlas.pareto[[(i, a, p) not in hidden_keys for i, a, p in
                              atlas.pareto[VALUE_KEYS].astype(str).to_numpy()]] if len(atlas.pareto) else atlas.pareto,
         provenance=provenance), protected
@@ -178,6 +179,27 @@ def _subperiod_sentence(months: dict[str, int]) -> str:
     if months["in_hidden_years"]:
         text += f"; {months['in_hidden_years']:,} points in years whose counts are hidden"
     return text + "), each series charted from its published points alone"
+
+
+def protected_fixes(fixes: pd.DataFrame, hidden: set[tuple[str, str, str]], rule: Rule) -> pd.DataFrame:
+    """A care bundle's single fixes (people missing only one process) under `rule`: a row is dropped
+    when its area's bundle value is withheld (`hidden` keys) or its count of people is a small count
+    (its rate if fixed would give the count back); other counts are rounded, and the rate if fixed
+    moved to match the rounded count. Primary suppression only: these counts add up to no published
+    total (a patient missing two processes is in none)."""
+    if fixes.empty:
+        return fixes
+    keys = list(map(tuple, fixes[VALUE_KEYS].astype(str).to_numpy()))
+    keep = ~np.array([k in hidden for k in keys], dtype=bool) & ~rule.is_primary(fixes["extra_people"].to_numpy())
+    fixes = fixes[keep].copy()
+    if rule.rounding:
+        true = fixes["extra_people"].to_numpy(dtype=float)
+        rounded = round_to(true, rule.rounding)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_person = np.where(true > 0, (fixes["rate_if_fixed"] - fixes["rate"]).to_numpy() / true, 0.0)
+        fixes["extra_people"] = rounded
+        fixes["rate_if_fixed"] = fixes["rate"].to_numpy() + per_person * rounded
+    return fixes.reset_index(drop=True)
 
 
 PLAN_FIGURES = ["value", "lower", "upper", "trajectory", "baseline", "target", "gap", "gap_people", "forecast",
