@@ -3,9 +3,12 @@
 Applied to the built Atlas (computed from the true counts) before anything is rendered or
 written. Each area's counts are protected with protect_values (areas add up to the national
 total, whose pooled value the page shows); an area whose count is hidden loses its value, limits,
-funnel positions, SPC series and opportunity unless the rule exempts its measure. Summary
-spreads of values (minimum, maximum, folds, percentile ratios, cv) are taken over the published
-values only; the pooled value is withheld when the national count behind it is hidden.
+funnel positions, SPC series and opportunity unless the rule exempts its measure. The monthly
+(or quarterly) points of its SPC charts are cells too, whose months add up to the published year
+(`protect_subperiods`); a series that loses a month is charted from its published months, and a
+plan tracked over it shows no figures. Summary spreads of values (minimum, maximum, folds,
+percentile ratios, cv) are taken over the published values only; the pooled value is withheld
+when the national count behind it is hidden. A care bundle's single fixes lose their small counts.
 """
 
 from __future__ import annotations
