@@ -589,7 +589,9 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         by_series = chart.summary.set_index("group").reindex(areas)  # one row per area, taken by position
         points = chart.points.reset_index(drop=True)
         keep = ["area_code", "period", "period_start"]
-        points = pd.concat([series[keep], points.drop(columns=[c for c in keep + ["group"] if c in points])], axis=1)
+        counts = [c for c in ("numerator", "denominator") if c in series]  # what a disclosure rule protects
+        points = pd.concat([series[keep + counts], points.drop(columns=[c for c in keep + ["group"] if c in points])],
+                           axis=1)
         parts.append(points.assign(indicator_id=indicator_id,
                                    trial_limits=by_series["trial_limits"].to_numpy()[codes],
                                    variation=by_series["variation"].astype(str).to_numpy()[codes]))

@@ -79,11 +79,16 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
             result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
                                  areas=inputs.areas, weakest_links=inputs.weakest_links,
                                  comparators=inputs.comparators)
+            charted = result.spc
             if rule is not None:
                 from marginalgains.disclosure.atlas import protect_atlas
 
                 result = protect_atlas(result, rule)
             scorecard = _tracked_plans(plans, inputs) if plans is not None else None
+            if rule is not None and scorecard is not None:
+                from marginalgains.disclosure.atlas import protect_scorecard
+
+                scorecard = protect_scorecard(scorecard, charted, result.spc)
             progress.update(step, advance=1, description="Writing the page and tables")
             paths = write_atlas(result, out, inputs.rejections, scorecard)
     except GainsError as exc:

@@ -682,6 +682,10 @@
       if (!plans || !plans.length) return null;
       const items = plans.map(function (p) {
         const of = indicatorOf(p.indicator_id);
+        if (p.status === "withheld") {  // gains atlas --disclosure: a month of its series is a small count
+          return h("li", {}, [h("strong", { text: p.title }), " (" + p.id + ", " + (of ? synthetic(of, of.title) : p.indicator_id) +
+            "), " + p.period + ": figures withheld under the disclosure rule (a month of the series is not published)."]);
+        }
         const gap = isMissing(p.gap) ? "no trajectory to compare with yet" : (p.gap > 0 ? number(p.gap, 1) + " behind its trajectory"
           : number(-p.gap, 1) + " ahead of its trajectory") + (of && of.unit ? " (" + of.unit + ")" : "");
         return h("li", {}, [h("strong", { text: p.title }), " (" + p.id + ", " + (of ? synthetic(of, of.title) : p.indicator_id) + "), " +
