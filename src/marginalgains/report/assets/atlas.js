@@ -355,7 +355,7 @@
     function markedRows(selection) {
       return [selection.code].concat(selection.peers).map((c) => current.byCode.get(c)).filter(Boolean)
         .map((r) => ({ code: r.code, rank: r.rank, value: r.value, denominator: r.denominator, label: r.label,
-          shown: r.shown, interval: r.interval, band: r.band }));
+          shown: r.shown, interval: r.interval, band: r.band, chosen: r.code === selection.code }));
     }
 
     function subtitle(indicator, extra) {
