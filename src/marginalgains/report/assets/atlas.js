@@ -54,9 +54,15 @@
   }
 
   const isMissing = (x) => x === null || x === undefined || (typeof x === "number" && !isFinite(x));
-  const integer = (x) => isMissing(x) ? NO_VALUE : Math.round(x).toLocaleString("en-GB");
-  const number = (x, digits) => isMissing(x) ? NO_VALUE :
-    Number(x).toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // one formatter per number of decimals: toLocaleString builds a new one on every call (a second
+  // for the 6,500 areas of a practice-scale view)
+  const formatters = new Map();
+  function formatter(digits) {
+    if (!formatters.has(digits)) formatters.set(digits, new Intl.NumberFormat("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+    return formatters.get(digits);
+  }
+  const integer = (x) => isMissing(x) ? NO_VALUE : formatter(0).format(Math.round(x));
+  const number = (x, digits) => isMissing(x) ? NO_VALUE : formatter(digits).format(Number(x));
   const words = (x) => String(x).replace(/_/g, " ");
 
   function valueText(x, indicator) {
@@ -116,10 +122,11 @@
       return Object.assign({}, source, { values: values });
     }) });
     spec.title = Object.assign({}, template.title, { subtitle: subtitle }, options.title ? { text: options.title } : {});
+    const renderer = options.size > SVG_LIMIT ? "canvas" : "svg";
+    if (renderer === "canvas") spec.marks = forCanvas(spec.marks, "marked" in datasets);
     const chart = { host: host, view: null, ready: null, name: options.name };
     chart.draw = function () {
       if (chart.ready) return chart.ready;
-      const renderer = options.size > SVG_LIMIT ? "canvas" : "svg";
       chart.ready = vegaEmbed(host.querySelector(".chart"), spec, {
         mode: "vega", actions: false, renderer: renderer, ast: true, tooltip: showTooltip,
       }).then(function (result) {
@@ -147,6 +154,27 @@
       return chart.view.runAsync();
     };
     return chart;
+  }
+
+  // A chart of thousands of areas, drawn on canvas, drops what only SVG uses or the marked layer
+  // already shows: each mark's ARIA description (a canvas has no marks to describe; the table beside
+  // the chart is its text alternative) and the chosen-area conditions on every point (the marked
+  // layer draws the chosen area and its peers). Vega's expression interpreter (the page's CSP allows
+  // no eval) then does a fraction of the work per point.
+  function forCanvas(marks, marked) {
+    return marks.map(function (mark) {
+      const lean = Object.assign({}, mark);
+      if (mark.marks) lean.marks = forCanvas(mark.marks, marked);
+      const update = mark.encode && mark.encode.update;
+      if (!update) return lean;
+      const kept = Object.assign({}, update);
+      delete kept.description; delete kept.ariaRoleDescription;
+      for (const [channel, rule] of Object.entries(kept)) {
+        if (marked && Array.isArray(rule) && rule.some((r) => /\b(selected|peers)\b/.test(r.test || ""))) kept[channel] = rule[rule.length - 1];
+      }
+      lean.encode = Object.assign({}, mark.encode, { update: kept });
+      return lean;
+    });
   }
 
   function keyboardMarks(host, onSelect) {
@@ -228,9 +256,8 @@
       const fragment = document.createDocumentFragment();
       for (const row of state.shown.slice(start, start + PAGE_SIZE)) fragment.appendChild(rowNode(row));
       body.replaceChildren(fragment);
-      status.textContent = state.shown.length ? "Rows " + (start + 1).toLocaleString("en-GB") + "–" +
-        Math.min(start + PAGE_SIZE, state.shown.length).toLocaleString("en-GB") + " of " +
-        state.shown.length.toLocaleString("en-GB") : "No rows match";
+      status.textContent = state.shown.length ? "Rows " + integer(start + 1) + "–" +
+        integer(Math.min(start + PAGE_SIZE, state.shown.length)) + " of " + integer(state.shown.length) : "No rows match";
       previous.disabled = state.page === 0;
       next.disabled = state.page >= pages - 1;
     }
@@ -272,6 +299,7 @@
     const index = source.index;
     const codes = source.codes;
     const names = new Map(codes.map((code, i) => [code, source.names[i]]));
+    const position = new Map(codes.map((code, i) => [code, i]));
     const label = (code) => names.get(code) ? names.get(code) + " (" + code + ")" : code;
     const root = document.getElementById("view");
     const select = { indicator: document.getElementById("indicator-select"), period: document.getElementById("period-select"),
@@ -335,21 +363,26 @@
     function profileOf(indicator) {
       const profile = source.profiles[indicator.id];
       if (!profile || profile.period !== state.period) return null;
-      const peerTable = profile.peers === null ? [] : source.peers[profile.peers];
-      const peers = new Map();
       const rows = rowsOf(profile.columns).map(function (row, i) {
         const area = current.byCode.get(codes[i]);
-        if (peerTable[i]) peers.set(codes[i], peerTable[i].map((p) => codes[p]));
         return Object.assign(row, { code: codes[i], value: area ? area.value : null,
           significant: row.significant === 1, status: isMissing(row.status) ? null : profile.statuses[row.status],
           best_period: isMissing(row.best_period) ? null : profile.periods[row.best_period] });
       }).filter((row) => !isMissing(row.status)).sort((a, b) => (b.gain || 0) - (a.gain || 0));
-      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])), peers: peers };
+      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])),
+        peers: profile.peers === null ? null : source.peers[profile.peers] };
+    }
+
+    // an area's peers: positions[start[i]:start[i + 1]] of the profile's shared peer table
+    function peersOf(code) {
+      const table = current.profile && current.profile.peers;
+      const i = table && code ? position.get(code) : undefined;
+      if (i === undefined) return [];
+      return table.positions.slice(table.start[i], table.start[i + 1]).map((p) => codes[p]);
     }
 
     function selection() {
-      const peers = current.profile && state.code ? (current.profile.peers.get(state.code) || []) : [];
-      return { code: state.code, peers: peers };
+      return { code: state.code, peers: peersOf(state.code) };
     }
 
     function markedRows(selection) {
@@ -737,7 +770,7 @@
       const items = (matches || []).slice(0, SEARCH_RESULTS).map((r) => h("li", {}, [
         h("button", { type: "button", class: "result", text: r.label, onclick: () => { choose(r.code); } })]));
       select.results.replaceChildren.apply(select.results, items);
-      document.getElementById("search-status").textContent = q ? (matches.length ? matches.length.toLocaleString("en-GB") +
+      document.getElementById("search-status").textContent = q ? (matches.length ? integer(matches.length) +
         " areas match" : "No area matches") : "";
     }
 
