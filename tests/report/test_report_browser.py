@@ -178,6 +178,24 @@ def test_no_horizontal_page_scroll(browser, page_path, width, height):
     page.close()
 
 
+def test_on_a_phone_the_contents_are_one_line_that_opens_from_the_keyboard(browser, page_path):
+    page = open_page(browser, page_path, width=390, height=844)
+    contents = page.locator("nav.contents")
+    assert contents.bounding_box()["height"] < 60  # collapsed: the first indicator's words are on the first screen
+    assert page.locator("#indicator-title").bounding_box()["y"] < 844
+    page.locator("#contents summary").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#contents").get_attribute("open") is not None
+    assert contents.bounding_box()["height"] > 200 and page.locator("#contents-list a").first.is_visible()
+    page.locator("#contents-list a").nth(1).click()  # following a link folds it away again
+    assert page.locator("#contents").get_attribute("open") is None
+    assert page.errors == []
+    page.close()
+    wide = open_page(browser, page_path, width=1366, height=768)
+    assert wide.locator("#contents").get_attribute("open") is not None and wide.locator("#contents-list a").first.is_visible()
+    wide.close()
+
+
 def test_prints_an_a4_board_pack_without_clipped_tables(opened):
     opened.wait_for_selector("#funnel .chart[data-rendered=true] svg")
     opened.emulate_media(media="print")

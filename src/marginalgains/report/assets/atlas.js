@@ -844,8 +844,22 @@
       files.replaceChildren.apply(files, index.files.map((f) => h("li", {}, [h("a", { href: f.name, text: f.name }), " — " + f.what])));
     }
 
+    // the contents list: open beside the page on a wide screen; on a narrow one a single line that
+    // opens (Enter or Space on its summary) and closes again once a link in it is followed
+    function compactContents() {
+      const details = document.getElementById("contents");
+      const narrow = window.matchMedia("(max-width: 1000px)");
+      const fit = () => { details.open = !narrow.matches; };
+      fit();
+      narrow.addEventListener("change", fit);
+      details.addEventListener("click", function (event) {
+        if (narrow.matches && event.target.closest("a, button")) details.open = false;
+      });
+    }
+
     function start() {
       document.body.appendChild(tooltip);
+      compactContents();
       document.addEventListener("scroll", () => { tooltip.hidden = true; }, { passive: true });
       select.indicator.replaceChildren.apply(select.indicator, index.indicators.map((i) => h("option", { value: i.id, text: synthetic(i, i.title) })));
       select.indicator.addEventListener("change", function () {
