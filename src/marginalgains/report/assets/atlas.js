@@ -6,6 +6,7 @@
 
   const NO_VALUE = "–";
   const RANKED_POINTS_LIMIT = 400; // above this the ranked chart is drawn as a distribution
+  const DISTRIBUTION_STEPS = 800; // a distribution is drawn through at most this many steps (about one a pixel)
   const KEYBOARD_MARKS_LIMIT = 400; // chart marks reachable by Tab up to this many areas
   const SVG_LIMIT = 1500; // bigger charts are drawn on canvas
   const FUNNEL_LABELS = 12; // outliers beyond 99.8% named on each funnel, furthest first
@@ -499,7 +500,7 @@
       const host = chartCard("Ranked", caption + (lines.length ? " Dashed lines also mark the comparators, as published: " +
         lines.map((l) => l.label).join("; ") + "." : ""));
       const datasets = { pooled: pooledData(indicator, view).concat(lines) };
-      if (many) { datasets.areas = rows.map((r) => ({ rank: r.rank, value: r.value, lower95: r.lower95, upper95: r.upper95 })); datasets.marked = []; }
+      if (many) { datasets.areas = distributionSteps(rows); datasets.marked = []; }
       else datasets.areas = rows;
       const chart = Chart(host, source.templates[indicator.id][many ? "distribution" : "ranked"], datasets, subtitle(indicator),
         { size: rows.length, onSelect: choose, state: selection, name: "ranked", marked: markedRows });
@@ -510,6 +511,26 @@
         h("div", { class: "pair" }, [host, h("div", { class: "screen-only" }, [areasTable(indicator, rows)])]),
         extremesTable(indicator, rows),
       ]);
+    }
+
+    // Thousands of ranked areas (highest first) as at most DISTRIBUTION_STEPS steps, each at its first
+    // area's rank and value with the lowest and highest 95% limits of the areas it stands for, and
+    // the last area itself: the line and the band look as they would through every area (a step is
+    // under a pixel wide), and Vega draws a fraction of the points.
+    function distributionSteps(rows) {
+      const size = Math.ceil(rows.length / DISTRIBUTION_STEPS);
+      const steps = [];
+      for (let start = 0; start < rows.length; start += size) {
+        let lower = Infinity, upper = -Infinity;
+        for (let i = start; i < Math.min(start + size, rows.length); i++) {
+          if (!isMissing(rows[i].lower95)) lower = Math.min(lower, rows[i].lower95);
+          if (!isMissing(rows[i].upper95)) upper = Math.max(upper, rows[i].upper95);
+        }
+        steps.push({ rank: rows[start].rank, value: rows[start].value, lower95: isFinite(lower) ? lower : null, upper95: isFinite(upper) ? upper : null });
+      }
+      const last = rows[rows.length - 1];
+      if (size > 1) steps.push({ rank: last.rank, value: last.value, lower95: last.lower95, upper95: last.upper95 });
+      return steps;
     }
 
     function funnelLabels(rows) {
