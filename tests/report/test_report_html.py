@@ -33,6 +33,21 @@ def test_columns_round_floats_write_counts_as_integers_and_missing_as_null():
     assert html.script_json(html.columns(frame)).count(".0") == 0
 
 
+def test_columns_keep_text_infinities_and_booleans_with_missing_values():
+    frame = pd.DataFrame({"name": pd.array(["a", None], "string"), "ratio": [1.5, float("inf")],
+                          "whole": [2.0, float("-inf")], "flag": pd.array([True, None], "boolean")})
+    assert html.columns(frame, 2) == {"name": ["a", None], "ratio": [1.5, None], "whole": [2.0, None], "flag": [1, None]}
+
+
+def test_peer_table_holds_each_areas_peers_as_positions_in_the_codes():
+    codes = pd.Index(["A", "B", "C", "D"])
+    peers = pd.Series([["B", "C"], None, ["D", "X", "A"], []], index=codes)  # X is not on the page: left out
+    table = html._peer_table(peers, codes)
+    assert table == {"start": [0, 2, 2, 4, 4], "positions": [1, 2, 3, 0]}
+    starts = table["start"]
+    assert [[codes[p] for p in table["positions"][starts[i]:starts[i + 1]]] for i in range(4)] == [["B", "C"], [], ["D", "A"], []]
+
+
 def test_every_provider_is_named_in_the_bundled_page_data(ae_atlas):
     data = html.page_data(ae_atlas)
     view = data["views"]["ae-4hr|2018/19"]
