@@ -15,7 +15,6 @@ funnel limits stay (computed from true counts; the national figures are what the
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -31,6 +30,7 @@ from marginalgains.model import VALUE_INPUTS, Indicator, Measure, Polarity
 from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchIndicator, BatchStatus, Organisation, SharingAgreement
 from marginalgains.web.auth import Viewer
+from marginalgains.web.cache import Kept
 
 PROTECTED_REASON = ("figures of another organisation, shown in full only to it, to partners it shares them with "
                     "and to the area's own organisation; to everyone else protected by the workspace's disclosure rule")
@@ -69,8 +69,7 @@ class WorkspaceAtlas:
     version: tuple
 
 
-_cache: dict[str, WorkspaceAtlas] = {}
-_cache_lock = threading.Lock()
+_built: Kept[WorkspaceAtlas] = Kept(4)  # per worker process: the true atlas of each store's current data version
 
 
 def data_version(db: Session) -> tuple:
@@ -82,14 +81,7 @@ def data_version(db: Session) -> tuple:
 def workspace_atlas(db: Session, cache_key: str) -> WorkspaceAtlas:
     """The true atlas, rebuilt only when a batch has been published since it was last built."""
     version = data_version(db)
-    with _cache_lock:
-        cached = _cache.get(cache_key)
-        if cached is not None and cached.version == version:
-            return cached
-    built = _build(db, version)
-    with _cache_lock:
-        _cache[cache_key] = built
-    return built
+    return _built.get((cache_key, version), lambda: _build(db, version))
 
 
 def _build(db: Session, version: tuple) -> WorkspaceAtlas:
