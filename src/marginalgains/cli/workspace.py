@@ -136,6 +136,25 @@ def disclosure_command(
         print(f"disclosure rule: {disclosure_rule(db).describe()}")
 
 
+@workspace_app.command("public")
+def public_command(
+    indicator: Annotated[Optional[str], typer.Argument(help="A published indicator's id; none: list the public ones.")] = None,
+    off: Annotated[bool, typer.Option("--off", help="Make it not public again.")] = False,
+    workspace: WorkspaceOption = Path("workspace"),
+    database: DatabaseOption = None,
+) -> None:
+    """Make an indicator public: anyone not signed in sees it, every figure protected by the disclosure rule."""
+    from marginalgains.store.settings import public_indicators, set_indicator_public
+
+    with _session(workspace, database) as db:
+        if indicator is None:
+            shown = public_indicators(db)
+        else:
+            shown = set_indicator_public(db, indicator, not off, f"gains workspace public{' --off' if off else ''}")
+            db.commit()
+        print(f"public indicators: {', '.join(sorted(shown)) or 'none (everything needs signing in)'}")
+
+
 @workspace_app.command("app-role")
 def app_role_command(
     role: Annotated[str, typer.Argument(help="Name of the PostgreSQL role the service's requests connect as.")],

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from marginalgains.io.outputs import formula_safe
 from marginalgains.report.html import render_page
 from marginalgains.web.auth import Viewer
-from marginalgains.web.deps import DB, SignedIn
+from marginalgains.web.deps import DB, CurrentViewer
 from marginalgains.web.render import page
 from marginalgains.store.settings import disclosure_rule
 from marginalgains.web.visibility import PROTECTED_REASON, Shaped, audience_for, protect_atlas, workspace_atlas
@@ -88,12 +88,15 @@ class ViewOut(BaseModel):
     disclosure: DisclosureOut | None  # None: the caller sees every figure of this view in full
 
 
-def _protected(request: Request, db: Session, viewer: Viewer) -> tuple[Shaped, tuple]:
+def _protected(request: Request, db: Session, viewer: Viewer, indicator_id: str | None = None) -> tuple[Shaped, tuple]:
     """The atlas shaped for the viewer's audience, kept per store, data version and audience (shaping the whole
-    atlas costs far more than answering one view from it)."""
-    store_url = str(request.app.state.store.engine.url)
-    built = workspace_atlas(db, store_url)
+    atlas costs far more than answering one view from it). Anyone not signed in reads only the public indicators
+    (`indicator_id`, when given, must be one): else 401, as every other page."""
     audience = audience_for(db, viewer)
+    if not viewer.signed_in and not (audience.indicators if indicator_id is None else audience.may_see(indicator_id)):
+        raise HTTPException(401, "sign in first")
+    store_url = str(request.app.state.store.engine.url)
+    built = workspace_atlas(db, store_url, audience.indicators)
     rule = disclosure_rule(db)
     key = (built.version, audience.key, rule)
     with _pages_lock:
@@ -133,7 +136,7 @@ def _indicator_out(shaped: Shaped, indicator) -> IndicatorOut:
 
 
 @router.get("/atlas", include_in_schema=False)
-def atlas_page(*, request: Request, viewer: SignedIn, db: DB):
+def atlas_page(*, request: Request, viewer: CurrentViewer, db: DB):
     """The static atlas page, rendered over what this viewer may see (kept while the data and audience stay)."""
     shaped, key = _protected(request, db, viewer)
     atlas = shaped.atlas
@@ -152,8 +155,9 @@ def atlas_page(*, request: Request, viewer: SignedIn, db: DB):
 
 
 @router.get("/api/atlas", response_model=list[IndicatorOut])
-def atlas_index(*, request: Request, viewer: SignedIn, db: DB) -> list[IndicatorOut]:
-    """Every published indicator with its periods, and how many areas' figures are withheld from the caller."""
+def atlas_index(*, request: Request, viewer: CurrentViewer, db: DB) -> list[IndicatorOut]:
+    """Every published indicator (without signing in: every public one) with its periods, and how many areas'
+    figures are withheld from the caller."""
     shaped, _ = _protected(request, db, viewer)
     if shaped.atlas is None:
         return []
@@ -161,7 +165,7 @@ def atlas_index(*, request: Request, viewer: SignedIn, db: DB) -> list[Indicator
 
 
 def _view(request: Request, db: Session, viewer: Viewer, indicator_id: str, period: str) -> tuple[ViewOut, pd.DataFrame]:
-    shaped, _ = _protected(request, db, viewer)
+    shaped, _ = _protected(request, db, viewer, indicator_id)
     atlas = shaped.atlas
     if atlas is None or indicator_id not in atlas.catalogue or period not in atlas.periods(indicator_id):
         raise HTTPException(404, "no such indicator and period in this workspace")
@@ -187,13 +191,13 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 @router.get("/api/atlas/{indicator_id}/{period:path}", response_model=ViewOut)
-def atlas_view(*, indicator_id: str, period: str, request: Request, viewer: SignedIn, db: DB) -> ViewOut:
+def atlas_view(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB) -> ViewOut:
     """One indicator x period: the summary from true counts and every area the caller may see in full."""
     return _view(request, db, viewer, indicator_id, period)[0]
 
 
 @router.get("/atlas/{indicator_id}/areas.csv", include_in_schema=False)
-def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer: SignedIn, db: DB):
+def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB):
     """The view's areas as a formula-safe CSV (?period=2018/19), with the same protection as the page."""
     view, table = _view(request, db, viewer, indicator_id, period)
     text = formula_safe(table.assign(indicator_id=indicator_id, period=period,
