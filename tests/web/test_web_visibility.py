@@ -172,6 +172,7 @@ def test_a_public_indicator_is_seen_without_signing_in_protected_as_by_any_outsi
     assert page.status_code == 200 and set(json.loads(ATLAS_DATA.search(page.text).group(1))["views"]) == \
         {f"screening|{PERIOD}"}
     assert "ae-4hr" not in page.text
+    assert '<a href="/atlas">The public atlas</a>: 1 indicator\n' in anonymous.get("/").text
     assert anonymous.get("/api/atlas/ae-4hr/2018/19").status_code == 401
     assert anonymous.get("/atlas/ae-4hr/areas.csv?period=2018/19", follow_redirects=False).status_code == 303
     with store.sessions() as db:
@@ -179,3 +180,4 @@ def test_a_public_indicator_is_seen_without_signing_in_protected_as_by_any_outsi
         db.commit()
     assert anonymous.get("/api/atlas").status_code == 401 and anonymous.get("/atlas", follow_redirects=False) \
         .headers["location"] == "/sign-in"
+    assert "public atlas" not in anonymous.get("/").text
