@@ -83,6 +83,8 @@ def serve_command(
 def _serving_url(owner: Store, url: str, app_database: str | None) -> str:
     """The URL the workers connect with: on PostgreSQL the application role's, granted what it needs on the
     freshly migrated tables and checked to be one that row-level security limits."""
+    from sqlalchemy.exc import OperationalError
+
     from marginalgains.store.database import create_store_engine
     from marginalgains.store.tenancy import AppRoleError, check_app_role, grant_app_role
 
@@ -99,6 +101,9 @@ def _serving_url(owner: Store, url: str, app_database: str | None) -> str:
                                f"not --database's {owner.engine.url.database!r}")
         grant_app_role(owner.engine, app_engine.url.username or "")
         role = check_app_role(app_engine)
+    except OperationalError as exc:
+        raise AppRoleError(f"--app-database: cannot connect as {app_engine.url.username!r}: "
+                           f"{str(exc.orig).strip().splitlines()[-1]}") from None
     finally:
         app_engine.dispose()
     print(f"serving requests as the role {role!r} (row-level security applies)")
