@@ -61,11 +61,9 @@ class Audience:
 def audience_for(db: Session, viewer: Viewer) -> Audience:
     """The viewer's organisations, plus every organisation sharing its figures with one of them; anyone not
     signed in sees the public indicators only, all protected (no organisation's figures in full)."""
-    if not viewer.signed_in:
-        return Audience(frozenset(), frozenset(), public_indicators(db))
     own = frozenset(viewer.roles)
-    if not own:
-        return Audience(frozenset(), frozenset())
+    if not own:  # nobody's figures in full; and with nobody signed in, only the public indicators at all
+        return Audience(frozenset(), frozenset(), None if viewer.signed_in else public_indicators(db))
     sharing = db.scalars(select(SharingAgreement.owner_id).where(SharingAgreement.partner_id.in_(own),
                                                                  SharingAgreement.revoked_at.is_(None)))
     codes = db.scalars(select(Organisation.code).where(Organisation.id.in_(own)))
