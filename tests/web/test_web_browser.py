@@ -29,7 +29,7 @@ def live(databases, demo_template, tmp_path_factory):
     if databases.kind != "sqlite":
         pytest.skip("browser journeys run on SQLite only")
     url = databases.new(template=demo_template)
-    with serving(url, tmp_path_factory.mktemp("browser")) as (base, _):
+    with serving(url, tmp_path_factory.mktemp("browser"), app_database=databases.app_url(url)) as (base, _):
         yield base
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from marginalgains.store import accounts
 from marginalgains.store.models import ApiToken, Membership, Organisation, Role, User
+from marginalgains.store.settings import public_indicators
 from marginalgains.web.auth import CSRF_COOKIE, SESSION_COOKIE, Viewer, client_address
 from marginalgains.web.deps import DB, CurrentViewer, RowId, SignedIn
 from marginalgains.web.render import page
@@ -26,7 +27,8 @@ def home(*, request: Request, viewer: CurrentViewer, db: DB):
     memberships = []
     if viewer.signed_in:
         memberships = db.scalars(select(Membership).where(Membership.user_id == viewer.user.id)).all()
-    return page(request, viewer, "home.html", memberships=memberships)
+    public = public_indicators(db) if not viewer.signed_in else frozenset()
+    return page(request, viewer, "home.html", memberships=memberships, public_indicators=len(public))
 
 
 @router.get("/sign-in")
