@@ -61,6 +61,7 @@ def serve_command(
             _print_demo(seed_demo(store), host, port)
         if disclosure is not None:
             _set_disclosure(store, disclosure, "gains serve --disclosure")
+        _fail_interrupted_jobs(store)
     except GainsError as exc:
         fail(exc)
     store.dispose()
@@ -70,6 +71,18 @@ def serve_command(
     os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "marginalgains.web.app:app_from_environment",
                               "--factory", "--host", host, "--port", str(port), "--workers", str(workers),
                               "--timeout-worker-healthcheck", str(WORKER_STARTUP_SECONDS)])
+
+
+def _fail_interrupted_jobs(store: Store) -> None:
+    """Before the workers start: the engine jobs this machine's previous server was running can never finish."""
+    import socket
+
+    from marginalgains.store.jobs import recover_interrupted
+
+    with store.sessions() as db:
+        failed = recover_interrupted(db, socket.gethostname())
+    if failed:
+        print(f"{failed} engine job(s) interrupted by the last stop marked failed")
 
 
 def _set_disclosure(store: Store, rule: str, by: str) -> None:
