@@ -1,16 +1,20 @@
 """Engine jobs in the store: data locations an operator adds, an atomic claim (two workers never run one job),
 and jobs a dead server left running failed with the reason, on SQLite and PostgreSQL."""
 
+import io
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 
-from marginalgains.store import accounts, jobs
+from marginalgains.store import accounts, batches, jobs
 from marginalgains.store.database import open_store
-from marginalgains.store.models import EngineJob, JobState
+from marginalgains.store.models import EngineJob, JobState, Value
+from test_store_batches import CATALOGUE, GOOD
 
 
 @pytest.fixture
@@ -158,3 +162,46 @@ def test_a_catalogue_that_is_not_text_or_a_backend_the_location_cannot_use_is_re
             jobs.submit(db, qwe, None, "records", "database", "c.yaml", b"indicators: []")
         with pytest.raises(jobs.JobError, match="'nope' is not one of QWE's data locations \\('records'\\)"):
             jobs.submit(db, qwe, None, "nope", "duckdb", "c.yaml", b"indicators: []")
+
+
+@pytest.mark.parametrize("acting_for_the_organisation", [True, False])
+def test_a_finished_job_stores_its_draft_under_row_level_security(store, records, monkeypatch,
+                                                                 acting_for_the_organisation):
+    """On PostgreSQL, a role that does not own the tables writes a job's draft only by naming its organisation."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    with store.sessions() as db:
+        jobs.add_location(db, accounts.organisation_by_code(db, "QWE"), "records", str(records), "test")
+        db.commit()
+    (job_id,) = queue(store)
+    role = f"mg_app_{uuid.uuid4().hex[:8]}"
+    with store.engine.connect() as owner:
+        owner.execute(text(f"CREATE ROLE {role} NOLOGIN"))
+        owner.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
+        owner.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+        owner.execute(text(f"GRANT {role} TO CURRENT_USER"))
+        owner.commit()
+    if not acting_for_the_organisation:
+        monkeypatch.setattr(jobs, "act_for", lambda db, organisation_id: None)
+    application = create_engine(store.engine.url)
+    try:
+        with Session(application) as db:
+            db.execute(text(f"SET ROLE {role}"))  # for the connection, past each commit
+            job = jobs.claim_next(db, "here:1")
+            catalogue, read = batches.read_upload("tidy", io.BytesIO(GOOD), "values.csv", io.BytesIO(CATALOGUE))
+            if acting_for_the_organisation:
+                assert jobs.succeed(db, job, catalogue, read)
+            else:
+                with pytest.raises(Exception, match="row-level security"):
+                    jobs.succeed(db, job, catalogue, read)
+                return
+        with store.sessions() as db:
+            stored = db.get(EngineJob, job_id)
+            assert stored.state == JobState.SUCCEEDED and stored.batch.rows_accepted == 2
+            assert db.scalar(select(func.count()).select_from(Value).where(Value.batch_id == stored.batch_id)) == 2
+    finally:
+        application.dispose()
+        with store.engine.connect() as owner:
+            owner.execute(text(f"DROP OWNED BY {role}"))
+            owner.execute(text(f"DROP ROLE {role}"))
+            owner.commit()
