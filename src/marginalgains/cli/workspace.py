@@ -48,10 +48,12 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 2,
     demo: Annotated[bool, typer.Option("--demo", help="Fill a new workspace with demo organisations, people and data.")] = False,
     disclosure: DisclosureOption = None,
+    job_slots: Annotated[int, typer.Option(min=1, help="Engine jobs each worker runs at once (each DuckDB job "
+                                                       "already uses every core).")] = 1,
 ) -> None:
     """Serve the shared improvement workspace (web pages and JSON API) under uvicorn."""
     from marginalgains.store.database import default_url
-    from marginalgains.web.app import ENV_DATABASE
+    from marginalgains.web.app import ENV_DATABASE, ENV_JOB_SLOTS
 
     url = database or default_url(workspace)
     try:
@@ -66,6 +68,7 @@ def serve_command(
         fail(exc)
     store.dispose()
     os.environ[ENV_DATABASE] = url
+    os.environ[ENV_JOB_SLOTS] = str(job_slots)
     sys.stdout.flush()
     # exec uvicorn's own command line: its workers then import only the web app, not this whole CLI
     os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "marginalgains.web.app:app_from_environment",
