@@ -4,6 +4,7 @@ a server SIGKILLed mid-job restarts with the job failed, never left running."""
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -12,15 +13,16 @@ import httpx
 import pandas as pd
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 from served import start, stop
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 from web_helpers import csrf_from, csrf_of, sign_in
 
 from marginalgains.cli.app import app as gains_app
 from marginalgains.store import accounts, jobs
 from marginalgains.store.database import open_store
-from marginalgains.store.models import Value
+from marginalgains.store.models import Batch, EngineJob, Value
 from marginalgains.synth import generate
 
 SCALE = 8000  # synthetic records: a couple of seconds of counting
@@ -216,6 +218,25 @@ def test_a_location_reads_only_what_it_holds(client, store, visits, tmp_path):
     assert job["state"] == "failed" and "refused in database-only mode" in job["error"], job
     wrong = start_job(client, "views", yaml.safe_dump(CATALOGUE).encode(), backend="spark")
     assert wrong.status_code == 400 and "'spark' cannot read the duckdb location 'views'" in wrong.json()["detail"]
+
+
+def test_a_worker_stopping_fails_the_job_it_is_running_and_stores_nothing_of_it(app, store, synthetic):
+    add_location(store, "QWE", "records", synthetic.parent)
+    with TestClient(app, base_url="http://testserver") as client:  # the app's lifespan: its job runner
+        sign_in(client, "analyst@qwe.example")
+        job_id = start_job(client, "records", synthetic.read_bytes()).json()["id"]
+        deadline = time.monotonic() + 60
+        while client.get(f"/api/jobs/{job_id}").json()["state"] == "queued":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    # the worker has stopped: the job cannot finish, so it says so, and its thread, ending later, stores no draft
+    for thread in [t for t in threading.enumerate() if t.name == f"engine-job-{job_id}"]:
+        thread.join(timeout=120)
+    with store.sessions() as db:
+        job = db.get(EngineJob, job_id)
+        assert job.state == "failed" and job.error.startswith("interrupted by a server shutdown at "), job.error
+        assert job.batch_id is None and db.scalar(select(func.count()).select_from(Batch)
+                                                  .where(Batch.kind == "engine")) == 0
 
 
 # --- a real server, SIGKILLed mid-job ---------------------------------------------------------------------------
