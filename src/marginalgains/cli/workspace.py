@@ -59,10 +59,12 @@ def serve_command(
     demo: Annotated[bool, typer.Option("--demo", help="Fill a new workspace with demo organisations, people and data.")] = False,
     disclosure: DisclosureOption = None,
     app_database: AppDatabaseOption = None,
+    job_slots: Annotated[int, typer.Option(min=1, help="Engine jobs each worker runs at once (each DuckDB job "
+                                                       "already uses every core).")] = 1,
 ) -> None:
     """Serve the shared improvement workspace (web pages and JSON API) under uvicorn."""
     from marginalgains.store.database import default_url
-    from marginalgains.web.app import ENV_DATABASE
+    from marginalgains.web.app import ENV_DATABASE, ENV_JOB_SLOTS
     from marginalgains.web.serving import PROTOCOL
 
     url = database or default_url(workspace)
@@ -73,11 +75,13 @@ def serve_command(
             _print_demo(seed_demo(store), host, port)
         if disclosure is not None:
             _set_disclosure(store, disclosure, "gains serve --disclosure")
+        _fail_interrupted_jobs(store)
         serving_url = _serving_url(store, url, app_database)
     except GainsError as exc:
         fail(exc)
     store.dispose()
     os.environ[ENV_DATABASE] = serving_url
+    os.environ[ENV_JOB_SLOTS] = str(job_slots)
     sys.stdout.flush()
     # exec uvicorn's own command line: its workers then import only the web app, not this whole CLI
     os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "marginalgains.web.app:app_from_environment",
@@ -114,6 +118,18 @@ def _serving_url(owner: Store, url: str, app_database: str | None) -> str:
         app_engine.dispose()
     print(f"serving requests as the role {role!r} (row-level security applies)")
     return app_database
+
+
+def _fail_interrupted_jobs(store: Store) -> None:
+    """Before the workers start: the engine jobs this machine's previous server was running can never finish."""
+    import socket
+
+    from marginalgains.store.jobs import recover_interrupted
+
+    with store.sessions() as db:
+        failed = recover_interrupted(db, socket.gethostname())
+    if failed:
+        print(f"{failed} engine job(s) interrupted by the last stop marked failed")
 
 
 def _set_disclosure(store: Store, rule: str, by: str) -> None:
