@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from marginalgains.store.database import Store, open_store
-from marginalgains.web import api, atlas_views, data, feed, people, plans, sharing, webhooks
+from marginalgains.web import api, atlas_views, data, feed, follows, people, plans, sharing, webhooks
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
 from marginalgains.web.render import render_error
@@ -56,6 +56,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.authenticators = [PasswordAuthenticator()]
+    app.state.publication_listeners = [feed.announce_publication]  # called after each publication is committed
     app.include_router(people.router)
     app.include_router(api.router)
     app.include_router(data.router)
@@ -63,6 +64,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(sharing.router)
     app.include_router(plans.router)
     app.include_router(feed.router)
+    app.include_router(follows.router)
     app.include_router(webhooks.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
     app.add_exception_handler(HTTPException, _http_error)

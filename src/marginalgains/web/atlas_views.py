@@ -109,6 +109,11 @@ def _protected(request: Request, db: Session, viewer: Viewer) -> tuple[Shaped, t
     return shaped, key
 
 
+def shaped_for(request: Request, db: Session, viewer: Viewer) -> Shaped:
+    """The atlas as this viewer may see it: the same shaping, and cache, as every atlas view."""
+    return _protected(request, db, viewer)[0]
+
+
 def _protection(shaped: Shaped, indicator_id: str, period: str, column: str = "n_withheld") -> int:
     table = shaped.protection
     rows = table[(table["indicator_id"] == indicator_id) & (table["period"] == period)]

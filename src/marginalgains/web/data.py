@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated
 
@@ -11,15 +12,18 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marginalgains.errors import GainsError
 from marginalgains.io.outputs import formula_safe
 from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchRejection, Organisation, Role
+from marginalgains.web import follows
 from marginalgains.web.auth import Viewer
 from marginalgains.web.deps import DB, RowId, SignedIn
 from marginalgains.web.people import organisation_or_404
 from marginalgains.web.render import page
 
 router = APIRouter()
+_log = logging.getLogger(__name__)
 ValuesFile = Annotated[UploadFile, File(description="Tidy values (CSV or Parquet) or a Fingertips export (CSV).")]
 CatalogueFile = Annotated[UploadFile | None, File(description="The indicator catalogue (YAML), for tidy values.")]
 REPORT_ROWS = 500  # rejections listed on the page; all of them are in the CSV
@@ -144,8 +148,8 @@ def batch_page(*, batch_id: RowId, request: Request, viewer: SignedIn, db: DB):
 
 
 @router.post("/batches/{batch_id}/publish", include_in_schema=False)
-def publish_page(*, batch_id: RowId, viewer: SignedIn, db: DB):
-    _publish(db, viewer, batch_id)
+def publish_page(*, batch_id: RowId, request: Request, viewer: SignedIn, db: DB):
+    _publish(request, db, viewer, batch_id)
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
 
@@ -155,13 +159,20 @@ def discard_page(*, batch_id: RowId, viewer: SignedIn, db: DB):
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
 
-def _publish(db: Session, viewer: Viewer, batch_id: int) -> tuple[Batch, int]:
+def _publish(request: Request, db: Session, viewer: Viewer, batch_id: int) -> tuple[Batch, int]:
+    """Publish the batch with the new special-cause signals it makes in followed areas (one transaction), then
+    tell the app's publication listeners (the activity feed's webhooks)."""
     batch = batch_or_404(db, viewer, batch_id, Role.ANALYST)
     try:
-        superseded = batches.publish(db, batch, viewer.user)
+        superseded, signals = follows.publish_watching_signals(db, batch, viewer.user)
     except batches.BatchError as exc:
         raise HTTPException(409, str(exc)) from None
     db.commit()
+    for listener in request.app.state.publication_listeners:
+        try:
+            listener(request, db, batch, signals)
+        except GainsError as exc:  # the publication stands; what could not be announced is logged
+            _log.warning("batch %s published; announcing it failed: %s", batch.id, exc)
     return batch, superseded
 
 
@@ -216,9 +227,9 @@ def get_batch(*, batch_id: RowId, viewer: SignedIn, db: DB) -> BatchReportOut:
 
 
 @router.post("/api/batches/{batch_id}/publish", response_model=PublishedOut)
-def publish_batch(*, batch_id: RowId, viewer: SignedIn, db: DB) -> PublishedOut:
+def publish_batch(*, batch_id: RowId, request: Request, viewer: SignedIn, db: DB) -> PublishedOut:
     """Publish a draft whole, superseding the organisation's earlier values of its indicators and periods."""
-    batch, superseded = _publish(db, viewer, batch_id)
+    batch, superseded = _publish(request, db, viewer, batch_id)
     return PublishedOut(batch=batch_out(batch), values_superseded=superseded)
 
 

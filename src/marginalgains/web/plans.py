@@ -391,4 +391,5 @@ def indicator_comment_api(*, indicator_id: IndicatorId, body: IndicatorCommentIn
     except store.PlanStoreError as exc:
         raise _refused(exc) from None
     db.commit()
+    webhooks.notify(db, {organisation.id}, "comment", comment_out(comment).model_dump(mode="json"))
     return comment_out(comment)
