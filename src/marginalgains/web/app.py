@@ -20,7 +20,7 @@ from marginalgains.store.database import Store, open_store
 from marginalgains.web import api, atlas_views, data, feed, follows, people, plans, sharing, webhooks
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
-from marginalgains.web.render import render_error
+from marginalgains.web.render import print_css_response, render_error
 from marginalgains.web.security import SecurityMiddleware
 
 OPENAPI_PATH = "/api/openapi.json"
@@ -66,6 +66,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(feed.router)
     app.include_router(follows.router)
     app.include_router(webhooks.router)
+    app.add_api_route("/print.css", print_css_response, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -203,6 +203,7 @@ def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer:
     view, table = _view(request, db, viewer, indicator_id, period)
     text = formula_safe(table.assign(indicator_id=indicator_id, period=period,
                                      source=view.indicator.source, licence=view.indicator.licence,
+                                     synthetic="SYNTHETIC" if view.indicator.synthetic else "",
                                      disclosure=view.disclosure.rule if view.disclosure else FULL)).to_csv(index=False)
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{_SAFE.sub("_", indicator_id)}-areas.csv"'})

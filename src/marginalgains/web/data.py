@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,12 +22,13 @@ from marginalgains.web import follows
 from marginalgains.web.auth import Viewer
 from marginalgains.web.deps import DB, RowId, SignedIn
 from marginalgains.web.people import organisation_or_404
-from marginalgains.web.render import page
+from marginalgains.web.render import csv_response, page
 
 router = APIRouter()
 _log = logging.getLogger(__name__)
 ValuesFile = Annotated[UploadFile, File(description="Tidy values (CSV or Parquet) or a Fingertips export (CSV).")]
 CatalogueFile = Annotated[UploadFile | None, File(description="The indicator catalogue (YAML), for tidy values.")]
+_SAFE_CODE = re.compile(r"[^A-Za-z0-9._-]+")
 REPORT_ROWS = 500  # rejections listed on the page; all of them are in the CSV
 
 
@@ -124,6 +127,27 @@ def batches_page(*, code: str, request: Request, viewer: SignedIn, db: DB):
     organisation = member_organisation(db, viewer, code)
     return page(request, viewer, "batches.html", organisation=organisation, batches=_batch_list(db, organisation),
                 can_upload=viewer.can(organisation.id, Role.ANALYST), message=None)
+
+
+@router.get("/organisations/{code}/batches.csv", include_in_schema=False)
+def batches_csv(*, code: str, viewer: SignedIn, db: DB):
+    """The batches page's table; a batch of SYNTHETIC indicators says so."""
+    rows = [{"batch": b.id, "file": b.filename, "status": b.status, "kind": b.kind, "rows_read": b.rows_read,
+             "rows_accepted": b.rows_accepted, "rows_rejected": b.rows_rejected, "uploaded": b.created_at.isoformat(),
+             "synthetic": "SYNTHETIC" if any(i.synthetic for i in b.indicators) else ""}
+            for b in _batch_list(db, member_organisation(db, viewer, code))]
+    columns = ["batch", "file", "status", "kind", "rows_read", "rows_accepted", "rows_rejected", "uploaded", "synthetic"]
+    return csv_response(pd.DataFrame(rows, columns=columns), f"{_SAFE_CODE.sub('_', code)}-batches.csv")
+
+
+@router.get("/batches/{batch_id}/indicators.csv", include_in_schema=False)
+def indicators_csv(*, batch_id: RowId, viewer: SignedIn, db: DB):
+    """The batch page's indicators: what each is, its source and licence, and whether it is SYNTHETIC."""
+    batch = batch_or_404(db, viewer, batch_id)
+    rows = [{"indicator_id": i.indicator_id, "title": i.title, "measure": i.measure, "source": i.source,
+             "licence": i.licence, "synthetic": "SYNTHETIC" if i.synthetic else ""} for i in batch.indicators]
+    columns = ["indicator_id", "title", "measure", "source", "licence", "synthetic"]
+    return csv_response(pd.DataFrame(rows, columns=columns), f"batch-{batch.id}-indicators.csv")
 
 
 @router.post("/organisations/{code}/batches", include_in_schema=False)

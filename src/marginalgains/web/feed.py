@@ -15,6 +15,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,7 @@ from marginalgains.web import follows, webhooks
 from marginalgains.web.auth import Viewer
 from marginalgains.web.deps import DB, SignedIn
 from marginalgains.web.plans import announce, refresh_status
-from marginalgains.web.render import page
+from marginalgains.web.render import csv_response, page
 from marginalgains.web.visibility import workspace_catalogue
 
 router = APIRouter()
@@ -179,6 +180,14 @@ def feed_api(*, request: Request, viewer: SignedIn, db: DB) -> list[ActivityOut]
 @router.get("/feed", include_in_schema=False)
 def feed_page(*, request: Request, viewer: SignedIn, db: DB):
     return page(request, viewer, "feed.html", items=activity(request, db, viewer))
+
+
+@router.get("/feed.csv", include_in_schema=False)
+def feed_csv(*, request: Request, viewer: SignedIn, db: DB):
+    """The feed as a CSV (formula-safe: a comment's text stays text); rows of SYNTHETIC data say so."""
+    rows = [{"at": i.at.isoformat(), "kind": i.kind, "text": i.text, "link": i.link,
+             "synthetic": "SYNTHETIC" if i.synthetic else ""} for i in activity(request, db, viewer)]
+    return csv_response(pd.DataFrame(rows, columns=["at", "kind", "text", "link", "synthetic"]), "activity.csv")
 
 
 # ---- webhooks of a publication's activity

@@ -41,7 +41,7 @@ from marginalgains.web import atlas_views
 from marginalgains.web.auth import Viewer
 from marginalgains.web.deps import DB, NO_NUL, RowId, SignedIn, Text
 from marginalgains.store.settings import disclosure_rule
-from marginalgains.web.render import page
+from marginalgains.web.render import csv_response, page
 from marginalgains.web.visibility import audience_for, shown_in_full, workspace_atlas, workspace_catalogue
 
 router = APIRouter()
@@ -264,6 +264,17 @@ def unfollow_api(*, follow_id: RowId, viewer: SignedIn, db: DB) -> None:
 def follows_page(*, request: Request, viewer: SignedIn, db: DB):
     return page(request, viewer, "follows.html", follows=_follows(db, _person(viewer)),
                 catalogue=workspace_catalogue(db))
+
+
+@router.get("/follows.csv", include_in_schema=False)
+def follows_csv(*, viewer: SignedIn, db: DB):
+    catalogue = workspace_catalogue(db)
+    rows = [{"indicator_id": f.indicator_id, "title": catalogue[f.indicator_id].title if f.indicator_id in catalogue
+             else "", "area_code": f.area_code, "since": f.created_at.isoformat(),
+             "synthetic": "SYNTHETIC" if f.indicator_id in catalogue and catalogue[f.indicator_id].synthetic else ""}
+            for f in _follows(db, _person(viewer))]
+    return csv_response(pd.DataFrame(rows, columns=["indicator_id", "title", "area_code", "since", "synthetic"]),
+                        "follows.csv")
 
 
 @router.post("/follows", include_in_schema=False)
