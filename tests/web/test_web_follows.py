@@ -2,7 +2,10 @@
 it in the follower's feed, with the XmR figures worked out here by hand, and never shows a suppressed area's signal
 to an organisation that sees its figures protected."""
 
+import io
+
 import numpy as np
+import pandas as pd
 from test_web_data import CATALOGUE, upload
 from test_web_plans import api_post
 from web_helpers import csrf_from, sign_in
@@ -109,3 +112,13 @@ def test_following_needs_published_values_and_is_ones_own(client, new_client):
     assert client.get("/api/follows").json() == []
     page = client.get("/follows").text
     assert "You follow no areas yet." in page and 'name="csrf_token"' in page
+
+
+def test_the_follows_table_downloads_as_csv(client):
+    sign_in(client, OWNER)
+    publish(client, series({"RJ7": [500] * 2}, MONTHS[:2], 1000))
+    follow(client, "RJ7")
+    rows = pd.read_csv(io.StringIO(client.get("/follows.csv").text), keep_default_na=False)
+    assert rows[["indicator_id", "title", "area_code", "synthetic"]].to_dict("records") == [
+        {"indicator_id": "screening", "title": "Screening uptake", "area_code": "RJ7", "synthetic": ""}]
+    assert 'href="/follows.csv"' in client.get("/follows").text
