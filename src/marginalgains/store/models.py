@@ -370,6 +370,41 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(String(64))  # kept as given: the receiver checks signatures with it
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+class Follow(Base):
+    """A person follows one area of one indicator: new special-cause signals there come to their activity feed."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("user_id", "indicator_id", "area_code"),
+                      Index("ix_follows_indicator_area", "indicator_id", "area_code"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    area_code: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpcSignal(Base):
+    """One SPC point that became special cause when `batch` was published (it was not one before), in a followed
+    area: the point as the atlas's XmR chart judged it then, over the true figures (the feed protects it)."""
+
+    __tablename__ = "spc_signals"
+    __table_args__ = (Index("ix_spc_signals_indicator_area", "indicator_id", "area_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    area_code: Mapped[str] = mapped_column(String(50))
+    period: Mapped[str] = mapped_column(String(30))
+    point_type: Mapped[str] = mapped_column(String(40))  # special_cause_concern | _improvement | _neutral_high | _low
+    rule: Mapped[str] = mapped_column(String(20))  # beyond_limits | trend | two_of_three | shift
+    value: Mapped[float] = mapped_column(Float)
+    mean: Mapped[float | None] = mapped_column(Float)
+    lpl: Mapped[float | None] = mapped_column(Float)
+    upl: Mapped[float | None] = mapped_column(Float)
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class WorkspaceSetting(Base):
     """A setting of the whole workspace (such as its disclosure rule): its value, who set it and when."""
     __tablename__ = "workspace_settings"

@@ -18,11 +18,11 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from marginalgains.store.database import Store, open_store
-from marginalgains.web import api, atlas_views, data, feed, jobs, people, plans, sharing, webhooks
+from marginalgains.web import api, atlas_views, data, feed, follows, jobs, people, plans, sharing, webhooks
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
 from marginalgains.web.job_runner import JobRunner
-from marginalgains.web.render import render_error
+from marginalgains.web.render import print_css_response, render_error
 from marginalgains.web.security import SecurityMiddleware
 
 OPENAPI_PATH = "/api/openapi.json"
@@ -62,6 +62,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.job_runner = JobRunner(store, settings.job_slots)
     app.state.settings = settings
     app.state.authenticators = [PasswordAuthenticator()]
+    app.state.publication_listeners = [feed.announce_publication]  # called after each publication is committed
     app.include_router(people.router)
     app.include_router(api.router)
     app.include_router(data.router)
@@ -69,8 +70,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(sharing.router)
     app.include_router(plans.router)
     app.include_router(feed.router)
+    app.include_router(follows.router)
     app.include_router(webhooks.router)
     app.include_router(jobs.router)
+    app.add_api_route("/print.css", print_css_response, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

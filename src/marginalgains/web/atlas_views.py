@@ -112,6 +112,11 @@ def _json_response(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
+def shaped_for(request: Request, db: Session, viewer: Viewer) -> Shaped:
+    """The atlas as this viewer may see it: the same shaping, and cache, as every atlas view."""
+    return _protected(request, db, viewer)[0]
+
+
 def _protection(shaped: Shaped, indicator_id: str, period: str, column: str = "n_withheld") -> int:
     table = shaped.protection
     rows = table[(table["indicator_id"] == indicator_id) & (table["period"] == period)]
@@ -197,6 +202,7 @@ def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer:
     view, table = _view(_protected(request, db, viewer, indicator_id)[0], indicator_id, period)
     text = formula_safe(table.assign(indicator_id=indicator_id, period=period,
                                      source=view.indicator.source, licence=view.indicator.licence,
+                                     synthetic="SYNTHETIC" if view.indicator.synthetic else "",
                                      disclosure=view.disclosure.rule if view.disclosure else FULL)).to_csv(index=False)
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{_SAFE.sub("_", indicator_id)}-areas.csv"'})
