@@ -331,7 +331,9 @@ def test_an_overridden_measure_is_applied_to_the_rows(tmp_path):
     ("indicators:\n  - {id: '93000', polarty: low_is_good}\n", r"'polarty' cannot be set .* \(did you mean 'polarity'\?\)"),
     ("indicators:\n  - {id: '93000', polarity: up}\n", "polarity 'up' is not one of"),
     ("indicators:\n  - {id: '93000', multiplier: -5}\n", "multiplier must be positive"),
-    ("a: &x [1]\nindicators:\n  - {id: '93000', tags: *x}\n", "YAML aliases"),
+    ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 4)}]\n"
+                                                     for i in range(20)) + "indicators:\n  - {id: '93000'}\n",
+     r"line \d+: YAML aliases expand the catalogue to more than 200,000 values"),
     ("indicators: []\n", "expected a mapping with an 'indicators' list"),
 ])
 def test_bad_overrides_say_what_is_wrong(tmp_path, text, message):

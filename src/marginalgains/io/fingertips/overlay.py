@@ -24,10 +24,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from marginalgains.errors import CatalogueError
 from marginalgains.io.catalogue import Catalogue, catalogue_from_dict
+from marginalgains.io.yamltext import YamlRefused, load_yaml
 from marginalgains.model import Indicator
 
 OVERRIDABLE = ("title", "polarity", "measure", "multiplier", "unit", "min_denominator", "benefit_weight", "tags",
@@ -43,11 +42,9 @@ def read_overrides(path: str | Path) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: cannot read the catalogue ({exc})") from None
     try:
-        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
-            raise CatalogueError(f"{path}: YAML aliases (*name) are not allowed in a catalogue")
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{path}: not valid YAML: {exc}") from None
+        document = load_yaml(text, str(path), "the catalogue")
+    except YamlRefused as exc:
+        raise CatalogueError(str(exc)) from None
     entries = document.get("indicators") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not entries:
         raise CatalogueError(f"{path}: expected a mapping with an 'indicators' list of overrides")
