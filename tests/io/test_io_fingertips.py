@@ -407,3 +407,16 @@ def test_per_distinct_is_a_map_called_once_per_distinct_value(cells):
     assert tidied.index.equals(series.index)
     assert tidied.tolist() == [("" if cell is None else cell.strip().lower()) for cell in cells]
     assert sorted(calls) == sorted({c for c in cells if c is not None})
+
+
+def test_cells_trimmed_of_spaces_are_counted_per_column_as_the_file_names_them(tmp_path, sample):
+    def pad(lines):  # ' E12000004 ' and ' 69.797283' in the second data row
+        cells = lines[2].split(",")
+        cells[4], cells[12] = f" {cells[4]} ", f" {cells[12]}"
+        return lines[:2] + [",".join(cells)] + lines[3:]
+
+    path = edited(tmp_path, SAMPLE, pad)
+    padded = read_fingertips(path)
+    assert padded.read.trimmed == {str(path): {"Area Code": 1, "Value": 1}}
+    assert sample.read.trimmed == {}
+    pd.testing.assert_frame_equal(padded.read.values, sample.read.values)

@@ -23,7 +23,7 @@ from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, REQUIRED, ca
 from marginalgains.io.fingertips.inequality import inequality, is_deprivation, quantile_ranks
 from marginalgains.io.fingertips.overlay import overlay, read_overrides
 from marginalgains.io.selection import Selection
-from marginalgains.io.tabular import read_table
+from marginalgains.io.tabular import TRIMMED, read_table
 from marginalgains.io.values import ReadResult
 from marginalgains.model import Indicator, Measure
 
@@ -60,6 +60,7 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     (a `--catalogue` file) and a selection of indicators (`--indicators`)."""
     file = name or str(path)
     raw = read_table(path).reset_index(drop=True)
+    trimmed = {column: n for column, n in raw.attrs.get(TRIMMED, {}).items() if n}  # as the file names them
     headers = _header_rows(raw)
     frame = canonical_columns(file, raw)
     validate.require_columns(file, frame, REQUIRED)
@@ -88,7 +89,8 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     checks.put_aside(quantiles, INEQUALITY)
     kept = ~checks.bad
     checks.rejections.sort(key=lambda r: r.row)
-    read = ReadResult(_as_values(checks.accepted()), checks.rejections, len(frame), [file], checks.set_aside)
+    read = ReadResult(_as_values(checks.accepted()), checks.rejections, len(frame), [file], checks.set_aside,
+                      {file: trimmed} if trimmed else {})
     assert read.rows_accepted + read.rows_rejected + sum(read.set_aside.values()) == read.rows_read
     comparators = _as_values(frame.loc[kept].assign(**published.loc[kept]))[PUBLISHED]
     return FingertipsExport(catalogue, read, comparators, inference, view)
