@@ -25,8 +25,8 @@ def served(database_url, tmp_path):
     """`gains serve --demo --workers 2` on a free loopback port; yields its base URL; stopped afterwards."""
     port = free_port()
     gains = Path(sys.executable).parent / "gains"
-    process = subprocess.Popen([str(gains), "serve", "--demo", "--workspace", str(tmp_path / "ws"), "--database",
-                                database_url, "--port", str(port), "--workers", "2"],
+    process = subprocess.Popen([str(gains), "serve", "--demo", "--demo-scale", "20000", "--workspace",
+                                str(tmp_path / "ws"), "--database", database_url, "--port", str(port), "--workers", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
     base = f"http://127.0.0.1:{port}"
     try:
@@ -37,7 +37,9 @@ def served(database_url, tmp_path):
         process.wait(timeout=30)
 
 
-def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 120) -> None:
+def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 600) -> None:
+    """Until the server answers (the demo first generates and counts its SYNTHETIC dataset: minutes when the
+    machine is busy)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -62,3 +64,7 @@ def test_serve_demo_signs_in_over_http_across_workers(served):
             me = browser.get("/api/me")
             assert me.status_code == 200 and me.json()["email"] == "admin@qkk.example"
         assert browser.get("/api/openapi.json").json()["info"]["title"] == "marginal-gains workspace"
+        indicators = browser.get("/api/atlas", timeout=600).json()  # the demo's real and SYNTHETIC data
+        assert {i["id"] for i in indicators if not i["synthetic"]} == {"ae-4hr", "ae-admit"}
+        assert {i["id"] for i in indicators if i["synthetic"]} and all(
+            i["id"].startswith("syn-") for i in indicators if i["synthetic"])
