@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -194,8 +195,9 @@ class SignalGroup:
 
 
 def grouped(signals: list[SpcSignal]) -> list[SignalGroup]:
-    key = lambda s: (s.batch_id, s.indicator_id, s.area_code, s.point_type)  # noqa: E731
-    return [SignalGroup(*k, tuple(sorted(g, key=lambda s: s.period))) for k, g in groupby(sorted(signals, key=key), key)]
+    """One group per publication, indicator, area and kind of signal, its points in period order."""
+    key = attrgetter("batch_id", "indicator_id", "area_code", "point_type")
+    return [SignalGroup(*k, tuple(sorted(g, key=attrgetter("period")))) for k, g in groupby(sorted(signals, key=key), key)]
 
 
 # ---- following, as pages and JSON
