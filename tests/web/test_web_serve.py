@@ -26,8 +26,8 @@ def served(database_url, databases, tmp_path):
     """`gains serve --demo --workers 2` on a free loopback port; yields its base URL; stopped afterwards."""
     port = free_port()
     gains = Path(sys.executable).parent / "gains"
-    process = subprocess.Popen([str(gains), "serve", "--demo", "--workspace", str(tmp_path / "ws"), "--database",
-                                database_url, "--port", str(port), "--workers", "2",
+    process = subprocess.Popen([str(gains), "serve", "--demo", "--demo-scale", "20000", "--workspace",
+                                str(tmp_path / "ws"), "--database", database_url, "--port", str(port), "--workers", "2",
                                 *(["--app-database", databases.app_url(database_url)] if databases.kind != "sqlite"
                                   else [])],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
@@ -40,7 +40,9 @@ def served(database_url, databases, tmp_path):
         process.wait(timeout=30)
 
 
-def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 120) -> None:
+def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 600) -> None:
+    """Until the server answers (the demo first generates and counts its SYNTHETIC dataset: minutes when the
+    machine is busy)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -65,6 +67,10 @@ def test_serve_demo_signs_in_over_http_across_workers(served, database_url, data
             me = browser.get("/api/me")
             assert me.status_code == 200 and me.json()["email"] == "admin@qkk.example"
         assert browser.get("/api/openapi.json").json()["info"]["title"] == "marginal-gains workspace"
+        indicators = browser.get("/api/atlas", timeout=600).json()  # the demo's real and SYNTHETIC data
+        assert {i["id"] for i in indicators if not i["synthetic"]} == {"ae-4hr", "ae-admit"}
+        assert {i["id"] for i in indicators if i["synthetic"]} and all(
+            i["id"].startswith("syn-") for i in indicators if i["synthetic"])
     if databases.kind == "postgresql":  # every worker's connections are the application role's, not the owner's
         owner = create_engine(database_url)
         with owner.connect() as connection:

@@ -57,6 +57,7 @@ def serve_command(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 2,
     demo: Annotated[bool, typer.Option("--demo", help="Fill a new workspace with demo organisations, people and data (real A&E, SYNTHETIC national).")] = False,
+    demo_scale: Annotated[int, typer.Option(min=20_000, help="Record rows of the demo's SYNTHETIC national dataset.")] = 200_000,  # web.demo.SYNTHETIC_SCALE
     disclosure: DisclosureOption = None,
     app_database: AppDatabaseOption = None,
     job_slots: Annotated[int, typer.Option(min=1, help="Engine jobs each worker runs at once (each DuckDB job "
@@ -72,7 +73,8 @@ def serve_command(
         store = _open(workspace, database)
         if demo:
             from marginalgains.web.demo import seed_demo
-            _print_demo(seed_demo(store, synthetic_folder=workspace / "synthetic-data"), host, port)
+            _print_demo(seed_demo(store, synthetic_folder=workspace / "synthetic-data", synthetic_scale=demo_scale),
+                        host, port)
         if disclosure is not None:
             _set_disclosure(store, disclosure, "gains serve --disclosure")
         _fail_interrupted_jobs(store)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -152,8 +153,9 @@ def visible_signals(request: Request, db: Session, viewer: Viewer, signals: list
         periods = {s.period for s in protected if s.indicator_id == indicator_id}
         areas = {a for i, a in full if i == indicator_id}
         publishable |= {(indicator_id, *p) for p in _published_points(db, indicator_id, periods, areas)}
+    protected_ids = {s.id for s in protected}
     return [s for s in signals if (s.indicator_id, s.area_code) in full
-            or (s in protected and (s.indicator_id, s.area_code, s.period) in publishable)]
+            or (s.id in protected_ids and (s.indicator_id, s.area_code, s.period) in publishable)]
 
 
 def followed_signals(db: Session, user: User) -> list[SpcSignal]:
@@ -166,6 +168,8 @@ def followed_signals(db: Session, user: User) -> list[SpcSignal]:
 
 def followers_organisations(db: Session, signals: list[SpcSignal]) -> dict[int, list[SpcSignal]]:
     """Per organisation, the signals in areas one of its members follows (for its webhook)."""
+    if not signals:
+        return {}
     rows = db.execute(select(Membership.organisation_id, Follow.indicator_id, Follow.area_code)
                       .join(Follow, Follow.user_id == Membership.user_id)
                       .where(Follow.indicator_id.in_({s.indicator_id for s in signals}))).all()
@@ -191,8 +195,9 @@ class SignalGroup:
 
 
 def grouped(signals: list[SpcSignal]) -> list[SignalGroup]:
-    key = lambda s: (s.batch_id, s.indicator_id, s.area_code, s.point_type)  # noqa: E731
-    return [SignalGroup(*k, tuple(sorted(g, key=lambda s: s.period))) for k, g in groupby(sorted(signals, key=key), key)]
+    """One group per publication, indicator, area and kind of signal, its points in period order."""
+    key = attrgetter("batch_id", "indicator_id", "area_code", "point_type")
+    return [SignalGroup(*k, tuple(sorted(g, key=attrgetter("period")))) for k, g in groupby(sorted(signals, key=key), key)]
 
 
 # ---- following, as pages and JSON
