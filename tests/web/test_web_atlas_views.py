@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from web_helpers import csrf_from, sign_in
 
 from marginalgains.web import atlas_views
@@ -34,3 +36,23 @@ def test_the_atlas_is_shaped_once_per_data_version_and_audience(client, new_clie
     assert published.status_code == 200
     after = client.get("/api/atlas").json()
     assert "screening" in {i["id"] for i in after} and len(shaped) == 3  # new data: shaped again, nothing stale
+
+
+def test_a_view_address_is_cut_where_a_known_id_ends_and_one_of_its_periods_follows():
+    from types import SimpleNamespace
+
+    from fastapi import HTTPException
+
+    from marginalgains.web.atlas_views import _indicator_and_period
+
+    periods = {"nine": ["2018/19"], "nine/hba1c": ["2018/19", "2019/20"]}  # a bundle and one of its processes
+    shaped = SimpleNamespace(atlas=SimpleNamespace(catalogue=periods, periods=periods.__getitem__))
+    signed_in, anonymous = SimpleNamespace(signed_in=True), SimpleNamespace(signed_in=False)
+    assert _indicator_and_period(shaped, signed_in, "nine/2018/19") == ("nine", "2018/19")
+    assert _indicator_and_period(shaped, signed_in, "nine/hba1c/2018/19") == ("nine/hba1c", "2018/19")
+    assert _indicator_and_period(shaped, signed_in, "nine/hba1c/2019/20") == ("nine/hba1c", "2019/20")
+    for path, viewer, status in (("nine/2019/20", signed_in, 404), ("other/2018/19", signed_in, 404),
+                                 ("other/2018/19", anonymous, 401), ("nine/1999", anonymous, 404)):
+        with pytest.raises(HTTPException) as refused:
+            _indicator_and_period(shaped, viewer, path)
+        assert refused.value.status_code == status, path

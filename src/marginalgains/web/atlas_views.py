@@ -188,15 +188,31 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-@router.get("/api/atlas/{indicator_id}/{period:path}", response_model=ViewOut)
-def atlas_view(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB) -> Response:
-    """One indicator x period: the summary from true counts and every area the caller may see in full."""
-    shaped, key = _protected(request, db, viewer, indicator_id)
+def _indicator_and_period(shaped: Shaped, viewer: Viewer, path: str) -> tuple[str, str]:
+    """`path` (`ae-4hr/2018/19`) cut into an indicator id and a period. Both may hold slashes (a bundle's
+    processes are `bundle/process`; financial years are `2018/19`), so the cut is where a known id ends
+    and one of its periods follows. Not signed in, an id that is not public is 401, as for any other page."""
+    catalogue = shaped.atlas.catalogue if shaped.atlas is not None else {}
+    cuts = [(path[:at], path[at + 1:]) for at in range(len(path)) if path[at] == "/" and path[:at] in catalogue]
+    for indicator_id, period in cuts:
+        if period in shaped.atlas.periods(indicator_id):
+            return indicator_id, period
+    if not cuts and not viewer.signed_in:
+        raise HTTPException(401, "sign in first")
+    raise HTTPException(404, "no such indicator and period in this workspace")
+
+
+@router.get("/api/atlas/{indicator_and_period:path}", response_model=ViewOut)
+def atlas_view(*, indicator_and_period: str, request: Request, viewer: CurrentViewer, db: DB) -> Response:
+    """One indicator x period (`ae-4hr/2018/19`): the summary from true counts and every area the caller may see
+    in full."""
+    shaped, key = _protected(request, db, viewer)
+    indicator_id, period = _indicator_and_period(shaped, viewer, indicator_and_period)
     return _json_response(_answers.get((*key, "view", indicator_id, period),
                                        lambda: _json(_view(shaped, indicator_id, period)[0])))
 
 
-@router.get("/atlas/{indicator_id}/areas.csv", include_in_schema=False)
+@router.get("/atlas/{indicator_id:path}/areas.csv", include_in_schema=False)
 def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB):
     """The view's areas as a formula-safe CSV (?period=2018/19), with the same protection as the page."""
     view, table = _view(_protected(request, db, viewer, indicator_id)[0], indicator_id, period)
