@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,8 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 from served import start, stop
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 from web_helpers import csrf_from, csrf_of, sign_in
 
@@ -165,6 +167,44 @@ def test_the_form_starts_a_job_whose_page_refreshes_until_it_ends(client, visits
     no_csrf = client.post("/organisations/QWE/jobs", data={"location": "visits"},
                           files={"catalogue": ("visits.yaml", b"indicators: []")}, follow_redirects=False)
     assert no_csrf.status_code == 403
+
+
+@pytest.fixture
+def records_database(tmp_path):
+    """A PostgreSQL database holding the visits table (the test PostgreSQL server's), as an Ibis URL."""
+    admin_url = os.environ.get("MARGINALGAINS_TEST_POSTGRES")  # see tests/conftest.py
+    if not admin_url:
+        pytest.skip("needs the test PostgreSQL server (MARGINALGAINS_TEST_POSTGRES)")
+    name = f"mg_records_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name)
+    records = create_engine(url)
+    RECORDS.to_sql("visits", records, index=False)
+    records.dispose()
+    yield url.set(drivername="postgres").render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_a_job_over_a_database_url_counts_in_that_database_as_gains_compute_does(client, store, records_database,
+                                                                                  tmp_path):
+    with store.sessions() as db:
+        jobs.add_location(db, accounts.organisation_by_code(db, "QWE"), "warehouse", records_database, "test")
+        db.commit()
+    sign_in(client, "analyst@qwe.example")
+    assert client.get("/api/organisations/QWE/data-locations").json() == [
+        {"name": "warehouse", "kind": "url", "backends": ["database"]}]
+    job = finished(client, start_job(client, "warehouse", yaml.safe_dump(CATALOGUE).encode(),
+                                     backend="database").json()["id"])
+    assert job["state"] == "succeeded", job
+    (tmp_path / "catalogue.yaml").write_text(yaml.safe_dump(CATALOGUE))
+    expected = gains_compute(tmp_path / "catalogue.yaml", records_database, tmp_path / "values.csv")
+    accepted = expected.dropna(subset=["period"])  # the undated rows are the batch's rejections
+    assert len(accepted) == 2 and len(expected) == 4
+    same_values(batch_values(store, job["batch_id"]), accepted)
 
 
 def test_other_organisations_neither_see_nor_start_jobs_and_viewers_only_watch(client, new_client, visits):
