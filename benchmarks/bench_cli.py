@@ -9,6 +9,7 @@ interpreter's own start-up, which no command can beat), and whether the heavy li
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     repeat = parser.parse_args().repeat
     gains = str(Path(sys.executable).parent / "gains")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for name, command in (("python -c pass", [sys.executable, "-c", "pass"]),
                           ("gains --help", [gains, "--help"]), ("gains --version", [gains, "--version"])):
         times = wall_times(command, repeat)

@@ -12,6 +12,7 @@ table, profile and SPC chart shows it).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -90,8 +91,10 @@ def main() -> None:
                                                  ["A81010", "B82809", "C83990", "F86967", "A81500"])}
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for name, (path, queries, codes) in pages.items():
+            loads = [os.getloadavg()[0]]
             runs = [measure(browser, path, queries, codes) for _ in range(args.repeat)]
-            print(f"{name}, median of {args.repeat}:")
+            loads.append(os.getloadavg()[0])
+            print(f"{name}, median of {args.repeat} (load average {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores):")
             for key in runs[0]:
                 print(f"  {key:<18} {statistics.median(r[key] for r in runs):8.2f}")
         browser.close()

@@ -5,7 +5,8 @@ For each shape of benchmarks/practice_fixture.py it generates the values (not ti
 fresh processes measures
   * the whole command, `gains atlas --values ... --catalogue ... --out ...` (read, compute, page, files);
   * the computation alone: reading the values and `build_atlas` (no page, no files);
-with wall time and the peak resident memory of that process (from wait4's rusage).
+with wall time, CPU time (user + system: what the work costs whatever else shares the cores) and
+the peak resident memory of that process (from wait4's rusage).
 Targets: at `practice` (21 x 6,500 x 1) the command under 15 s and 1 GB; at `5m` the computation
 under 4 GB. `--profile` prints a pyinstrument profile of the computation of the first shape.
 """
@@ -46,8 +47,8 @@ print(profiler.output_text(unicode=False, color=False))
 """
 
 
-def measured(command: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MB) and exit code of one fresh process."""
+def measured(command: list[str]) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (user + system), peak RSS (MB) and exit code of one fresh process."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -55,7 +56,7 @@ def measured(command: list[str]) -> tuple[float, float, int]:
     if status:
         sys.stderr.write(process.stderr.read().decode(errors="replace")[-2000:])
     process.stderr.close()
-    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
 def main() -> None:
@@ -65,7 +66,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     gains = Path(sys.executable).parent / "gains"
-    print(f"{'shape':<11} {'rows':>10}  {'what':<12} {'wall':>8} {'peak RSS':>10}  exit")
+    print(f"{'shape':<11} {'rows':>10}  {'what':<12} {'wall':>8} {'CPU':>8} {'peak RSS':>10}  exit")
     with tempfile.TemporaryDirectory() as scratch:
         for shape in args.shapes:
             folder = Path(scratch) / shape
@@ -77,8 +78,9 @@ def main() -> None:
                 runs["command"] = [str(gains), "atlas", "--values", str(values), "--catalogue", str(catalogue),
                                    "--out", str(folder / "atlas"), "--quiet"]
             for what, command in runs.items():
-                wall, peak, code = measured(command)
-                print(f"{shape:<11} {rows:>10,}  {what:<12} {wall:>6.1f} s {peak:>7,.0f} MB  {code}", flush=True)
+                wall, cpu, peak, code = measured(command)
+                print(f"{shape:<11} {rows:>10,}  {what:<12} {wall:>6.1f} s {cpu:>6.1f} s {peak:>7,.0f} MB  {code}"
+                      f"  (load average {os.getloadavg()[0]:.1f})", flush=True)
         if args.profile:
             subprocess.run([sys.executable, "-c", PROFILE, str(Path(scratch) / args.shapes[0])], check=True)
 

@@ -105,11 +105,12 @@ def prepare(url: str, users: int) -> list[tuple[str, str, list[int]]]:
     return tokens
 
 
-def serve(url: str, workers: int, folder: Path) -> tuple[str, subprocess.Popen]:
+def serve(url: str, workers: int, folder: Path, app_database: str | None = None) -> tuple[str, subprocess.Popen]:
     port = free_port()
     log = (folder / "serve.log").open("w")
     process = subprocess.Popen([str(Path(sys.executable).parent / "gains"), "serve", "--workspace", str(folder),
-                                "--database", url, "--port", str(port), "--workers", str(workers)],
+                                "--database", url, "--port", str(port), "--workers", str(workers),
+                                *(["--app-database", app_database] if app_database else [])],
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -243,6 +244,8 @@ def server_problems(log: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="an empty database URL (default: SQLite in a temporary folder)")
+    parser.add_argument("--app-database", help="PostgreSQL: the application role's URL the server's requests use "
+                                               "(gains workspace app-role), as a real deployment serves")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
@@ -253,7 +256,7 @@ def main() -> None:
         url = args.database or default_url(folder)
         tokens = prepare(url, args.users)
         load_before = os.getloadavg()
-        base, process = serve(url, args.workers, Path(folder))
+        base, process = serve(url, args.workers, Path(folder), args.app_database)
         try:
             views = warm(base, tokens, args.workers)
             timings, errors, written = asyncio.run(load(base, tokens, views, args.seconds, args.think))

@@ -30,6 +30,9 @@ POSTGRES_NOT_RUN = (f"PostgreSQL suite not run: set {POSTGRES_ENV} to a postgres
                     "that may create databases (.ci/run starts one)")
 
 
+APP_ROLE_PASSWORD = "app-role-password"
+
+
 class Databases:
     """Makes empty workspace databases (and clones of a filled one) on one backend for the tests."""
 
@@ -44,6 +47,7 @@ class Databases:
             pytest.skip(POSTGRES_NOT_RUN)
         self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT") if self.admin_url else None
         self.made: list[str] = []
+        self.app_role: str | None = None  # PostgreSQL: the role the served app connects as, made when first asked
 
     def new(self, template: str | None = None) -> str:
         """The URL of a new database (a copy of `template`'s, a URL this object made, when given)."""
@@ -66,6 +70,29 @@ class Databases:
         self.made.append(name)
         return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
 
+    def app_url(self, url: str) -> str:
+        """The URL the service connects to the database at `url` with: on PostgreSQL as an application role that
+        does not own the tables (row-level security applies), granted them as `gains serve --app-database` does;
+        on SQLite `url` itself."""
+        import uuid
+
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        from marginalgains.store.tenancy import grant_app_role
+
+        if self.kind == "sqlite":
+            return url
+        created = self.app_role is None
+        self.app_role = self.app_role or f"mg_test_app_{uuid.uuid4().hex[:12]}"
+        owner = create_engine(url)
+        try:
+            grant_app_role(owner, self.app_role, create=created, password=APP_ROLE_PASSWORD if created else None)
+        finally:
+            owner.dispose()
+        return make_url(url).set(username=self.app_role, password=APP_ROLE_PASSWORD).render_as_string(
+            hide_password=False)
+
     def drop(self, url: str) -> None:
         from sqlalchemy import text
         from sqlalchemy.engine import make_url
@@ -75,8 +102,13 @@ class Databases:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
     def close(self) -> None:
+        from sqlalchemy import text
+
         for name in self.made:
             self.drop(f"postgresql:///{name}")
+        if self.app_role is not None:  # its grants went with the databases
+            with self.admin.connect() as connection:
+                connection.execute(text(f'DROP ROLE IF EXISTS "{self.app_role}"'))
         if self.admin is not None:
             self.admin.dispose()
 

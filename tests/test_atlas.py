@@ -152,8 +152,27 @@ def test_areas_below_the_minimum_denominator_are_left_out_of_the_spread_and_said
     row = built.summary.iloc[0]
     assert (row["n_areas"], row["n_below_min_denominator"]) == (13, 1)
     assert row["min"] > 0 and np.isfinite(row["fold"])
-    assert "13 areas (1 more below the minimum denominator left out)" in built.headline("p")
+    assert ("13 areas with a denominator of at least 10 (1 smaller area left out of the spread; with them the lowest "
+            "would be zero), ") in built.headline("p")
     assert row["n_high_998"] + row["n_low_998"] + (built.areas["funnel_band"] == 0).sum() <= 14  # the funnel counts all
+
+
+def test_a_fold_set_by_areas_below_the_minimum_denominator_is_not_quoted_as_the_variation():
+    """Ten areas of 100 from 30% to 48% (1.6-fold), and one of 20 at 5%: with a minimum denominator of 50
+    the spread is over the ten, and the 9.6-fold range the small area would give is named as such."""
+    values = pd.DataFrame({"indicator_id": "p", "area_code": [f"B{a}" for a in range(10)] + ["T"], "period": "2018/19",
+                           "grain": "financial_year", "numerator": [30.0 + 2 * a for a in range(10)] + [1.0],
+                           "denominator": [100.0] * 10 + [20.0]})
+    built = build_atlas(values, small_catalogue(min_denominator=50))
+    row = built.summary.iloc[0]
+    assert (row["n_areas"], row["n_below_min_denominator"], row["min_denominator"]) == (10, 1, 50)
+    assert (row["min"], row["max"]) == (30, 48) and row["fold"] == 48 / 30
+    assert built.headline("p").startswith("p 2018/19: 10 areas with a denominator of at least 50 (1 smaller area left "
+                                          "out of the spread; with them the range would be 9.6-fold), 1.6-fold range")
+    no_minimum = build_atlas(values, small_catalogue())
+    assert no_minimum.headline("p").startswith("p 2018/19: 11 areas, 9.6-fold range")  # no threshold: every area counts
+    near = values.assign(numerator=lambda v: v["numerator"].where(v["area_code"] != "T", 5.0))  # T at 25%: 1.9-fold
+    assert "left out of the spread), 1.6-fold" in build_atlas(near, small_catalogue(min_denominator=50)).headline("p")
 
 
 def test_one_area_has_nothing_to_compare():

@@ -32,6 +32,7 @@ SUMMARY_COLUMNS = [
     "indicator_id", "period", "n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio",
     "cv", "scv", "pooled", "n_high_998", "n_high_95", "n_low_95", "n_low_998",
     "phi", "overdispersed", "n_high_998_adjusted", "n_low_998_adjusted",
+    "min_denominator", "n_below_min_denominator",
 ]
 IMPROVEMENT = {Polarity.HIGH_IS_GOOD: "increase", Polarity.LOW_IS_GOOD: "decrease", Polarity.NO_JUDGEMENT: None}
 METHODS = {
@@ -94,8 +95,26 @@ class Atlas:
             noun = noun.removesuffix("s")
         text = f"{indicator_id} {row['period']}: {row['n_areas']:,} {noun}"
         if row["n_below_min_denominator"] > 0:
-            text += f" ({row['n_below_min_denominator']:,} more below the minimum denominator left out)"
+            every = self.areas.loc[(self.areas["indicator_id"] == indicator_id)
+                                   & (self.areas["period"] == row["period"]), "value"]
+            text += spread_basis(row, noun, fold_of(every))
         return text + ", " + spread_phrase(row, self.catalogue[indicator_id].measure) + funnel_phrase(row)
+
+
+def spread_basis(row, noun: str = "areas", every: float = np.nan) -> str:
+    """What the spread is computed over when the minimum denominator leaves areas out: the threshold,
+    how many were left out, and (when they would set it) the fold over every area (`every`), so a
+    fold driven by a handful of cases is never quoted as the variation."""
+    below = int(row.get("n_below_min_denominator") or 0)
+    if below == 0:
+        return ""
+    text = (f" with a denominator of at least {row['min_denominator']:,g} ({below:,} smaller "
+            f"{noun if below > 1 else noun.removesuffix('s')} left out of the spread")
+    fold = row["fold"]
+    if np.isfinite(fold) and pd.notna(every) and every > EXTREMES_DRIVE * fold:
+        text += (f"; with them the range would be {every:.1f}-fold" if np.isfinite(every)
+                 else "; with them the lowest would be zero")
+    return text + ")"
 
 
 def spread_phrase(row, measure: Measure | None = None) -> str:
@@ -505,8 +524,7 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogu
     """
     keys = ["indicator_id", "period"]
     every_group = areas.groupby(keys).size().index
-    minimum = areas["indicator_id"].map({i.id: i.min_denominator for i in catalogue})
-    eligible = ~(areas["denominator"] < minimum)  # published values without a denominator stay in
+    eligible = in_spread(areas, catalogue)
     variation = stats.variation_table(areas[eligible], keys).set_index(keys).reindex(every_group)
     variation = variation.rename(columns={"n": "n_areas"}).reset_index()
     variation["n_areas"] = variation["n_areas"].fillna(0).astype("int64")
@@ -525,12 +543,28 @@ def summarise(areas: pd.DataFrame, dispersion: pd.DataFrame, catalogue: Catalogu
     starts = areas.groupby(keys, sort=False)["period_start"].first()
     summary = variation.join(counts.drop(columns="has_band"), on=keys).join(starts, on=keys)
     summary = summary.merge(dispersion, on=keys, how="left")
+    summary["min_denominator"] = summary["indicator_id"].map({i.id: i.min_denominator for i in catalogue})
     summary["pooled"] *= summary["indicator_id"].map({i.id: i.multiplier for i in catalogue})
     published = summary["indicator_id"].map(lambda i: catalogue[i].measure not in FUNNEL_KIND or bool(catalogue[i].modelled))
     summary.loc[published, ["pooled", "scv"]] = np.nan  # published DSRs, means, modelled estimates: counts do not give the value
     counts = summary["indicator_id"].map(lambda i: catalogue[i].measure is Measure.COUNT)
     summary.loc[counts, ["fold", "fold_trimmed5", "p95_p5", "iqr_ratio"]] = np.nan  # head-counts: no ratio of rates
     return summary.sort_values(["indicator_id", "period_start"], ascending=[True, False], ignore_index=True)
+
+
+def in_spread(areas: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
+    """Areas the spread (fold, percentiles, the page's range) is computed over: those at or above their
+    indicator's minimum denominator; published values without a denominator stay in."""
+    minimum = areas["indicator_id"].map({i.id: i.min_denominator for i in catalogue})
+    return ~(areas["denominator"] < minimum)
+
+
+def fold_of(values: pd.Series) -> float:
+    """Highest over lowest value: infinite when the lowest is zero, NaN when it is negative or none is above zero."""
+    low, high = values.min(), values.max()
+    if not (high > 0 and low >= 0):
+        return np.nan
+    return float(high / low) if low > 0 else np.inf
 
 
 def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -555,7 +589,9 @@ def spc_series(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         by_series = chart.summary.set_index("group").reindex(areas)  # one row per area, taken by position
         points = chart.points.reset_index(drop=True)
         keep = ["area_code", "period", "period_start"]
-        points = pd.concat([series[keep], points.drop(columns=[c for c in keep + ["group"] if c in points])], axis=1)
+        counts = [c for c in ("numerator", "denominator") if c in series]  # what a disclosure rule protects
+        points = pd.concat([series[keep + counts], points.drop(columns=[c for c in keep + ["group"] if c in points])],
+                           axis=1)
         parts.append(points.assign(indicator_id=indicator_id,
                                    trial_limits=by_series["trial_limits"].to_numpy()[codes],
                                    variation=by_series["variation"].astype(str).to_numpy()[codes]))

@@ -12,10 +12,11 @@ import pandas as pd
 from marginalgains.errors import DataError, Rejection
 from marginalgains.geography import split_by_area_type
 from marginalgains.io import bundled
-from marginalgains.io.areas import read_areas
+from marginalgains.io.areas import SOURCE, read_areas
 from marginalgains.io.catalogue import Catalogue, merge_catalogues, read_catalogue
 from marginalgains.io.fingertips import fetch, is_address, is_england, is_region, read_fingertips
 from marginalgains.io.selection import Selection
+from marginalgains.io.tabular import TRIMMED
 from marginalgains.io.values import ReadResult, check_values, read_values
 
 DEMO_SCALE = 2_000_000  # big enough that few areas have tiny counts; builds in about 8 s
@@ -51,9 +52,17 @@ class AtlasInputs:
     def rejections(self) -> list[Rejection]:
         return self.read.rejections
 
+    @property
+    def cells_trimmed(self) -> dict[str, dict[str, int]]:
+        """Per input (values, and the areas table) and column: how many cells had spaces trimmed."""
+        areas = self.areas.attrs if self.areas is not None else {}
+        counts = {c: n for c, n in areas.get(TRIMMED, {}).items() if n}
+        return {**self.read.trimmed, **({areas.get(SOURCE, "areas"): counts} if counts else {})}
+
     def full_provenance(self) -> dict:
         counts = {"rows_read": self.read.rows_read, "rows_accepted": self.read.rows_accepted,
-                  "rows_rejected": self.read.rows_rejected, "rows_set_aside": self.read.set_aside}
+                  "rows_rejected": self.read.rows_rejected, "rows_set_aside": self.read.set_aside,
+                  "cells_trimmed": self.cells_trimmed}
         return {"inputs": self.read.files, **counts, "indicators": catalogue_properties(self.catalogue), **self.provenance}
 
 
@@ -131,7 +140,8 @@ def from_records(catalogue: Path | Catalogue, data: str, backend: str = "duckdb"
     from marginalgains.engine import compute  # the engine (Ibis) loads only when records are used
 
     result = compute(catalogue, data, backend=backend, progress=progress, database_only=database_only)
-    read = check_values(result.values, result.catalogue, f"values computed from {data}", str(data))
+    read = check_values(result.values, result.catalogue, f"values computed from {data}", str(data),
+                        missing=result.missing)
     areas_file = areas if areas is not None else _areas_beside(data)
     area_table = read_areas(areas_file) if areas_file is not None else None
     return AtlasInputs(result.catalogue, read, area_table, result.weakest_links,

@@ -272,3 +272,22 @@ def test_a_plan_that_cannot_be_tracked_is_exit_code_2_naming_it(tmp_path):
     assert result.exit_code == 2
     assert "plan 'screen-a', field 'areas'" in result.output and "no values of 'up' for area(s) Z" in result.output
     assert not (tmp_path / "atlas" / "index.html").exists()
+
+
+def test_cells_trimmed_of_spaces_are_reported_per_column_never_silently(tmp_path):
+    values, catalogue = write_values(tmp_path, [" screen,A00 ,2023/24, 300,500"] + GOOD_ROWS[1:])
+    areas = tmp_path / "areas.csv"
+    areas.write_text("area_code,area_name\n" + "\n".join(f"A{i:02d}, Area {i}" for i in range(3)) + "\n")
+    out = tmp_path / "out"
+    arguments = ["atlas", "--values", str(values), "--catalogue", str(catalogue), "--areas", str(areas), "--out", str(out)]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert (f"note: {values}: spaces trimmed around 1 cell(s) of 'indicator_id', 1 cell(s) of 'area_code', "
+            "1 cell(s) of 'numerator'") in result.output
+    assert f"note: {areas}: spaces trimmed around 3 cell(s) of 'area_name'" in result.output
+    expected = {str(values): {"indicator_id": 1, "area_code": 1, "numerator": 1}, str(areas): {"area_name": 3}}
+    assert json.loads((out / "atlas.json").read_text())["cells_trimmed"] == expected
+    assert json.loads(runner.invoke(app, arguments + ["--json"]).output)["cells_trimmed"] == expected
+    untrimmed = runner.invoke(app, ["atlas", "--values", str(write_values(tmp_path, GOOD_ROWS)[0]), "--catalogue",
+                                    str(catalogue), "--out", str(out), "--json"])
+    assert json.loads(untrimmed.output)["cells_trimmed"] == {}

@@ -87,6 +87,15 @@ def test_an_override_naming_an_unknown_indicator_is_exit_code_2(tmp_path):
     assert f"{overrides}, indicator 1: id '12345' is not an indicator of the Fingertips export" in result.output
 
 
+def test_an_override_naming_a_breakdown_the_export_does_not_hold_is_exit_code_2(tmp_path):
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("indicators:\n  - {id: '93088', sex: Persons, polarity: high_is_good}\n")
+    result, _, _ = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_breakdowns.csv", "--catalogue", overrides)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert re.search(r"indicator '93088' has no breakdown with sex 'Persons' \(its breakdowns: Female, 18-64 yrs;",
+                     " ".join(result.output.split()))
+
+
 def test_indicators_select_from_a_values_file_without_unknown_id_rejections(tmp_path):
     values = tmp_path / "values.csv"
     values.write_text("indicator_id,area_code,period,numerator,denominator\n"

@@ -83,3 +83,17 @@ def test_prioritise_tables_fit_80_columns_with_human_headers():
     assert all(len(line) <= 80 for line in result.output.splitlines()), result.output
     assert "Gain (95% CI)" in result.output and "significant_gain_lower" not in result.output
     assert "emergency-admissions" in result.output and "…" not in result.output
+
+
+def test_trimmed_values_and_covariates_are_noted_per_column(tmp_path):
+    values_lines = (FIXTURES / "values.csv").read_text(encoding="utf-8").splitlines()
+    areas_lines = (FIXTURES / "areas.csv").read_text(encoding="utf-8").splitlines()
+    values, covariates = tmp_path / "values.csv", tmp_path / "areas.csv"
+    values.write_text("\n".join([values_lines[0], f" {values_lines[1]}", f" {values_lines[2]}", *values_lines[3:]]) + "\n",
+                      encoding="utf-8")
+    covariates.write_text("\n".join([areas_lines[0], f"{areas_lines[1]} ", *areas_lines[2:]]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["prioritise", "--values", str(values), "--catalogue", str(FIXTURES / "catalogue.yaml"),
+                                 "--covariates", str(covariates), "--area", "E38000003"])
+    assert result.exit_code == 0, result.output
+    assert f"note: {values}: spaces trimmed around 2 cell(s) of 'indicator_id'" in result.output
+    assert f"note: {covariates}: spaces trimmed around 1 cell(s) of 'rurality'" in result.output

@@ -71,7 +71,7 @@ def test_track_json(inputs):
 def test_track_with_an_unreadable_plan_file_exits_2(inputs):
     (inputs / "bad.yaml").write_text("plans: [", encoding="utf-8")
     result = runner.invoke(app, ["track", "--plans", str(inputs / "bad.yaml"), *data_options(inputs)])
-    assert result.exit_code == 2 and "is not valid YAML" in result.output
+    assert result.exit_code == 2 and "bad.yaml: not valid YAML" in result.output
 
 
 def test_plan_new_fills_baseline_target_and_a_monthly_trajectory(inputs):

@@ -98,3 +98,65 @@ def test_the_disclosure_rule_is_a_stored_workspace_setting(workspace, tmp_path):
     store.dispose()
     bad = gains("workspace", "disclosure", "nhs-2099", "--workspace", str(workspace))
     assert bad.exit_code == 2 and "unknown disclosure rule 'nhs-2099'" in bad.output
+
+
+def test_an_indicator_is_made_public_and_private_again(workspace):
+    import io
+    from pathlib import Path
+
+    from marginalgains.store import batches
+    from marginalgains.store.settings import public_indicators
+
+    unpublished = gains("workspace", "public", "screening", "--workspace", str(workspace))
+    assert unpublished.exit_code == 2 and "'screening' is not an indicator published in this workspace " \
+        "(published: none)" in " ".join(unpublished.output.split())
+    store = open_store(default_url(workspace))
+    catalogue_yaml = (Path(__file__).parents[1] / "web" / "fixtures" / "catalogue.yaml").read_bytes()
+    with store.sessions() as db:
+        catalogue, read = batches.read_upload("tidy", io.BytesIO(b"indicator_id,area_code,period,numerator,denominator"
+                                                                 b"\nscreening,RJ7,2023/24,50,100\n"),
+                                              "values.csv", io.BytesIO(catalogue_yaml))
+        trust = accounts.organisation_by_code(db, "RJ7")
+        batches.publish(db, batches.create_draft(db, trust, None, "tidy", "values.csv", catalogue, read), None)
+        db.commit()
+    assert gains("workspace", "public", "--workspace", str(workspace)).output.strip() == \
+        "public indicators: none (everything needs signing in)"
+    made = gains("workspace", "public", "screening", "--workspace", str(workspace))
+    assert made.exit_code == 0 and made.output.strip() == "public indicators: screening"
+    with store.sessions() as db:
+        assert public_indicators(db) == {"screening"}
+    assert gains("workspace", "public", "screening", "--off", "--workspace", str(workspace)).output.strip() == \
+        "public indicators: none (everything needs signing in)"
+    with store.sessions() as db:
+        assert public_indicators(db) == frozenset()
+    store.dispose()
+
+
+def test_the_application_role_is_made_once_and_the_owner_is_refused_as_it(database_url, databases):
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    if databases.kind == "sqlite":
+        refused = gains("serve", "--database", database_url, "--app-database", database_url)
+        assert refused.exit_code == 2 and "--app-database: only on PostgreSQL" in refused.output
+        return
+    role = f"mg_cli_app_{uuid.uuid4().hex[:8]}"
+    first = gains("workspace", "app-role", role, "--password-stdin", "--database", database_url, input="pw-of-app\n")
+    assert first.exit_code == 0 and first.output.startswith(f"created the role '{role}'"), first.output
+    again = gains("workspace", "app-role", role, "--database", database_url)
+    assert again.exit_code == 0 and again.output.startswith(f"granted the role '{role}'")
+    # serving with the owner's own URL as the application's is refused before anything is served
+    refused = gains("serve", "--database", database_url, "--app-database", database_url)
+    assert refused.exit_code == 2 and "has the privileges of the tables' owner" in " ".join(refused.output.split())
+    other = make_url(database_url).set(username=role, password="pw-of-app", database="postgres")
+    wrong = gains("serve", "--database", database_url, "--app-database", other.render_as_string(hide_password=False))
+    assert wrong.exit_code == 2 and "names database 'postgres'" in wrong.output
+    store = open_store(database_url)
+    with store.engine.connect() as owner:  # dropped with its grants (the database goes at teardown)
+        owner.execute(text(f'GRANT "{role}" TO CURRENT_USER'))
+        owner.execute(text(f'DROP OWNED BY "{role}"'))
+        owner.execute(text(f'DROP ROLE "{role}"'))
+        owner.commit()
+    store.dispose()

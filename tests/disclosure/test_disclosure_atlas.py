@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marginalgains.cli import app
+from marginalgains.disclosure import Dimension, Structure, audit
 
 runner = CliRunner()
 CATALOGUE = ("indicators:\n"
@@ -93,3 +94,157 @@ def test_bad_rules_exit_2_with_the_reason(tmp_path, rule, message):
     result = runner.invoke(app, ["atlas", "--out", str(tmp_path / "out"), "--disclosure", rule])
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+MONTHS = [f"2023-{m:02d}" for m in range(4, 13)] + [f"2024-{m:02d}" for m in range(1, 4)]
+
+
+@pytest.fixture(scope="module")
+def monthly(tmp_path_factory):
+    """60 practices x 12 months of one proportion (a few practices tiny, so their years are hidden too),
+    the atlas written under nhs-hes-2018, and the true counts."""
+    folder = tmp_path_factory.mktemp("monthly")
+    rng = np.random.default_rng(2023)
+    sizes = np.r_[rng.integers(1, 3, 6), rng.integers(8, 60, 54)]
+    truth = pd.DataFrame([(f"P{i:03d}", month) for i in range(len(sizes)) for month in MONTHS],
+                         columns=["area_code", "period"])
+    truth["denominator"] = rng.poisson(np.repeat(sizes, len(MONTHS))) + 1
+    truth["numerator"] = rng.binomial(truth["denominator"], 0.3)
+    truth.insert(0, "indicator_id", "screen")
+    truth.to_csv(folder / "values.csv", index=False)
+    (folder / "catalogue.yaml").write_text(CATALOGUE)
+    out = folder / "out"
+    result = runner.invoke(app, ["atlas", "--values", str(folder / "values.csv"), "--catalogue",
+                                 str(folder / "catalogue.yaml"), "--out", str(out), "--disclosure", "nhs-hes-2018"])
+    assert result.exit_code == 0, result.output
+    return out, truth.assign(remainder=truth["denominator"] - truth["numerator"])
+
+
+def _shown_points(out) -> pd.DataFrame:
+    """The monthly points the page's data holds: area, period, value, mean."""
+    page = (out / "index.html").read_text(encoding="utf-8")
+    data = json.loads(page.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    return _xmr_points(data, "screen")
+
+
+def _xmr_points(data: dict, indicator_id: str, area: str | None = None) -> pd.DataFrame:
+    xmr = data["xmr"][indicator_id]
+    points = pd.DataFrame(xmr["points"])
+    points["area_code"] = None
+    for code, (start, end, *_) in xmr["areas"].items():
+        points.loc[start:end - 1, "area_code"] = code
+    return points if area is None else points[points["area_code"] == area]
+
+
+def _published_cells(out, truth, shown: pd.DataFrame) -> pd.DataFrame:
+    """Everything an attacker has, as cells: each year's counts as areas.csv publishes them (true counts where
+    shown), England's (exempt), and every part of each month the page shows (its value taken as its counts)."""
+    areas = pd.read_csv(out / "areas.csv").set_index("area_code")
+    years = truth.groupby("area_code")[["numerator", "remainder", "denominator"]].sum()
+    visible = areas["numerator"].notna() & areas["denominator"].notna()
+    year = years.where(pd.DataFrame({"numerator": areas["numerator"].notna(), "remainder": visible,
+                                     "denominator": areas["denominator"].notna()}).reindex(years.index))
+    year.loc["ENG"] = years.sum()
+    is_shown = pd.MultiIndex.from_frame(truth[["area_code", "period"]]).isin(
+        pd.MultiIndex.from_frame(shown[["area_code", "period"]]))
+    month = truth.set_index(["area_code", "period"])[["numerator", "remainder", "denominator"]].where(
+        pd.Series(is_shown, index=pd.MultiIndex.from_frame(truth[["area_code", "period"]])), axis=0)
+    cells = pd.concat([year.assign(period="2023/24").reset_index(names="area_code"), month.reset_index()])
+    return cells.melt(id_vars=["area_code", "period"], var_name="part", value_name="count").assign(indicator_id="screen")
+
+
+MONTHLY_STRUCTURE = Structure((Dimension("indicator_id"), Dimension("period", dict.fromkeys(MONTHS, "2023/24")),
+                               Dimension("part", {"numerator": "denominator", "remainder": "denominator"}),
+                               Dimension("area_code", {f"P{i:03d}": "ENG" for i in range(60)})))
+
+
+def _narrow_small_cells(cells: pd.DataFrame, truth_cells: pd.DataFrame) -> pd.DataFrame:
+    """Hidden cells whose true count is 1 to 7 and whose interval, from both tables, is narrower than 7."""
+    intervals = audit(cells, MONTHLY_STRUCTURE)
+    true = truth_cells.set_index(["area_code", "period", "part"])["count"]
+    intervals["true"] = true.reindex(pd.MultiIndex.from_frame(intervals[["area_code", "period", "part"]])).to_numpy()
+    return intervals[intervals["true"].between(1, 7) & (intervals["width"] < 7)]
+
+
+def test_no_shown_month_is_a_small_count_or_in_a_hidden_year(monthly):
+    out, truth = monthly
+    shown = _shown_points(out)
+    months = truth.merge(shown[["area_code", "period"]], on=["area_code", "period"])
+    assert 200 < len(months) < len(truth)
+    assert not months[["numerator", "remainder", "denominator"]].stack().between(1, 7).any()
+    areas = pd.read_csv(out / "areas.csv").set_index("area_code")
+    hidden_years = areas.index[areas["numerator"].isna() | areas["denominator"].isna()]
+    assert len(hidden_years) and not months["area_code"].isin(hidden_years).any()
+    record = json.loads((out / "atlas.json").read_text())["disclosure"]["subperiods"]
+    assert record["shown"] + record["withheld"] == len(truth) == 720
+    assert record["primary"] > 0 and record["secondary"] > 0
+
+
+def test_no_hidden_small_count_can_be_narrowed_across_the_years_and_their_months(monthly):
+    out, truth = monthly
+    shown = _shown_points(out)
+    everything = _published_cells(out, truth, truth[["area_code", "period"]])
+    published = _published_cells(out, truth, shown)
+    assert published["count"].isna().sum() > 100
+    assert _narrow_small_cells(published, everything).empty
+    # the attack the protection stops: the months shown but the small ones, and a year minus its other months
+    small = truth[truth[["numerator", "remainder", "denominator"]].isin(range(1, 8)).any(axis=1)]
+    naive = _published_cells(out, truth, truth.drop(index=small.index))
+    recovered = _narrow_small_cells(naive, everything)
+    assert len(recovered) >= 5 and (recovered["lower"] == recovered["true"]).all()
+    assert ((recovered["width"] == 0) & (recovered["upper"] == recovered["true"])).any()   # worked out exactly
+
+
+def test_a_series_that_lost_months_is_charted_from_its_published_months(monthly):
+    out, truth = monthly
+    shown = _shown_points(out)
+    per_area = shown.groupby("area_code")
+    partial = per_area.size()[lambda n: n < len(MONTHS)].index
+    assert len(partial) > 5
+    for code in partial:
+        points = shown[shown["area_code"] == code]
+        assert points["mean"].iloc[0] == pytest.approx(points["value"].mean(), abs=1e-3)
+        assert points["mean"].nunique() == 1
+
+
+def test_a_plan_whose_series_has_a_hidden_month_shows_no_figures(tmp_path):
+    from marginalgains.plans import Plan, dump_plans
+
+    months = pd.period_range("2022-04", periods=18, freq="M").strftime("%Y-%m")
+    series = {"A": [59, 61] * 6 + [64, 66, 67, 68, 69, 70], "B": [50, 50, 5] + [50] * 15}   # B: 5 screened in June
+    pd.DataFrame([("up", area, month, n, 100) for area, numerators in series.items()
+                  for month, n in zip(months, numerators)],
+                 columns=["indicator_id", "area_code", "period", "numerator", "denominator"]).to_csv(
+        tmp_path / "values.csv", index=False)
+    (tmp_path / "catalogue.yaml").write_text("indicators:\n  - {id: up, title: Screened, polarity: high_is_good, "
+                                             "measure: proportion, multiplier: 100, unit: '%'}\n")
+    plans = [Plan.from_dict({"id": f"screen-{area.lower()}", "title": f"Screen more in {area}", "indicator_id": "up",
+                             "areas": area, "owner": {"organisation": "ORG"}, "baseline": {"period": "2022/23"},
+                             "target": "+12pp", "by": "2024-03"}) for area in series]
+    (tmp_path / "plans.yaml").write_text(dump_plans(plans))
+    result = runner.invoke(app, ["atlas", "--values", str(tmp_path / "values.csv"), "--catalogue",
+                                 str(tmp_path / "catalogue.yaml"), "--plans", str(tmp_path / "plans.yaml"),
+                                 "--out", str(tmp_path / "out"), "--disclosure", "nhs-hes-2018", "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    data = json.loads(page.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    (b,) = data["plans"]["B"]
+    assert b["status"] == b["assurance"] == "withheld" and b["gap"] is None
+    (a,) = data["plans"]["A"]   # A's months are all published: its gap as without the rule (tests/cli: -4 points)
+    assert a["status"] != "withheld" and a["gap"] == pytest.approx(-4.0)
+    points = _xmr_points(data, "up", "B")
+    assert "2022-06" not in points["period"].tolist() and len(points) >= 12
+
+
+def test_bundle_single_fixes_drop_small_counts_and_withheld_areas_and_round_the_rest():
+    from marginalgains.disclosure import load_rule
+    from marginalgains.disclosure.atlas import protected_fixes
+    from marginalgains.improve.bundles import single_fix_gains
+
+    links = pd.DataFrame({"indicator_id": "care", "period": "2023/24", "area_code": ["A", "A", "B", "C"],
+                          "component": ["scan", "drug", "scan", "scan"], "n_only_missing": [3, 12, 20, 40],
+                          "numerator": [50, 50, 60, 70], "denominator": [100, 100, 100, 200]})
+    fixes = protected_fixes(single_fix_gains(links), {("care", "C", "2023/24")}, load_rule("nhs-hes-2018"))
+    # A's 3 people missing only the scan: (50 + 3) / 100 would give them back; C's bundle value is withheld
+    assert fixes[["area_code", "process", "extra_people"]].values.tolist() == [["A", "drug", 10.0], ["B", "scan", 20.0]]
+    assert fixes["rate_if_fixed"].tolist() == pytest.approx([60.0, 80.0])   # (50 + 10) / 100, (60 + 20) / 100

@@ -143,3 +143,15 @@ def test_negative_or_missing_counts_are_refused():
     table.loc[2, "count"] = -1
     with pytest.raises(DisclosureError, match="row 3, column 'count': a count must be a number of zero or more"):
         protect(table, ROW, UNDER_10)
+
+
+def test_known_cells_are_never_hidden_and_the_next_cheapest_complement_is_chosen():
+    table = _row([3, 12, 15, 40])
+    known = (table["part"] == "b").to_numpy()     # the 12 is published elsewhere: the viewer has it
+    protected = protect(table, ROW, UNDER_10, known=known)
+    assert protected.table["count_status"].tolist() == ["published", "primary", "known", "secondary", "published"]
+    assert protected.table.loc[2, "count"] == 12.0   # shown as it is
+    after = audit(protected.table, ROW)
+    assert after[["lower", "upper"]].values.tolist() == [[0.0, 18.0], [0.0, 18.0]]    # 3 + 15 shared
+    with pytest.raises(DisclosureError, match="known: 2 flags for a table of 5 cells"):
+        protect(table, ROW, UNDER_10, known=np.array([True, False]))

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marginalgains.disclosure import DisclosureError, load_rule, protect_values
+from marginalgains.disclosure import Dimension, DisclosureError, Structure, audit, load_rule, protect_values
+from marginalgains.disclosure.values import protect_subperiods
 from marginalgains.model import Measure
 
 UNDER_10 = load_rule("under-10")
@@ -73,3 +74,60 @@ def test_bad_values_are_refused():
         protect_values(values, UNDER_10)
     with pytest.raises(DisclosureError, match="one top"):
         protect_values(_values(), UNDER_10, hierarchy={"A": "R1", "B": "R2"})
+
+
+def _quarters(events, expected=(10.0, 10.0, 10.0, 10.0), area="A"):
+    return pd.DataFrame({"indicator_id": "r", "area_code": area,
+                         "period": ["2022/23 Q1", "2022/23 Q2", "2022/23 Q3", "2022/23 Q4"],
+                         "numerator": events, "denominator": list(expected), "year": "2022/23"})
+
+
+QUARTER_STRUCTURE = Structure((Dimension("indicator_id"),
+                               Dimension("period", {f"2022/23 Q{q}": "2022/23" for q in range(1, 5)}),
+                               Dimension("area_code")))
+
+
+def _attack(quarters: pd.DataFrame, hidden) -> pd.DataFrame:
+    """What an attacker deduces from the published year (the quarters' sum) and the visible quarters."""
+    year = pd.DataFrame({"indicator_id": ["r"], "area_code": ["A"], "period": ["2022/23"],
+                         "count": [float(quarters["numerator"].sum())]})
+    shown = quarters[["indicator_id", "area_code", "period"]].assign(
+        count=np.where(hidden, np.nan, quarters["numerator"].astype(float)))
+    return audit(pd.concat([shown, year], ignore_index=True), QUARTER_STRUCTURE)
+
+
+def test_a_small_quarter_of_a_published_year_cannot_be_worked_out_from_the_others():
+    quarters = _quarters([3, 20, 25, 30])
+    # hiding the 3 alone: the year (78) minus the other quarters gives it back exactly
+    alone = _attack(quarters, [True, False, False, False])
+    assert alone[["lower", "upper"]].values.tolist() == [[3.0, 3.0]]
+    protected = protect_subperiods(quarters, UNDER_10, measures={"r": Measure.RATIO})
+    table = protected.table.set_index("period")
+    # the cheapest complement that leaves room of 9 (under-10's interval): the 20, then 3 + 20 = 23 to share
+    assert table["numerator_status"].tolist() == ["primary", "secondary", "published", "published"]
+    assert table["value_status"].tolist() == ["follows", "follows", "published", "published"]
+    after = _attack(quarters, table["numerator"].isna().to_numpy())
+    assert after[["lower", "upper"]].values.tolist() == [[0.0, 23.0], [0.0, 23.0]]
+    assert protected.audit[["lower", "upper"]].values.tolist() == [[0.0, 23.0], [0.0, 23.0]]
+
+
+def test_a_small_remainder_of_a_month_is_protected_and_the_audience_sees_its_own_months():
+    months = pd.DataFrame({"indicator_id": "p", "area_code": ["A"] * 3 + ["B"] * 3,
+                           "period": ["2022-04", "2022-05", "2022-06"] * 2,
+                           "numerator": [40, 52, 60, 40, 52, 60], "denominator": [45, 100, 120, 45, 100, 120],
+                           "year": "2022/23"})
+    protected = protect_subperiods(months, NHS, audience=["B"], measures={"p": Measure.PROPORTION})
+    a = protected.table[protected.table["area_code"] == "A"].set_index("period")
+    # April: 45 - 40 = 5 without the event; publishing April's counts would disclose it
+    assert a.loc["2022-04", "value_status"] == "follows"
+    hidden = protected.audit[(protected.audit["area_code"] == "A") & (protected.audit["status"] == "primary")]
+    assert hidden[["period", "part"]].values.tolist() == [["2022-04", "remainder"]]
+    assert (hidden["width"] >= NHS.protection_interval).all()
+    assert not a[["numerator", "denominator"]].stack().between(1, 7).any()
+    b = protected.table[protected.table["area_code"] == "B"]
+    assert b["numerator"].tolist() == [40.0, 52.0, 60.0] and set(b["value_status"]) == {"published"}
+
+
+def test_subperiods_need_their_year():
+    with pytest.raises(DisclosureError, match="no column 'year'"):
+        protect_subperiods(_quarters([3, 20, 25, 30]).drop(columns="year"), UNDER_10)

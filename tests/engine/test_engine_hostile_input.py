@@ -27,14 +27,41 @@ def visits(tmp_path, days, table="visits"):
     return folder
 
 
-def test_a_null_date_is_one_rejected_value_not_a_traceback(tmp_path, write_catalogue):
+def test_a_null_date_is_one_rejected_value_naming_its_records_and_column(tmp_path, write_catalogue):
     folder = visits(tmp_path, pd.to_datetime(["2019-05-01", None, "2019-06-01"]))
     result = compute(write_catalogue(indicator("x", table="visits", area="area", period=MONTH, numerator="done")),
                      folder)
-    read = check_values(result.values, result.catalogue, "values computed from recs")
+    read = check_values(result.values, result.catalogue, "values computed from recs", missing=result.missing)
     assert read.rows_read == 3 and read.rows_accepted == 2
     (rejection,) = read.rejections
-    assert (rejection.column, rejection.reason) == ("period", "missing value")
+    assert (rejection.column, rejection.reason) == (
+        "period", "1 record(s) of table 'visits' have no date (column 'day' is NULL)")
+    assert result.missing.isna().sum() == 2  # the dated values need no reason
+
+
+def records_with_gaps(tmp_path):
+    """Six visits: in area A two with no date (one done), in area B one with no date; one with no area."""
+    folder = tmp_path / "gaps"
+    folder.mkdir()
+    pd.DataFrame({"area": ["A", "A", "A", "B", "B", None],
+                  "day": pd.to_datetime(["2019-05-01", None, None, "2019-05-02", None, "2019-05-03"]),
+                  "age_band": ["old", "old", "young", "young", "old", "old"],
+                  "done": [True, True, False, True, False, True]}).to_parquet(folder / "visits.parquet")
+    return folder
+
+
+@pytest.mark.parametrize("standardised", [False, True])
+def test_records_with_no_date_or_area_are_counted_in_each_reason(tmp_path, write_catalogue, standardised):
+    entry = indicator("x", table="visits", area="area", period=MONTH, numerator="done")
+    if standardised:  # the standardised path counts per stratum: the NULL keys must survive it, not be dropped
+        entry.update(measure="ratio", standardisation={"method": "isr", "strata": ["age_band"], "reference": "data"})
+    result = compute(write_catalogue(entry), records_with_gaps(tmp_path))
+    read = check_values(result.values, result.catalogue, "computed", missing=result.missing)
+    assert read.rows_read == 5 and read.rows_accepted == 2  # A and B in 2019-05, and three values without a key
+    assert sorted((r.column, r.reason) for r in read.rejections) == [
+        ("area_code", "1 record(s) of table 'visits' have no area (column 'area' is NULL)"),
+        ("period", "1 record(s) of table 'visits' have no date (column 'day' is NULL)"),
+        ("period", "2 record(s) of table 'visits' have no date (column 'day' is NULL)")]
 
 
 def test_a_text_period_column_without_a_grain_rejects_labels_that_are_not_periods(tmp_path, write_catalogue):
@@ -122,3 +149,20 @@ def test_a_long_flat_or_within_the_limit_is_counted(records, write_catalogue):
     values = compute(catalogue, records).values
     long_counts = values[values["indicator_id"] == "long"]["numerator"].tolist()
     assert long_counts == values[values["indicator_id"] == "short"]["numerator"].tolist()
+
+
+def test_records_with_no_date_are_named_by_gains_compute_and_gains_atlas(tmp_path, write_catalogue):
+    catalogue = write_catalogue(indicator("x", table="visits", area="area", period=MONTH, numerator="done"))
+    folder = records_with_gaps(tmp_path)
+    computed = runner.invoke(app, ["compute", "--catalogue", str(catalogue), "--data", str(folder),
+                                   "--out", str(tmp_path / "values.csv")])
+    assert computed.exit_code == 0, computed.output
+    assert ("note: 3 value(s) have no area or period, which gains atlas rejects (e.g. 2 record(s) of table 'visits' "
+            "have no date (column 'day' is NULL))") in computed.output
+    atlas = runner.invoke(app, ["atlas", "--catalogue", str(catalogue), "--data", str(folder), "--out", str(tmp_path / "out")])
+    assert atlas.exit_code == 0, atlas.output
+    assert "Read 5 rows: 2 accepted, 3 rejected" in atlas.output
+    assert (f"values computed from {folder}, row 2, column 'period': 2 record(s) of table 'visits' have no date "
+            "(column 'day' is NULL)") in atlas.output
+    rejections = pd.read_csv(tmp_path / "out" / "rejections.csv")
+    assert rejections["reason"].str.contains("column 'area' is NULL").sum() == 1 and "Traceback" not in atlas.output

@@ -28,6 +28,22 @@ indicators:
     assert catalogue.definitions["x"] == {"table": "admissions", "numerator": "stemi and ppci_in_time"}
 
 
+def test_a_catalogue_names_breakdowns_so_totals_add_only_the_broadest(write_csv):
+    """sex, age and family (the id breakdowns share) are read, so a tidy values file's Persons indicator
+    is added to totals and its Male and Female breakdowns are shown beside it, not summed."""
+    from marginalgains.atlas import total_breakdowns
+
+    entry = "{{id: {0}, title: {0}, polarity: low_is_good, measure: proportion, family: {1}, sex: {2}, age: {3}}}"
+    path = write_csv("indicators:\n" + "".join(f"  - {entry.format(*row)}\n" for row in [
+        ("smoking", "smoking", "Persons", "18+ yrs"), ("smoking-m", "smoking", "Male", "18+ yrs"),
+        ("smoking-f", "smoking", "Female", "18+ yrs"), ("obesity", "''", "''", "''")]), "cat.yaml")
+    catalogue = read_catalogue(path)
+    assert (catalogue["smoking-m"].sex, catalogue["smoking-m"].age, catalogue["smoking-m"].family) == (
+        "Male", "18+ yrs", "smoking")
+    assert catalogue["smoking-m"].breakdown == "Male, 18+ yrs" and catalogue["obesity"].breakdown == ""
+    assert total_breakdowns(list(catalogue)) == ({"smoking", "obesity"}, {"smoking-m", "smoking-f"})
+
+
 @pytest.mark.parametrize("body, message", [
     ("indicators: []", "lists no indicators"),
     ("- just a list", "expected a mapping with an 'indicators' list"),
@@ -78,7 +94,8 @@ ENTRY = "indicators:\n  - id: x\n    title: t\n    polarity: low_is_good\n    me
     ("    benefit_weight: 0\n", "benefit_weight must be positive, got 0"),
     ("    title2: t\n", "indicator 1 \\(x\\): unknown key 'title2'; did you mean 'title'\\?"),
     ("    multipler: 100\n", "unknown key 'multipler'; did you mean 'multiplier'\\?"),
-    ("    colour: red\n", "unknown key 'colour'; expected some of area, benefit_weight"),
+    ("    colour: red\n", "unknown key 'colour'; expected some of age, area, benefit_weight"),
+    ("    sex: 1\n", "indicator 1 \\(x\\): 'sex' must be text, got 1"),
 ])
 def test_catalogue_values_are_checked_against_the_schema(write_csv, extra, message):
     with pytest.raises(CatalogueError, match=message):

@@ -292,6 +292,32 @@ indicators:
     assert export.inference[women.id]["polarity"]["from"] == "no rows are rated Better or Worse"
 
 
+def test_an_override_chooses_breakdowns_by_sex_and_age_and_keeps_them(tmp_path):
+    """`sex` and `age` address breakdowns (in any case and spacing); settings keep each indicator's
+    breakdown, so an overridden breakdown is still not added to totals beside its family."""
+    from marginalgains.atlas import total_breakdowns
+
+    overrides = write_overrides(tmp_path, """
+indicators:
+  - {id: "93088", sex: female, benefit_weight: 2}
+  - {id: "93088", sex: Male, age: "65+  yrs", title: "Older men overweight or obese", family: older-men}
+  - {id: "93088 (Female, 65+ yrs)", age: 65+ yrs, min_denominator: 200}
+""")
+    export = read_fingertips(FIXTURES / "fingertips_breakdowns.csv", overrides)
+    by_id = export.catalogue.indicators
+    assert [i for i in by_id if by_id[i].benefit_weight == 2] == ["93088 (Female, 18-64 yrs)", "93088 (Female, 65+ yrs)"]
+    older_men = by_id["93088 (Male, 65+ yrs)"]
+    assert (older_men.title, older_men.family, older_men.sex, older_men.age) == (
+        "Older men overweight or obese", "older-men", "Male", "65+ yrs")
+    assert by_id["93088 (Male, 18-64 yrs)"].title == "Proportion of adults who are overweight or obese (Male, 18-64 yrs)"
+    assert by_id["93088 (Female, 65+ yrs)"].min_denominator == 200 and by_id["93088 (Female, 65+ yrs)"].family == "93088"
+    assert {(i.sex, i.age) for i in export.catalogue} == {(s, a) for s in ("Male", "Female") for a in ("18-64 yrs", "65+ yrs")}
+    # its own family now, older men are added to totals; the other three (no Persons, All ages) are shown beside
+    assert total_breakdowns(list(export.catalogue)) == ({older_men.id}, set(by_id) - {older_men.id})
+    assert export.inference[older_men.id]["family"] == {"value": "older-men", "from": f"catalogue {overrides}"}
+    assert "sex" not in export.inference[older_men.id]  # sex and age choose; they are not set
+
+
 def test_an_overridden_measure_is_applied_to_the_rows(tmp_path):
     overrides = write_overrides(tmp_path, "indicators:\n  - {id: '93000', measure: rate, multiplier: 1000}\n")
     export = read_fingertips(FIXTURES / "fingertips_stacked_regions.csv", overrides)
@@ -311,6 +337,20 @@ def test_an_overridden_measure_is_applied_to_the_rows(tmp_path):
 def test_bad_overrides_say_what_is_wrong(tmp_path, text, message):
     with pytest.raises(CatalogueError, match=message):
         read_fingertips(FIXTURES / "fingertips_stacked_regions.csv", write_overrides(tmp_path, text))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("indicators:\n  - {id: '93088', sex: Persons, title: t}\n",
+     r"indicator 1: indicator '93088' has no breakdown with sex 'Persons' \(its breakdowns: Female, 18-64 yrs; "
+     r"Female, 65\+ yrs; Male, 18-64 yrs; Male, 65\+ yrs\)"),
+    ("indicators:\n  - {id: '93088 (Male, 65+ yrs)', age: 18-64 yrs, title: t}\n",
+     r"indicator '93088 \(Male, 65\+ yrs\)' has no breakdown with age '18-64 yrs' \(its breakdowns: Male, 65\+ yrs\)"),
+    ("indicators:\n  - {id: '93088', sex: 1, title: t}\n", r"indicator 1: 'sex' must be the sex as the export writes it"),
+    ("indicators:\n  - {id: '93088', family: [a]}\n", r"'family' must be text, got \['a'\]"),
+])
+def test_an_override_naming_a_breakdown_the_export_does_not_hold_is_refused(tmp_path, text, message):
+    with pytest.raises(CatalogueError, match=message):
+        read_fingertips(FIXTURES / "fingertips_breakdowns.csv", write_overrides(tmp_path, text))
 
 
 def test_indicators_selects_breakdowns_by_glob():
@@ -350,3 +390,18 @@ def test_any_table_of_strings_is_accounted_for_or_refused(tmp_path, rows):
     assert read.rows_accepted + read.rows_rejected + sum(read.set_aside.values()) == read.rows_read
     numbers = read.values[["numerator", "denominator", "value"]].to_numpy(float)
     assert not np.isinf(numbers).any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Better 95%", " worse 95%", "Similar", "", "Country"])),
+                min_size=0, max_size=40))
+def test_per_distinct_is_a_map_called_once_per_distinct_value(cells):
+    """The reader's speed-up keeps the law: per_distinct(s, f) is s.map(f), with `missing` for blanks."""
+    from marginalgains.io.fingertips.columns import per_distinct
+
+    series = pd.Series(cells, dtype=object, index=range(100, 100 + len(cells)))
+    calls = []
+    tidied = per_distinct(series, lambda text: calls.append(text) or text.strip().lower(), "")
+    assert tidied.index.equals(series.index)
+    assert tidied.tolist() == [("" if cell is None else cell.strip().lower()) for cell in cells]
+    assert sorted(calls) == sorted({c for c in cells if c is not None})

@@ -1,9 +1,13 @@
 """Output files: formula-safe CSV cells, and files that appear whole or not at all."""
 
 import csv
+import os
+import stat
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from marginalgains.errors import DataError
 from marginalgains.io.outputs import formula_safe, staged, write_csv
@@ -30,6 +34,31 @@ def test_write_csv_writes_what_a_spreadsheet_shows_as_text(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]  # no temporary file left
 
 
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=30))
+def test_every_float_written_reads_back_as_the_same_float(numbers):
+    """Full precision: the shortest text that is the same float, read back by Python and by the
+    package's own reader (no '%.10g' rounding: 0.1 + 0.2 stays 0.30000000000000004)."""
+    import tempfile
+    from pathlib import Path
+
+    from marginalgains.io.tabular import read_table
+    from marginalgains.io.validate import parse_numbers
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_csv(pd.DataFrame({"k": "a", "n": numbers}), Path(folder) / "x.csv")
+        written = [row[1] for row in list(csv.reader(path.open()))[1:]]
+        assert [float(text) for text in written] == numbers
+        assert parse_numbers(read_table(path)["n"])[0].tolist() == numbers
+
+
+def test_full_precision_is_not_rounded_to_ten_figures(tmp_path):
+    path = write_csv(pd.DataFrame({"n": [0.1 + 0.2, 1 / 3, 123456.78901234567]}), tmp_path / "x.csv")
+    assert path.read_text().splitlines()[1:] == ["0.30000000000000004", "0.3333333333333333", "123456.78901234567"]
+    blank = write_csv(pd.DataFrame({"n": [2.0, float("nan")], "m": pd.array([1.5, None], dtype="Float64")}),
+                      tmp_path / "y.csv")
+    assert blank.read_text().splitlines() == ["n,m", "2,1.5", ","]
+
+
 def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(tmp_path):
     old = tmp_path / "x.csv"
     old.write_text("old\n")
@@ -38,6 +67,18 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(tmp_path):
             temporary.write_text("half")
             raise RuntimeError("the run failed")
     assert old.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_outputs_get_the_permissions_the_umask_gives_any_new_file(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        write_csv(pd.DataFrame({"a": [1]}), tmp_path / "x.csv")
+        os.umask(0o027)
+        write_csv(pd.DataFrame({"a": [1]}), tmp_path / "y.csv")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "x.csv").stat().st_mode) == 0o644  # readable by a web server, as any file
+    assert stat.S_IMODE((tmp_path / "y.csv").stat().st_mode) == 0o640
 
 
 def test_a_folder_or_file_in_the_way_is_refused_before_writing(tmp_path):

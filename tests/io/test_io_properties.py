@@ -87,6 +87,11 @@ def test_tidy_values_account_for_every_row_and_accept_only_finite_counts(tmp_pat
     assert finite(result.values["numerator"]) and finite(result.values["denominator"])
     assert (result.values["numerator"] >= 0).all() and (result.values["denominator"] > 0).all()
     assert not np.signbit(result.values["numerator"].to_numpy(dtype=float)).any()
+    whole = [row for row in rows if len(row) == len(header)]  # ragged rows are rejected whole, not trimmed
+    for position, column in enumerate(name.strip() for name in header):  # trimming is counted, never silent
+        if column in VALUE_COLUMNS:
+            spaced = sum(row[position] != row[position].strip(" ") for row in whole)
+            assert spaced <= result.trimmed.get(str(path), {}).get(column, 0) <= len(whole), column
 
 
 FINGERTIPS_COLUMNS = ["Indicator ID", "Indicator Name", "Area Code", "Area Name", "Area Type", "Sex", "Age",

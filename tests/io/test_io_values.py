@@ -161,3 +161,25 @@ def test_results_combine_counts_rejections_and_files(write_csv, catalogue):
     both = ReadResult.combine(first, second)
     assert (both.rows_read, both.rows_accepted, both.rows_rejected) == (3, 2, 1)
     assert both.files == first.files + second.files and both.rejections == second.rejections
+
+
+def test_trimmed_cells_are_counted_per_column_for_the_file(write_csv, catalogue):
+    path = write_csv(HEADER + " ae-4hr , RA4,2018/19, 900,1000\nae-4hr,RA5 ,2018/19,900,1000\nae-4hr,RA6,2018/19,1,10\n")
+    result = read_values(path, catalogue)
+    assert result.values["area_code"].tolist() == ["RA4", "RA5", "RA6"]
+    assert result.trimmed == {str(path): {"indicator_id": 1, "area_code": 2, "numerator": 1}}
+
+
+def test_values_given_as_a_table_count_the_codes_trimmed_there(catalogue):
+    frame = pd.DataFrame({"indicator_id": ["ae-4hr", "ae-4hr "], "area_code": ["\tRA4", "RA5"],
+                          "period": ["2018/19"] * 2, "numerator": [1.0, 2.0], "denominator": [10.0, 10.0]})
+    result = check_values(frame, catalogue, "computed", "records")
+    assert result.trimmed == {"records": {"indicator_id": 1, "area_code": 1}}
+    assert check_values(frame.replace({"ae-4hr ": "ae-4hr", "\tRA4": "RA4"}), catalogue, "computed").trimmed == {}
+
+
+def test_combined_reads_add_their_trimmed_counts(write_csv, catalogue):
+    first = read_values(write_csv(HEADER + "ae-4hr, A,2018/19,1,10\n", "a.csv"), catalogue)
+    second = read_values(write_csv(HEADER + "ae-4hr, B,2018/19,1,10\nae-4hr, C,2018/19,1,10\n", "b.csv"), catalogue)
+    combined = ReadResult.combine(first, second, first)
+    assert combined.trimmed == {str(first.files[0]): {"area_code": 2}, str(second.files[0]): {"area_code": 2}}

@@ -87,7 +87,12 @@ def test_a_bad_plan_does_not_stop_the_others_being_read():
         load_plans(text)
 
 
-def test_yaml_aliases_are_refused_before_expanding():
-    bomb = "a: &a [x, x]\nb: &b [*a, *a]\nplans: [*b]\n"
-    with pytest.raises(PlanError, match=r"line 2: YAML aliases \(\*a\) are not allowed in a plan file"):
+def test_nested_aliases_are_refused_before_expanding_and_an_ordinary_one_is_read():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(20)) + "plans: [*u]\n"
+    with pytest.raises(PlanError, match=r"line \d+: YAML aliases expand the plan file to more than 200,000 values"):
         read_plans(bomb)
+    shared = dump_plans([Plan.from_dict(plan(id="one"))])
+    text = shared.replace("- id: one", "- &first\n  id: one", 1) + "- {<<: *first, id: two}\n"
+    assert [p.id for p in read_plans(text)[0]] == ["one", "two"]

@@ -178,6 +178,24 @@ def test_no_horizontal_page_scroll(browser, page_path, width, height):
     page.close()
 
 
+def test_on_a_phone_the_contents_are_one_line_that_opens_from_the_keyboard(browser, page_path):
+    page = open_page(browser, page_path, width=390, height=844)
+    contents = page.locator("nav.contents")
+    assert contents.bounding_box()["height"] < 60  # collapsed: the first indicator's words are on the first screen
+    assert page.locator("#indicator-title").bounding_box()["y"] < 844
+    page.locator("#contents summary").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#contents").get_attribute("open") is not None
+    assert contents.bounding_box()["height"] > 200 and page.locator("#contents-list a").first.is_visible()
+    page.locator("#contents-list a").nth(1).click()  # following a link folds it away again
+    assert page.locator("#contents").get_attribute("open") is None
+    assert page.errors == []
+    page.close()
+    wide = open_page(browser, page_path, width=1366, height=768)
+    assert wide.locator("#contents").get_attribute("open") is not None and wide.locator("#contents-list a").first.is_visible()
+    wide.close()
+
+
 def test_prints_an_a4_board_pack_without_clipped_tables(opened):
     opened.wait_for_selector("#funnel .chart[data-rendered=true] svg")
     opened.emulate_media(media="print")
@@ -277,4 +295,53 @@ def test_the_area_profile_lists_its_plans_as_text(browser, tmp_path):
     page.wait_for_function("window.atlas.state().code === 'B'")
     assert page.locator("#area .plans").count() == 0  # B has no plan
     assert page.evaluate("window.pwned") is None and page.errors == []
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def many_areas_page(tmp_path_factory):
+    """2,000 invented areas of one indicator: drawn as a distribution and on canvas, as practices are."""
+    import numpy as np
+    import pandas as pd
+
+    from marginalgains.io.catalogue import Catalogue
+    from marginalgains.io.values import check_values
+    from marginalgains.model import Indicator, Measure, Polarity
+
+    rng = np.random.default_rng(2000)
+    indicator = Indicator(id="many", title="SYNTHETIC: many areas", polarity=Polarity.HIGH_IS_GOOD, measure=Measure.PROPORTION,
+                          multiplier=100, unit="%", source="invented", licence="none", synthetic=True)
+    catalogue = Catalogue({"many": indicator}, path="many")
+    denominator = rng.integers(20, 5_000, 2_000)
+    values = pd.DataFrame({"indicator_id": "many", "area_code": [f"P{n:05d}" for n in range(2_000)], "period": "2023/24",
+                           "numerator": rng.binomial(denominator, rng.uniform(0.5, 0.9, 2_000)), "denominator": denominator})
+    read = check_values(values, catalogue, "many areas", "test")
+    atlas = build_atlas(read.values, catalogue, {"rows_read": read.rows_read})
+    out = tmp_path_factory.mktemp("many")
+    write_atlas(atlas, out)
+    return out / "index.html", values.assign(value=100 * values["numerator"] / values["denominator"])
+
+
+def test_thousands_of_areas_are_one_distribution_and_choosing_one_rescales_nothing(browser, many_areas_page):
+    path, values = many_areas_page
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+    page.goto(path.as_uri())
+    page.wait_for_function("window.atlasReady === true")
+    page.wait_for_selector("#funnel .chart[data-rendered=true] canvas")
+    drawn = page.evaluate("window.atlas.charts()[0].view.data('areas')")
+    assert len(drawn) == 668  # 2,000 areas in steps of 3 (at most 800 steps: 667, the last of 2), and the last area itself
+    assert [s["rank"] for s in drawn[:2]] == [2000, 1997] and drawn[-1]["rank"] == 1
+    assert drawn[0]["value"] == pytest.approx(values["value"].max(), abs=0.01)
+    assert drawn[-1]["value"] == pytest.approx(values["value"].min(), abs=0.01)
+    domains = "window.atlas.charts().map(c => [c.view.scale('x').domain(), c.view.scale('y').domain()])"
+    before = page.evaluate(domains)
+    assert before[0][1][0] <= min(s["lower95"] for s in drawn) and before[0][1][1] >= max(s["upper95"] for s in drawn)
+    code = values.loc[values["value"].idxmin(), "area_code"]
+    page.evaluate("code => window.atlas.choose(code)", code)
+    page.wait_for_function(f"window.atlas.state().code === '{code}'")
+    page.evaluate("window.atlas.whenSettled().then(() => true)")
+    marked = page.evaluate("window.atlas.charts().filter(c => /^(ranked|funnel)/.test(c.name)).map(c => c.view.data('marked'))")
+    assert len(marked) == 3 and all([m["code"] for m in rows if m["chosen"]] == [code] for rows in marked)
+    assert page.evaluate(domains) == before
+    assert page.evaluate("window.atlas.charts()[0].view.data('data_3').map(d => d.label)") == [code]  # named on the chart
     page.close()

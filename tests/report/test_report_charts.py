@@ -34,6 +34,27 @@ def test_a_synthetic_indicator_says_so_in_every_chart_title(build):
     assert spec["title"]["text"].startswith("SYNTHETIC data · ")
 
 
+@pytest.mark.parametrize("build", [charts.distribution_template, charts.funnel_template])
+def test_the_marked_areas_never_set_a_scale_so_choosing_one_redraws_only_their_layer(build):
+    spec = build(ae_catalogue()["ae-4hr"])
+    from_marked = {d["name"] for d in spec["data"] if d.get("source") == "marked"} | {"marked"}
+    read = {f["data"] for s in spec["scales"] if isinstance(s.get("domain"), dict) for f in s["domain"].get("fields", [])}
+    assert len(from_marked) > 1 and read and not read & from_marked
+    # the marked layer tells the chosen area from its peers by its own field, not by the `selected` signal
+    layer = [d for d in spec["data"] if d.get("source") == "marked" and "datum.chosen" in str(d.get("transform"))]
+    assert layer or "datum.chosen" in str(spec["marks"])
+
+
+def test_domains_without_follows_derived_data_and_keeps_the_rest():
+    spec = {"data": [{"name": "areas"}, {"name": "marked"}, {"name": "d0", "source": "marked"}, {"name": "d1", "source": "d0"},
+                     {"name": "d2", "source": "areas"}],
+            "scales": [{"name": "x", "domain": {"fields": [{"data": "d2", "field": "v"}, {"data": "d1", "field": "v"},
+                                                          {"data": "marked", "field": "v"}]}},
+                       {"name": "c", "domain": ["a", "b"]}]}
+    out = charts._domains_without(spec, "marked")
+    assert out["scales"] == [{"name": "x", "domain": {"fields": [{"data": "d2", "field": "v"}]}}, {"name": "c", "domain": ["a", "b"]}]
+
+
 def test_page_level_template_validates():
     assert {d["name"] for d in charts.pareto_template()["data"]} >= {"pairs"}
 

@@ -33,6 +33,21 @@ def test_columns_round_floats_write_counts_as_integers_and_missing_as_null():
     assert html.script_json(html.columns(frame)).count(".0") == 0
 
 
+def test_columns_keep_text_infinities_and_booleans_with_missing_values():
+    frame = pd.DataFrame({"name": pd.array(["a", None], "string"), "ratio": [1.5, float("inf")],
+                          "whole": [2.0, float("-inf")], "flag": pd.array([True, None], "boolean")})
+    assert html.columns(frame, 2) == {"name": ["a", None], "ratio": [1.5, None], "whole": [2.0, None], "flag": [1, None]}
+
+
+def test_peer_table_holds_each_areas_peers_as_positions_in_the_codes():
+    codes = pd.Index(["A", "B", "C", "D"])
+    peers = pd.Series([["B", "C"], None, ["D", "X", "A"], []], index=codes)  # X is not on the page: left out
+    table = html._peer_table(peers, codes)
+    assert table == {"start": [0, 2, 2, 4, 4], "positions": [1, 2, 3, 0]}
+    starts = table["start"]
+    assert [[codes[p] for p in table["positions"][starts[i]:starts[i + 1]]] for i in range(4)] == [["B", "C"], [], ["D", "A"], []]
+
+
 def test_every_provider_is_named_in_the_bundled_page_data(ae_atlas):
     data = html.page_data(ae_atlas)
     view = data["views"]["ae-4hr|2018/19"]
@@ -52,6 +67,28 @@ def test_the_sentence_names_the_lowest_and_highest_and_counts_beyond_chance(ae_a
         f"({low['area_name']} ({low['area_code']})) to {high['value']:.1f}% ({high['area_name']} ({high['area_code']})); "
         f"{below} providers were further below the pooled figure for all providers "
         f"({view['summary']['pooled']:.1f}%) than chance explains, once the normal variation between providers is allowed for.")
+
+
+def test_the_sentence_ranges_over_the_areas_at_the_minimum_denominator_and_says_how_many_were_left_out(ae_atlas):
+    """With a minimum denominator of 50,000 attendances the range is over the larger providers only (the
+    summary's min and max), and the sentence says so, with the count of smaller providers left out."""
+    from dataclasses import replace
+
+    from marginalgains.io.catalogue import Catalogue
+
+    indicator = replace(ae_atlas.catalogue["ae-4hr"], min_denominator=50_000)
+    catalogue = Catalogue({**ae_atlas.catalogue.indicators, "ae-4hr": indicator}, ae_atlas.catalogue.definitions)
+    inputs = sources.bundled_ae()
+    built = build_atlas(inputs.values, catalogue, inputs.full_provenance(), areas=inputs.areas)
+    view = html.page_data(built)["views"]["ae-4hr|2018/19"]
+    areas = built.areas[(built.areas["indicator_id"] == "ae-4hr") & (built.areas["period"] == "2018/19")]
+    large = areas[areas["denominator"] >= 50_000]
+    low, high = large.loc[large["value"].idxmin()], large.loc[large["value"].idxmax()]
+    assert 0 < len(large) < 137 and view["summary"]["n_below_min_denominator"] == 137 - len(large)
+    assert view["sentence"].startswith(
+        f"Among {len(large)} providers with a denominator of at least 50,000 ({137 - len(large)} smaller providers "
+        f"left out of the spread), type 1 A&E attendances seen within 4 hours in 2018/19 ranged from "
+        f"{low['value']:.1f}% ({low['area_name']} ({low['area_code']})) to {high['value']:.1f}%")
 
 
 def test_pareto_totals_are_per_total(ae_atlas):

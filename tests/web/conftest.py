@@ -43,8 +43,14 @@ def store(databases, demo_template):
 
 
 @pytest.fixture
-def app(store):
-    return create_app(store)
+def app(store, databases):
+    """The service as it runs: on PostgreSQL connected as an application role that does not own the tables, so
+    row-level security limits every request (the tests' own `store` stays the owner, as admin commands are)."""
+    url = databases.app_url(store.engine.url.render_as_string(hide_password=False))
+    serving = store if databases.kind == "sqlite" else open_store(url, migrate=False)
+    yield create_app(serving)
+    if serving is not store:
+        serving.dispose()
 
 
 @pytest.fixture

@@ -22,13 +22,16 @@ def free_port() -> int:
 
 
 def start(database_url: str, workspace: Path, workers: int = 1, extra_env: dict[str, str] | None = None,
-          port: int | None = None) -> tuple[str, subprocess.Popen]:
-    """Start `gains serve` on `database_url` in its own process group and wait until it answers."""
+          port: int | None = None, app_database: str | None = None) -> tuple[str, subprocess.Popen]:
+    """Start `gains serve` on `database_url` in its own process group and wait until it answers; its requests
+    connect with `app_database` when given (PostgreSQL's application role, `Databases.app_url`)."""
     port = port or free_port()
     workspace.mkdir(parents=True, exist_ok=True)
     log = (workspace / f"serve-{port}.log").open("w")  # a file, not a pipe: a full pipe would stall the server
     process = subprocess.Popen([str(GAINS), "serve", "--workspace", str(workspace), "--database", database_url,
-                                "--port", str(port), "--workers", str(workers)],
+                                "--port", str(port), "--workers", str(workers),
+                                *(["--app-database", app_database] if app_database and app_database != database_url
+                                  else [])],
                                stdout=log, stderr=subprocess.STDOUT,
                                env=os.environ | (extra_env or {}), start_new_session=True)
     log.close()
@@ -63,8 +66,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serving(database_url: str, workspace: Path, workers: int = 1, extra_env: dict[str, str] | None = None):
-    base, process = start(database_url, workspace, workers, extra_env)
+def serving(database_url: str, workspace: Path, workers: int = 1, extra_env: dict[str, str] | None = None,
+            app_database: str | None = None):
+    base, process = start(database_url, workspace, workers, extra_env, app_database=app_database)
     try:
         yield base, process
     finally:

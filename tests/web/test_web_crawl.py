@@ -13,6 +13,8 @@ from test_web_data import upload
 from test_web_visibility import CATALOGUE, COUNTS, PERIOD, values_csv
 from web_helpers import csrf_from, get_paths, sign_in
 
+from marginalgains.store.settings import set_indicator_public
+
 OWNER = "analyst@national.example"
 OUTSIDERS = {"admin@qkk.example": set(), "viewer@qkk.example": set(),
              "analyst@rjz.example": {"RJZ"}}  # each with the areas that are its own
@@ -21,7 +23,7 @@ COUNT_KEYS = ("numerator", "denominator")
 VALUE_KEYS = ("value", "lower95", "upper95", "lower998", "upper998")
 
 
-def unprotected_figures(owner, outsider, own_areas: set[str]) -> set[str]:
+def unprotected_figures(owner, outsider, own_areas: set[str], indicators: set[str] | None = None) -> set[str]:
     """Every figure the owner sees that the outsider may not, as the texts it would appear as: each true count
     that rounding to 5 changes (of 1000 or more: smaller ones would match too much by chance; the small counts
     are test_web_visibility's), and each figure of an area whose value the outsider's view withholds.
@@ -29,6 +31,8 @@ def unprotected_figures(owner, outsider, own_areas: set[str]) -> set[str]:
     to 4 decimals meet others' by chance, so for it values are looked for at full precision only."""
     texts = set()
     for indicator in owner.get("/api/atlas").json():
+        if indicators is not None and indicator["id"] not in indicators:
+            continue
         for period in indicator["periods"]:
             path = f"/api/atlas/{indicator['id']}/{period['period']}"
             received = {a["area_code"]: a for a in outsider.get(path).json()["areas"]}
@@ -111,6 +115,35 @@ def test_no_unprotected_figure_of_the_owner_appears_anywhere(app, client, new_cl
                 assert browser.post(f"/api/batches/{batch_id}/{action}", headers={"X-CSRF-Token": token}).status_code \
                     in (403, 404)
     assert client.get(f"/api/batches/{draft}").json()["status"] == "draft"  # nobody else decided it
+
+
+def test_an_anonymous_visitor_sees_public_indicators_protected_and_nothing_else(app, client, new_client, store):
+    """Screening made public: crawled without signing in, every route shows no unprotected figure of it, and no
+    other indicator (the demo's A&E ones) is named or answered anywhere."""
+    sign_in(client, OWNER)
+    small = upload(client, code="X24", values=values_csv(), catalogue=CATALOGUE, api=True).json()["id"]
+    assert client.post(f"/api/batches/{small}/publish", headers={"X-CSRF-Token": csrf_from(client)}).status_code == 200
+    with store.sessions() as db:
+        set_indicator_public(db, "screening", True, "test")
+        db.commit()
+    codes = [o["code"] for o in client.get("/api/organisations").json()]
+    views = [(i["id"], p["period"]) for i in client.get("/api/atlas").json() for p in i["periods"]]
+    hidden = {i for i, _ in views} - {"screening"}
+    assert hidden  # the demo's A&E indicators stay behind sign-in
+    anonymous = new_client()
+    secrets = unprotected_figures(client, anonymous, set(), indicators={"screening"})
+    assert re.escape(repr(100 * COUNTS["RJ7"][0] / COUNTS["RJ7"][1])) in "|".join(secrets)
+    patterns = re.compile("|".join(secrets | {rf"(?<![\w-]){re.escape(i)}(?![\w-])" for i in hidden}))
+    answered = set()
+    for path in routes_to_visit(app, anonymous, codes, range(1, small + 3), views):
+        response = anonymous.get(path, follow_redirects=False)
+        assert response.status_code < 500, path
+        found = patterns.search(visible_text(response))
+        assert found is None, f"an anonymous visitor saw {found.group(0)!r} at {path}"
+        if response.status_code == 200:
+            answered.add(path)
+    assert {"/api/atlas", "/atlas", f"/api/atlas/screening/{PERIOD}"} <= answered
+    assert not any(i in path for path in answered for i in hidden)
 
 
 @pytest.mark.parametrize("path", ["/api/atlas", "/api/atlas/ae-4hr/2018/19", "/atlas", "/atlas/ae-4hr/areas.csv?period=2018/19",

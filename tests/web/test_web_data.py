@@ -1,5 +1,6 @@
 """Data batches through the pages and the API: upload a draft, read its report, publish or discard it."""
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -143,3 +144,22 @@ def test_an_upload_over_the_size_limit_is_refused_and_stores_nothing(store):
         big = b"indicator_id,area_code,period,numerator,denominator\n" + b"screening,RJ7,2023/24,50,100\n" * 200
         assert upload(client, values=big).status_code == 413
         assert client.get("/api/organisations/QWE/batches").json() == []
+
+
+def test_the_batches_and_indicators_tables_download_as_formula_safe_csv(client, new_client):
+    sign_in(client, "analyst@qwe.example")
+    batch_id = upload(client, name="=HYPERLINK(evil).csv", api=True).json()["id"]
+    assert 'href="/organisations/QWE/batches.csv"' in client.get("/organisations/QWE/batches").text
+    listed = pd.read_csv(io.StringIO(client.get("/organisations/QWE/batches.csv").text), keep_default_na=False)
+    assert listed.to_dict("records") == [{
+        "batch": batch_id, "file": "'=HYPERLINK(evil).csv", "status": "draft", "kind": "tidy", "rows_read": 4,
+        "rows_accepted": 2, "rows_rejected": 2, "uploaded": listed["uploaded"].iloc[0], "synthetic": ""}]
+    assert 'href="/batches/%d/indicators.csv"' % batch_id in client.get(f"/batches/{batch_id}").text
+    indicators = pd.read_csv(io.StringIO(client.get(f"/batches/{batch_id}/indicators.csv").text), keep_default_na=False)
+    assert indicators.to_dict("records") == [{"indicator_id": "screening", "title": "Screening uptake",
+                                              "measure": "proportion", "source": "Test source",
+                                              "licence": "Open Government Licence v3.0", "synthetic": ""}]
+    other = new_client()
+    sign_in(other, "analyst@qkk.example")
+    assert other.get("/organisations/QWE/batches.csv").status_code == 404
+    assert other.get(f"/batches/{batch_id}/indicators.csv").status_code == 404

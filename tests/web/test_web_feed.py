@@ -1,6 +1,9 @@
 """Each person's activity feed through the real pages and API: partners' published data, status changes, mentions."""
 
+import io
 import json
+
+import pandas as pd
 
 from test_web_data import upload
 from test_web_plans import OUTSIDER, OWNER, PARTNER, PLAN, api_post, create, library_tracking
@@ -38,3 +41,17 @@ def test_an_outsider_sees_none_of_it(client, new_client):
     outsider = new_client()
     sign_in(outsider, OUTSIDER)
     assert outsider.get("/api/feed").json() == []
+
+
+def test_the_feed_downloads_as_csv_with_the_same_items(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client).json()["id"]
+    api_post(client, f"/api/plans/{plan_id}/comments", {"body": f"=1+1 @{PARTNER}"})
+    partner = new_client()
+    sign_in(partner, PARTNER)
+    rows = pd.read_csv(io.StringIO(partner.get("/feed.csv").text), keep_default_na=False)
+    feed = partner.get("/api/feed").json()
+    assert rows[["kind", "text", "link"]].to_dict("records") == [
+        {"kind": i["kind"], "text": i["text"], "link": i["link"]} for i in feed]
+    assert rows["text"].tolist() == [f"{OWNER} mentioned you on plan {plan_id}: =1+1 @{PARTNER}"]
+    assert 'href="/feed.csv"' in partner.get("/feed").text

@@ -28,7 +28,7 @@ def live(databases, demo_template, tmp_path_factory):
                                          accounts.organisation_by_code(db, "QWE"), "analyst", "schemathesis")
         db.commit()
     store.dispose()
-    with serving(url, tmp_path_factory.mktemp("schemathesis")) as (base, _):
+    with serving(url, tmp_path_factory.mktemp("schemathesis"), app_database=databases.app_url(url)) as (base, _):
         yield base, secret
     databases.drop(url)
 

@@ -1,7 +1,9 @@
 """Signing in and out, sessions, reset links, API tokens and members, through the real pages and API."""
 
+import io
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 from web_helpers import csrf_from, sign_in
 from sqlalchemy import func, select, update
@@ -201,3 +203,35 @@ def test_the_organisation_directory_needs_sign_in(client):
     sign_in(client, ANALYST)
     codes = {o["code"]: o for o in client.get("/api/organisations").json()}
     assert codes["RJ7"]["parent_code"] == "QWE" and codes["QWE"]["type"] == "icb" and codes["X24"]["parent_code"] is None
+
+
+def test_the_people_pages_tables_download_as_formula_safe_csv(client, new_client):
+    sign_in(client, "admin@qwe.example")
+    token = csrf_from(client, "/organisations/QWE")
+    assert client.post("/organisations/QWE/sharing", data={"partner": "QKK", "reason": "=agreement 7",
+                                                           "csrf_token": token}, follow_redirects=False).status_code == 303
+    client.post("/tokens", data={"name": "@notebook", "organisation": "QWE", "role": "viewer", "days": "30",
+                                 "csrf_token": csrf_from(client, "/tokens")})
+
+    def read(path):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv"), path
+        return pd.read_csv(io.StringIO(response.text), keep_default_na=False)
+
+    assert read("/organisations.csv").to_dict("records") == [
+        {"organisation": "NHS South West London ICB", "code": "QWE", "type": "icb", "role": "admin"}]
+    members = read("/organisations/QWE/members.csv")
+    assert sorted(members["email"]) == ["admin@qwe.example", "analyst@qwe.example", "viewer@qwe.example"]
+    sharing = read("/organisations/QWE/sharing.csv")
+    assert sharing[["partner_code", "why", "granted_by", "revoked"]].to_dict("records") == [
+        {"partner_code": "QKK", "why": "'=agreement 7", "granted_by": "admin@qwe.example", "revoked": ""}]
+    tokens = read("/tokens.csv")
+    assert tokens[["name", "organisation", "role", "state"]].to_dict("records") == [
+        {"name": "'@notebook", "organisation": "QWE", "role": "viewer", "state": "active"}]
+    viewer = new_client()
+    sign_in(viewer, "viewer@qwe.example")
+    assert viewer.get("/organisations/QWE/sharing.csv").status_code == 403  # admins only, as on the page
+    outsider = new_client()
+    sign_in(outsider, "analyst@qkk.example")
+    assert outsider.get("/organisations/QWE/members.csv").status_code == 404
+    assert pd.read_csv(io.StringIO(outsider.get("/tokens.csv").text)).empty

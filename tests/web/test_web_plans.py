@@ -1,8 +1,10 @@
 """Plans in the workspace through the real pages and API: create, version, refuse stale edits, track, comment."""
 
+import io
 import json
 import threading
 
+import pandas as pd
 import pytest
 from web_helpers import csrf_from, sign_in
 
@@ -272,3 +274,30 @@ def test_another_organisations_plan_and_comment_ids_give_404_on_every_plan_route
         assert api_post(outsider, path, {"base_version": 1}).status_code == 404, path
     assert [p["id"] for p in outsider.get("/api/plans").json()] == [own]
     assert client.get(f"/api/plans/{plan_id}/versions").json()[-1]["number"] == 1  # nothing changed
+
+
+def test_the_plan_tables_download_as_formula_safe_csv(client, new_client):
+    sign_in(client, OWNER)
+    plan_id = create(client, edited(PLAN, title="=HYPERLINK(evil)")).json()["id"]
+    listed = read_csv(client.get("/plans.csv"))
+    assert listed.to_dict("records") == [{"plan": "ae-rj7", "title": "'=HYPERLINK(evil)", "indicator_id": "ae-4hr",
+                                          "owner": "RJ7", "partners": "QWE", "version": 1, "synthetic": ""}]
+    page = client.get(f"/plans/{plan_id}").text
+    assert f'href="/plans/{plan_id}/scorecard.csv"' in page and f'href="/plans/{plan_id}/versions.csv"' in page
+    card, expected = read_csv(client.get(f"/plans/{plan_id}/scorecard.csv")), library_tracking(PLAN).scorecard
+    assert list(card[["area_code", "period", "status"]].itertuples(index=False, name=None)) == list(
+        expected[["area_code", "period", "status"]].itertuples(index=False, name=None))
+    assert card["value"].tolist() == pytest.approx(expected["value"].tolist())
+    assert (card["plan"].tolist(), card["synthetic"].tolist()) == (["ae-rj7"], [""])
+    versions = read_csv(client.get(f"/plans/{plan_id}/versions.csv"))
+    assert versions[["version", "author"]].to_dict("records") == [{"version": 1, "author": OWNER}]
+    outsider = new_client()
+    sign_in(outsider, OUTSIDER)
+    assert outsider.get(f"/plans/{plan_id}/scorecard.csv").status_code == 404
+    assert outsider.get(f"/plans/{plan_id}/versions.csv").status_code == 404
+    assert read_csv(outsider.get("/plans.csv")).empty
+
+
+def read_csv(response):
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    return pd.read_csv(io.StringIO(response.text), keep_default_na=False)

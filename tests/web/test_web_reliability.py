@@ -115,13 +115,13 @@ def workspace(databases, demo_template):
                                         accounts.organisation_by_code(db, "QWE"), "analyst", "reliability")
         db.commit()
     store.dispose()
-    yield url, token
+    yield url, token, databases.app_url(url)
     databases.drop(url)
 
 
 def test_a_server_killed_during_an_upload_keeps_no_partial_batch_and_restarts_with_all_published(workspace, tmp_path):
-    url, token = workspace
-    base, process = start(url, tmp_path / "ws", workers=1)
+    url, token, app_url = workspace
+    base, process = start(url, tmp_path / "ws", workers=1, app_database=app_url)
     try:
         with httpx.Client(timeout=300) as client:
             response = client.send(upload_request(base, token, values_csv(0)))
@@ -143,7 +143,7 @@ def test_a_server_killed_during_an_upload_keeps_no_partial_batch_and_restarts_wi
         after = state(url)
         assert after == before  # no trace of the interrupted upload, nothing published lost
         assert_no_partial_batch(after)
-        base, process = start(url, tmp_path / "ws", workers=1)
+        base, process = start(url, tmp_path / "ws", workers=1, app_database=app_url)
         assert published_views(base, token) == views
         with httpx.Client(timeout=300) as client:  # and the restarted server takes the same upload whole
             response = client.send(upload_request(base, token, values_csv(1)))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 from web_helpers import csrf_of
 
 from marginalgains.web.demo import DEMO_PASSWORD
@@ -21,12 +22,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served(database_url, tmp_path):
+def served(database_url, databases, tmp_path):
     """`gains serve --demo --workers 2` on a free loopback port; yields its base URL; stopped afterwards."""
     port = free_port()
     gains = Path(sys.executable).parent / "gains"
     process = subprocess.Popen([str(gains), "serve", "--demo", "--workspace", str(tmp_path / "ws"), "--database",
-                                database_url, "--port", str(port), "--workers", "2"],
+                                database_url, "--port", str(port), "--workers", "2",
+                                *(["--app-database", databases.app_url(database_url)] if databases.kind != "sqlite"
+                                  else [])],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
     base = f"http://127.0.0.1:{port}"
     try:
@@ -50,7 +53,7 @@ def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 120) -
     raise AssertionError("gains serve did not answer in time")
 
 
-def test_serve_demo_signs_in_over_http_across_workers(served):
+def test_serve_demo_signs_in_over_http_across_workers(served, database_url, databases):
     base, _ = served
     with httpx.Client(base_url=base) as browser:
         token = csrf_of(browser.get("/sign-in").text)
@@ -62,3 +65,10 @@ def test_serve_demo_signs_in_over_http_across_workers(served):
             me = browser.get("/api/me")
             assert me.status_code == 200 and me.json()["email"] == "admin@qkk.example"
         assert browser.get("/api/openapi.json").json()["info"]["title"] == "marginal-gains workspace"
+    if databases.kind == "postgresql":  # every worker's connections are the application role's, not the owner's
+        owner = create_engine(database_url)
+        with owner.connect() as connection:
+            roles = connection.execute(text("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = "
+                                            "current_database() AND pid <> pg_backend_pid()")).scalars().all()
+        owner.dispose()
+        assert roles == [databases.app_role]

@@ -13,7 +13,7 @@ from test_web_data import CATALOGUE, upload
 from web_helpers import csrf_from, sign_in
 
 from marginalgains.disclosure import Dimension, Structure, audit, load_rule
-from marginalgains.store.settings import set_disclosure_rule
+from marginalgains.store.settings import set_disclosure_rule, set_indicator_public
 
 OWNER, OUTSIDER, AREA_ORG = "analyst@national.example", "analyst@qkk.example", "analyst@rj7.example"
 PERIOD = "2023/24"
@@ -152,3 +152,32 @@ def test_a_stricter_workspace_rule_applies_to_every_outsider(published, new_clie
     assert areas["RVR"]["numerator"] == 145  # no rounding under this rule
     assert areas["RJ7"]["numerator"] is None
     assert screening_view(as_viewer(new_client, OWNER))["disclosure"] is None
+
+
+def test_a_public_indicator_is_seen_without_signing_in_protected_as_by_any_outsider(published, new_client, store):
+    anonymous = new_client()
+    assert anonymous.get(f"/api/atlas/screening/{PERIOD}").status_code == 401  # nothing is public by default
+    with store.sessions() as db:
+        set_indicator_public(db, "screening", True, "test")
+        db.commit()
+    data = screening_view(anonymous)
+    outsider = screening_view(as_viewer(new_client, OUTSIDER))  # an organisation with no area of its own here
+    assert data["areas"] == outsider["areas"] and data["summary"] == outsider["summary"]
+    assert data["disclosure"] == outsider["disclosure"] and data["disclosure"]["rule"] == "nhs-hes-2018"
+    assert by_code(data)["RJ7"]["numerator"] is None and by_code(data)["RVR"]["numerator"] == round5(145)
+    assert [i["id"] for i in anonymous.get("/api/atlas").json()] == ["screening"]  # the demo's A&E is not public
+    csv = pd.read_csv(StringIO(anonymous.get("/atlas/screening/areas.csv", params={"period": PERIOD}).text))
+    assert set(csv["disclosure"]) == {"nhs-hes-2018"} and csv.set_index("area_code").loc["RJ7"].isna()["value"]
+    page = anonymous.get("/atlas")
+    assert page.status_code == 200 and set(json.loads(ATLAS_DATA.search(page.text).group(1))["views"]) == \
+        {f"screening|{PERIOD}"}
+    assert "ae-4hr" not in page.text
+    assert '<a href="/atlas">The public atlas</a>: 1 indicator\n' in anonymous.get("/").text
+    assert anonymous.get("/api/atlas/ae-4hr/2018/19").status_code == 401
+    assert anonymous.get("/atlas/ae-4hr/areas.csv?period=2018/19", follow_redirects=False).status_code == 303
+    with store.sessions() as db:
+        set_indicator_public(db, "screening", False, "test")
+        db.commit()
+    assert anonymous.get("/api/atlas").status_code == 401 and anonymous.get("/atlas", follow_redirects=False) \
+        .headers["location"] == "/sign-in"
+    assert "public atlas" not in anonymous.get("/").text

@@ -20,6 +20,9 @@ app = typer.Typer(
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (numbers, not only sentences).")]
 QuietOption = Annotated[bool, typer.Option(help="Print nothing but errors.")]
+MemoryLimitOption = Annotated[Optional[str], typer.Option(
+    help="The most memory the run may use (8GB, 512MB): an input needing more is refused before it is read, and "
+         "DuckDB is held to it. Default: MARGINALGAINS_MEMORY_LIMIT, else the memory available.")]
 
 
 def _print_version(requested: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from marginalgains.cli.app import JsonOption, app, console, fail, print_json, progress_bar
+from marginalgains.cli.app import JsonOption, MemoryLimitOption, app, console, fail, print_json, progress_bar
 
 MAX_LISTED_REJECTIONS = 20
 DEMO_SCALE = 2_000_000  # sources.DEMO_SCALE, written here so that `gains --help` need not import pandas
@@ -31,13 +31,14 @@ def atlas(
     as_json: JsonOption = False,
     disclosure: Annotated[Optional[str], typer.Option(help="Publish only figures protected by a disclosure rule: nhs-hes-2018, under-10 or a rule file (.yaml).")] = None,
     plans: Annotated[Optional[Path], typer.Option(help="Improvement plans (YAML, as for gains track), tracked over the same values and shown in each area's profile.")] = None,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Build the Atlas of Variation from tidy values, a Fingertips export, record-level data, or (with no input) the bundled A&E data."""
     from marginalgains import sources
 
     _run(console(quiet or as_json), lambda progress: sources.choose(values, catalogue, fingertips, data, backend, areas,
                                                                     progress, area_type, indicators, database_only),
-         out, strict, as_json, disclosure, plans)
+         out, strict, as_json, disclosure, plans, memory_limit)
 
 
 @app.command()
@@ -58,7 +59,8 @@ def demo(
 
 
 def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str | None = None,
-         plans: Path | None = None) -> None:
+         plans: Path | None = None, memory_limit: str | None = None) -> None:
+    from marginalgains import memory
     from marginalgains.atlas import build_atlas
     from marginalgains.errors import DataError, GainsError
     from marginalgains.report.files import write_atlas, write_rejections
@@ -66,7 +68,7 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
     started = time.perf_counter()
     try:
         rule = _disclosure_rule(disclosure)
-        with progress_bar(screen, screen.quiet) as progress:
+        with memory.limited(memory_limit), progress_bar(screen, screen.quiet) as progress:
             inputs = load(progress)
             _report_rejections(screen, inputs, strict)
             values = inputs.values
@@ -77,11 +79,16 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
             result = build_atlas(values, inputs.catalogue, inputs.full_provenance(),
                                  areas=inputs.areas, weakest_links=inputs.weakest_links,
                                  comparators=inputs.comparators)
+            charted = result.spc
             if rule is not None:
                 from marginalgains.disclosure.atlas import protect_atlas
 
                 result = protect_atlas(result, rule)
             scorecard = _tracked_plans(plans, inputs) if plans is not None else None
+            if rule is not None and scorecard is not None:
+                from marginalgains.disclosure.atlas import protect_scorecard
+
+                scorecard = protect_scorecard(scorecard, charted, result.spc)
             progress.update(step, advance=1, description="Writing the page and tables")
             paths = write_atlas(result, out, inputs.rejections, scorecard)
     except GainsError as exc:
@@ -92,6 +99,7 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
         provenance = inputs.full_provenance()
         print_json({"headlines": headlines, "opportunity": gains, "files": {k: str(v) for k, v in paths.items()},
                     "rows": {k: provenance[k] for k in ("rows_read", "rows_accepted", "rows_rejected", "rows_set_aside")},
+                    "cells_trimmed": provenance["cells_trimmed"],
                     "indicators": provenance.get("indicators", {}),
                     "seconds": round(time.perf_counter() - started, 2), **_figures(result)})
         return
@@ -142,8 +150,11 @@ def _report_rejections(screen, inputs, strict: bool) -> None:
     from rich.markup import escape
 
     from marginalgains.errors import DataError
+    from marginalgains.io.tabular import trimmed_notes
 
     read = inputs.read
+    for note in trimmed_notes(inputs.cells_trimmed):
+        screen.print(f"note: {note}", markup=False)
     for why, count in read.set_aside.items():
         screen.print(f"Set aside {count:,} {why}")
     if not read.rejections:

@@ -109,6 +109,7 @@ def _opportunities(values: Path, catalogue: Path, covariates: Path | None, bench
     from marginalgains.improve.prioritise import filter_tag
     from marginalgains.io.areas import read_areas, trimmed_note
     from marginalgains.io.catalogue import read_catalogue
+    from marginalgains.io.tabular import trimmed_notes
     from marginalgains.io.values import read_values
     from marginalgains.periods import financial_years, whole_years
 
@@ -123,9 +124,9 @@ def _opportunities(values: Path, catalogue: Path, covariates: Path | None, bench
         sized = opportunities(annual, indicators, areas, _benchmark(benchmark))
     if read.rejections:
         err.print(f"warning: {read.rows_rejected} rows of {values} rejected (e.g. {read.rejections[0]})", markup=False)
-    note = trimmed_note(areas)
-    if note:
-        err.print(f"note: {note}", markup=False)
+    for note in (*trimmed_notes(read.trimmed), trimmed_note(areas)):
+        if note:
+            err.print(f"note: {note}", markup=False)
     return list(cat), sized
 
 

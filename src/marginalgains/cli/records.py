@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from marginalgains.cli.app import JsonOption, QuietOption, app, console, fail, print_json, progress_bar
+from marginalgains.cli.app import JsonOption, MemoryLimitOption, QuietOption, app, console, fail, print_json, progress_bar
 
 
 @app.command()
@@ -19,10 +19,12 @@ def compute(
     backend: Annotated[str, typer.Option(help="duckdb (in-process) or spark.")] = "duckdb",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL (default local[2]).")] = None,
     database_only: Annotated[bool, typer.Option(help="With a DuckDB file as --data: read only what is stored in it, refusing views that read other files.")] = False,
+    memory_limit: MemoryLimitOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Count every indicator of a catalogue from records; write IndicatorValues (and bundles' weakest links)."""
+    from marginalgains import memory
     from marginalgains.engine import compute as compute_values
     from marginalgains.errors import GainsError
     from marginalgains.io.values import write_values
@@ -30,7 +32,7 @@ def compute(
     out_console = console(quiet or as_json)
     started = time.perf_counter()
     try:
-        with progress_bar(out_console, quiet or as_json) as progress:
+        with memory.limited(memory_limit), progress_bar(out_console, quiet or as_json) as progress:
             result = compute_values(catalogue, data, backend=backend, progress=progress, spark_master=spark_master,
                                     database_only=database_only)
         write_values(result.values, out)
@@ -41,12 +43,17 @@ def compute(
         fail(exc)
     seconds = time.perf_counter() - started
     indicators, values = result.values["indicator_id"].nunique(), len(result.values)
+    unkeyed = result.missing.dropna()
     if as_json:
         print_json({"indicators": int(indicators), "values": values, "seconds": round(seconds, 2),
+                    "values_without_area_or_period": len(unkeyed),
                     "files": {"values": str(out), **({"weakest_links": str(links)} if len(result.weakest_links) else {})},
                     "values_per_indicator": {str(k): int(v) for k, v in
                                              result.values["indicator_id"].value_counts(sort=False).items()}})
         return
+    if len(unkeyed):
+        out_console.print(f"note: {len(unkeyed):,} value(s) have no area or period, which gains atlas rejects "
+                          f"(e.g. {unkeyed.iloc[0]})", markup=False)
     out_console.print(f"{indicators} indicators, {values} values in {seconds:.1f}s -> {out}"
                       + (f" (weakest links -> {links})" if len(result.weakest_links) else ""))
 

@@ -33,6 +33,12 @@ DisclosureOption = Annotated[Optional[str], typer.Option(
          "under-10 or a rule file (.yaml); kept in the workspace.")]
 DatabaseOption = Annotated[Optional[str], typer.Option(
     help="Database URL (sqlite:///path or postgresql://user@host/db); default: SQLite inside the workspace.")]
+AppDatabaseOption = Annotated[Optional[str], typer.Option(
+    envvar="MARGINALGAINS_APP_DATABASE_URL",
+    help="PostgreSQL: the URL the service's requests connect with, as a role that does not own the tables, so "
+         "row-level security applies (gains workspace app-role makes one); --database (the owner) migrates.")]
+OWNER_WARNING = ("warning: serving PostgreSQL as the tables' owner, whom row-level security does not limit; "
+                 "give --app-database (see docs/deploy.md)")
 
 
 def _open(workspace: Path, database: str | None) -> Store:
@@ -50,12 +56,15 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Server worker processes.")] = 2,
-    demo: Annotated[bool, typer.Option("--demo", help="Fill a new workspace with demo organisations, people and data.")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="Fill a new workspace with demo organisations, people and data (real A&E, SYNTHETIC national).")] = False,
     disclosure: DisclosureOption = None,
+    app_database: AppDatabaseOption = None,
+    job_slots: Annotated[int, typer.Option(min=1, help="Engine jobs each worker runs at once (each DuckDB job "
+                                                       "already uses every core).")] = 1,
 ) -> None:
     """Serve the shared improvement workspace (web pages and JSON API) under uvicorn."""
     from marginalgains.store.database import default_url
-    from marginalgains.web.app import ENV_DATABASE
+    from marginalgains.web.app import ENV_DATABASE, ENV_JOB_SLOTS
     from marginalgains.web.serving import PROTOCOL
 
     url = database or default_url(workspace)
@@ -63,19 +72,64 @@ def serve_command(
         store = _open(workspace, database)
         if demo:
             from marginalgains.web.demo import seed_demo
-            _print_demo(seed_demo(store), host, port)
+            _print_demo(seed_demo(store, synthetic_folder=workspace / "synthetic-data"), host, port)
         if disclosure is not None:
             _set_disclosure(store, disclosure, "gains serve --disclosure")
+        _fail_interrupted_jobs(store)
+        serving_url = _serving_url(store, url, app_database)
     except GainsError as exc:
         fail(exc)
     store.dispose()
-    os.environ[ENV_DATABASE] = url
+    os.environ[ENV_DATABASE] = serving_url
+    os.environ[ENV_JOB_SLOTS] = str(job_slots)
     sys.stdout.flush()
     # exec uvicorn's own command line: its workers then import only the web app, not this whole CLI
     os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "marginalgains.web.app:app_from_environment",
                               "--factory", "--host", host, "--port", str(port), "--workers", str(workers),
                               "--timeout-worker-healthcheck", str(WORKER_STARTUP_SECONDS),
                               "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS), "--http", PROTOCOL])
+
+
+def _serving_url(owner: Store, url: str, app_database: str | None) -> str:
+    """The URL the workers connect with: on PostgreSQL the application role's, granted what it needs on the
+    freshly migrated tables and checked to be one that row-level security limits."""
+    from sqlalchemy.exc import OperationalError
+
+    from marginalgains.store.database import create_store_engine
+    from marginalgains.store.tenancy import AppRoleError, check_app_role, grant_app_role
+
+    if app_database is None:
+        if owner.dialect == "postgresql":
+            print(OWNER_WARNING, file=sys.stderr)
+        return url
+    if owner.dialect != "postgresql":
+        raise AppRoleError("--app-database: only on PostgreSQL (SQLite has no roles or row-level security)")
+    app_engine = create_store_engine(app_database)
+    try:
+        if app_engine.url.database != owner.engine.url.database:
+            raise AppRoleError(f"--app-database: names database {app_engine.url.database!r}, "
+                               f"not --database's {owner.engine.url.database!r}")
+        grant_app_role(owner.engine, app_engine.url.username or "")
+        role = check_app_role(app_engine)
+    except OperationalError as exc:
+        raise AppRoleError(f"--app-database: cannot connect as {app_engine.url.username!r}: "
+                           f"{str(exc.orig).strip().splitlines()[-1]}") from None
+    finally:
+        app_engine.dispose()
+    print(f"serving requests as the role {role!r} (row-level security applies)")
+    return app_database
+
+
+def _fail_interrupted_jobs(store: Store) -> None:
+    """Before the workers start: the engine jobs this machine's previous server was running can never finish."""
+    import socket
+
+    from marginalgains.store.jobs import recover_interrupted
+
+    with store.sessions() as db:
+        failed = recover_interrupted(db, socket.gethostname())
+    if failed:
+        print(f"{failed} engine job(s) interrupted by the last stop marked failed")
 
 
 def _set_disclosure(store: Store, rule: str, by: str) -> None:
@@ -107,6 +161,51 @@ def disclosure_command(
         return
     with _session(workspace, database) as db:
         print(f"disclosure rule: {disclosure_rule(db).describe()}")
+
+
+@workspace_app.command("public")
+def public_command(
+    indicator: Annotated[Optional[str], typer.Argument(help="A published indicator's id; none: list the public ones.")] = None,
+    off: Annotated[bool, typer.Option("--off", help="Make it not public again.")] = False,
+    workspace: WorkspaceOption = Path("workspace"),
+    database: DatabaseOption = None,
+) -> None:
+    """Make an indicator public: anyone not signed in sees it, every figure protected by the disclosure rule."""
+    from marginalgains.store.settings import public_indicators, set_indicator_public
+
+    with _session(workspace, database) as db:
+        if indicator is None:
+            shown = public_indicators(db)
+        else:
+            shown = set_indicator_public(db, indicator, not off, f"gains workspace public{' --off' if off else ''}")
+            db.commit()
+        print(f"public indicators: {', '.join(sorted(shown)) or 'none (everything needs signing in)'}")
+
+
+@workspace_app.command("app-role")
+def app_role_command(
+    role: Annotated[str, typer.Argument(help="Name of the PostgreSQL role the service's requests connect as.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read its password from standard input "
+                                                 "(without: it keeps the one it has, or none).")] = False,
+    database: Annotated[str, typer.Option(help="PostgreSQL URL of the tables' owner (who runs the migrations).")] = "",
+) -> None:
+    """Create (if missing) the role `gains serve --app-database` connects as, and grant it the tables; idempotent."""
+    from marginalgains.store.tenancy import grant_app_role
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    if not database:
+        fail(GainsError("app-role: give --database, the PostgreSQL URL of the tables' owner"))
+    try:
+        store = _open(Path("workspace"), database)
+        try:
+            created = grant_app_role(store.engine, role, create=True, password=password)
+            url = store.engine.url.set(username=role, password=None).render_as_string(hide_password=True)
+        finally:
+            store.dispose()
+    except GainsError as exc:
+        fail(exc)
+    print(f"{'created' if created else 'granted'} the role {role!r}; serve with --app-database {url} "
+          f"(with its password) so row-level security limits every request")
 
 
 def _print_demo(people: list[tuple[str, str, str]], host: str, port: int) -> None:

@@ -3,9 +3,12 @@
 Applied to the built Atlas (computed from the true counts) before anything is rendered or
 written. Each area's counts are protected with protect_values (areas add up to the national
 total, whose pooled value the page shows); an area whose count is hidden loses its value, limits,
-funnel positions, SPC series and opportunity unless the rule exempts its measure. Summary
-spreads of values (minimum, maximum, folds, percentile ratios, cv) are taken over the published
-values only; the pooled value is withheld when the national count behind it is hidden.
+funnel positions, SPC series and opportunity unless the rule exempts its measure. The monthly
+(or quarterly) points of its SPC charts are cells too, whose months add up to the published year
+(`protect_subperiods`); a series that loses a month is charted from its published months, and a
+plan tracked over it shows no figures. Summary spreads of values (minimum, maximum, folds,
+percentile ratios, cv) are taken over the published values only; the pooled value is withheld
+when the national count behind it is hidden. A care bundle's single fixes lose their small counts.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from marginalgains import stats
-from marginalgains.atlas import Atlas
-from marginalgains.disclosure.protect import Protected
+from marginalgains.atlas import Atlas, spc_series
+from marginalgains.disclosure.protect import Protected, round_to
 from marginalgains.disclosure.rules import Rule
-from marginalgains.disclosure.values import protect_values
+from marginalgains.disclosure.values import protect_subperiods, protect_values
 from marginalgains.model import VALUE_KEYS
+from marginalgains.periods import SUBPERIODS_PER_YEAR, Grain, label_periods, parse_period, period_starts
 
 AREA_DERIVED = ["value", "lower95", "upper95", "lower998", "upper998", "funnel_band", "funnel_band_adjusted"]
 VALUE_SPREADS = ["min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv"]
@@ -46,16 +50,21 @@ def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[
     areas[[c for c in AREA_DERIVED if c in areas]] = areas[[c for c in AREA_DERIVED if c in areas]].where(~withheld)
     hidden_keys = set(map(tuple, areas.loc[withheld, VALUE_KEYS].astype(str).to_numpy()))
     hidden_series = {(i, a) for i, a, _ in hidden_keys}
+    rolled = _rolled_up(atlas.spc, areas)
+    spc, months = _protect_subperiod_points(atlas, atlas.spc[rolled], areas, rule, measures, audience or {})
+    spc = pd.concat([_without(atlas.spc[~rolled], hidden_series), spc], ignore_index=True)
     provenance = dict(atlas.provenance)
-    provenance["methods"] = {**provenance.get("methods", {}), "disclosure": protected.summary()}
+    provenance["methods"] = {**provenance.get("methods", {}),
+                             "disclosure": protected.summary() + _subperiod_sentence(months)}
     provenance["disclosure"] = {"rule": rule.name, "title": rule.title, "source": rule.source,
-                                "description": rule.describe(), "cells": protected.steps}
+                                "description": rule.describe(), "cells": protected.steps, "subperiods": months}
     return replace(
         atlas, areas=areas.drop(columns=["numerator_status", "denominator_status"]),
         summary=_summary(atlas.summary, areas, protected.totals),
-        spc=_without(atlas.spc, hidden_series),
+        spc=spc,
         improvement={k: replace(t, areas=_gains(t.areas, t.indicator.id, t.period, hidden_keys))
                      for k, t in atlas.improvement.items()},
+        bundle_fixes=protected_fixes(atlas.bundle_fixes, hidden_keys, rule),
         pareto=atlas.pareto[[(i, a, p) not in hidden_keys for i, a, p in
                              atlas.pareto[VALUE_KEYS].astype(str).to_numpy()]] if len(atlas.pareto) else atlas.pareto,
         provenance=provenance), protected
@@ -94,6 +103,139 @@ def _summary(summary: pd.DataFrame, areas: pd.DataFrame, totals: pd.DataFrame) -
     hidden = national["numerator"].isna() | national["denominator"].isna()
     summary.loc[hidden.reindex(index).fillna(False).to_numpy(), "pooled"] = np.nan
     return summary
+
+
+def _rolled_up(spc: pd.DataFrame, areas: pd.DataFrame) -> np.ndarray:
+    """Which SPC points are months or quarters whose counts the atlas also shows summed into a financial year."""
+    if spc.empty:
+        return np.zeros(0, dtype=bool)
+    grain = spc["period"].astype(str).map({p: parse_period(p)[0] for p in spc["period"].astype(str).unique()})
+    sub_annual = grain.isin(list(SUBPERIODS_PER_YEAR)).to_numpy()
+    years = pd.MultiIndex.from_frame(areas[VALUE_KEYS].astype(str))
+    year = _financial_year(spc)
+    return sub_annual & pd.MultiIndex.from_arrays([spc["indicator_id"].astype(str), spc["area_code"].astype(str),
+                                                   year]).isin(years)
+
+
+def _financial_year(points: pd.DataFrame) -> np.ndarray:
+    return label_periods(period_starts(points["period"].astype(str)), Grain.FINANCIAL_YEAR).to_numpy()
+
+
+def _protect_subperiod_points(atlas: Atlas, points: pd.DataFrame, areas: pd.DataFrame, rule: Rule, measures,
+                              audience: Mapping[str, Iterable[str]]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The monthly (or quarterly) SPC points, protected as cells whose months add up to their published year.
+
+    A month is shown only when its year's counts are published (else the months would give the
+    hidden year away) and protect_subperiods leaves its counts visible: a small month is hidden
+    with complements among its year's months, so none can be worked out as the year minus the
+    others. Exempt measures are shown as they are, as in the annual table. A series that loses a
+    point is charted again from its published points alone (its mean and limits would otherwise
+    give the hidden months away). Returns the points and the months per step."""
+    counts = dict.fromkeys(["shown", "withheld", "in_hidden_years", "primary", "secondary"], 0)
+    if points.empty:
+        return points, counts
+    points = points.reset_index(drop=True)
+    year = _financial_year(points)
+    exempt = points["indicator_id"].map(lambda i: measures.get(i) in rule.exempt_measures).to_numpy(dtype=bool)
+    published = areas.dropna(subset=["numerator", "denominator"])
+    year_shown = pd.MultiIndex.from_arrays([points["indicator_id"].astype(str), points["area_code"].astype(str), year]) \
+        .isin(pd.MultiIndex.from_frame(published[VALUE_KEYS].astype(str)))
+    has_counts = {"numerator", "denominator"} <= set(points)
+    keep = exempt.copy()
+    candidates = ~exempt & year_shown & has_counts
+    if candidates.any():
+        months = points.loc[candidates, [*VALUE_KEYS, "numerator", "denominator"]].assign(year=year[candidates])
+        shown, audit = _protect_months(months, rule, measures, audience)
+        keep[np.flatnonzero(candidates)] = shown
+        counts["primary"] = int((audit["status"] == "primary").sum())
+        counts["secondary"] = int((audit["status"] == "secondary").sum())
+    counts["withheld"], counts["shown"] = int((~keep).sum()), int(keep.sum())
+    counts["in_hidden_years"] = int((~exempt & ~year_shown).sum())
+    lost = pd.MultiIndex.from_frame(points.loc[~keep, ["indicator_id", "area_code"]].astype(str))
+    series = pd.MultiIndex.from_frame(points[["indicator_id", "area_code"]].astype(str))
+    again = series.isin(lost)
+    redrawn = spc_series(points[keep & again].drop(columns="period_start"), atlas.catalogue) if (keep & again).any() \
+        else points.iloc[:0]
+    return pd.concat([points[~again], redrawn], ignore_index=True), counts
+
+
+def _protect_months(months: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]]
+                    ) -> tuple[np.ndarray, pd.DataFrame]:
+    """protect_subperiods once per group of indicators whose audience sees the same areas in full: whether
+    each month's counts stay visible, and the audit of the hidden ones."""
+    seen = months["indicator_id"].map(lambda i: "\x1f".join(sorted(map(str, audience.get(i, ()))))).to_numpy()
+    shown, audits = np.zeros(len(months), dtype=bool), []
+    for codes in sorted(set(seen)):
+        part = protect_subperiods(months[seen == codes], rule, audience=codes.split("\x1f") if codes else None,
+                                  measures=measures)
+        shown[seen == codes] = (part.table["value_status"] != "follows").to_numpy()
+        audits.append(part.audit)
+    return shown, pd.concat(audits, ignore_index=True)
+
+
+def _subperiod_sentence(months: dict[str, int]) -> str:
+    if not months["withheld"] and not months["shown"]:
+        return ""
+    text = (f"; {months['withheld']:,} of {months['shown'] + months['withheld']:,} monthly or quarterly points "
+            f"withheld ({months['primary']:,} of their counts suppressed as small, {months['secondary']:,} more so "
+            "none can be worked out from its year")
+    if months["in_hidden_years"]:
+        text += f"; {months['in_hidden_years']:,} points in years whose counts are hidden"
+    return text + "), each series charted from its published points alone"
+
+
+def protected_fixes(fixes: pd.DataFrame, hidden: set[tuple[str, str, str]], rule: Rule) -> pd.DataFrame:
+    """A care bundle's single fixes (people missing only one process) under `rule`: a row is dropped
+    when its area's bundle value is withheld (`hidden` keys) or its count of people is a small count
+    (its rate if fixed would give the count back); other counts are rounded, and the rate if fixed
+    moved to match the rounded count. Primary suppression only: these counts add up to no published
+    total (a patient missing two processes is in none)."""
+    if fixes.empty:
+        return fixes
+    keys = list(map(tuple, fixes[VALUE_KEYS].astype(str).to_numpy()))
+    keep = ~np.array([k in hidden for k in keys], dtype=bool) & ~rule.is_primary(fixes["extra_people"].to_numpy())
+    fixes = fixes[keep].copy()
+    if rule.rounding:
+        true = fixes["extra_people"].to_numpy(dtype=float)
+        rounded = round_to(true, rule.rounding)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_person = np.where(true > 0, (fixes["rate_if_fixed"] - fixes["rate"]).to_numpy() / true, 0.0)
+        fixes["extra_people"] = rounded
+        fixes["rate_if_fixed"] = fixes["rate"].to_numpy() + per_person * rounded
+    return fixes.reset_index(drop=True)
+
+
+PLAN_FIGURES = ["value", "lower", "upper", "trajectory", "baseline", "target", "gap", "gap_people", "forecast",
+                "forecast_month", "forecast_earliest", "forecast_latest", "slope", "slope_lower", "slope_upper",
+                "cumulative_achieved", "cumulative_planned"]
+PLAN_JUDGEMENTS = ["variation", "assurance", "status"]
+WITHHELD = "withheld"
+
+
+def protect_scorecard(scorecard: pd.DataFrame, charted: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """A plans scorecard (marginalgains.plans.track) with only what the protected atlas publishes.
+
+    A plan x area is tracked month by month over the same counts as the atlas's SPC series
+    (`charted`, before protection); its figures and judgements are shown only when every point of
+    that series is in the protected one (`published`): the gap, forecast and status of a series
+    with a hidden month would tell of that month. Otherwise its figures are withheld (NaN) and its
+    judgements read "withheld"."""
+    if scorecard.empty:
+        return scorecard
+    keys = ["indicator_id", "area_code"]
+
+    def points(spc: pd.DataFrame) -> pd.Series:
+        return spc[keys].astype(str).value_counts() if len(spc) else pd.Series(dtype=int)
+
+    index = pd.MultiIndex.from_frame(scorecard[keys].astype(str))
+    before, after = points(charted).reindex(index).to_numpy(), points(published).reindex(index).to_numpy()
+    withheld = ~(np.isfinite(before) & (before == after))
+    card = scorecard.copy()
+    for column in [c for c in PLAN_FIGURES if c in card]:
+        card[column] = card[column].where(~withheld)
+    for column in [c for c in PLAN_JUDGEMENTS if c in card]:
+        card[column] = card[column].astype(object).where(~withheld, WITHHELD)
+    return card
 
 
 def _without(spc: pd.DataFrame, series: set[tuple[str, str]]) -> pd.DataFrame:

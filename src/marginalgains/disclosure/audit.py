@@ -138,7 +138,8 @@ def certified_intervals(system: System, counts: np.ndarray, hidden: np.ndarray, 
         return np.empty(0), np.empty(0), np.empty(0, dtype=bool)
     neighbourhoods, exact = _neighbourhoods(system, counts, cells, exact_up_to, hubs, short)
     lower, upper = rectangle_intervals(system, counts, hidden, short)
-    wide = ~exact & np.isfinite(lower) & (upper - lower >= required[cells] - 1e-6)
+    wide = np.isfinite(lower) & (upper - lower >= required[cells] - 1e-6)
+    exact = exact & ~wide
     todo = np.flatnonzero(~wide)
     if len(todo):
         lower[todo], upper[todo] = _local_intervals(system, counts, hidden, cells, neighbourhoods[todo], todo)

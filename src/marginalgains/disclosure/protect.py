@@ -48,16 +48,22 @@ class Protected:
 
 
 def protect(table: pd.DataFrame, structure: Structure, rule: Rule, audience: Iterable[str] | None = None,
-            values: Iterable[str] = ("count",)) -> Protected:
+            values: Iterable[str] = ("count",), known: np.ndarray | None = None) -> Protected:
     """Protect each count column in `values` of `table` (one row per cell, totals included).
 
     `audience`: codes (in the structure's geography) whose own cells the viewer sees in full;
-    None is the public. Errors name the row and column (a missing or negative count, totals that
-    do not add up, an audience without a geography).
+    None is the public. `known` (a boolean mask over the rows): cells the viewer already has from
+    another published table (a year's counts, when its months are protected), never hidden and
+    assumed known exactly; their status is "known". Errors name the row and column (a missing or
+    negative count, totals that do not add up, an audience without a geography).
     """
     table = table.reset_index(drop=True)
     system = constraint_system(table, structure)
     shown = _shown_in_full(table, structure, rule, audience)
+    known = np.zeros(len(table), dtype=bool) if known is None else np.asarray(known, dtype=bool)
+    if len(known) != len(table):
+        raise DisclosureError(f"known: {len(known):,} flags for a table of {len(table):,} cells")
+    shown = shown | known
     published = table.copy()
     audits, steps = [], dict.fromkeys(STEPS, 0)
     for column in values:
@@ -67,6 +73,7 @@ def protect(table: pd.DataFrame, structure: Structure, rule: Rule, audience: Ite
         result = suppress(system, counts, primary, shown, rule.protection_interval)
         status = np.where(result.hidden, np.where(primary, "primary", "secondary"), "published")
         status = np.where(shown, np.where(structure.national(table) & rule.national_exempt, "national", "own"), status)
+        status = np.where(known, "known", status)
         shown_counts = np.where(result.hidden, np.nan, counts)
         if rule.rounding:
             rounded = (status == "published") & (counts % rule.rounding != 0)

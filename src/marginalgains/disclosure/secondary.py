@@ -31,6 +31,8 @@ from marginalgains.disclosure.rules import DisclosureError
 from marginalgains.disclosure.structure import System
 
 TOLERANCE = 1e-6
+SMALL_GROUP = 40  # hidden cells: a narrow cell's group up to this size gets the exact cut, larger ones a greedy one
+ALONE, BATCH = 2_000, 5_000  # cells: larger sub-tables are solved alone, smaller ones in batches up to BATCH
 GREEDY_AFTER = 3  # rounds of exact re-optimisation before hidden cells are kept from round to round
 
 
@@ -52,6 +54,9 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
 
     Each linked sub-table (an indicator's areas x breakdowns, say) shares no constraint with any
     other, so each is protected on its own: time grows with the number of sub-tables, not faster.
+    Small sub-tables (an area's months and its year) are protected together in batches, as
+    independent blocks of one programme (their optima are each block's own): one solver call for
+    thousands of them rather than one each.
     Returns the hidden mask and, in the order of the hidden cells, the interval an attacker with
     every visible count (unrounded) and the constraints is proved unable to narrow.
     """
@@ -60,11 +65,9 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
     hidden = primary.copy()
     lower, upper = np.zeros(len(counts)), np.zeros(len(counts))
     exact = np.ones(len(counts), dtype=bool)
-    subtables = system.components()
     rounds = 0
     matrix = system.matrix.tocsc()
-    for label in np.unique(subtables[primary]):
-        cells = np.flatnonzero(subtables == label)
+    for cells in _batches(system.components(), primary):
         rows = np.unique(matrix[:, cells].nonzero()[0])
         sub = System(system.matrix[rows][:, cells].tocsr(), np.searchsorted(cells, system.totals[rows]))
         part = _suppress_linked(sub, counts[cells], primary[cells], visible[cells], protection)
@@ -75,23 +78,46 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
     return Suppression(hidden, lower[hidden], upper[hidden], exact[hidden], rounds)
 
 
+def _batches(subtables: np.ndarray, primary: np.ndarray) -> list[np.ndarray]:
+    """The cells of each sub-table holding a primary cell, small sub-tables gathered up to BATCH cells (sorted)."""
+    labels = np.unique(subtables[primary])
+    by_label = np.argsort(subtables, kind="stable")
+    starts = np.searchsorted(subtables[by_label], labels)
+    sizes = np.bincount(subtables)[labels]
+    alone = sizes > ALONE
+    batch = np.where(alone, -1 - np.arange(len(labels)), np.cumsum(np.where(alone, 0, sizes)) // BATCH)
+    members = [by_label[start:start + size] for start, size in zip(starts, sizes)]
+    return [np.sort(np.concatenate([members[i] for i in np.flatnonzero(batch == b)])) for b in np.unique(batch)]
+
+
 def _suppress_linked(system: System, counts, primary, visible, protection) -> Suppression:
-    """The MILP and audit rounds for one linked sub-table, until every primary cell is proved protected."""
+    """The MILP and audit rounds for linked sub-tables, until every primary cell is proved protected.
+
+    After each round, sub-tables whose primary cells are all proved are settled: later rounds
+    re-solve and re-prove only the others (they share no constraint, so nothing settled changes)."""
+    n = len(counts)
     cuts: list[np.ndarray] = []
     candidates = _candidates(system, counts, primary, visible)
+    subtables = system.components()
     kept = primary.copy()
+    unsettled = np.ones(n, dtype=bool)
+    hidden, lower, upper, exact = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n), np.ones(n, dtype=bool)
     rounds = 0
     while True:
         rounds += 1
-        hidden = np.zeros(len(counts), dtype=bool)
-        cells = np.flatnonzero(candidates | kept | _cut_cells(cuts, len(counts)))
+        offered = (candidates | kept | (_with_partners(system, _cut_cells(cuts, n), 1) & ~visible)) & unsettled
+        cells = np.flatnonzero(offered)
+        hidden[unsettled] = False
         hidden[cells] = _choose(system, counts, kept, visible, protection, cells, cuts, primary[cells])
-        lower, upper, exact = certified_intervals(system, counts, hidden, np.where(primary, protection, 0.0))
-        cells = np.flatnonzero(hidden)
-        narrow = primary[cells] & (upper - lower < protection - TOLERANCE)
-        if not narrow.any():
-            return Suppression(hidden, lower, upper, exact, rounds)
-        cuts += _cuts(system, counts, hidden, visible, cells[narrow], exact[narrow])
+        open_hidden = np.flatnonzero(hidden & unsettled)
+        proved = certified_intervals(system, counts, hidden & unsettled, np.where(primary, protection, 0.0))
+        lower[open_hidden], upper[open_hidden], exact[open_hidden] = proved
+        narrow = open_hidden[primary[open_hidden] & (proved[1] - proved[0] < protection - TOLERANCE)]
+        if not len(narrow):
+            return Suppression(hidden, lower[hidden], upper[hidden], exact[hidden], rounds)
+        unsettled = np.isin(subtables, subtables[narrow])
+        cuts = [cut for cut in cuts if unsettled[cut[0]]]
+        cuts += _cuts(system, counts, hidden, visible, narrow, exact[narrow])
         if not exact[narrow].all() or rounds >= GREEDY_AFTER:
             kept |= hidden   # greedy from here (a large group, or many rounds): keep what is hidden, so rounds converge
 
@@ -103,9 +129,7 @@ def _candidates(system: System, counts, primary, visible, cheapest: int = 8, sho
     from every small count, or dearer than the cheapest of its column, is never the better choice
     in a table of areas x breakdowns, and leaving them out keeps the programme small."""
     incidence = system.incidence.tocsr()
-    size = incidence.getnnz(axis=1)
-    rows_short = incidence[size <= short]
-    long_rows = incidence[size > short].tocoo()
+    long_rows = incidence[incidence.getnnz(axis=1) > short].tocoo()
     free = ~visible[long_rows.col]
     order = np.lexsort((long_rows.col[free], counts[long_rows.col[free]], long_rows.row[free]))
     rows, cols = long_rows.row[free][order], long_rows.col[free][order]
@@ -113,10 +137,17 @@ def _candidates(system: System, counts, primary, visible, cheapest: int = 8, sho
     rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
     cheap = np.zeros(len(counts), dtype=bool)
     cheap[cols[rank < cheapest]] = True
-    chosen = primary | cheap
-    for _ in range(2):
-        chosen |= np.asarray(rows_short.T @ (rows_short @ chosen.astype(float))).ravel() > 0
-    return chosen & ~visible
+    return _with_partners(system, primary | cheap, 2, short) & ~visible
+
+
+def _with_partners(system: System, chosen: np.ndarray, steps: int, short: int = 6) -> np.ndarray:
+    """`chosen` and the cells sharing a short constraint with them, `steps` times over (a cell offered
+    to the MILP without the other cells of its row of breakdowns could only be hidden alone there)."""
+    incidence = system.incidence.tocsr()
+    rows_short = incidence[incidence.getnnz(axis=1) <= short]
+    for _ in range(steps):
+        chosen = chosen | (np.asarray(rows_short.T @ (rows_short @ chosen.astype(float))).ravel() > 0)
+    return chosen
 
 
 def _cut_cells(cuts: list[np.ndarray], n: int) -> np.ndarray:
@@ -184,18 +215,21 @@ def _capacity_rows(system: System, rows, cells, is_primary) -> np.ndarray:
 def _cuts(system: System, counts, hidden, visible, narrow_cells, exact) -> list[np.ndarray]:
     """Constraints that rule out the current pattern near each primary cell still too narrow.
 
-    Where the audit was exact (the cell's whole linked group), the cut is valid for every
-    protecting pattern: hide at least one more cell next to the group. In a large group, whose
-    certificate is local, the cell's own constraints get one more hidden cell: the largest
-    visible cell of its shortest constraint that has one (a greedy step, so the answer there may
-    hide more than the fewest cells, never less than the proof needs).
+    Where the audit was exact over a small linked group (at most SMALL_GROUP hidden cells), the
+    cut is valid for every protecting pattern: hide at least one more cell next to the group. In a
+    large group (a column of areas holds hundreds of hidden cells) that cut is too weak to help
+    (one more hidden cell anywhere in the column meets it), so the cell's own constraints get one
+    more hidden cell: the largest visible cell of its shortest constraint that has one (a greedy
+    step, so the answer there may hide more than the fewest cells, never less than the proof needs).
     """
     groups = system.components(hidden)
     by_cell = system.incidence.tocsc()
     by_row = system.incidence.tocsr()
     free = ~hidden & ~visible
     cuts = []
+    sizes = np.bincount(groups[hidden], minlength=groups.max() + 1)
     for cell, whole in zip(narrow_cells, exact, strict=True):
+        whole = whole and sizes[groups[cell]] <= SMALL_GROUP
         members = np.flatnonzero(groups == groups[cell]) if whole else np.array([cell])
         rows = np.unique(by_cell[:, members].nonzero()[0])
         if whole:

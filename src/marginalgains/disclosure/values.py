@@ -14,6 +14,7 @@ rule).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,43 @@ def protect_values(values: pd.DataFrame, rule: Rule, hierarchy: Mapping[str, str
     table, totals, steps = _back_to_rows(values, protected.table, kinds, rule, set(values["area_code"].astype(str)))
     protected.steps.update(steps)
     return Protected(table, protected.audit, protected.steps, rule, totals)
+
+
+def protect_subperiods(values: pd.DataFrame, rule: Rule, audience: Iterable[str] | None = None,
+                       measures: Mapping[str, Measure] | None = None) -> Protected:
+    """Protect the months (or quarters) of years whose counts the viewer already has.
+
+    `values`: IndicatorValues rows at a sub-annual grain, each with its financial `year` label.
+    Per area, the months of a year add up to that year, whose counts another table publishes: each
+    year enters as a known cell (the sum of the months given here, never hidden), so a small month
+    is hidden with complements among its year's months and no hidden month can be worked out as
+    the year minus the others. Only months of published years belong here: the months of a year
+    whose counts are hidden would give that year away, and are the caller's to withhold. No
+    national monthly totals are published, so each area's year is its own sub-table. Months are
+    not rounded (their counts are not shown; their values are). `Protected.table` has the rows of
+    `values` with hidden counts NaN and `value_status` "follows" where the value is withheld.
+    """
+    values = values.reset_index(drop=True)
+    _check_values(values)
+    if "year" not in values:
+        raise DisclosureError("the values have no column 'year' (each month's financial year)")
+    kinds = _kinds(values, measures)
+    months = _cells(values, kinds)
+    month_year = dict(zip(values["period"].astype(str), values["year"].astype(str)))
+    months["year"] = months["period"].map(month_year)
+    keys = ["indicator_id", "year", "part", "area_code"]
+    years = months.groupby(keys, as_index=False, sort=False)["count"].sum().rename(columns={"year": "period"})
+    cells = pd.concat([months.drop(columns="year"), years], ignore_index=True)
+    structure = Structure((Dimension("indicator_id"), Dimension("period", month_year),
+                           Dimension("part", {"numerator": "denominator", "remainder": "denominator"}),
+                           Dimension("area_code")))
+    known = np.r_[np.zeros(len(months), dtype=bool), np.ones(len(years), dtype=bool)]
+    if audience is not None:
+        known |= cells["area_code"].isin([str(a) for a in audience]).to_numpy()
+    protected = protect(cells, structure, replace(rule, rounding=None), known=known)
+    table, _, steps = _back_to_rows(values, protected.table, kinds, rule, set(values["area_code"].astype(str)))
+    protected.steps.update(steps)
+    return Protected(table, protected.audit, protected.steps, rule)
 
 
 def _check_values(values: pd.DataFrame) -> None:
@@ -113,6 +151,7 @@ def _cells(values: pd.DataFrame, kinds: pd.DataFrame) -> pd.DataFrame:
 def _back_to_rows(values, cells: pd.DataFrame, kinds: pd.DataFrame, rule: Rule, areas: set[str]):
     cells = cells.assign(part=cells["part"].replace({"events": "numerator", "population": "denominator"}))
     wide = cells.pivot(index=VALUE_KEYS, columns="part", values=["count", "count_status"])
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([["count", "count_status"], ["numerator", "denominator"]]))
     table = values.copy()
     keys = pd.MultiIndex.from_frame(values[VALUE_KEYS].astype(str))
     for part in ("numerator", "denominator"):

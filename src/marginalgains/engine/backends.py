@@ -21,6 +21,7 @@ import pandas as pd
 import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 
+from marginalgains import memory
 from marginalgains.errors import EngineError
 
 BACKENDS = ("duckdb", "spark")
@@ -149,8 +150,12 @@ def _refuse_views_over_files(con: BaseBackend, path: Path) -> None:
 
 
 def _duckdb(**options) -> BaseBackend:
-    """An in-process DuckDB connection."""
-    return _quiet(ibis.duckdb.connect(**options))
+    """An in-process DuckDB connection, held to a memory limit given for the run (it spills to disk
+    beyond it); without one, DuckDB's own default (80% of the machine's memory)."""
+    con = _quiet(ibis.duckdb.connect(**options))
+    if (cap := memory.given()) is not None:
+        con.raw_sql(f"SET memory_limit = '{cap[0]}B'")
+    return con
 
 
 def _quiet(con: BaseBackend) -> BaseBackend:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from marginalgains.engine.backends import DataSource, open_source
@@ -27,13 +28,22 @@ from marginalgains.periods import period_starts
 WEAKEST_LINK_COLUMNS = ["indicator_id", AREA, PERIOD, "component", "n_only_missing", "numerator", "denominator"]
 
 
+WHY_MISSING = "__why_missing"
+
+
 @dataclass
 class ComputeResult:
-    """What `compute` returns: values, the catalogue with bundle processes, and weakest links."""
+    """What `compute` returns: values, the catalogue with bundle processes, and weakest links.
+
+    `missing` says, for each value row with no area or no period, why: how many records of
+    which table have a NULL in which column (None for every other row), for the values check
+    to give as the row's reason.
+    """
 
     values: pd.DataFrame
     catalogue: Catalogue
     weakest_links: pd.DataFrame
+    missing: pd.Series
 
 
 def compute(
@@ -64,12 +74,39 @@ def compute(
     for group, counts in _counted(groups, source):
         for definition in group.definitions:
             columns = group.columns[definition.indicator_id]
-            values.append(_values(definition, columns, counts))
+            missing = _missing_keys(definition, counts[columns.denominator], counts)
+            values.append(_explained(_values(definition, columns, counts), missing))
             if definition.is_bundle:
-                values.extend(_component_values(definition, columns, counts))
+                values.extend(_explained(v, missing) for v in _component_values(definition, columns, counts))
                 links.append(_weakest_links(definition, columns, counts))
         report(len(group.definitions), group.label)
-    return ComputeResult(_tidy(pd.concat(values), VALUE_INPUTS), catalogue, _tidy_links(links))
+    tidy = _tidy(pd.concat(values), [*VALUE_INPUTS, WHY_MISSING])
+    missing = tidy.pop(WHY_MISSING)
+    return ComputeResult(tidy, catalogue, _tidy_links(links), missing.where(missing.notna(), None))
+
+
+def _missing_keys(definition: Definition, records: pd.Series, counts: pd.DataFrame) -> pd.DataFrame | None:
+    """Why each (area, period) with a NULL area or period has none: the records counted there
+    (summed over strata), their table and the NULL column; None when every record has both."""
+    keys = counts[[AREA, PERIOD]]
+    gap = keys.isna().any(axis=1).to_numpy()
+    if not gap.any():
+        return None
+    found = keys[gap].assign(records=records[gap]).groupby([AREA, PERIOD], dropna=False, as_index=False)["records"].sum()
+    no_area = f"no area (column {definition.area!r} is NULL)"
+    no_period = f"no {'date' if definition.grain is not None else 'period'} (column {definition.period_column!r} is NULL)"
+    area_gap, period_gap = found[AREA].isna().to_numpy(), found[PERIOD].isna().to_numpy()
+    lacking = np.select([area_gap & period_gap, area_gap], [f"{no_area} and {no_period}", no_area], no_period)
+    found[WHY_MISSING] = (found["records"].map("{:,.0f}".format)
+                          + f" record(s) of table {definition.table!r} have " + lacking)
+    return found.drop(columns="records")
+
+
+def _explained(frame: pd.DataFrame, missing: pd.DataFrame | None) -> pd.DataFrame:
+    """Value rows with the reason each row lacking an area or period lacks it (NULL keys match)."""
+    if missing is None:
+        return frame.assign(**{WHY_MISSING: None})
+    return frame.merge(missing, on=[AREA, PERIOD], how="left")
 
 
 def _counted(groups: list[Group], source: DataSource) -> Iterator[tuple[Group, pd.DataFrame]]:
@@ -131,9 +168,10 @@ def _pick(counts: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFram
 def _tidy(frame: pd.DataFrame, columns: list[str], extra_keys: tuple[str, ...] = ()) -> pd.DataFrame:
     """Rows with people to count, float counts, sorted by indicator, area, period (then `extra_keys`).
 
-    Records with no date (NULL) count under a missing period, and a text period column may hold
-    labels that are not periods: such rows are kept as they are, for the values check to reject
-    with the reason (and count), never dropped here or passed off as a period."""
+    Records with no date or area (NULL) count under a missing period or area (`ComputeResult.missing`
+    says how many, from which column), and a text period column may hold labels that are not
+    periods: such rows are kept as they are, for the values check to reject with the reason,
+    never dropped here or passed off as a period."""
     periods = frame[PERIOD].astype(object)
     frame = frame.astype({"numerator": float, "denominator": float, AREA: str}).assign(
         **{PERIOD: periods.where(periods.notna(), None).map(lambda p: p if p is None else str(p))})

@@ -29,7 +29,8 @@ def standardised(counts: pd.DataFrame, rule: Standardisation, indicator_id: str)
     """area_code, period, numerator, denominator from per-stratum `observed` and `people` counts.
 
     Rows are sorted first so the floating-point sums are the same whatever order the backend
-    returned them in (DuckDB and Spark then agree exactly).
+    returned them in (DuckDB and Spark then agree exactly). Records with no area or period (NULL)
+    keep their own row, for the values check to reject with the reason, never dropped here.
     """
     counts = counts.astype({s: str for s in rule.strata})
     counts = counts.sort_values(KEYS + list(rule.strata), ignore_index=True)
@@ -49,7 +50,7 @@ def _isr(counts: pd.DataFrame, rule: Standardisation, indicator_id: str) -> pd.D
     joined = counts.merge(rates, on=strata, how="left")
     _refuse_unmatched(joined, "rate", strata, indicator_id, "reference rate")
     joined["expected"] = joined["people"] * joined["rate"]
-    totals = joined.groupby(KEYS, as_index=False)[["observed", "expected"]].sum()
+    totals = joined.groupby(KEYS, as_index=False, dropna=False)[["observed", "expected"]].sum()
     return totals.rename(columns={"observed": "numerator", "expected": "denominator"})
 
 
@@ -60,7 +61,7 @@ def _dsr(counts: pd.DataFrame, rule: Standardisation, indicator_id: str) -> pd.D
     _refuse_unmatched(joined, "weight", strata, indicator_id, "standard population weight")
     rate = joined["observed"] / joined["people"].where(joined["people"] > 0)
     joined["weighted"] = (joined["weight"] * rate).fillna(0.0)
-    totals = joined.groupby(KEYS, as_index=False)[["observed", "people", "weighted"]].sum()
+    totals = joined.groupby(KEYS, as_index=False, dropna=False)[["observed", "people", "weighted"]].sum()
     dsr = totals["weighted"] / weights["weight"].sum()
     totals["denominator"] = np.where(totals["observed"] > 0, totals["observed"] / dsr.where(dsr > 0), totals["people"])
     return totals.rename(columns={"observed": "numerator"})[KEYS + ["numerator", "denominator"]]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from marginalgains.errors import DataError
 from marginalgains.io import validate
-from marginalgains.io.tabular import ROW_PROBLEMS, TRIMMED, read_table
+from marginalgains.io.tabular import ROW_PROBLEMS, TRIMMED, read_table, trimmed_notes
 
 SOURCE = "source"
 TEXT_COLUMNS = ("area_code", "area_name", "area_type", "parent_code")
@@ -62,7 +62,5 @@ def _covariate(cells: pd.Series, path: Path, column: str) -> pd.Series:
 
 def trimmed_note(areas: pd.DataFrame | None) -> str | None:
     """A sentence saying how many cells of an areas table had spaces trimmed, if any did."""
-    trimmed = {} if areas is None else {c: n for c, n in areas.attrs.get(TRIMMED, {}).items() if n}
-    if not trimmed:
-        return None
-    return f"{areas.attrs.get(SOURCE, 'areas')}: spaces trimmed around " + ", ".join(f"{n:,} cell(s) of {c!r}" for c, n in trimmed.items())
+    notes = [] if areas is None else trimmed_notes({areas.attrs.get(SOURCE, "areas"): areas.attrs.get(TRIMMED, {})})
+    return notes[0] if notes else None

@@ -2,7 +2,8 @@
 
 A catalogue is a mapping with an `indicators` list. Each entry has the descriptive keys of
 `marginalgains.model.Indicator` (id, title, polarity, measure, multiplier, unit, source,
-licence, tags, benefit_weight, min_denominator, synthetic). Top-level `source`, `licence` and
+licence, tags, benefit_weight, min_denominator, synthetic, and the breakdown: sex, age and
+family, the id its breakdowns share, so totals add only the broadest). Top-level `source`, `licence` and
 `synthetic` are defaults for every entry. Any other keys of an entry (table, area, period,
 numerator, denominator, bundle, standardisation ...) are the record-level definition, kept
 as given for the engine to validate. An all-or-none `bundle` (a mapping of process names to SQL
@@ -19,23 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from marginalgains.errors import CatalogueError
+from marginalgains.io.yamltext import YamlRefused, load_yaml
 from marginalgains.model import Indicator, Measure, Polarity
 
 _DESCRIPTIVE = {
     "id", "title", "polarity", "measure", "multiplier", "unit", "source", "licence",
-    "tags", "benefit_weight", "min_denominator", "synthetic",
+    "tags", "benefit_weight", "min_denominator", "synthetic", "sex", "age", "family",
 }
 RECORD_KEYS = {"table", "area", "period", "denominator", "numerator", "bundle", "standardisation"}
 """An entry's record-level keys: the engine checks their values (engine.definition)."""
 _DEFAULTABLE = ("source", "licence", "synthetic")
 _TOP_LEVEL = {"indicators", *_DEFAULTABLE}
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when present: several times faster
 MAX_CATALOGUE_BYTES = 5_000_000
-MAX_YAML_DEPTH = 32
-MAX_YAML_NODES = 200_000  # a catalogue of 2,000 indicators has about 50,000
 _LARGEST = 1e12  # no multiplier, weight or minimum denominator is larger; a 400-digit number is a typing slip
 
 _TEXT = {"type": "string"}
@@ -53,6 +51,7 @@ _ENTRY = {
         "benefit_weight": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": _LARGEST, "finite": True},
         "min_denominator": {"type": ["number", "null"], "minimum": 0, "maximum": _LARGEST, "finite": True},
         "synthetic": {"type": "boolean"},
+        "sex": _TEXT, "age": _TEXT, "family": _TEXT,
         **{key: {} for key in RECORD_KEYS},
     },
     "additionalProperties": False,
@@ -96,10 +95,9 @@ def read_catalogue(path: str | Path) -> Catalogue:
     path = Path(path)
     text = _catalogue_text(path)
     try:
-        _check_yaml_shape(text, path)
-        document = yaml.load(text, Loader=_SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{path}: not valid YAML: {exc}") from None
+        document = load_yaml(text, str(path), "the catalogue")
+    except YamlRefused as exc:
+        raise CatalogueError(str(exc)) from None
     return catalogue_from_dict(document, str(path))
 
 
@@ -117,39 +115,6 @@ def _catalogue_text(path: Path) -> str:
                              "save it as UTF-8") from None
     except OSError as exc:
         raise CatalogueError(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def _check_yaml_shape(text: str, path: Path) -> None:
-    """Refuse, from the parser's events and before any document is built, a catalogue whose aliases
-    would expand it beyond MAX_YAML_NODES values (a few hundred bytes of nested aliases expand to
-    gigabytes), or that is nested deeper than MAX_YAML_DEPTH. Ordinary aliases (a shared period
-    mapping, as PyYAML writes) are fine."""
-    sizes: dict[str, int] = {}  # each anchor's expanded size
-    open_collections: list[list] = []  # [expanded size so far, anchor] of each collection being read
-    total = 0
-    for event in yaml.parse(text, Loader=_SAFE_LOADER):
-        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
-            size = sizes.get(event.anchor, 1) if isinstance(event, yaml.AliasEvent) else 1
-            if isinstance(event, yaml.ScalarEvent) and event.anchor:
-                sizes[event.anchor] = 1
-            total += size
-            if open_collections:
-                open_collections[-1][0] += size
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            open_collections.append([1, event.anchor])
-            total += 1
-            if len(open_collections) > MAX_YAML_DEPTH:
-                raise CatalogueError(f"{path}, line {event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} deep; "
-                                     "not a catalogue")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            size, anchor = open_collections.pop()
-            if anchor:
-                sizes[anchor] = size
-            if open_collections:
-                open_collections[-1][0] += size
-        if total > MAX_YAML_NODES:
-            raise CatalogueError(f"{path}, line {event.start_mark.line + 1}: YAML aliases expand the catalogue to more "
-                                 f"than {MAX_YAML_NODES:,} values; write it without nested aliases")
 
 
 def catalogue_from_dict(document: Any, where: str = "<catalogue>") -> Catalogue:
@@ -267,6 +232,9 @@ def _indicator(entry: dict[str, Any], defaults: dict[str, Any]) -> Indicator:
         benefit_weight=None if entry.get("benefit_weight") is None else float(entry["benefit_weight"]),
         min_denominator=float(entry.get("min_denominator") or 0),
         synthetic=entry.get("synthetic", False),
+        sex=entry.get("sex", ""),
+        age=entry.get("age", ""),
+        family=entry.get("family", ""),
     )
 
 

@@ -6,6 +6,10 @@ cell is written with a leading single quote, so it is shown as the text it is. N
 text and stay as they are, and so does text that is a plain number (`-5`, `+3.2`): negative
 numbers stay numbers.
 
+Precision: every float is written in full, as the shortest text that reads back as the same
+float (Arrow's conversion: 2.0 is `2`, 0.1 + 0.2 is `0.30000000000000004`), so a value read from
+a CSV equals the one computed; rounding is for the page, not the data.
+
 Atomic writes: each file is written under a temporary name beside its destination and renamed
 over it only when every file of the set has been written, so a failed run leaves the previous
 outputs whole.
@@ -15,12 +19,15 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from marginalgains.errors import DataError
 
@@ -47,12 +54,30 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe.set_axis(header, axis=1)
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, float_format: str | None = "%.10g") -> Path:
-    """Write a formula-safe CSV, atomically."""
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a formula-safe CSV at full precision, atomically."""
     path = Path(path)
     with staged([path]) as (temporary,):
-        formula_safe(frame).to_csv(temporary, index=False, float_format=float_format)
+        save_csv(frame, temporary)
     return path
+
+
+def save_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a formula-safe CSV at full precision to `path` as it is (a `staged` path, say)."""
+    full_precision(formula_safe(frame)).to_csv(path, index=False)
+
+
+def full_precision(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with float columns as their shortest round-trip text (blank for NaN), in one
+    vectorised Arrow cast per column."""
+    written = frame.copy(deep=False)
+    for position in range(frame.shape[1]):
+        cells = frame.iloc[:, position]
+        if pd.api.types.is_float_dtype(cells.dtype):
+            numbers = pa.array(cells.to_numpy(dtype=float, na_value=np.nan), from_pandas=True)  # NaN is null
+            text = pc.cast(numbers, pa.string()).to_numpy(zero_copy_only=False)
+            written.isetitem(position, pd.Series(text, index=cells.index, dtype=object))
+    return written
 
 
 @contextmanager
@@ -65,9 +90,7 @@ def staged(paths: list[Path]) -> Iterator[list[Path]]:
     temporaries: list[Path] = []
     try:
         for path in paths:
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-            os.close(handle)
-            temporaries.append(Path(name))
+            temporaries.append(_new_temporary(path))
         yield temporaries
         for temporary, path in zip(temporaries, paths):
             os.replace(temporary, path)
@@ -76,6 +99,14 @@ def staged(paths: list[Path]) -> Iterator[list[Path]]:
     finally:
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
+
+
+def _new_temporary(path: Path) -> Path:
+    """A new empty file beside `path`, created with the permissions the umask gives any new file
+    (`tempfile.mkstemp` makes it owner-only, and the rename would keep that on the output)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    return temporary
 
 
 def _check_writable(path: Path) -> None:

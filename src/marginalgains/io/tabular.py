@@ -4,6 +4,7 @@ Row numbers stay true to the file: a ragged row (too few or too many fields), a 
 row split by a bare carriage return keep their place in the table, empty, and are listed in
 `frame.attrs["row_problems"]` (row index -> reason) for `validate.RowChecks` to reject. CSV cells
 are trimmed of surrounding spaces; `frame.attrs["trimmed"]` counts the trimmed cells per column.
+A table too big for the memory the run may use is refused before it is read (`marginalgains.memory`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from marginalgains import memory
 from marginalgains.errors import DataError
 
 ROW_PROBLEMS = "row_problems"
@@ -44,6 +46,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         _check_header(path, pq.read_schema(path).names)
+        metadata = pq.read_metadata(path)
+        memory.check_table(path, metadata.num_rows, metadata.num_columns)
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
@@ -67,6 +71,7 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    memory.check_csv(path)
     data = path.read_bytes()
     head = data[:_SNIFF_BYTES]
     if not head.strip():
@@ -94,6 +99,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
+def trimmed_notes(by_source: dict[str, dict[str, int]]) -> list[str]:
+    """A sentence per input whose cells had spaces trimmed, saying how many, column by column."""
+    notes = []
+    for source, counts in by_source.items():
+        trimmed = {column: n for column, n in counts.items() if n}
+        if trimmed:
+            notes.append(f"{source}: spaces trimmed around " + ", ".join(f"{n:,} cell(s) of {c!r}" for c, n in trimmed.items()))
+    return notes
+
+
 def _parse_csv(path: Path, data: bytes, names: list[str], ragged: dict[int, str]) -> pa.Table:
     """Arrow's CSV reader on one thread, so each ragged row is known by its record number."""
     def refuse_row(row) -> str:
@@ -118,14 +133,14 @@ def _frame(table: pa.Table, ragged: dict[int, str] | None = None, marked: bool =
     """Text cells as Python strings (None for blank), with ragged, blank and split rows put back in
     their places and listed in `attrs[ROW_PROBLEMS]`."""
     blanks_as_null = [pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column) for column in table.columns]
-    frame = pa.table(blanks_as_null, names=table.column_names).to_pandas().astype(object)
-    frame = frame.where(frame.notna(), None)
+    frame = pd.DataFrame({name: column.to_numpy(zero_copy_only=False)  # Arrow makes the Python strings, None for null
+                          for name, column in zip(table.column_names, blanks_as_null)}, dtype=object)
     problems = dict(ragged or {})
     if problems:
         kept = np.setdiff1d(np.arange(len(frame) + len(problems)), np.fromiter(problems, int))
         frame = frame.set_axis(kept).reindex(np.arange(len(frame) + len(problems))).astype(object)
         frame = frame.where(frame.notna(), None)
-    blank = frame.isna().all(axis=1).to_numpy().copy()
+    blank = frame.isna().all(axis=1).to_numpy().copy() if problems else _all_null(blanks_as_null, len(frame))
     blank[list(problems)] = False
     problems.update({int(r): "empty row (every cell blank)" for r in np.flatnonzero(blank)})
     if marked:
@@ -133,6 +148,14 @@ def _frame(table: pa.Table, ragged: dict[int, str] | None = None, marked: bool =
         problems.update({int(r): SPLIT_ROW for r in np.flatnonzero(split)})
     frame.attrs[ROW_PROBLEMS] = problems
     return frame
+
+
+def _all_null(columns: list[pa.ChunkedArray], rows: int) -> np.ndarray:
+    """Rows whose every cell is null, in Arrow."""
+    blank = pa.chunked_array([pa.array(np.ones(rows, dtype=bool))])
+    for column in columns:
+        blank = pc.and_(blank, pc.is_null(column))
+    return blank.to_numpy(zero_copy_only=False).copy()
 
 
 def _check_utf8(path: Path, data: bytes) -> None:

@@ -102,26 +102,35 @@ def parse_numbers(column: pd.Series, skip: np.ndarray | None = None) -> tuple[pd
         reason = pd.Series(None, index=column.index, dtype=object)
         reason[bad] = [f"not a finite number: {v!r}" for v in parsed[bad]]
         return parsed.where(~bad), reason
-    text = pc.utf8_trim_whitespace(pa.array(column.astype(object).where(~missing, "").astype(str), pa.string()))
+    text = pc.utf8_trim_whitespace(_as_arrow_text(column, missing))
     plain = pc.match_substring_regex(text, f"^(?:{_NUMBER})$")
     thousands = pc.match_substring_regex(text, f"^(?:{_THOUSANDS})$")
     readable = pc.if_else(plain, text, pc.if_else(thousands, pc.replace_substring(text, ",", ""), pa.scalar(None, pa.string())))
     parsed = pd.Series(pc.cast(readable, pa.float64()).to_numpy(zero_copy_only=False), index=column.index)
-    plain, thousands = (pd.Series(m.to_numpy(zero_copy_only=False), index=column.index) for m in (plain, thousands))
-    text = pd.Series(text.to_numpy(zero_copy_only=False), index=column.index, dtype=object)
     bad = (~missing & ~np.isfinite(parsed)).to_numpy()
     reason = pd.Series(None, index=column.index, dtype=object)
     failing = bad & (True if skip is None else ~skip)
     if failing.any():
-        cells, words = column[failing], text[failing]
-        shown = cells.astype(str).map(repr)
-        thousands_here = thousands[failing]
+        at = pa.array(np.flatnonzero(failing))  # the failing cells' texts and matches, taken in Arrow
+        words = pd.Series(text.take(at).to_numpy(zero_copy_only=False), index=column.index[failing], dtype=object)
+        plain_here, thousands_here = (pd.Series(m.take(at).to_numpy(zero_copy_only=False), index=words.index)
+                                      for m in (plain, thousands))
+        shown = column[failing].astype(str).map(repr)
         why = "not a number: " + shown
         why[words.str.contains(",", regex=False) & ~thousands_here] = "malformed thousands separator: " + shown
         infinite = words.str.fullmatch(_NOT_FINITE, case=False)
-        why[plain[failing] | thousands_here | infinite] = "not a finite number: " + shown
+        why[plain_here | thousands_here | infinite] = "not a finite number: " + shown
         reason[failing] = why
     return parsed.where(np.isfinite(parsed)), reason
+
+
+def _as_arrow_text(column: pd.Series, missing: pd.Series) -> pa.Array:
+    """The cells as Arrow text, blank where missing: straight from Python strings, or through `str`
+    when the column holds other objects."""
+    try:
+        return pc.fill_null(pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True), "")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array(column.astype(object).where(~missing, "").astype(str), pa.string())
 
 
 def non_negative(checks: RowChecks, column: str, values: pd.Series, what: str = "count") -> None:
@@ -130,11 +139,13 @@ def non_negative(checks: RowChecks, column: str, values: pd.Series, what: str = 
                 lambda rows: [f"negative {what}: {v:g}" for v in values.iloc[rows]])
 
 
-def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None) -> tuple[pd.Series, pd.Series]:
+def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None,
+            missing: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Normalise period labels (a date becomes its month); return labels and grains.
 
     A period starting outside `years` (default `periods.plausible_years()`) is refused: a `9999/00`
-    or `2099` typed by mistake would otherwise be the latest period, and the headline."""
+    or `2099` typed by mistake would otherwise be the latest period, and the headline. A blank
+    period is a "missing value", or the row's reason in `missing` where one is given."""
     first, last = years or plausible_years()
     text = checks.frame[column].fillna("").astype(str)
     labels, grains, errors = {}, {}, {}
@@ -151,7 +162,10 @@ def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None
         labels[label] = start.strftime("%Y-%m") if grain == "month" else label.strip()
         grains[label] = str(grain)
     failed = text.isin(list(errors))
-    checks.flag(failed.to_numpy(), column, text.map(errors).astype(object).fillna(""))
+    reasons = text.map(errors).astype(object).fillna("")
+    if missing is not None:
+        reasons = reasons.where(text.ne("") | missing.isna(), missing)
+    checks.flag(failed.to_numpy(), column, reasons)
     return text.map(labels), text.map(grains)
 
 

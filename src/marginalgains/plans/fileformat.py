@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
+from marginalgains.io.yamltext import YamlRefused, load_yaml
 from marginalgains.plans.model import Plan, PlanError
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_plans(source: str | Path) -> tuple[list[Plan], list[PlanError]]:
@@ -23,10 +23,9 @@ def read_plans(source: str | Path) -> tuple[list[Plan], list[PlanError]]:
 def plans_from_text(name: str, text: str) -> tuple[list[Plan], list[PlanError]]:
     """`read_plans` over YAML (or JSON) text already in hand, named `name` in messages (never read as a path)."""
     try:
-        _refuse_aliases(text, name)
-        document = yaml.load(text, Loader=_SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        raise PlanError("?", "file", f"{name} is not valid YAML: {exc}") from None
+        document = load_yaml(text, name, "the plan file")
+    except YamlRefused as exc:
+        raise PlanError("?", "file", str(exc)) from None
     entries = document.get("plans") if isinstance(document, dict) and "plans" in document else document
     if isinstance(entries, dict):
         entries = [entries]
@@ -45,16 +44,6 @@ def plans_from_text(name: str, text: str) -> tuple[list[Plan], list[PlanError]]:
         seen.add(plan.id)
         plans.append(plan)
     return plans, errors
-
-
-def _refuse_aliases(text: str, name: str) -> None:
-    """Refuse YAML aliases before any document is built (nested aliases in a few hundred bytes
-    expand to gigabytes), as catalogues do; a plan file writes every value out."""
-    for event in yaml.parse(text, Loader=_SAFE_LOADER):
-        if isinstance(event, yaml.AliasEvent):
-            line = event.start_mark.line + 1 if event.start_mark else "?"
-            raise PlanError("?", "file", f"{name}, line {line}: YAML aliases (*{event.anchor}) are not allowed in a "
-                            "plan file; write the value out")
 
 
 def load_plans(source: str | Path) -> list[Plan]:

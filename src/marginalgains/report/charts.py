@@ -10,6 +10,7 @@ pass for real data; the page adds the indicator and period as the subtitle.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache, wraps
 
@@ -50,6 +51,8 @@ BAND_SHAPES = ["triangle-up", "diamond", "circle", "square", "triangle-down", "c
 NO_FUNNEL = "No funnel"
 SELECTED_TEST = "datum.code === selected"
 PEER_TEST = "indexof(peers, datum.code) >= 0"
+MARKED = "marked"  # the chosen area and its peers, drawn as their own layer over a chart of thousands
+CHOSEN_TEST = "datum.chosen"  # in the marked layer: the chosen area itself (the rest are its peers)
 
 
 def band_labels(indicator: Indicator) -> dict[int, str]:
@@ -108,7 +111,42 @@ def vega(spec: dict) -> dict:
     itself: the browser's work on load is only Vega's. Named datasets stay named data sources."""
     import vl_convert  # the Deno-based compiler starts on first use
 
-    return vl_convert.vegalite_to_vega(spec)
+    return _plain_tooltips(_domains_without(vl_convert.vegalite_to_vega(spec), MARKED))
+
+
+# Vega-Lite guards each text field of a tooltip against nulls and arrays (`isValid(datum["f"]) ?
+# isArray(datum["f"]) ? join(...) : datum["f"] : ""+datum["f"]`); the page's fields are strings or
+# missing, and its tooltip handler skips missing ones, so the field alone does: Vega interprets the
+# expression once per point (the CSP allows no eval), 6,500 times per chart at practice scale.
+_GUARDED_FIELD = re.compile(r"""isValid\(datum\["(\w+)"\]\) \? isArray\(datum\["\1"\]\) \? join\(datum\["\1"\], '\\n'\) """
+                            r""": datum\["\1"\] : ""\+datum\["\1"\]""")
+
+
+def _plain_tooltips(node):
+    """The compiled spec with every tooltip's guarded text fields read directly (see _GUARDED_FIELD)."""
+    if isinstance(node, list):
+        return [_plain_tooltips(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    tooltip = node.get("tooltip")
+    if isinstance(tooltip, dict) and isinstance(tooltip.get("signal"), str):
+        node = {**node, "tooltip": {"signal": _GUARDED_FIELD.sub(r'datum["\1"]', tooltip["signal"])}}
+    return {key: value if key == "tooltip" else _plain_tooltips(value) for key, value in node.items()}
+
+
+def _domains_without(spec: dict, dataset: str) -> dict:
+    """The Vega spec with `dataset` (and the data derived from it) left out of every scale's domain.
+    The marked areas are a few of the areas already drawn, so the domains are the same; but a domain
+    reading them would make Vega rescale, and so re-encode all 6,500 points, each time one is chosen."""
+    derived = {dataset}
+    for source in spec.get("data", []):  # Vega lists a data source after the one it reads
+        if source.get("source") in derived:
+            derived.add(source["name"])
+    for scale in spec.get("scales", []):
+        domain = scale.get("domain")
+        if isinstance(domain, dict) and "fields" in domain:
+            domain["fields"] = [f for f in domain["fields"] if not (isinstance(f, dict) and f.get("data") in derived)]
+    return spec
 
 
 def _per_shape(build):
@@ -202,17 +240,17 @@ def ranked_template(indicator: Indicator) -> dict:
 @_per_shape
 def distribution_template(indicator: Indicator) -> dict:
     """Thousands of areas ranked as one distribution (values and their 95% band), the chosen area and
-    its peers marked and named; datasets `areas` (rank, value, limits), `marked`, `pooled`."""
+    its peers marked and named; datasets `areas` (rank, value, limits), `marked` (`chosen` true for the chosen area), `pooled`."""
     base = alt.Chart(alt.NamedData(name="areas")).encode(
         x=alt.X("rank:Q", axis=alt.Axis(labels=False, ticks=False, grid=False, title="Areas, ranked by value"),
                 scale=alt.Scale(nice=False)))
     band = base.mark_area(color="#9AAAB6", opacity=0.6).encode(
         y=alt.Y("lower95:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)), y2="upper95:Q")
     line = base.mark_line(color=NHS_BLUE, strokeWidth=1.5).encode(y="value:Q")
-    marked = alt.Chart(alt.NamedData(name="marked")).encode(x="rank:Q", y="value:Q")
+    marked = alt.Chart(alt.NamedData(name=MARKED)).encode(x="rank:Q", y="value:Q")
     dots = marked.mark_point(filled=True, size=90, color=SELECTED, opacity=1, aria=False).encode(
-        shape=alt.condition(SELECTED_TEST, alt.value("diamond"), alt.value("circle")), tooltip=_value_tooltips(indicator))
-    words = marked.transform_filter(SELECTED_TEST).mark_text(align="left", dx=8, dy=-8, fontSize=12, color=SELECTED).encode(
+        shape=alt.condition(CHOSEN_TEST, alt.value("diamond"), alt.value("circle")), tooltip=_value_tooltips(indicator))
+    words = marked.transform_filter(CHOSEN_TEST).mark_text(align="left", dx=8, dy=-8, fontSize=12, color=SELECTED).encode(
         text="label:N")
     chart = alt.layer(band, line, dots, words, _pooled_rule()).properties(width="container", height=320)
     return _themed(chart, chart_title(indicator, "Every area ranked: values with 95% intervals"))
@@ -222,7 +260,7 @@ def distribution_template(indicator: Indicator) -> dict:
 def funnel_template(indicator: Indicator) -> dict:
     """Funnel plot: value against size with 95% (dashed) and 99.8% (solid) limits, the pooled
     line labelled, bands by colour and shape, outliers named, the chosen area and its peers ringed;
-    datasets `areas`, `limits`, `target`, `labels`, `marked`."""
+    datasets `areas`, `limits`, `target`, `labels`, `marked` (`chosen` true for the chosen area)."""
     colour, shape = _band(indicator)
     points = alt.Chart(alt.NamedData(name="areas")).mark_point(filled=True, opacity=0.85).encode(
         x=alt.X("denominator:Q", scale=alt.Scale(type="log"), title="Denominator (size)", axis=alt.Axis(format="~s")),
@@ -240,8 +278,8 @@ def funnel_template(indicator: Indicator) -> dict:
         align="left", dx=4, dy=-8, fontSize=12, color=NHS_DARK_BLUE).encode(x="size:Q", y="target:Q", text="label:N")
     names = alt.Chart(alt.NamedData(name="labels")).mark_text(align="left", dx=7, fontSize=11, color="#212B32").encode(
         x="denominator:Q", y="value:Q", text="label:N")
-    marked = alt.Chart(alt.NamedData(name="marked")).mark_point(filled=False, size=160, strokeWidth=2.5, color=SELECTED, aria=False).encode(
-        x="denominator:Q", y="value:Q", shape=alt.condition(SELECTED_TEST, alt.value("diamond"), alt.value("circle")),
+    marked = alt.Chart(alt.NamedData(name=MARKED)).mark_point(filled=False, size=160, strokeWidth=2.5, color=SELECTED, aria=False).encode(
+        x="denominator:Q", y="value:Q", shape=alt.condition(CHOSEN_TEST, alt.value("diamond"), alt.value("circle")),
         tooltip=_value_tooltips(indicator))
     chart = alt.layer(lines, target_line, target_words, points, names, marked).properties(width="container", height=340)
     return _themed(chart, chart_title(indicator, "Funnel plot: value against size, with 95% and 99.8% limits"))

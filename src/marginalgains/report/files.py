@@ -16,7 +16,7 @@ import pandas as pd
 
 from marginalgains.atlas import SUMMARY_COLUMNS, Atlas
 from marginalgains.errors import DataError, Rejection
-from marginalgains.io.outputs import formula_safe, staged
+from marginalgains.io.outputs import formula_safe, save_csv, staged
 from marginalgains.model import VALUE_COLUMNS
 from marginalgains.report.html import render_page
 
@@ -35,8 +35,8 @@ def write_atlas(atlas: Atlas, out: str | Path, rejections: list[Rejection] = (),
     columns = AREA_FILE_COLUMNS[:2] + (["area_name"] if "area_name" in areas else []) + AREA_FILE_COLUMNS[2:]
     with staged(list(paths.values())) as temporary:
         staging = dict(zip(paths, temporary))
-        formula_safe(atlas.summary[SUMMARY_COLUMNS]).to_csv(staging["summary.csv"], index=False, float_format="%.10g")
-        formula_safe(areas[columns]).to_csv(staging["areas.csv"], index=False, float_format="%.10g")
+        save_csv(atlas.summary[SUMMARY_COLUMNS], staging["summary.csv"])
+        save_csv(areas[columns], staging["areas.csv"])
         staging["atlas.json"].write_text(json.dumps(atlas.provenance, indent=2, default=str), encoding="utf-8")
         staging["index.html"].write_text(page, encoding="utf-8")
         if rejections:

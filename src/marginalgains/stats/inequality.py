@@ -96,15 +96,19 @@ def _indices(population, value, lower, upper, value_type, multiplier, confidence
     design = np.stack([root, position * root], axis=2)  # groups x quantiles x 2
     projection = np.linalg.solve(design.transpose(0, 2, 1) @ design, design.transpose(0, 2, 1))  # groups x 2 x q
     intercept, slope = np.einsum("gkq,gq->kg", projection, root * value)
-    forward, backward = _scale(value_type)
+    forward = _forward(value_type)
     centre = forward(value)
     spread = (forward(upper) - forward(lower)) / Z95 / 2
     simulated = []
     chunk = max(1, _CELLS_PER_CHUNK // (repetitions * value.shape[1]))
     for start in range(0, len(value), chunk):
         part = slice(start, start + chunk)
-        draws = rng.normal(centre[part, None, :], spread[part, None, :], size=(len(centre[part]), repetitions, value.shape[1]))
-        fitted = np.einsum("gkq,grq->kgr", projection[part], backward(draws) * root[part, None, :])
+        draws = rng.standard_normal(size=(len(centre[part]), repetitions, value.shape[1]))
+        draws *= spread[part, None, :]  # normal(centre, spread), in place: the draws are the largest array here
+        draws += centre[part, None, :]
+        _back_in_place(value_type, draws)
+        draws *= root[part, None, :]
+        fitted = np.einsum("gkq,grq->kgr", projection[part], draws)
         simulated.append(_limits(fitted[0], fitted[1], multiplier, confidence, repetitions))
     sii_limits, rii_limits = (np.concatenate(parts) for parts in zip(*simulated))
     rii = _relative(intercept, slope, multiplier)
@@ -125,10 +129,21 @@ def _relative(intercept, slope, multiplier):
     return 1 / ratio if multiplier < 0 else ratio
 
 
-def _scale(value_type: str):
-    """The scale values are drawn on, and the way back (PHE: log for rates, logit for proportions)."""
+def _forward(value_type: str):
+    """The scale values are drawn on (PHE: log for rates, logit for proportions)."""
     if value_type == "rate":
-        return np.log, np.exp
+        return np.log
     if value_type == "proportion":
-        return (lambda p: np.log(p / (1 - p))), (lambda t: 1 / (1 + np.exp(-t)))
-    return (lambda v: v), (lambda v: v)
+        return lambda p: np.log(p / (1 - p))
+    return lambda v: v
+
+
+def _back_in_place(value_type: str, draws: np.ndarray) -> None:
+    """Draws back from the scale of `_forward` to values, in place (exp, or the logistic 1 / (1 + e^-t))."""
+    if value_type == "rate":
+        np.exp(draws, out=draws)
+    elif value_type == "proportion":
+        np.negative(draws, out=draws)
+        np.exp(draws, out=draws)
+        draws += 1
+        np.reciprocal(draws, out=draws)

@@ -61,8 +61,13 @@ def read_upload(kind: str, values: BinaryIO, values_name: str, catalogue: Binary
 
 
 def _catalogue(upload: BinaryIO, name: str) -> Catalogue:
+    return catalogue_from_yaml(upload.read(), name)
+
+
+def catalogue_from_yaml(content: bytes, name: str) -> Catalogue:
+    """An uploaded catalogue; BatchError (or the catalogue's own error) naming `name` when it cannot be read."""
     try:
-        document = yaml.safe_load(upload.read().decode("utf-8"))
+        document = yaml.safe_load(content.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise BatchError(f"{name}: not a readable YAML catalogue ({exc.__class__.__name__})") from None
     return catalogue_from_dict(document, name)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from marginalgains.errors import GainsError
+from marginalgains.store import tenancy
 
 
 class StoreError(GainsError):
@@ -126,4 +127,6 @@ def open_store(url: str, migrate: bool = True) -> Store:
     except Exception:
         engine.dispose()
         raise
-    return Store(engine, sessionmaker(engine, expire_on_commit=False))
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    tenancy.install(sessions)  # each transaction names the organisations its session acts for (row-level security)
+    return Store(engine, sessions)

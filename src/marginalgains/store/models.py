@@ -370,6 +370,41 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(String(64))  # kept as given: the receiver checks signatures with it
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+class Follow(Base):
+    """A person follows one area of one indicator: new special-cause signals there come to their activity feed."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("user_id", "indicator_id", "area_code"),
+                      Index("ix_follows_indicator_area", "indicator_id", "area_code"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    area_code: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpcSignal(Base):
+    """One SPC point that became special cause when `batch` was published (it was not one before), in a followed
+    area: the point as the atlas's XmR chart judged it then, over the true figures (the feed protects it)."""
+
+    __tablename__ = "spc_signals"
+    __table_args__ = (Index("ix_spc_signals_indicator_area", "indicator_id", "area_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(200))
+    area_code: Mapped[str] = mapped_column(String(50))
+    period: Mapped[str] = mapped_column(String(30))
+    point_type: Mapped[str] = mapped_column(String(40))  # special_cause_concern | _improvement | _neutral_high | _low
+    rule: Mapped[str] = mapped_column(String(20))  # beyond_limits | trend | two_of_three | shift
+    value: Mapped[float] = mapped_column(Float)
+    mean: Mapped[float | None] = mapped_column(Float)
+    lpl: Mapped[float | None] = mapped_column(Float)
+    upl: Mapped[float | None] = mapped_column(Float)
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class WorkspaceSetting(Base):
     """A setting of the whole workspace (such as its disclosure rule): its value, who set it and when."""
     __tablename__ = "workspace_settings"
@@ -377,3 +412,63 @@ class WorkspaceSetting(Base):
     value: Mapped[str] = mapped_column(Text)
     changed_by: Mapped[str] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DataLocation(Base):
+    """A place holding record-level data that the server may read for one organisation's engine jobs.
+
+    Only the server's operator adds one (`gains workspace data-location add`); analysts choose among their
+    organisation's, never type a path. `location` is an absolute path, resolved when it was added (a folder
+    of Parquet/CSV tables or a DuckDB file), or a database URL."""
+
+    __tablename__ = "data_locations"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # folder | duckdb | url
+    location: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class EngineJob(Base):
+    """The engine run over a data location for an organisation, in the background: its catalogue, state,
+    progress, error and timings, and the draft batch its values became."""
+
+    __tablename__ = "engine_jobs"
+    __table_args__ = (Index("ix_engine_jobs_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("data_locations.id", ondelete="SET NULL"))
+    location_name: Mapped[str] = mapped_column(String(100))  # kept if the location is later removed
+    backend: Mapped[str] = mapped_column(String(20))
+    catalogue_filename: Mapped[str] = mapped_column(String(300))
+    catalogue: Mapped[str] = mapped_column(Text)  # the uploaded YAML, so any server worker can run the job
+    state: Mapped[str] = mapped_column(String(10), default=JobState.QUEUED)
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    progress_label: Mapped[str] = mapped_column(Text, default="waiting for a free slot")
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  # host and process running it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]  # refreshed while it runs
+    finished_at: Mapped[datetime | None]
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+    batch: Mapped[Batch | None] = relationship()

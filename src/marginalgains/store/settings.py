@@ -1,19 +1,24 @@
-"""Workspace settings kept in the store: the disclosure rule every outsider's view of the figures is protected by."""
+"""Workspace settings kept in the store: the disclosure rule every outsider's view of the figures is protected by,
+and the indicators anyone not signed in may see (protected by that rule as for any outsider)."""
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marginalgains.disclosure import Rule, load_rule
 from marginalgains.disclosure.rules import SHIPPED, rule_from_dict
-from marginalgains.store.models import WorkspaceSetting
+from marginalgains.errors import GainsError
+from marginalgains.store.models import Batch, BatchIndicator, BatchStatus, WorkspaceSetting
 
 DISCLOSURE = "disclosure_rule"
 DEFAULT_DISCLOSURE = "nhs-hes-2018"
+PUBLIC_INDICATORS = "public_indicators"  # a JSON list of indicator ids; none until an admin makes one public
 
 
 def disclosure_rule(db: Session) -> Rule:
@@ -35,10 +40,36 @@ def set_disclosure_rule(db: Session, name_or_path: str | Path, changed_by: str) 
     """Set the rule by a shipped name or a rule file, whose text is kept (so every worker applies the same rule)."""
     rule = load_rule(name_or_path)
     value = str(name_or_path) if str(name_or_path) in SHIPPED else Path(name_or_path).read_text(encoding="utf-8")
-    setting = db.get(WorkspaceSetting, DISCLOSURE)
+    _store(db, DISCLOSURE, value, changed_by)
+    return rule
+
+
+def public_indicators(db: Session) -> frozenset[str]:
+    """The indicators the workspace shows to anyone not signed in (none unless an admin made some public)."""
+    setting = db.get(WorkspaceSetting, PUBLIC_INDICATORS)
+    return frozenset(json.loads(setting.value)) if setting is not None else frozenset()
+
+
+class SettingError(GainsError):
+    """A workspace setting cannot take the value given (the message names the setting and why)."""
+
+
+def set_indicator_public(db: Session, indicator_id: str, public: bool, changed_by: str) -> frozenset[str]:
+    """Make a published indicator public (or not); returns the public indicators after the change."""
+    published = set(db.scalars(select(BatchIndicator.indicator_id).join(Batch, Batch.id == BatchIndicator.batch_id)
+                               .where(Batch.status == BatchStatus.PUBLISHED).distinct()))
+    if public and indicator_id not in published:
+        raise SettingError(f"public: {indicator_id!r} is not an indicator published in this workspace "
+                           f"(published: {', '.join(sorted(published)) or 'none'})")
+    now = public_indicators(db) | {indicator_id} if public else public_indicators(db) - {indicator_id}
+    _store(db, PUBLIC_INDICATORS, json.dumps(sorted(now)), changed_by)
+    return now
+
+
+def _store(db: Session, key: str, value: str, changed_by: str) -> None:
+    setting = db.get(WorkspaceSetting, key)
     if setting is None:
-        db.add(WorkspaceSetting(key=DISCLOSURE, value=value, changed_by=changed_by))
+        db.add(WorkspaceSetting(key=key, value=value, changed_by=changed_by))
     else:
         setting.value, setting.changed_by = value, changed_by
     db.flush()
-    return rule

@@ -57,7 +57,7 @@ def generate(out_dir: str | Path, scale: int, seed: int = 2024, years: int = YEA
         if on_table is not None:
             on_table(module.TABLE)
     areas = out / "areas.csv"
-    write_csv(geography.areas_table(), areas, float_format=None)
+    write_csv(geography.areas_table(), areas)
     catalogue = _write_catalogues(out)
     (out / "SYNTHETIC.txt").write_text(
         f"{NOTICE}\nseed {seed}, {sum(rows.values())} record rows, financial years "

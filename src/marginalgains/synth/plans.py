@@ -60,7 +60,7 @@ def generate_plans_demo(out_dir: str | Path, seed: int = 2012) -> PlansDemo:
     frames = [_series(indicator_id, rates, size, areas, months, rng)
               for indicator_id, rates, size in _scenarios(len(areas), months, rng)]
     paths = PlansDemo(out / "values.csv", out / "catalogue.yaml", out / "plans.yaml")
-    write_csv(pd.concat(frames, ignore_index=True), paths.values, float_format=None)
+    write_csv(pd.concat(frames, ignore_index=True), paths.values)
     paths.catalogue.write_text(f"# {NOTICE}\n" + yaml.safe_dump(CATALOGUE, sort_keys=False), encoding="utf-8")
     codes = areas["area_code"].tolist()
     paths.plans.write_text(f"# {NOTICE}\n" + yaml.safe_dump({"plans": _plans(codes)}, sort_keys=False), encoding="utf-8")

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 
@@ -17,15 +18,17 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from marginalgains.store.database import Store, open_store
-from marginalgains.web import api, atlas_views, data, feed, people, plans, sharing, webhooks
+from marginalgains.web import api, atlas_views, data, feed, follows, jobs, people, plans, sharing, webhooks
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
-from marginalgains.web.render import render_error
+from marginalgains.web.job_runner import JobRunner
+from marginalgains.web.render import print_css_response, render_error
 from marginalgains.web.security import SecurityMiddleware
 
 OPENAPI_PATH = "/api/openapi.json"
 ENV_DATABASE = "MARGINALGAINS_DATABASE_URL"
 ENV_MAX_UPLOAD = "MARGINALGAINS_MAX_UPLOAD_BYTES"
+ENV_JOB_SLOTS = "MARGINALGAINS_JOB_SLOTS"
 
 
 class ErrorOut(BaseModel):
@@ -47,15 +50,19 @@ ERROR_RESPONSES = {status: {"model": ErrorOut, "description": why} for status, w
 @dataclass(frozen=True)
 class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
+    job_slots: int = 1  # engine jobs each worker runs at once (see web/job_runner.py for why one)
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="marginal-gains workspace", version=_version(), openapi_url=OPENAPI_PATH,
-                  docs_url=None, redoc_url=None, dependencies=[Depends(csrf_guard)], responses=ERROR_RESPONSES)
+                  docs_url=None, redoc_url=None, dependencies=[Depends(csrf_guard)], responses=ERROR_RESPONSES,
+                  lifespan=_running_jobs)
     app.state.store = store
+    app.state.job_runner = JobRunner(store, settings.job_slots)
     app.state.settings = settings
     app.state.authenticators = [PasswordAuthenticator()]
+    app.state.publication_listeners = [feed.announce_publication]  # called after each publication is committed
     app.include_router(people.router)
     app.include_router(api.router)
     app.include_router(data.router)
@@ -63,7 +70,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(sharing.router)
     app.include_router(plans.router)
     app.include_router(feed.router)
+    app.include_router(follows.router)
     app.include_router(webhooks.router)
+    app.include_router(jobs.router)
+    app.add_api_route("/print.css", print_css_response, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -71,10 +81,22 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     return app
 
 
+@asynccontextmanager
+async def _running_jobs(app: FastAPI):
+    """The worker's engine job runner runs while the app serves (and fails its unfinished jobs as it stops)."""
+    app.state.job_runner.start()
+    try:
+        yield
+    finally:
+        app.state.job_runner.stop()
+
+
 def app_from_environment() -> FastAPI:
     """The app for one server worker: the store at $MARGINALGAINS_DATABASE_URL, already migrated."""
     max_upload = int(os.environ.get(ENV_MAX_UPLOAD, Settings.max_upload_bytes))
-    return create_app(open_store(os.environ[ENV_DATABASE], migrate=False), Settings(max_upload_bytes=max_upload))
+    slots = int(os.environ.get(ENV_JOB_SLOTS, Settings.job_slots))
+    return create_app(open_store(os.environ[ENV_DATABASE], migrate=False),
+                      Settings(max_upload_bytes=max_upload, job_slots=slots))
 
 
 def _wants_json(request: Request) -> bool:

@@ -16,7 +16,7 @@ from marginalgains.io.outputs import formula_safe
 from marginalgains.report.html import render_page
 from marginalgains.web.auth import Viewer
 from marginalgains.web.cache import Kept
-from marginalgains.web.deps import DB, SignedIn
+from marginalgains.web.deps import DB, CurrentViewer
 from marginalgains.web.render import page
 from marginalgains.store.settings import disclosure_rule
 from marginalgains.web.visibility import PROTECTED_REASON, Shaped, audience_for, protect_atlas, workspace_atlas
@@ -87,13 +87,16 @@ class ViewOut(BaseModel):
     disclosure: DisclosureOut | None  # None: the caller sees every figure of this view in full
 
 
-def _protected(request: Request, db: Session, viewer: Viewer) -> tuple[Shaped, tuple]:
+def _protected(request: Request, db: Session, viewer: Viewer, indicator_id: str | None = None) -> tuple[Shaped, tuple]:
     """The atlas shaped for the viewer's audience, and the key of everything it depends on (the store, its data
     version, the audience and the disclosure rule, all read from the database on this request); shaping the
-    whole atlas costs far more than answering one view from it, so it is kept under that key."""
-    store_url = str(request.app.state.store.engine.url)
-    built = workspace_atlas(db, store_url)
+    whole atlas costs far more than answering one view from it, so it is kept under that key. Anyone not signed
+    in reads only the public indicators (`indicator_id`, when given, must be one): else 401, as every other page."""
     audience = audience_for(db, viewer)
+    if not viewer.signed_in and not (audience.indicators if indicator_id is None else audience.may_see(indicator_id)):
+        raise HTTPException(401, "sign in first")
+    store_url = str(request.app.state.store.engine.url)
+    built = workspace_atlas(db, store_url, audience.indicators)
     rule = disclosure_rule(db)
     key = (store_url, built.version, audience.key, rule)
     return _shaped.get(key, lambda: protect_atlas(built, audience, rule)), key
@@ -107,6 +110,11 @@ def _json(data: BaseModel | list[BaseModel]) -> bytes:
 
 def _json_response(body: bytes) -> Response:
     return Response(body, media_type="application/json")
+
+
+def shaped_for(request: Request, db: Session, viewer: Viewer) -> Shaped:
+    """The atlas as this viewer may see it: the same shaping, and cache, as every atlas view."""
+    return _protected(request, db, viewer)[0]
 
 
 def _protection(shaped: Shaped, indicator_id: str, period: str, column: str = "n_withheld") -> int:
@@ -133,7 +141,7 @@ def _indicator_out(shaped: Shaped, indicator) -> IndicatorOut:
 
 
 @router.get("/atlas", include_in_schema=False)
-def atlas_page(*, request: Request, viewer: SignedIn, db: DB):
+def atlas_page(*, request: Request, viewer: CurrentViewer, db: DB):
     """The static atlas page, rendered over what this viewer may see (kept while the data and audience stay)."""
     shaped, key = _protected(request, db, viewer)
     atlas = shaped.atlas
@@ -145,8 +153,9 @@ def atlas_page(*, request: Request, viewer: SignedIn, db: DB):
 
 
 @router.get("/api/atlas", response_model=list[IndicatorOut])
-def atlas_index(*, request: Request, viewer: SignedIn, db: DB) -> Response:
-    """Every published indicator with its periods, and how many areas' figures are withheld from the caller."""
+def atlas_index(*, request: Request, viewer: CurrentViewer, db: DB) -> Response:
+    """Every published indicator (without signing in: every public one) with its periods, and how many areas'
+    figures are withheld from the caller."""
     shaped, key = _protected(request, db, viewer)
     if shaped.atlas is None:
         return _json_response(b"[]")
@@ -180,19 +189,20 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 @router.get("/api/atlas/{indicator_id}/{period:path}", response_model=ViewOut)
-def atlas_view(*, indicator_id: str, period: str, request: Request, viewer: SignedIn, db: DB) -> Response:
+def atlas_view(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB) -> Response:
     """One indicator x period: the summary from true counts and every area the caller may see in full."""
-    shaped, key = _protected(request, db, viewer)
+    shaped, key = _protected(request, db, viewer, indicator_id)
     return _json_response(_answers.get((*key, "view", indicator_id, period),
                                        lambda: _json(_view(shaped, indicator_id, period)[0])))
 
 
 @router.get("/atlas/{indicator_id}/areas.csv", include_in_schema=False)
-def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer: SignedIn, db: DB):
+def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB):
     """The view's areas as a formula-safe CSV (?period=2018/19), with the same protection as the page."""
-    view, table = _view(_protected(request, db, viewer)[0], indicator_id, period)
+    view, table = _view(_protected(request, db, viewer, indicator_id)[0], indicator_id, period)
     text = formula_safe(table.assign(indicator_id=indicator_id, period=period,
                                      source=view.indicator.source, licence=view.indicator.licence,
+                                     synthetic="SYNTHETIC" if view.indicator.synthetic else "",
                                      disclosure=view.disclosure.rule if view.disclosure else FULL)).to_csv(index=False)
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{_SAFE.sub("_", indicator_id)}-areas.csv"'})

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marginalgains.errors import GainsError
 from marginalgains.io.outputs import formula_safe
 from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchRejection, Organisation, Role
+from marginalgains.web import follows
 from marginalgains.web.auth import Viewer
 from marginalgains.web.deps import DB, RowId, SignedIn
 from marginalgains.web.people import organisation_or_404
-from marginalgains.web.render import page
+from marginalgains.web.render import csv_response, page
 
 router = APIRouter()
+_log = logging.getLogger(__name__)
 ValuesFile = Annotated[UploadFile, File(description="Tidy values (CSV or Parquet) or a Fingertips export (CSV).")]
 CatalogueFile = Annotated[UploadFile | None, File(description="The indicator catalogue (YAML), for tidy values.")]
+_SAFE_CODE = re.compile(r"[^A-Za-z0-9._-]+")
 REPORT_ROWS = 500  # rejections listed on the page; all of them are in the CSV
 
 
@@ -122,6 +129,27 @@ def batches_page(*, code: str, request: Request, viewer: SignedIn, db: DB):
                 can_upload=viewer.can(organisation.id, Role.ANALYST), message=None)
 
 
+@router.get("/organisations/{code}/batches.csv", include_in_schema=False)
+def batches_csv(*, code: str, viewer: SignedIn, db: DB):
+    """The batches page's table; a batch of SYNTHETIC indicators says so."""
+    rows = [{"batch": b.id, "file": b.filename, "status": b.status, "kind": b.kind, "rows_read": b.rows_read,
+             "rows_accepted": b.rows_accepted, "rows_rejected": b.rows_rejected, "uploaded": b.created_at.isoformat(),
+             "synthetic": "SYNTHETIC" if any(i.synthetic for i in b.indicators) else ""}
+            for b in _batch_list(db, member_organisation(db, viewer, code))]
+    columns = ["batch", "file", "status", "kind", "rows_read", "rows_accepted", "rows_rejected", "uploaded", "synthetic"]
+    return csv_response(pd.DataFrame(rows, columns=columns), f"{_SAFE_CODE.sub('_', code)}-batches.csv")
+
+
+@router.get("/batches/{batch_id}/indicators.csv", include_in_schema=False)
+def indicators_csv(*, batch_id: RowId, viewer: SignedIn, db: DB):
+    """The batch page's indicators: what each is, its source and licence, and whether it is SYNTHETIC."""
+    batch = batch_or_404(db, viewer, batch_id)
+    rows = [{"indicator_id": i.indicator_id, "title": i.title, "measure": i.measure, "source": i.source,
+             "licence": i.licence, "synthetic": "SYNTHETIC" if i.synthetic else ""} for i in batch.indicators]
+    columns = ["indicator_id", "title", "measure", "source", "licence", "synthetic"]
+    return csv_response(pd.DataFrame(rows, columns=columns), f"batch-{batch.id}-indicators.csv")
+
+
 @router.post("/organisations/{code}/batches", include_in_schema=False)
 def upload_page(*, code: str, request: Request, viewer: SignedIn, db: DB, kind: str = Form("tidy"),
                 values: ValuesFile, catalogue: CatalogueFile = None):
@@ -144,8 +172,8 @@ def batch_page(*, batch_id: RowId, request: Request, viewer: SignedIn, db: DB):
 
 
 @router.post("/batches/{batch_id}/publish", include_in_schema=False)
-def publish_page(*, batch_id: RowId, viewer: SignedIn, db: DB):
-    _publish(db, viewer, batch_id)
+def publish_page(*, batch_id: RowId, request: Request, viewer: SignedIn, db: DB):
+    _publish(request, db, viewer, batch_id)
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
 
@@ -155,13 +183,20 @@ def discard_page(*, batch_id: RowId, viewer: SignedIn, db: DB):
     return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
 
-def _publish(db: Session, viewer: Viewer, batch_id: int) -> tuple[Batch, int]:
+def _publish(request: Request, db: Session, viewer: Viewer, batch_id: int) -> tuple[Batch, int]:
+    """Publish the batch with the new special-cause signals it makes in followed areas (one transaction), then
+    tell the app's publication listeners (the activity feed's webhooks)."""
     batch = batch_or_404(db, viewer, batch_id, Role.ANALYST)
     try:
-        superseded = batches.publish(db, batch, viewer.user)
+        superseded, signals = follows.publish_watching_signals(db, batch, viewer.user)
     except batches.BatchError as exc:
         raise HTTPException(409, str(exc)) from None
     db.commit()
+    for listener in request.app.state.publication_listeners:
+        try:
+            listener(request, db, batch, signals)
+        except GainsError as exc:  # the publication stands; what could not be announced is logged
+            _log.warning("batch %s published; announcing it failed: %s", batch.id, exc)
     return batch, superseded
 
 
@@ -216,9 +251,9 @@ def get_batch(*, batch_id: RowId, viewer: SignedIn, db: DB) -> BatchReportOut:
 
 
 @router.post("/api/batches/{batch_id}/publish", response_model=PublishedOut)
-def publish_batch(*, batch_id: RowId, viewer: SignedIn, db: DB) -> PublishedOut:
+def publish_batch(*, batch_id: RowId, request: Request, viewer: SignedIn, db: DB) -> PublishedOut:
     """Publish a draft whole, superseding the organisation's earlier values of its indicators and periods."""
-    batch, superseded = _publish(db, viewer, batch_id)
+    batch, superseded = _publish(request, db, viewer, batch_id)
     return PublishedOut(batch=batch_out(batch), values_superseded=superseded)
 
 

@@ -1,5 +1,6 @@
 """`gains serve --demo`: a national team, three ICBs with their trusts and local authorities, people in each role,
-and the bundled A&E data published by the national team.
+and the bundled A&E data published by the national team, beside the SYNTHETIC national dataset (`gains synth`,
+counted by the engine) it also publishes, labelled SYNTHETIC wherever it is seen.
 
 Organisation codes are the real ODS (ICBs, trusts) and ONS (local authorities) codes, so the bundled
 A&E data (per trust) belong to them; the people are invented, with passwords printed for the demo only.
@@ -7,9 +8,12 @@ A&E data (per trust) belong to them; the people are invented, with passwords pri
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from marginalgains.io.bundled import ae_values
+from marginalgains.sources import DEMO_SEED
 from marginalgains.store import accounts, batches
 from marginalgains.store.database import Store
 from marginalgains.store.models import Organisation
@@ -33,6 +37,8 @@ ICBS = {
     },
 }
 DEMO_PASSWORD = "demo-password-1"
+SYNTHETIC_SCALE = 200_000  # record rows of the SYNTHETIC national dataset: seconds to count, few tiny counts
+SYNTHETIC_FILE = "SYNTHETIC national dataset (gains synth)"
 
 
 def demo_people() -> list[tuple[str, str, str]]:
@@ -47,8 +53,10 @@ def demo_people() -> list[tuple[str, str, str]]:
     return people
 
 
-def seed_demo(store: Store) -> list[tuple[str, str, str]]:
-    """Fill the store with the demo organisations and people (once); returns (email, password, what) to print."""
+def seed_demo(store: Store, synthetic_folder: Path | None = None,
+              synthetic_scale: int = SYNTHETIC_SCALE) -> list[tuple[str, str, str]]:
+    """Fill the store with the demo organisations and people (once); returns (email, password, what) to print.
+    With `synthetic_folder`, the SYNTHETIC national dataset is generated there and published too."""
     with store.sessions() as db:
         if db.scalar(select(Organisation).where(Organisation.code == NATIONAL[0])) is None:
             _organisations(db)
@@ -56,6 +64,8 @@ def seed_demo(store: Store) -> list[tuple[str, str, str]]:
                 accounts.grant(db, accounts.add_user(db, email, email.split("@")[0].title() + " at " + code,
                                                      DEMO_PASSWORD), accounts.organisation_by_code(db, code), role)
             _publish_ae(db)
+            if synthetic_folder is not None:
+                _publish_synthetic(db, synthetic_folder, synthetic_scale)
             db.commit()
     return [(email, DEMO_PASSWORD, f"{role} in {code}") for email, code, role in demo_people()]
 
@@ -66,6 +76,22 @@ def _publish_ae(db) -> None:
     analyst = accounts.user_by_email(db, "analyst@national.example")
     batch = batches.create_draft(db, accounts.organisation_by_code(db, NATIONAL[0]), analyst, "bundled",
                                  read.files[0], catalogue, read)
+    batches.publish(db, batch, analyst)
+
+
+def _publish_synthetic(db, folder: Path, scale: int) -> None:
+    """The national team publishes the SYNTHETIC national dataset (106 CCGs, invented patients), counted from
+    its records by the engine as `gains atlas --demo` does; its catalogue marks every indicator synthetic."""
+    from marginalgains.sources import from_records
+    from marginalgains.synth import generate
+
+    generated = generate(folder, scale=scale, seed=DEMO_SEED)
+    inputs = from_records(folder / "catalogue.yaml", str(folder), areas=generated.areas)
+    names = inputs.areas.drop_duplicates("area_code").set_index("area_code")["area_name"]
+    inputs.read.values = inputs.read.values.assign(area_name=inputs.read.values["area_code"].map(names))
+    analyst = accounts.user_by_email(db, "analyst@national.example")
+    batch = batches.create_draft(db, accounts.organisation_by_code(db, NATIONAL[0]), analyst, "bundled",
+                                 SYNTHETIC_FILE, inputs.catalogue, inputs.read)
     batches.publish(db, batch, analyst)
 
 

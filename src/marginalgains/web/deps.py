@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
+from marginalgains.store.tenancy import act_for
 from marginalgains.web.auth import Viewer, require_csrf, resolve_viewer
 
 
@@ -26,7 +27,11 @@ Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
 def current_viewer(request: Request, db: DB) -> Viewer:
-    return resolve_viewer(db, request)
+    """The viewer, and the request's transactions acting for their organisations: on PostgreSQL row-level
+    security then shows them published rows and their own organisations' drafts, and nothing else."""
+    viewer = resolve_viewer(db, request)
+    act_for(db, viewer.roles)
+    return viewer
 
 
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]

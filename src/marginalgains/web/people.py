@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from marginalgains.store import accounts
 from marginalgains.store.models import ApiToken, Membership, Organisation, Role, User
+from marginalgains.store.settings import public_indicators
 from marginalgains.web.auth import CSRF_COOKIE, SESSION_COOKIE, Viewer, client_address
 from marginalgains.web.deps import DB, CurrentViewer, RowId, SignedIn
-from marginalgains.web.render import page
+from marginalgains.web.render import csv_response, page
 from marginalgains.web.visibility import sharing_partners
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +28,16 @@ def home(*, request: Request, viewer: CurrentViewer, db: DB):
     memberships = []
     if viewer.signed_in:
         memberships = db.scalars(select(Membership).where(Membership.user_id == viewer.user.id)).all()
-    return page(request, viewer, "home.html", memberships=memberships)
+    public = public_indicators(db) if not viewer.signed_in else frozenset()
+    return page(request, viewer, "home.html", memberships=memberships, public_indicators=len(public))
+
+
+@router.get("/organisations.csv")
+def organisations_csv(*, viewer: SignedIn, db: DB):
+    """The home page's table: the caller's organisations and roles."""
+    rows = [{"organisation": m.organisation.name, "code": m.organisation.code, "type": m.organisation.type,
+             "role": m.role} for m in db.scalars(select(Membership).where(Membership.user_id == viewer.user.id))]
+    return csv_response(pd.DataFrame(rows, columns=["organisation", "code", "type", "role"]), "organisations.csv")
 
 
 @router.get("/sign-in")
@@ -121,6 +132,14 @@ def revoke_token(*, token_id: RowId, viewer: SignedIn, db: DB):
     return RedirectResponse("/tokens", status_code=303)
 
 
+@router.get("/tokens.csv")
+def tokens_csv(*, viewer: SignedIn, db: DB):
+    """The tokens page's table (names, scopes and states; never a secret, which is kept only as a hash)."""
+    rows = [{"name": t.name, "organisation": t.organisation.code, "role": t.role, "expires": t.expires_at.isoformat(),
+             "state": "revoked" if t.revoked_at else "active"} for t in _token_context(db, viewer)["tokens"]]
+    return csv_response(pd.DataFrame(rows, columns=["name", "organisation", "role", "expires", "state"]), "tokens.csv")
+
+
 def _token_context(db: Session, viewer: Viewer, **extra) -> dict:
     rows = db.scalars(select(ApiToken).where(ApiToken.user_id == viewer.user.id).order_by(ApiToken.id)).all()
     return {"tokens": rows, "roles": list(Role), "memberships": viewer.user.memberships,
@@ -139,6 +158,28 @@ def organisation_page(*, code: str, request: Request, viewer: SignedIn,
                       db: DB):
     organisation = organisation_or_404(db, code)
     return page(request, viewer, "organisation.html", **_organisation_context(db, viewer, organisation))
+
+
+@router.get("/organisations/{code}/members.csv")
+def members_csv(*, code: str, viewer: SignedIn, db: DB):
+    """The organisation page's members (its members only, as the page)."""
+    organisation = organisation_or_404(db, code)
+    if viewer.role_in(organisation.id) is None:
+        raise HTTPException(404, "no such organisation among yours")
+    rows = [{"name": m.user.name, "email": m.user.email, "role": m.role}
+            for m in _organisation_context(db, viewer, organisation)["members"]]
+    return csv_response(pd.DataFrame(rows, columns=["name", "email", "role"]), f"{organisation.code}-members.csv")
+
+
+@router.get("/organisations/{code}/sharing.csv")
+def sharing_csv(*, code: str, viewer: SignedIn, db: DB):
+    """The organisation page's data-sharing agreements (its admins only, as the page)."""
+    organisation = _admin_of(db, viewer, code)
+    rows = [{"partner": a.partner.name, "partner_code": a.partner.code, "why": a.reason,
+             "granted_by": a.granted_by.email if a.granted_by else "", "since": a.created_at.isoformat(),
+             "revoked": a.revoked_at.isoformat() if a.revoked_at else ""} for a in sharing_partners(db, organisation)]
+    columns = ["partner", "partner_code", "why", "granted_by", "since", "revoked"]
+    return csv_response(pd.DataFrame(rows, columns=columns), f"{organisation.code}-sharing.csv")
 
 
 def _organisation_context(db: Session, viewer: Viewer, organisation: Organisation, **extra) -> dict:

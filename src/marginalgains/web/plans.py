@@ -30,8 +30,8 @@ from marginalgains.web import atlas_views, webhooks
 from marginalgains.web.auth import Viewer
 from marginalgains.web.data import member_organisation
 from marginalgains.web.deps import DB, NO_NUL, RowId, SignedIn, Text
-from marginalgains.web.render import page
 from marginalgains.web.cache import Kept
+from marginalgains.web.render import csv_response, page
 from marginalgains.web.visibility import Audience, audience_for, data_version, shown_in_full, workspace_catalogue
 
 router = APIRouter()
@@ -275,7 +275,55 @@ def versions_api(*, plan_id: RowId, viewer: SignedIn, db: DB) -> list[VersionOut
 def plans_page(*, request: Request, viewer: SignedIn, db: DB):
     records = store.visible_plans(db, set(viewer.roles))
     rows = [(r, store.document_of(store.current_version(db, r))) for r in records]
-    return page(request, viewer, "plans.html", rows=rows, message=None)
+    catalogue = workspace_catalogue(db)
+    return page(request, viewer, "plans.html", rows=rows, message=None,
+                synthetic_ids={i.id for i in catalogue if i.synthetic})
+
+
+SCORECARD_COLUMNS = ["area_code", "period", "status", "value", "trajectory", "target", "forecast"]
+
+
+def synthetic_label(catalogue: Catalogue, indicator_id: str) -> str:
+    """A CSV row's `synthetic` cell: SYNTHETIC for generated demonstration data, else empty."""
+    return "SYNTHETIC" if indicator_id in catalogue and catalogue[indicator_id].synthetic else ""
+
+
+@router.get("/plans.csv", include_in_schema=False)
+def plans_csv(*, viewer: SignedIn, db: DB):
+    """The plans page's table: every plan the caller sees."""
+    catalogue = workspace_catalogue(db)
+    rows = []
+    for record in store.visible_plans(db, set(viewer.roles)):
+        plan = store.document_of(store.current_version(db, record))
+        rows.append({"plan": record.plan_key, "title": plan.title, "indicator_id": plan.indicator_id,
+                     "owner": record.organisation.code, "partners": " ".join(plan.partners),
+                     "version": record.version, "synthetic": synthetic_label(catalogue, plan.indicator_id)})
+    columns = ["plan", "title", "indicator_id", "owner", "partners", "version", "synthetic"]
+    return csv_response(pd.DataFrame(rows, columns=columns), "plans.csv")
+
+
+@router.get("/plans/{plan_id}/scorecard.csv", include_in_schema=False)
+def scorecard_csv(*, plan_id: RowId, viewer: SignedIn, db: DB):
+    """The plan page's status table, over the figures the caller sees (as the page)."""
+    record = plan_or_404(db, viewer, plan_id)
+    plan = store.document_of(store.current_version(db, record))
+    tracked = tracking_for(db, viewer, plan)
+    catalogue = tracked.catalogue
+    card = pd.DataFrame(tracked.data["scorecard"], columns=SCORECARD_COLUMNS)[SCORECARD_COLUMNS]
+    card = card.assign(plan=record.plan_key, indicator_id=plan.indicator_id,
+                       source=catalogue[plan.indicator_id].source if plan.indicator_id in catalogue else "",
+                       synthetic=synthetic_label(catalogue, plan.indicator_id))
+    return csv_response(card, f"plan-{record.id}-scorecard.csv")
+
+
+@router.get("/plans/{plan_id}/versions.csv", include_in_schema=False)
+def versions_csv(*, plan_id: RowId, viewer: SignedIn, db: DB):
+    """The plan page's versions table: who changed which fields when."""
+    record = plan_or_404(db, viewer, plan_id)
+    rows = [{"version": v.number, "author": v.author.email if v.author else "a former member",
+             "created_at": v.created_at.isoformat(), "changed": v.changed} for v in store.versions(db, record)]
+    return csv_response(pd.DataFrame(rows, columns=["version", "author", "created_at", "changed"]),
+                        f"plan-{record.id}-versions.csv")
 
 
 @router.post("/plans", include_in_schema=False)
@@ -292,7 +340,9 @@ def _plan_page(request: Request, db: Session, viewer: Viewer, record: WorkspaceP
     version = store.current_version(db, record)
     plan = store.document_of(version)
     tracked = tracking_for(db, viewer, plan)
+    synthetic = bool(synthetic_label(tracked.catalogue, plan.indicator_id))
     return page(request, viewer, "plan.html", status_code=status_code, record=record, plan=plan, version=version,
+                synthetic=synthetic,
                 draft=draft if draft is not None else store.dump_document(plan),
                 scorecard=tracked.data["scorecard"], errors=tracked.tracking.errors,
                 versions=store.versions(db, record), comments=store.plan_comments(db, record), message=message,
@@ -412,4 +462,5 @@ def indicator_comment_api(*, indicator_id: IndicatorId, body: IndicatorCommentIn
     except store.PlanStoreError as exc:
         raise _refused(exc) from None
     db.commit()
+    webhooks.notify(db, {organisation.id}, "comment", comment_out(comment).model_dump(mode="json"))
     return comment_out(comment)

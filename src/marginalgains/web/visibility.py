@@ -29,6 +29,7 @@ from marginalgains.io.values import check_values
 from marginalgains.model import VALUE_INPUTS, Indicator, Measure, Polarity
 from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchIndicator, BatchStatus, Organisation, SharingAgreement
+from marginalgains.store.settings import public_indicators
 from marginalgains.web.auth import Viewer
 from marginalgains.web.cache import Kept
 
@@ -39,21 +40,30 @@ POOLED_BENCHMARK = SHARED_BENCHMARKS["national"]  # the others (top quartile, to
 
 @dataclass(frozen=True)
 class Audience:
-    """Whose figures a viewer sees in full: owners (by organisation id) and areas (by code)."""
+    """Whose figures a viewer sees in full: owners (by organisation id) and areas (by code); and which indicators
+    they may see at all: `indicators` None, every one (anyone signed in), else only those (anyone not signed in:
+    the workspace's public indicators, every figure protected)."""
 
     full_owner_ids: frozenset[int]
     own_area_codes: frozenset[str]
+    indicators: frozenset[str] | None = None
 
     @property
     def key(self) -> tuple:
-        return tuple(sorted(self.full_owner_ids)), tuple(sorted(self.own_area_codes))
+        """What the figures a viewer sees depend on (with the data version and the rule): cache by it."""
+        shown = None if self.indicators is None else tuple(sorted(self.indicators))
+        return tuple(sorted(self.full_owner_ids)), tuple(sorted(self.own_area_codes)), shown
+
+    def may_see(self, indicator_id: str) -> bool:
+        return self.indicators is None or indicator_id in self.indicators
 
 
 def audience_for(db: Session, viewer: Viewer) -> Audience:
-    """The viewer's organisations, plus every organisation sharing its figures with one of them."""
+    """The viewer's organisations, plus every organisation sharing its figures with one of them; anyone not
+    signed in sees the public indicators only, all protected (no organisation's figures in full)."""
     own = frozenset(viewer.roles)
-    if not own:
-        return Audience(frozenset(), frozenset())
+    if not own:  # nobody's figures in full; and with nobody signed in, only the public indicators at all
+        return Audience(frozenset(), frozenset(), None if viewer.signed_in else public_indicators(db))
     sharing = db.scalars(select(SharingAgreement.owner_id).where(SharingAgreement.partner_id.in_(own),
                                                                  SharingAgreement.revoked_at.is_(None)))
     codes = db.scalars(select(Organisation.code).where(Organisation.id.in_(own)))
@@ -69,7 +79,8 @@ class WorkspaceAtlas:
     version: tuple
 
 
-_built: Kept[WorkspaceAtlas] = Kept(4)  # per worker process: the true atlas of each store's current data version
+_built: Kept[WorkspaceAtlas] = Kept(8)  # per worker process: the true atlas (all, or the public indicators') of each
+# store's current data version
 
 
 def data_version(db: Session) -> tuple:
@@ -78,20 +89,24 @@ def data_version(db: Session) -> tuple:
     return tuple(row)
 
 
-def workspace_atlas(db: Session, cache_key: str) -> WorkspaceAtlas:
-    """The true atlas, rebuilt only when a batch has been published since it was last built."""
+def workspace_atlas(db: Session, cache_key: str, indicators: frozenset[str] | None = None) -> WorkspaceAtlas:
+    """The true atlas (of only `indicators`, when given: an atlas of the public ones is built from their values
+    alone, so no total or ranking draws on the others), rebuilt only when a batch has been published since."""
     version = data_version(db)
-    return _built.get((cache_key, version), lambda: _build(db, version))
+    key = (cache_key, version, None if indicators is None else tuple(sorted(indicators)))
+    return _built.get(key, lambda: _build(db, version, indicators))
 
 
-def _build(db: Session, version: tuple) -> WorkspaceAtlas:
+def _build(db: Session, version: tuple, indicators: frozenset[str] | None) -> WorkspaceAtlas:
     values = batches.current_values(db)
+    if indicators is not None:
+        values = values[values["indicator_id"].isin(indicators)]
     owners = values[["indicator_id", "area_code", "organisation_id"]].drop_duplicates()
     if values.empty:
         return WorkspaceAtlas(None, owners, version)
     # the same indicator x area x period from two organisations: the latest published batch is the figure
     values = values.sort_values("batch_id").drop_duplicates(["indicator_id", "area_code", "period"], keep="last")
-    catalogue = workspace_catalogue(db)
+    catalogue = workspace_catalogue(db, indicators)
     inputs = values[VALUE_INPUTS + ["area_name"]].astype({"numerator": float, "denominator": float})
     read = check_values(inputs, catalogue, "the workspace's published values")
     provenance = {"sources": sorted({i.source for i in catalogue if i.source}),
@@ -103,10 +118,13 @@ def _build(db: Session, version: tuple) -> WorkspaceAtlas:
     return WorkspaceAtlas(atlas, owners, version)
 
 
-def workspace_catalogue(db: Session) -> Catalogue:
-    """Each indicator as its latest published batch defines it."""
-    rows = db.scalars(select(BatchIndicator).join(Batch, Batch.id == BatchIndicator.batch_id)
-                      .where(Batch.status == BatchStatus.PUBLISHED).order_by(Batch.id)).all()
+def workspace_catalogue(db: Session, indicators: frozenset[str] | None = None) -> Catalogue:
+    """Each indicator (of `indicators`, when given) as its latest published batch defines it."""
+    query = (select(BatchIndicator).join(Batch, Batch.id == BatchIndicator.batch_id)
+             .where(Batch.status == BatchStatus.PUBLISHED).order_by(Batch.id))
+    if indicators is not None:
+        query = query.where(BatchIndicator.indicator_id.in_(sorted(indicators)))
+    rows = db.scalars(query).all()
     indicators = {r.indicator_id: Indicator(
         id=r.indicator_id, title=r.title, polarity=Polarity(r.polarity), measure=Measure(r.measure),
         multiplier=r.multiplier, unit=r.unit, source=r.source, licence=r.licence, synthetic=r.synthetic,

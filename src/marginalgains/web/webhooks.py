@@ -1,6 +1,8 @@
-"""Webhooks: an organisation's admin sets an address; each plan event of its plans (a new version, a status
-change, a comment) is POSTed there as JSON, signed `X-MarginalGains-Signature: sha256=<HMAC-SHA256 of the body>`
-with the secret given when the address was set. Delivery is in the background, after the change is committed,
+"""Webhooks: an organisation's admin sets an address; each event of its activity is POSTed there as JSON: a plan's
+new version (`plan.version`), a plan's status changed (`plan.status`, when edited or when new data change it), a
+comment on its plans or indicators with its mentions (`comment`), data a partner published (`published`) and a
+new special-cause signal in an area one of its members follows (`signal`, protected as it sees the atlas). Each is signed `X-MarginalGains-Signature: sha256=<HMAC-SHA256 of the body>` with the
+secret given when the address was set. Delivery is in the background, after the change is committed,
 and never holds up or undoes the change; a failed delivery is logged."""
 
 from __future__ import annotations

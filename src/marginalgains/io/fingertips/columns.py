@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from marginalgains.errors import DataError
@@ -43,6 +44,21 @@ def canonical_columns(file: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def per_distinct(cells: pd.Series, function, missing=None) -> pd.Series:
+    """`function` of each cell, called once per distinct value (an export repeats a few names,
+    types and notes over many rows); `missing` for blank (null) cells."""
+    codes, distinct = pd.factorize(cells)
+    values = np.empty(len(distinct) + 1, dtype=object)
+    values[:-1] = [function(value) for value in distinct]
+    values[-1] = missing
+    return pd.Series(values[codes], index=cells.index, dtype=object)
+
+
+def lookup(keys: pd.Series, mapping: dict) -> pd.Series:
+    """`keys.map(mapping)`, one look-up per distinct key (None for keys not in `mapping`)."""
+    return per_distinct(keys, mapping.get)
+
+
 def parent_comparisons(frame: pd.DataFrame) -> list[str]:
     """Columns comparing an area with its parent (`Compared to region value or percentiles` ...)."""
     return [c for c in frame.columns if (m := _COMPARISON.match(_key(c))) and m.group(1) != "england"]
@@ -50,7 +66,12 @@ def parent_comparisons(frame: pd.DataFrame) -> list[str]:
 
 def is_england(codes: pd.Series, types: pd.Series) -> pd.Series:
     """England's row, whether its Area Type says England or Country."""
-    return codes.eq(_ENGLAND_CODE) | types.fillna("").str.lower().isin(["england", "country"])
+    return codes.eq(_ENGLAND_CODE) | _lower_in(types, ("england", "country"))
+
+
+def _lower_in(types: pd.Series, names: tuple[str, ...]) -> pd.Series:
+    """Area types that are one of `names` in any case, judged once per distinct type."""
+    return per_distinct(types, lambda t: str(t).lower() in names, False).astype(bool)
 
 
 def is_region(codes: pd.Series, types: pd.Series) -> pd.Series:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from marginalgains.io.catalogue import Catalogue
+from marginalgains.io.fingertips.columns import lookup, per_distinct
 from marginalgains.model import Measure
 from marginalgains.stats.inequality import slope_index
 
@@ -20,8 +21,11 @@ _NUMBERED = re.compile(r"^(?:decile|quintile)?\s*(\d+)\b")
 
 
 def is_deprivation(category_type: pd.Series) -> pd.Series:
-    text = category_type.fillna("").str.lower()
-    return text.str.contains("deprivation") & text.str.contains(r"decile|quintile")
+    """Rows of a deprivation decile or quintile category type."""
+    def named(text) -> bool:
+        text = str(text).lower()
+        return "deprivation" in text and ("decile" in text or "quintile" in text)
+    return per_distinct(category_type, named, False).astype(bool)
 
 
 def quantile_ranks(category_type: pd.Series, category: pd.Series) -> pd.Series:
@@ -47,7 +51,8 @@ def inequality(rows: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
     rows = rows.assign(population=rows["denominator"])
     kinds = {i: _value_type(catalogue[i].measure, catalogue[i].multiplier) for i in rows["indicator_id"].unique()}
     size = np.where(rows["Category Type"].str.lower().str.contains("quintile"), 5, 10)
-    kind, scale = rows["indicator_id"].map(lambda i: kinds[i][0]), rows["indicator_id"].map(lambda i: kinds[i][1])
+    kind = lookup(rows["indicator_id"], {i: k[0] for i, k in kinds.items()})
+    scale = lookup(rows["indicator_id"], {i: k[1] for i, k in kinds.items()}).astype(float)
     frame = rows.assign(value=rows["value"] / scale, lower95=rows["lower95"] / scale,
                         upper95=rows["upper95"] / scale, kind=kind, scale=scale, size=size)
     results = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, is_england
+from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, is_england, lookup, per_distinct
 from marginalgains.model import Measure, Polarity
 
 RTOL = 0.005  # Value against Count / Denominator x 10^k: Fingertips publishes values to several places
@@ -97,8 +97,8 @@ def _dsr_multiplier(scale: pd.Series) -> float:
 
 def modelled(rows: pd.DataFrame) -> str:
     """Why an indicator's values are modelled estimates rather than counts ('' when they are not)."""
-    notes = rows["Value note"].fillna("").astype(str)
-    noted = notes.str.contains(MODELLED_NOTE)
+    notes = per_distinct(rows["Value note"], str, "")
+    noted = per_distinct(notes, lambda note: MODELLED_NOTE.search(note) is not None).astype(bool)
     count = rows["numerator"]
     fractional = count.notna() & ~np.isclose(count, np.round(count), rtol=0, atol=1e-9)
     reasons = []
@@ -116,17 +116,18 @@ def modelled(rows: pd.DataFrame) -> str:
 def polarity(rows: pd.DataFrame, parent_columns: list[str]) -> Inferred:
     """High or low is good, from the Better/Worse ratings of one indicator's rows against their benchmarks."""
     england = is_england(rows["area_code"], rows["Area Type"])
-    by_area = rows.drop_duplicates(["period", "area_code"]).set_index(["period", "area_code"])["value"]
     england_value = rows.loc[england].drop_duplicates("period").set_index("period")["value"]
-    comparisons = [(ENGLAND_COMPARISON, rows["period"].map(england_value), "England")]
-    parent = pd.MultiIndex.from_arrays([rows["period"], rows["Parent Code"].fillna("")])
-    comparisons += [(c, pd.Series(by_area.reindex(parent).to_numpy(), index=rows.index), "the parent area")
-                    for c in parent_columns]
+    comparisons = [(ENGLAND_COMPARISON, lookup(rows["period"], england_value.to_dict()).astype(float), "England")]
+    if parent_columns:
+        by_area = rows.drop_duplicates(["period", "area_code"]).set_index(["period", "area_code"])["value"]
+        parent = pd.MultiIndex.from_arrays([rows["period"], rows["Parent Code"].fillna("")])
+        comparisons += [(c, pd.Series(by_area.reindex(parent).to_numpy(), index=rows.index), "the parent area")
+                        for c in parent_columns]
     high = low = 0
     used, graded = [], False
     for column, benchmark, against in comparisons:
-        rating = rows[column].fillna("").astype(str).str.strip().str.lower()
-        graded |= rating.str.match(r"higher|lower").any()
+        rating = _ratings(rows[column])
+        graded |= any(re.match(r"higher|lower", r) for r in pd.unique(rating))
         up, down = _votes(rows, rating, benchmark)
         if up or down:
             used.append(f"{column!r} (against {against}'s value, or Better against Worse areas)")
@@ -141,15 +142,26 @@ def polarity(rows: pd.DataFrame, parent_columns: list[str]) -> Inferred:
                                + " and ".join(used))
 
 
+def _ratings(cells: pd.Series) -> pd.Series:
+    """Ratings stripped and in lower case ('' when blank), tidied once per distinct rating."""
+    return per_distinct(cells, lambda rating: str(rating).strip().lower(), "")
+
+
+def _starting(rating: pd.Series, word: str) -> pd.Series:
+    """Ratings starting with `word`, judged once per distinct rating."""
+    return rating.isin([r for r in pd.unique(rating) if r.startswith(word)])
+
+
 def _votes(rows: pd.DataFrame, rating: pd.Series, benchmark: pd.Series) -> tuple[int, int]:
     """Rows saying high is good and low is good: Better above (or Worse below) the benchmark says high.
     Rated rows without a benchmark value vote by period: Better areas' median against Worse (or Similar)."""
-    better, worse = rating.str.startswith("better"), rating.str.startswith("worse")
+    better, worse = _starting(rating, "better"), _starting(rating, "worse")
     side = np.sign(rows["value"] - benchmark)
     known = (better | worse) & benchmark.notna() & side.ne(0)
     vote = side.where(better, -side)[known]
     up, down = int((vote > 0).sum()), int((vote < 0).sum())
-    loose = rows.loc[benchmark.isna() & rating.ne("")].assign(rating=rating)
+    unbenchmarked = benchmark.isna() & rating.ne("")
+    loose = rows.loc[unbenchmarked].assign(rating=rating[unbenchmarked]) if unbenchmarked.any() else rows.iloc[:0]
     for _, group in loose.groupby("period"):
         medians = {kind: group.loc[group["rating"].str.startswith(kind), "value"].median()
                    for kind in ("better", "similar", "worse")}

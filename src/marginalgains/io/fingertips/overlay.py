@@ -3,12 +3,18 @@
     indicators:
       - id: "93721"                 # an Indicator ID (every breakdown of it) ...
         polarity: low_is_good
-      - id: "90366 (Male, All ages)" # ... or one breakdown, as the atlas names it
+      - id: "90366"                 # ... its breakdowns of one sex, or one age, or both ...
+        sex: Male
         title: "Life expectancy at birth, men"
+      - id: "90366 (Female, All ages)" # ... or one breakdown, as the atlas names it
         min_denominator: 50
 
-Keys: title, polarity, measure, multiplier, unit, min_denominator, benefit_weight, tags. Values
-are checked as any catalogue's are; an unknown key or an id not in the export is an error.
+`sex` and `age` choose breakdowns (as the export writes them, in any case); they are not set.
+Keys set: title, polarity, measure, multiplier, unit, min_denominator, benefit_weight, tags and
+family (the id breakdowns share: totals add only the broadest breakdown of a family). Entries
+apply in order, so a breakdown's entry after its Indicator ID's refines it. Values are checked as
+any catalogue's are; an unknown key, an id not in the export, or a sex or age it does not hold is
+an error.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from marginalgains.errors import CatalogueError
 from marginalgains.io.catalogue import Catalogue, catalogue_from_dict
 from marginalgains.model import Indicator
 
-OVERRIDABLE = ("title", "polarity", "measure", "multiplier", "unit", "min_denominator", "benefit_weight", "tags")
+OVERRIDABLE = ("title", "polarity", "measure", "multiplier", "unit", "min_denominator", "benefit_weight", "tags",
+               "family")
+BREAKDOWN = ("sex", "age")
 
 
 def read_overrides(path: str | Path) -> list[dict[str, Any]]:
@@ -48,10 +56,14 @@ def read_overrides(path: str | Path) -> list[dict[str, Any]]:
         if not isinstance(entry, dict) or entry.get("id") in (None, ""):
             raise CatalogueError(f"{where}: each override is a mapping with an 'id'")
         for key in entry:
-            if key != "id" and key not in OVERRIDABLE:
-                close = difflib.get_close_matches(str(key), OVERRIDABLE, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f"; keys: {', '.join(OVERRIDABLE)}"
+            if key != "id" and key not in OVERRIDABLE + BREAKDOWN:
+                close = difflib.get_close_matches(str(key), OVERRIDABLE + BREAKDOWN, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f"; keys: {', '.join(OVERRIDABLE + BREAKDOWN)}"
                 raise CatalogueError(f"{where}: {key!r} cannot be set for a Fingertips indicator{hint}")
+        for key in BREAKDOWN:
+            if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+                raise CatalogueError(f"{where}: {key!r} must be the {key} as the export writes it (text), "
+                                     f"got {entry[key]!r}")
     return entries
 
 
@@ -65,25 +77,45 @@ def overlay(catalogue: Catalogue, entries: list[dict[str, Any]], path: str | Pat
     indicators = dict(catalogue.indicators)
     overridden: dict[str, dict[str, str]] = {}
     for position, entry in enumerate(entries, start=1):
-        given = str(entry["id"])
-        targets = [given] if given in indicators else breakdowns.get(given, [])
-        if not targets:
-            known = ", ".join(sorted(indicators)[:10]) + (" ..." if len(indicators) > 10 else "")
-            raise CatalogueError(f"{path}, indicator {position}: id {given!r} is not an indicator of the "
-                                 f"Fingertips export (its indicators: {known})")
-        for target in targets:
-            indicators[target] = _overridden(indicators[target], entry, f"{path}, indicator {position}")
-            overridden.setdefault(target, {}).update({k: f"catalogue {path}" for k in entry if k != "id"})
+        where = f"{path}, indicator {position}"
+        settings = {k: v for k, v in entry.items() if k in OVERRIDABLE}
+        for target in _targets(entry, indicators, breakdowns, where):
+            indicators[target] = _overridden(indicators[target], settings, where)
+            overridden.setdefault(target, {}).update({k: f"catalogue {path}" for k in settings})
     return Catalogue(indicators, {k: {} for k in indicators}, catalogue.path), overridden
 
 
+def _targets(entry: dict[str, Any], indicators: dict[str, Indicator], breakdowns: dict[str, list[str]],
+             where: str) -> list[str]:
+    """The atlas ids an entry addresses: its id (an atlas id, or an Indicator ID's breakdowns), narrowed
+    to the entry's sex and age when it gives them."""
+    given = str(entry["id"])
+    targets = [given] if given in indicators else breakdowns.get(given, [])
+    if not targets:
+        known = ", ".join(sorted(indicators)[:10]) + (" ..." if len(indicators) > 10 else "")
+        raise CatalogueError(f"{where}: id {given!r} is not an indicator of the Fingertips export "
+                             f"(its indicators: {known})")
+    wanted = {key: _folded(entry[key]) for key in BREAKDOWN if key in entry}
+    chosen = [t for t in targets if all(_folded(getattr(indicators[t], k)) == v for k, v in wanted.items())]
+    if not chosen:
+        held = "; ".join(sorted({indicators[t].breakdown or "no sex or age given" for t in targets}))
+        asked = ", ".join(f"{k} {entry[k]!r}" for k in BREAKDOWN if k in entry)
+        raise CatalogueError(f"{where}: indicator {given!r} has no breakdown with {asked} (its breakdowns: {held})")
+    return chosen
+
+
+def _folded(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
 def _overridden(indicator: Indicator, entry: dict[str, Any], where: str) -> Indicator:
-    """An indicator with the entry's keys, checked as a catalogue entry is."""
+    """An indicator with the entry's settings, checked as a catalogue entry is (its breakdown kept)."""
     merged = {"id": indicator.id, "title": indicator.title, "polarity": indicator.polarity.value,
               "measure": indicator.measure.value, "multiplier": indicator.multiplier, "unit": indicator.unit,
               "source": indicator.source, "licence": indicator.licence, "tags": list(indicator.tags),
-              "min_denominator": indicator.min_denominator,
+              "min_denominator": indicator.min_denominator, "sex": indicator.sex, "age": indicator.age,
+              "family": indicator.family,
               **({"benefit_weight": indicator.benefit_weight} if indicator.benefit_weight is not None else {}),
-              **{k: v for k, v in entry.items() if k != "id"}}
+              **entry}
     checked = catalogue_from_dict({"indicators": [merged]}, where)[indicator.id]
     return replace(checked, modelled=indicator.modelled)

@@ -19,7 +19,7 @@ import pandas as pd
 from marginalgains.io import validate
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.fingertips import infer
-from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, REQUIRED, canonical_columns, parent_comparisons
+from marginalgains.io.fingertips.columns import ENGLAND_COMPARISON, REQUIRED, canonical_columns, lookup, parent_comparisons, per_distinct
 from marginalgains.io.fingertips.inequality import inequality, is_deprivation, quantile_ranks
 from marginalgains.io.fingertips.overlay import overlay, read_overrides
 from marginalgains.io.selection import Selection
@@ -60,10 +60,11 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     (a `--catalogue` file) and a selection of indicators (`--indicators`)."""
     file = name or str(path)
     raw = read_table(path).reset_index(drop=True)
-    headers = raw.eq(pd.Series(raw.columns, index=raw.columns)).all(axis=1).to_numpy()  # as written, before aliases
+    headers = _header_rows(raw)
     frame = canonical_columns(file, raw)
     validate.require_columns(file, frame, REQUIRED)
     checks = validate.RowChecks(file, frame)
+    frame.attrs.clear()  # the row problems are in `checks`; pandas would deep-copy attrs on every operation
     checks.put_aside(headers, HEADERS)
     checks.put_aside(frame.duplicated(keep="first").to_numpy(), COLLAPSED)
     for column in _TEXT:
@@ -93,17 +94,25 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     return FingertipsExport(catalogue, read, comparators, inference, view)
 
 
+def _header_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows repeating the header as written (before aliases): files stacked one after another. Only
+    rows whose first cell is the first column's name are compared in full."""
+    candidates = np.flatnonzero(raw.iloc[:, 0].eq(raw.columns[0]).to_numpy(dtype=bool))
+    headers = np.zeros(len(raw), dtype=bool)
+    headers[candidates] = raw.iloc[candidates].eq(pd.Series(raw.columns, index=raw.columns)).all(axis=1).to_numpy()
+    return headers
+
+
 def _single_spaced(text: pd.Series) -> pd.Series:
     """Names with newlines and runs of spaces collapsed (once per distinct name); blanks as ''."""
-    text = text.fillna("").astype(str)
-    return text.map({name: " ".join(name.split()) for name in pd.unique(text)})
+    return per_distinct(text, lambda name: " ".join(str(name).split()), "")
 
 
 def _indicator_ids(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, bool]:
     """Atlas ids, breakdown labels, and whether ids and titles show the breakdown (`90366 (Male, 10+ yrs)`):
     they do when the export holds several breakdowns, or one other than Persons, All ages."""
-    label = (frame["Sex"] + ", " + frame["Age"]).str.strip(", ")
-    breakdowns = set(label)
+    label = per_distinct(frame["Sex"] + ", " + frame["Age"], lambda both: both.strip(", "))
+    breakdowns = set(pd.unique(label))
     shown = len(breakdowns) > 1 or breakdowns - {_ALL, ""} != set()
     plain = label.eq("") if shown else pd.Series(True, index=frame.index)
     ids = frame["base_id"].where(plain, frame["base_id"] + " (" + label + ")")
@@ -121,7 +130,7 @@ def _set_aside_categories(checks: validate.RowChecks) -> pd.Series:
                          f"rows of category type {name!r} (only deprivation deciles and quintiles are analysed)")
     frame["rank"] = quantile_ranks(category[deprivation], frame.loc[deprivation, "Category"]).reindex(frame.index)
     checks.flag((deprivation & frame["rank"].isna()).to_numpy(), "Category",
-                "not a deprivation decile or quintile name: " + frame["Category"].map(repr))
+                lambda rows: [f"not a deprivation decile or quintile name: {name!r}" for name in frame["Category"].iloc[rows]])
     return deprivation
 
 
@@ -200,21 +209,21 @@ def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks) -> None:
     indicator into something else, and counts above denominators are refused for proportions.
     """
     frame = checks.frame
-    known = frame["indicator_id"].isin(list(catalogue.indicators))
-    measure = frame["indicator_id"].map({i.id: i.measure for i in catalogue})
-    multiplier = frame["indicator_id"].map({i.id: i.multiplier for i in catalogue})
-    modelled = frame["indicator_id"].isin([i.id for i in catalogue if i.modelled])
-    recomputed = known & measure.isin([Measure.PROPORTION, Measure.RATE]) & ~modelled
+    ids = frame["indicator_id"]
+    measure = lookup(ids, {i.id: str(i.measure) for i in catalogue})
+    multiplier = lookup(ids, {i.id: i.multiplier for i in catalogue}).astype(float)
+    modelled = lookup(ids, {i.id: bool(i.modelled) for i in catalogue}).eq(True)
+    recomputed = measure.isin([str(Measure.PROPORTION), str(Measure.RATE)]) & ~modelled  # unknown ids: no measure
     checks.flag((recomputed & (frame["numerator"].isna() | frame["denominator"].isna())).to_numpy(), "Count",
                 "no Count or Denominator for an indicator whose limits are recomputed from counts")
-    checks.flag(((measure == Measure.PROPORTION) & (frame["numerator"] > frame["denominator"])).to_numpy(),
+    checks.flag((measure.eq(str(Measure.PROPORTION)) & (frame["numerator"] > frame["denominator"])).to_numpy(),
                 "Count", "Count is above its Denominator for a proportion")
     crude = frame["numerator"] / frame["denominator"] * multiplier
     off = recomputed & frame["value"].notna() & ~np.isclose(frame["value"], crude, rtol=infer.RTOL, atol=0)
-    checks.flag(off.to_numpy(), "Value",
-                "Value " + frame["value"].map("{:g}".format) + " is not Count / Denominator x "
-                + multiplier.map("{:,g}".format) + " (" + crude.map("{:.6g}".format)
-                + "), as the indicator's other rows are; which figure is right cannot be known")
+    checks.flag(off.to_numpy(), "Value", lambda rows: [
+        f"Value {value:g} is not Count / Denominator x {times:,g} ({expected:.6g}), as the indicator's other rows "
+        "are; which figure is right cannot be known"
+        for value, times, expected in zip(frame["value"].iloc[rows], multiplier.iloc[rows], crude.iloc[rows])])
     for column in ("value", "lower95", "upper95", "lower998", "upper998"):
         frame[column] = frame[column].where(~recomputed)
 

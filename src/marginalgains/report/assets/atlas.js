@@ -6,6 +6,7 @@
 
   const NO_VALUE = "–";
   const RANKED_POINTS_LIMIT = 400; // above this the ranked chart is drawn as a distribution
+  const DISTRIBUTION_STEPS = 800; // a distribution is drawn through at most this many steps (about one a pixel)
   const KEYBOARD_MARKS_LIMIT = 400; // chart marks reachable by Tab up to this many areas
   const SVG_LIMIT = 1500; // bigger charts are drawn on canvas
   const FUNNEL_LABELS = 12; // outliers beyond 99.8% named on each funnel, furthest first
@@ -54,9 +55,15 @@
   }
 
   const isMissing = (x) => x === null || x === undefined || (typeof x === "number" && !isFinite(x));
-  const integer = (x) => isMissing(x) ? NO_VALUE : Math.round(x).toLocaleString("en-GB");
-  const number = (x, digits) => isMissing(x) ? NO_VALUE :
-    Number(x).toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // one formatter per number of decimals: toLocaleString builds a new one on every call (a second
+  // for the 6,500 areas of a practice-scale view)
+  const formatters = new Map();
+  function formatter(digits) {
+    if (!formatters.has(digits)) formatters.set(digits, new Intl.NumberFormat("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+    return formatters.get(digits);
+  }
+  const integer = (x) => isMissing(x) ? NO_VALUE : formatter(0).format(Math.round(x));
+  const number = (x, digits) => isMissing(x) ? NO_VALUE : formatter(digits).format(Number(x));
   const words = (x) => String(x).replace(/_/g, " ");
 
   function valueText(x, indicator) {
@@ -116,10 +123,12 @@
       return Object.assign({}, source, { values: values });
     }) });
     spec.title = Object.assign({}, template.title, { subtitle: subtitle }, options.title ? { text: options.title } : {});
+    const renderer = options.size > SVG_LIMIT ? "canvas" : "svg";
+    if (renderer === "canvas") spec.marks = forCanvas(spec.marks, "marked" in datasets);
     const chart = { host: host, view: null, ready: null, name: options.name };
     chart.draw = function () {
       if (chart.ready) return chart.ready;
-      const renderer = options.size > SVG_LIMIT ? "canvas" : "svg";
+      const began = performance.now();
       chart.ready = vegaEmbed(host.querySelector(".chart"), spec, {
         mode: "vega", actions: false, renderer: renderer, ast: true, tooltip: showTooltip,
       }).then(function (result) {
@@ -132,6 +141,7 @@
         if (renderer === "svg" && options.onSelect && options.size <= KEYBOARD_MARKS_LIMIT) keyboardMarks(host, options.onSelect);
         host.querySelector(".chart").dataset.rendered = "true";
         performance.mark("atlas:chart-drawn", { detail: options.name });
+        performance.measure("atlas:chart-drawing", { start: began, detail: options.name }); // for benchmarks/bench_page.py
         return chart;
       });
       return chart.ready;
@@ -147,6 +157,27 @@
       return chart.view.runAsync();
     };
     return chart;
+  }
+
+  // A chart of thousands of areas, drawn on canvas, drops what only SVG uses or the marked layer
+  // already shows: each mark's ARIA description (a canvas has no marks to describe; the table beside
+  // the chart is its text alternative) and the chosen-area conditions on every point (the marked
+  // layer draws the chosen area and its peers). Vega's expression interpreter (the page's CSP allows
+  // no eval) then does a fraction of the work per point.
+  function forCanvas(marks, marked) {
+    return marks.map(function (mark) {
+      const lean = Object.assign({}, mark);
+      if (mark.marks) lean.marks = forCanvas(mark.marks, marked);
+      const update = mark.encode && mark.encode.update;
+      if (!update) return lean;
+      const kept = Object.assign({}, update);
+      delete kept.description; delete kept.ariaRoleDescription;
+      for (const [channel, rule] of Object.entries(kept)) {
+        if (marked && Array.isArray(rule) && rule.some((r) => /\b(selected|peers)\b/.test(r.test || ""))) kept[channel] = rule[rule.length - 1];
+      }
+      lean.encode = Object.assign({}, mark.encode, { update: kept });
+      return lean;
+    });
   }
 
   function keyboardMarks(host, onSelect) {
@@ -228,9 +259,8 @@
       const fragment = document.createDocumentFragment();
       for (const row of state.shown.slice(start, start + PAGE_SIZE)) fragment.appendChild(rowNode(row));
       body.replaceChildren(fragment);
-      status.textContent = state.shown.length ? "Rows " + (start + 1).toLocaleString("en-GB") + "–" +
-        Math.min(start + PAGE_SIZE, state.shown.length).toLocaleString("en-GB") + " of " +
-        state.shown.length.toLocaleString("en-GB") : "No rows match";
+      status.textContent = state.shown.length ? "Rows " + integer(start + 1) + "–" +
+        integer(Math.min(start + PAGE_SIZE, state.shown.length)) + " of " + integer(state.shown.length) : "No rows match";
       previous.disabled = state.page === 0;
       next.disabled = state.page >= pages - 1;
     }
@@ -272,6 +302,7 @@
     const index = source.index;
     const codes = source.codes;
     const names = new Map(codes.map((code, i) => [code, source.names[i]]));
+    const position = new Map(codes.map((code, i) => [code, i]));
     const label = (code) => names.get(code) ? names.get(code) + " (" + code + ")" : code;
     const root = document.getElementById("view");
     const select = { indicator: document.getElementById("indicator-select"), period: document.getElementById("period-select"),
@@ -335,27 +366,32 @@
     function profileOf(indicator) {
       const profile = source.profiles[indicator.id];
       if (!profile || profile.period !== state.period) return null;
-      const peerTable = profile.peers === null ? [] : source.peers[profile.peers];
-      const peers = new Map();
       const rows = rowsOf(profile.columns).map(function (row, i) {
         const area = current.byCode.get(codes[i]);
-        if (peerTable[i]) peers.set(codes[i], peerTable[i].map((p) => codes[p]));
         return Object.assign(row, { code: codes[i], value: area ? area.value : null,
           significant: row.significant === 1, status: isMissing(row.status) ? null : profile.statuses[row.status],
           best_period: isMissing(row.best_period) ? null : profile.periods[row.best_period] });
       }).filter((row) => !isMissing(row.status)).sort((a, b) => (b.gain || 0) - (a.gain || 0));
-      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])), peers: peers };
+      return { meta: profile, rows: rows, byCode: new Map(rows.map((r) => [r.code, r])),
+        peers: profile.peers === null ? null : source.peers[profile.peers] };
+    }
+
+    // an area's peers: positions[start[i]:start[i + 1]] of the profile's shared peer table
+    function peersOf(code) {
+      const table = current.profile && current.profile.peers;
+      const i = table && code ? position.get(code) : undefined;
+      if (i === undefined) return [];
+      return table.positions.slice(table.start[i], table.start[i + 1]).map((p) => codes[p]);
     }
 
     function selection() {
-      const peers = current.profile && state.code ? (current.profile.peers.get(state.code) || []) : [];
-      return { code: state.code, peers: peers };
+      return { code: state.code, peers: peersOf(state.code) };
     }
 
     function markedRows(selection) {
       return [selection.code].concat(selection.peers).map((c) => current.byCode.get(c)).filter(Boolean)
         .map((r) => ({ code: r.code, rank: r.rank, value: r.value, denominator: r.denominator, label: r.label,
-          shown: r.shown, interval: r.interval, band: r.band }));
+          shown: r.shown, interval: r.interval, band: r.band, chosen: r.code === selection.code }));
     }
 
     function subtitle(indicator, extra) {
@@ -466,7 +502,7 @@
       const host = chartCard("Ranked", caption + (lines.length ? " Dashed lines also mark the comparators, as published: " +
         lines.map((l) => l.label).join("; ") + "." : ""));
       const datasets = { pooled: pooledData(indicator, view).concat(lines) };
-      if (many) { datasets.areas = rows.map((r) => ({ rank: r.rank, value: r.value, lower95: r.lower95, upper95: r.upper95 })); datasets.marked = []; }
+      if (many) { datasets.areas = distributionSteps(rows); datasets.marked = []; }
       else datasets.areas = rows;
       const chart = Chart(host, source.templates[indicator.id][many ? "distribution" : "ranked"], datasets, subtitle(indicator),
         { size: rows.length, onSelect: choose, state: selection, name: "ranked", marked: markedRows });
@@ -477,6 +513,26 @@
         h("div", { class: "pair" }, [host, h("div", { class: "screen-only" }, [areasTable(indicator, rows)])]),
         extremesTable(indicator, rows),
       ]);
+    }
+
+    // Thousands of ranked areas (highest first) as at most DISTRIBUTION_STEPS steps, each at its first
+    // area's rank and value with the lowest and highest 95% limits of the areas it stands for, and
+    // the last area itself: the line and the band look as they would through every area (a step is
+    // under a pixel wide), and Vega draws a fraction of the points.
+    function distributionSteps(rows) {
+      const size = Math.ceil(rows.length / DISTRIBUTION_STEPS);
+      const steps = [];
+      for (let start = 0; start < rows.length; start += size) {
+        let lower = Infinity, upper = -Infinity;
+        for (let i = start; i < Math.min(start + size, rows.length); i++) {
+          if (!isMissing(rows[i].lower95)) lower = Math.min(lower, rows[i].lower95);
+          if (!isMissing(rows[i].upper95)) upper = Math.max(upper, rows[i].upper95);
+        }
+        steps.push({ rank: rows[start].rank, value: rows[start].value, lower95: isFinite(lower) ? lower : null, upper95: isFinite(upper) ? upper : null });
+      }
+      const last = rows[rows.length - 1];
+      if (size > 1) steps.push({ rank: last.rank, value: last.value, lower95: last.lower95, upper95: last.upper95 });
+      return steps;
     }
 
     function funnelLabels(rows) {
@@ -682,6 +738,10 @@
       if (!plans || !plans.length) return null;
       const items = plans.map(function (p) {
         const of = indicatorOf(p.indicator_id);
+        if (p.status === "withheld") {  // gains atlas --disclosure: a month of its series is a small count
+          return h("li", {}, [h("strong", { text: p.title }), " (" + p.id + ", " + (of ? synthetic(of, of.title) : p.indicator_id) +
+            "), " + p.period + ": figures withheld under the disclosure rule (a month of the series is not published)."]);
+        }
         const gap = isMissing(p.gap) ? "no trajectory to compare with yet" : (p.gap > 0 ? number(p.gap, 1) + " behind its trajectory"
           : number(-p.gap, 1) + " ahead of its trajectory") + (of && of.unit ? " (" + of.unit + ")" : "");
         return h("li", {}, [h("strong", { text: p.title }), " (" + p.id + ", " + (of ? synthetic(of, of.title) : p.indicator_id) + "), " +
@@ -737,7 +797,7 @@
       const items = (matches || []).slice(0, SEARCH_RESULTS).map((r) => h("li", {}, [
         h("button", { type: "button", class: "result", text: r.label, onclick: () => { choose(r.code); } })]));
       select.results.replaceChildren.apply(select.results, items);
-      document.getElementById("search-status").textContent = q ? (matches.length ? matches.length.toLocaleString("en-GB") +
+      document.getElementById("search-status").textContent = q ? (matches.length ? integer(matches.length) +
         " areas match" : "No area matches") : "";
     }
 
@@ -811,8 +871,22 @@
       files.replaceChildren.apply(files, index.files.map((f) => h("li", {}, [h("a", { href: f.name, text: f.name }), " — " + f.what])));
     }
 
+    // the contents list: open beside the page on a wide screen; on a narrow one a single line that
+    // opens (Enter or Space on its summary) and closes again once a link in it is followed
+    function compactContents() {
+      const details = document.getElementById("contents");
+      const narrow = window.matchMedia("(max-width: 1000px)");
+      const fit = () => { details.open = !narrow.matches; };
+      fit();
+      narrow.addEventListener("change", fit);
+      details.addEventListener("click", function (event) {
+        if (narrow.matches && event.target.closest("a, button")) details.open = false;
+      });
+    }
+
     function start() {
       document.body.appendChild(tooltip);
+      compactContents();
       document.addEventListener("scroll", () => { tooltip.hidden = true; }, { passive: true });
       select.indicator.replaceChildren.apply(select.indicator, index.indicators.map((i) => h("option", { value: i.id, text: synthetic(i, i.title) })));
       select.indicator.addEventListener("change", function () {

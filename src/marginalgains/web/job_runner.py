@@ -1,0 +1,142 @@
+"""Runs engine jobs inside a server worker: a few at a time, on background threads, never in a request.
+
+Each uvicorn worker has one `JobRunner`. Its loop claims queued jobs from the store (atomically, so
+several workers share the queue without running a job twice) while it has a free slot, beats for the
+jobs it runs, and fails jobs whose worker stopped beating. Slots are threads, not processes: the
+engine's work happens inside DuckDB or Spark, which release the GIL, so a thread costs the worker's
+requests nothing, shares its store connections, and writes progress straight into the job's row.
+One slot per worker is the default because one DuckDB job already uses every core (it runs
+several aggregate queries side by side) and holds its working memory; a second at once would only
+halve each one's speed and double the memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+
+from marginalgains.engine import compute
+from marginalgains.errors import GainsError
+from marginalgains.io.values import check_values
+from marginalgains.store import jobs
+from marginalgains.store.batches import catalogue_from_yaml
+from marginalgains.store.database import Store
+from marginalgains.store.models import DataLocation, EngineJob
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 2.0  # how often an idle worker looks for a job another worker queued
+HEARTBEAT_SECONDS = 15.0
+STALE_AFTER = timedelta(minutes=2)  # a running job not heard of for this long has lost its worker
+
+
+def worker_name() -> str:
+    """This process as a job's `claimed_by`: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class JobRunner:
+    """At most `slots` engine jobs at once in this worker, each on its own daemon thread."""
+
+    def __init__(self, store: Store, slots: int = 1, poll_seconds: float = POLL_SECONDS):
+        self.store, self.slots, self.poll_seconds = store, slots, poll_seconds
+        self.worker = worker_name()
+        self._free = threading.Semaphore(slots)
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self._running: set[int] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="engine-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look for queued jobs now (a request has just queued one)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop claiming and fail the jobs still running here: this worker is going and they cannot finish."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+        with self._lock, self.store.sessions() as db:
+            jobs.fail_own(db, set(self._running))
+
+    def _loop(self) -> None:
+        beaten = 0.0
+        while not self._stop.is_set():
+            try:
+                beaten = self._beat(beaten)
+                self._claim_while_free()
+            except Exception:  # the store briefly unreachable: log, and try again on the next round
+                log.exception("engine job runner")
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    def _beat(self, beaten: float) -> float:
+        now = time.monotonic()
+        if now - beaten < HEARTBEAT_SECONDS:
+            return beaten
+        with self.store.sessions() as db:
+            with self._lock:
+                jobs.beat(db, set(self._running))
+            jobs.fail_stale(db, STALE_AFTER)
+        return now
+
+    def _claim_while_free(self) -> None:
+        while not self._stop.is_set() and self._free.acquire(blocking=False):
+            with self.store.sessions() as db:
+                job = jobs.claim_next(db, self.worker)
+            if job is None:
+                self._free.release()
+                return
+            with self._lock:
+                self._running.add(job.id)
+            threading.Thread(target=self._run, args=(job.id,), name=f"engine-job-{job.id}", daemon=True).start()
+
+    def _run(self, job_id: int) -> None:
+        try:
+            run_job(self.store, job_id)
+        finally:
+            with self._lock:
+                self._running.discard(job_id)
+            self._free.release()
+            self._wake.set()
+
+
+def run_job(store: Store, job_id: int) -> None:
+    """Run one claimed job to its end: succeeded with a draft batch, or failed with the reason."""
+    with store.sessions() as db:
+        job = db.get(EngineJob, job_id)
+        assert job is not None
+        try:
+            catalogue, read = _compute(db, job)
+            jobs.succeed(db, job, catalogue, read)
+        except GainsError as error:
+            db.rollback()
+            jobs.fail(db, job_id, str(error))
+        except Exception as error:  # never leave a job running: record what went wrong, keep the trace in the log
+            log.exception("engine job %s", job_id)
+            db.rollback()
+            jobs.fail(db, job_id, f"internal error ({type(error).__name__}): {str(error).strip()[:500]}")
+
+
+def _compute(db, job: EngineJob):
+    """The engine's values for a job, checked as an upload's values are (rows in = accepted + rejected)."""
+    location = db.get(DataLocation, job.location_id) if job.location_id is not None else None
+    if location is None:
+        raise jobs.JobError(f"data location {job.location_name!r} was removed before the job ran")
+    catalogue = catalogue_from_yaml(job.catalogue.encode("utf-8"), job.catalogue_filename)
+    counted = {"done": 0, "total": None}
+
+    def progress(done: int, total: int, label: str) -> None:
+        counted.update(done=done, total=total)
+        jobs.record_progress(db, job.id, done, total, f"counted {label}")
+
+    result = compute(catalogue, jobs.readable(location), backend="duckdb" if job.backend == "database" else job.backend,
+                     progress=progress, database_only=location.kind == "duckdb")
+    jobs.record_progress(db, job.id, counted["done"], counted["total"], "checking the values")
+    return result.catalogue, check_values(result.values, result.catalogue, f"values of job {job.id}")
