@@ -126,16 +126,19 @@ def serve(url: str, workers: int, folder: Path, app_database: str | None = None)
 
 
 def warm(base: str, tokens: list[tuple[str, str, list[int]]], workers: int) -> list[tuple[str, str]]:
-    """Ask every worker for the atlas and each plan once per audience (each worker shapes them once per
-    published-data version), and return every (indicator, period) view there is."""
+    """Ask for the atlas index, every view and each plan a few times per worker and audience, over new
+    connections (so they land on every worker): each worker then holds the answers it keeps per data version
+    and audience, as it does once people have read for a while after a publish. Returns every (indicator,
+    period) view there is."""
     views = []
     for secret, plans in {code: (secret, plans) for code, secret, plans in tokens}.values():
         headers = {"Authorization": f"Bearer {secret}"}
-        for _ in range(2 * workers):
+        for _ in range(3 * workers):
             index = httpx.get(f"{base}/api/atlas", headers=headers, timeout=300).json()
-            for plan in plans:
-                httpx.get(f"{base}/api/plans/{plan}", headers=headers, timeout=300).raise_for_status()
-        views = [(i["id"], p["period"]) for i in index for p in i["periods"]]
+            views = [(i["id"], p["period"]) for i in index for p in i["periods"]]
+            paths = [f"/api/atlas/{i}/{p}" for i, p in views] + [f"/api/plans/{plan}" for plan in plans]
+            for path in paths:
+                httpx.get(f"{base}{path}", headers=headers, timeout=300).raise_for_status()
     return views
 
 
