@@ -329,3 +329,18 @@ def test_a_server_killed_mid_job_restarts_with_the_job_failed_and_runs_the_next(
     finally:
         stop(process)
         databases.drop(url)
+
+
+def test_the_runner_claims_while_any_lifespan_of_the_app_runs_and_starts_again_after(app, store):
+    """Two test clients of one app run its lifespan twice at once; a later client runs it again."""
+
+    def claiming() -> bool:
+        return any(t.name == "engine-jobs" and t.is_alive() for t in threading.enumerate())
+
+    runner = app.state.job_runner
+    with TestClient(app, base_url="http://testserver"), TestClient(app, base_url="http://testserver"):
+        assert claiming()
+    runner._thread.join(timeout=60)
+    assert not claiming()
+    with TestClient(app, base_url="http://testserver"):
+        assert claiming()

@@ -48,20 +48,34 @@ class JobRunner:
         self._wake, self._stop = threading.Event(), threading.Event()
         self._running: set[int] = set()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._loop, name="engine-jobs", daemon=True)
+        self._thread: threading.Thread | None = None
+        self._lifespans = 0  # an app's lifespan may run more than once in a process, even at once (test clients)
 
     def start(self) -> None:
-        self._thread.start()
+        """Start claiming, unless already claiming for another lifespan of the app."""
+        with self._lock:
+            self._lifespans += 1
+            if self._lifespans > 1:
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="engine-jobs", daemon=True)
+            self._thread.start()
 
     def wake(self) -> None:
         """Look for queued jobs now (a request has just queued one)."""
         self._wake.set()
 
     def stop(self) -> None:
-        """Stop claiming and fail the jobs still running here: this worker is going and they cannot finish."""
+        """Stop claiming and fail the jobs still running here: this worker is going and they cannot finish
+        (when the last lifespan that started it ends)."""
+        with self._lock:
+            self._lifespans -= 1
+            if self._lifespans:
+                return
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=30)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
         with self._lock, self.store.sessions() as db:
             jobs.fail_own(db, set(self._running))
 
