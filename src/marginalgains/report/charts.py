@@ -285,26 +285,35 @@ def funnel_template(indicator: Indicator) -> dict:
     return _themed(chart, chart_title(indicator, "Funnel plot: value against size, with 95% and 99.8% limits"))
 
 
-@_per_shape
-def xmr_template(indicator: Indicator) -> dict:
-    """XmR chart; dataset `series` is the chosen area's points."""
-    base = alt.Chart(alt.NamedData(name="series")).encode(
-        x=alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=-45, labelOverlap=True)))
-    line = base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(
-        y=alt.Y("value:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)))
+PERIOD_AXIS = alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+
+
+def _xmr_layers(indicator: Indicator, extra_tooltips: list) -> dict:
+    """The layers every XmR chart draws over dataset `series`: the values' line, the mean, the process
+    limits (dashed) and the points coloured and shaped by Making Data Count's point types."""
+    base = alt.Chart(alt.NamedData(name="series")).encode(x=PERIOD_AXIS)
     domain = list(POINT_TYPE_COLOURS)
+    legend = alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")
     points = base.mark_point(size=55, filled=True, opacity=1).encode(
         y="value:Q",
         color=alt.Color("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=list(POINT_TYPE_COLOURS.values())),
-                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
-        shape=alt.Shape("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=POINT_TYPE_SHAPES),
-                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
+                        legend=legend),
+        shape=alt.Shape("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=POINT_TYPE_SHAPES), legend=legend),
         tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("value:Q", format=",.2f", title="Value"),
-                 alt.Tooltip("point_type:N", title="Point")])
-    mean = base.mark_line(color=NHS_BLUE, strokeWidth=1.2).encode(y="mean:Q")
-    upl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="upl:Q")
-    lpl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="lpl:Q")
-    chart = alt.layer(line, mean, upl, lpl, points).properties(width="container", height=280)
+                 *extra_tooltips[:1], alt.Tooltip("point_type:N", title="Point"), *extra_tooltips[1:]])
+    limit = {"color": NHS_DARK_GREY, "strokeDash": [5, 4], "strokeWidth": 1}
+    return {"base": base, "points": points,
+            "line": base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(
+                y=alt.Y("value:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False))),
+            "mean": base.mark_line(color=NHS_BLUE, strokeWidth=1.2).encode(y="mean:Q"),
+            "upl": base.mark_line(**limit).encode(y="upl:Q"), "lpl": base.mark_line(**limit).encode(y="lpl:Q")}
+
+
+@_per_shape
+def xmr_template(indicator: Indicator) -> dict:
+    """XmR chart; dataset `series` is the chosen area's points."""
+    xmr = _xmr_layers(indicator, [])
+    chart = alt.layer(xmr["line"], xmr["mean"], xmr["upl"], xmr["lpl"], xmr["points"]).properties(width="container", height=280)
     return _themed(chart, chart_title(indicator, "Over time: XmR chart (mean, dashed process limits)"))
 
 
@@ -386,25 +395,11 @@ def plan_template(indicator: Indicator) -> dict:
     """A plan x area over time: the XmR chart with the plan's trajectory, its target and its dated
     changes; datasets `series` (period, value, lower, upper, mean, lpl, upl, trajectory,
     point_type), `target` (target, label) and `changes` (period, label)."""
-    x = alt.X("period:O", sort=None, title="Period", axis=alt.Axis(labelAngle=-45, labelOverlap=True))
-    base = alt.Chart(alt.NamedData(name="series")).encode(x=x)
-    y = alt.Y("value:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False))
+    xmr = _xmr_layers(indicator, [alt.Tooltip("trajectory:Q", format=",.2f", title="Trajectory"),
+                                  alt.Tooltip("assurance:N", title="Assurance")])
+    base = xmr["base"]
     interval = base.mark_rule(color=NHS_MID_GREY, opacity=0.5).encode(
         y=alt.Y("lower:Q", title=_axis_title(indicator), scale=alt.Scale(zero=False)), y2="upper:Q")
-    line = base.mark_line(color=NHS_DARK_GREY, strokeWidth=1.2).encode(y=y)
-    domain = list(POINT_TYPE_COLOURS)
-    points = base.mark_point(size=55, filled=True, opacity=1).encode(
-        y="value:Q",
-        color=alt.Color("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=list(POINT_TYPE_COLOURS.values())),
-                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
-        shape=alt.Shape("point_type:N", title="Point", scale=alt.Scale(domain=domain, range=POINT_TYPE_SHAPES),
-                        legend=alt.Legend(labelExpr="replace(datum.label, /_/g, ' ')")),
-        tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("value:Q", format=",.2f", title="Value"),
-                 alt.Tooltip("trajectory:Q", format=",.2f", title="Trajectory"),
-                 alt.Tooltip("point_type:N", title="Point"), alt.Tooltip("assurance:N", title="Assurance")])
-    mean = base.mark_line(color=NHS_BLUE, strokeWidth=1.2).encode(y="mean:Q")
-    upl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="upl:Q")
-    lpl = base.mark_line(color=NHS_DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y="lpl:Q")
     trajectory = base.mark_line(color=NHS_WARM_YELLOW, strokeWidth=2.5).encode(y="trajectory:Q").transform_filter(
         "isValid(datum.trajectory)")
     goal = alt.Chart(alt.NamedData(name="target"))
@@ -412,10 +407,11 @@ def plan_template(indicator: Indicator) -> dict:
     target_text = goal.mark_text(align="left", dx=4, dy=-7, color=NHS_DARK_BLUE, fontSize=12).encode(
         y="target:Q", x=alt.value(4), text="label:N")
     moments = alt.Chart(alt.NamedData(name="changes"))
-    changes = moments.mark_rule(color=NHS_PURPLE, strokeWidth=1.5).encode(x=x, tooltip=[
+    changes = moments.mark_rule(color=NHS_PURPLE, strokeWidth=1.5).encode(x=PERIOD_AXIS, tooltip=[
         alt.Tooltip("label:N", title="Change")])
     change_text = moments.mark_text(align="left", baseline="top", dx=3, y=2, color=NHS_PURPLE, fontSize=11,
-                                    limit=180).encode(x=x, text="short:N")
-    chart = alt.layer(interval, line, mean, upl, lpl, trajectory, target, target_text, changes, change_text, points)
+                                    limit=180).encode(x=PERIOD_AXIS, text="short:N")
+    chart = alt.layer(interval, xmr["line"], xmr["mean"], xmr["upl"], xmr["lpl"], trajectory, target, target_text,
+                      changes, change_text, xmr["points"])
     return _themed(chart.properties(width="container", height=300),
                    chart_title(indicator, "Over time against the plan: XmR chart, trajectory (yellow), target (dotted)"))
