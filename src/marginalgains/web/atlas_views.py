@@ -93,7 +93,8 @@ def _protected(request: Request, db: Session, viewer: Viewer, indicator_id: str 
     whole atlas costs far more than answering one view from it, so it is kept under that key. Anyone not signed
     in reads only the public indicators (`indicator_id`, when given, must be one): else 401, as every other page."""
     audience = audience_for(db, viewer)
-    if not viewer.signed_in and not (audience.indicators if indicator_id is None else audience.may_see(indicator_id)):
+    public_only = audience.indicators is not None  # nobody signed in (the feed's viewers of an organisation are)
+    if public_only and not (audience.indicators if indicator_id is None else audience.may_see(indicator_id)):
         raise HTTPException(401, "sign in first")
     store_url = str(request.app.state.store.engine.url)
     built = workspace_atlas(db, store_url, audience.indicators)
