@@ -23,6 +23,10 @@ workspace_app = typer.Typer(name="workspace", help="Administer a workspace: orga
 app.add_typer(workspace_app)
 
 WORKER_STARTUP_SECONDS = 120  # time a worker may take to start on a busy machine
+# how long an idle keep-alive connection stays open: longer than a client or reverse proxy keeps one (httpx and
+# nginx upstreams: 5 s and 60 s), so the server never closes a connection just as the client sends on it
+# (uvicorn's own 5 s equals httpx's: a request racing the close failed with a ReadError under load)
+KEEP_ALIVE_SECONDS = 75
 WorkspaceOption = Annotated[Path, typer.Option(help="Workspace folder (holds the SQLite store by default).")]
 DisclosureOption = Annotated[Optional[str], typer.Option(
     help="Disclosure rule protecting each organisation's figures from the others: nhs-hes-2018 (the default), "
@@ -59,6 +63,7 @@ def serve_command(
     """Serve the shared improvement workspace (web pages and JSON API) under uvicorn."""
     from marginalgains.store.database import default_url
     from marginalgains.web.app import ENV_DATABASE
+    from marginalgains.web.serving import PROTOCOL
 
     url = database or default_url(workspace)
     try:
@@ -77,7 +82,8 @@ def serve_command(
     # exec uvicorn's own command line: its workers then import only the web app, not this whole CLI
     os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "marginalgains.web.app:app_from_environment",
                               "--factory", "--host", host, "--port", str(port), "--workers", str(workers),
-                              "--timeout-worker-healthcheck", str(WORKER_STARTUP_SECONDS)])
+                              "--timeout-worker-healthcheck", str(WORKER_STARTUP_SECONDS),
+                              "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS), "--http", PROTOCOL])
 
 
 def _serving_url(owner: Store, url: str, app_database: str | None) -> str:

@@ -4,6 +4,7 @@ and the indicators anyone not signed in may see (protected by that rule as for a
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -21,13 +22,18 @@ PUBLIC_INDICATORS = "public_indicators"  # a JSON list of indicator ids; none un
 
 
 def disclosure_rule(db: Session) -> Rule:
-    """The workspace's disclosure rule (NHS Digital's HES/ECDS 2018 rule until one is set)."""
+    """The workspace's disclosure rule (NHS Digital's HES/ECDS 2018 rule until one is set), read on every call
+    (so every worker applies a changed rule at once) but parsed once per text."""
     setting = db.get(WorkspaceSetting, DISCLOSURE)
-    if setting is None:
-        return load_rule(DEFAULT_DISCLOSURE)
-    if setting.value in SHIPPED:
-        return load_rule(setting.value)
-    return rule_from_dict(yaml.safe_load(setting.value), "the workspace's disclosure rule")
+    return _parsed_rule(DEFAULT_DISCLOSURE if setting is None else setting.value)
+
+
+@lru_cache(maxsize=16)
+def _parsed_rule(value: str) -> Rule:
+    """The rule a setting's value names (a shipped rule) or holds (a rule file's text)."""
+    if value in SHIPPED:
+        return load_rule(value)
+    return rule_from_dict(yaml.safe_load(value), "the workspace's disclosure rule")
 
 
 def set_disclosure_rule(db: Session, name_or_path: str | Path, changed_by: str) -> Rule:

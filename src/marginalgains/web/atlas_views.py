@@ -5,8 +5,6 @@ downloads go through the same layer and say which rule was applied and how many 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Request
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Session
 from marginalgains.io.outputs import formula_safe
 from marginalgains.report.html import render_page
 from marginalgains.web.auth import Viewer
+from marginalgains.web.cache import Kept
 from marginalgains.web.deps import DB, CurrentViewer
 from marginalgains.web.render import page
 from marginalgains.store.settings import disclosure_rule
@@ -28,10 +27,10 @@ AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "
                 "upper998", "funnel_band", "funnel_band_adjusted"]
 SUMMARY_FIGURES = ["n_areas", "min", "max", "fold", "fold_trimmed5", "p95_p5", "iqr_ratio", "cv", "scv", "pooled",
                    "n_high_998", "n_high_95", "n_low_95", "n_low_998"]
-_pages: OrderedDict[tuple, str] = OrderedDict()
-_shaped: OrderedDict[tuple, Shaped] = OrderedDict()
-_pages_lock = threading.Lock()
-PAGES_KEPT = 32
+# per worker process, keyed by `_protected`'s key (plus the view): never stale, never another audience's
+_shaped: Kept[Shaped] = Kept(32)  # a whole atlas per audience
+_pages: Kept[str] = Kept(32)  # the static page per audience
+_answers: Kept[bytes] = Kept(512)  # the JSON of the index and of each view per audience
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 FULL = "none: shown in full"  # the CSV's disclosure column when the caller sees every figure
 
@@ -89,27 +88,29 @@ class ViewOut(BaseModel):
 
 
 def _protected(request: Request, db: Session, viewer: Viewer, indicator_id: str | None = None) -> tuple[Shaped, tuple]:
-    """The atlas shaped for the viewer's audience, kept per store, data version and audience (shaping the whole
-    atlas costs far more than answering one view from it). Anyone not signed in reads only the public indicators
-    (`indicator_id`, when given, must be one): else 401, as every other page."""
+    """The atlas shaped for the viewer's audience, and the key of everything it depends on (the store, its data
+    version, the audience and the disclosure rule, all read from the database on this request); shaping the
+    whole atlas costs far more than answering one view from it, so it is kept under that key. Anyone not signed
+    in reads only the public indicators (`indicator_id`, when given, must be one): else 401, as every other page;
+    the audience's key says which they are, so no signed-in audience's answer is ever theirs."""
     audience = audience_for(db, viewer)
     if not viewer.signed_in and not (audience.indicators if indicator_id is None else audience.may_see(indicator_id)):
         raise HTTPException(401, "sign in first")
     store_url = str(request.app.state.store.engine.url)
     built = workspace_atlas(db, store_url, audience.indicators)
     rule = disclosure_rule(db)
-    key = (built.version, audience.key, rule)
-    with _pages_lock:
-        shaped = _shaped.get((store_url, key))
-        if shaped is not None:
-            _shaped.move_to_end((store_url, key))
-    if shaped is None:
-        shaped = protect_atlas(built, audience, rule)
-        with _pages_lock:
-            _shaped[(store_url, key)] = shaped
-            while len(_shaped) > PAGES_KEPT:
-                _shaped.popitem(last=False)
-    return shaped, key
+    key = (store_url, built.version, audience.key, rule)
+    return _shaped.get(key, lambda: protect_atlas(built, audience, rule)), key
+
+
+def _json(data: BaseModel | list[BaseModel]) -> bytes:
+    if isinstance(data, list):
+        return b"[" + b",".join(item.model_dump_json().encode() for item in data) + b"]"
+    return data.model_dump_json().encode()
+
+
+def _json_response(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 def _protection(shaped: Shaped, indicator_id: str, period: str, column: str = "n_withheld") -> int:
@@ -143,29 +144,22 @@ def atlas_page(*, request: Request, viewer: CurrentViewer, db: DB):
     if atlas is None:
         return page(request, viewer, "error.html", status_code=404, status=404,
                     message="nothing has been published in this workspace yet")
-    with _pages_lock:
-        html = _pages.get(key)
-    if html is None:
-        html = render_page(atlas)
-        with _pages_lock:
-            _pages[key] = html
-            while len(_pages) > PAGES_KEPT:
-                _pages.popitem(last=False)
+    html = _pages.get(key, lambda: render_page(atlas))
     return HTMLResponse(html, headers={"content-security-policy": PAGE_POLICY})
 
 
 @router.get("/api/atlas", response_model=list[IndicatorOut])
-def atlas_index(*, request: Request, viewer: CurrentViewer, db: DB) -> list[IndicatorOut]:
+def atlas_index(*, request: Request, viewer: CurrentViewer, db: DB) -> Response:
     """Every published indicator (without signing in: every public one) with its periods, and how many areas'
     figures are withheld from the caller."""
-    shaped, _ = _protected(request, db, viewer)
+    shaped, key = _protected(request, db, viewer)
     if shaped.atlas is None:
-        return []
-    return [_indicator_out(shaped, i) for i in shaped.atlas.headline_indicators()]
+        return _json_response(b"[]")
+    return _json_response(_answers.get((*key, "index"), lambda: _json(
+        [_indicator_out(shaped, i) for i in shaped.atlas.headline_indicators()])))
 
 
-def _view(request: Request, db: Session, viewer: Viewer, indicator_id: str, period: str) -> tuple[ViewOut, pd.DataFrame]:
-    shaped, _ = _protected(request, db, viewer, indicator_id)
+def _view(shaped: Shaped, indicator_id: str, period: str) -> tuple[ViewOut, pd.DataFrame]:
     atlas = shaped.atlas
     if atlas is None or indicator_id not in atlas.catalogue or period not in atlas.periods(indicator_id):
         raise HTTPException(404, "no such indicator and period in this workspace")
@@ -191,15 +185,17 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 @router.get("/api/atlas/{indicator_id}/{period:path}", response_model=ViewOut)
-def atlas_view(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB) -> ViewOut:
+def atlas_view(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB) -> Response:
     """One indicator x period: the summary from true counts and every area the caller may see in full."""
-    return _view(request, db, viewer, indicator_id, period)[0]
+    shaped, key = _protected(request, db, viewer, indicator_id)
+    return _json_response(_answers.get((*key, "view", indicator_id, period),
+                                       lambda: _json(_view(shaped, indicator_id, period)[0])))
 
 
 @router.get("/atlas/{indicator_id}/areas.csv", include_in_schema=False)
 def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB):
     """The view's areas as a formula-safe CSV (?period=2018/19), with the same protection as the page."""
-    view, table = _view(request, db, viewer, indicator_id, period)
+    view, table = _view(_protected(request, db, viewer, indicator_id)[0], indicator_id, period)
     text = formula_safe(table.assign(indicator_id=indicator_id, period=period,
                                      source=view.indicator.source, licence=view.indicator.licence,
                                      disclosure=view.disclosure.rule if view.disclosure else FULL)).to_csv(index=False)

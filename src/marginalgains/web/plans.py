@@ -9,6 +9,8 @@ partner get 404 for every plan route, and for its comments.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -29,10 +31,12 @@ from marginalgains.web.auth import Viewer
 from marginalgains.web.data import member_organisation
 from marginalgains.web.deps import DB, NO_NUL, RowId, SignedIn, Text
 from marginalgains.web.render import page
-from marginalgains.web.visibility import audience_for, shown_in_full, workspace_catalogue
+from marginalgains.web.cache import Kept
+from marginalgains.web.visibility import Audience, audience_for, data_version, shown_in_full, workspace_catalogue
 
 router = APIRouter()
 TRACK_INPUTS = ["indicator_id", "area_code", "period", "numerator", "denominator"]
+_tracked: Kept[Tracked] = Kept(256)
 
 
 class VersionOut(BaseModel):
@@ -116,31 +120,49 @@ def _may_change_partners(viewer: Viewer, record: WorkspacePlan) -> bool:
     return viewer.can(record.organisation_id, Role.ANALYST)
 
 
-def visible_values(db: Session, viewer: Viewer, indicator_id: str) -> pd.DataFrame:
-    """The indicator's current published values (monthly, as published) of the indicator x areas this viewer sees
-    in full, by the visibility layer's own rule (`audience_for`, `shown_in_full`); as the atlas, the latest
-    published batch is the figure when two organisations publish one indicator x area x period."""
+def visible_values(db: Session, audience: Audience, indicator_id: str) -> pd.DataFrame:
+    """The indicator's current published values (monthly, as published) of the indicator x areas this audience sees
+    in full, by the visibility layer's own rule (`shown_in_full`); as the atlas, the latest published batch is the
+    figure when two organisations publish one indicator x area x period."""
     values = batches.current_values(db, indicator_id)
     values = values.sort_values("batch_id").drop_duplicates(["indicator_id", "area_code", "period"], keep="last")
     owners = values[["indicator_id", "area_code", "organisation_id"]].drop_duplicates()
-    seen = shown_in_full(owners, audience_for(db, viewer))
+    seen = shown_in_full(owners, audience)
     return values.merge(seen, on=["indicator_id", "area_code"], how="inner")[TRACK_INPUTS].reset_index(drop=True)
 
 
-def tracking_for(db: Session, viewer: Viewer, plan: Plan) -> tuple[Tracking, Catalogue]:
-    """The plan tracked over the published values this viewer may see."""
+@dataclass(frozen=True)
+class Tracked:
+    """A plan's tracking, the catalogue it was tracked with, and the tracking as JSON-ready data (`plans_json`).
+    Kept and shared between requests: read it, never modify it."""
+
+    tracking: Tracking
+    catalogue: Catalogue
+    data: dict
+
+
+def tracking_for(db: Session, viewer: Viewer, plan: Plan) -> Tracked:
+    """The plan tracked over the published values this viewer may see: a pure function of the plan's document,
+    the data version and the viewer's audience, so kept per worker under exactly those (read on this request)."""
+    audience = audience_for(db, viewer)
+    key = (str(db.get_bind().url), data_version(db), audience.key, json.dumps(plan.to_dict(), sort_keys=True))
+    return _tracked.get(key, lambda: _track(db, audience, plan))
+
+
+def _track(db: Session, audience: Audience, plan: Plan) -> Tracked:
     catalogue = workspace_catalogue(db)
     if plan.indicator_id not in catalogue:
         error = PlanError(plan.id, "indicator_id", f"{plan.indicator_id!r} has no published values in the workspace")
-        return Tracking(pd.DataFrame(), pd.DataFrame(columns=["area_code", "status"]), pd.DataFrame(), [error],
-                        []), catalogue
-    return track([plan], visible_values(db, viewer, plan.indicator_id), catalogue), catalogue
+        tracking = Tracking(pd.DataFrame(), pd.DataFrame(columns=["area_code", "status"]), pd.DataFrame(), [error], [])
+    else:
+        tracking = track([plan], visible_values(db, audience, plan.indicator_id), catalogue)
+    return Tracked(tracking, catalogue, plans_json(tracking))
 
 
 def refresh_status(db: Session, record: WorkspacePlan, plan: Plan) -> list[dict]:
     """Record the plan's status per area over its owner's figures, when it has changed (for the feed)."""
     owner = Viewer(roles={record.organisation_id: Role.VIEWER})
-    tracking, _ = tracking_for(db, owner, plan)
+    tracking = tracking_for(db, owner, plan).tracking
     events = store.record_statuses(db, record, dict(zip(tracking.scorecard["area_code"], tracking.scorecard["status"])))
     return [{"area_code": e.area_code, "status": e.status, "previous": e.previous} for e in events if e.previous]
 
@@ -172,8 +194,7 @@ def comment_out(comment: Comment) -> CommentOut:
 
 def plan_out(request: Request, db: Session, viewer: Viewer, record: WorkspacePlan) -> PlanOut:
     plan = store.document_of(store.current_version(db, record))
-    tracking, _ = tracking_for(db, viewer, plan)
-    tracked = plans_json(tracking)
+    tracked = tracking_for(db, viewer, plan).data
     return PlanOut(id=record.id, plan_id=record.plan_key, title=plan.title, owner_code=record.organisation.code,
                    partner_codes=[p.organisation.code for p in record.partners], version=record.version,
                    document=plan.to_dict(), scorecard=tracked["scorecard"], errors=tracked["errors"])
@@ -270,10 +291,10 @@ def _plan_page(request: Request, db: Session, viewer: Viewer, record: WorkspaceP
                message: str | None = None, draft: str | None = None):
     version = store.current_version(db, record)
     plan = store.document_of(version)
-    tracking, _ = tracking_for(db, viewer, plan)
+    tracked = tracking_for(db, viewer, plan)
     return page(request, viewer, "plan.html", status_code=status_code, record=record, plan=plan, version=version,
                 draft=draft if draft is not None else store.dump_document(plan),
-                scorecard=plans_json(tracking)["scorecard"], errors=tracking.errors,
+                scorecard=tracked.data["scorecard"], errors=tracked.tracking.errors,
                 versions=store.versions(db, record), comments=store.plan_comments(db, record), message=message,
                 can_edit=any(viewer.can(o, Role.ANALYST) for o in store.member_ids(record)))
 
@@ -299,10 +320,10 @@ def chart_page(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB):
     """The plans page (its chart, table, status and forecast) for this one plan, over what the viewer sees."""
     record = plan_or_404(db, viewer, plan_id)
     plan = store.document_of(store.current_version(db, record))
-    tracking, catalogue = tracking_for(db, viewer, plan)
-    if tracking.scorecard.empty:
-        raise HTTPException(404, "; ".join(str(e) for e in tracking.errors) or "nothing to chart yet")
-    return HTMLResponse(render_plans_page(tracking, catalogue), headers={"content-security-policy":
+    tracked = tracking_for(db, viewer, plan)
+    if tracked.tracking.scorecard.empty:
+        raise HTTPException(404, "; ".join(str(e) for e in tracked.tracking.errors) or "nothing to chart yet")
+    return HTMLResponse(render_plans_page(tracked.tracking, tracked.catalogue), headers={"content-security-policy":
                                                                          atlas_views.PAGE_POLICY})
 
 

@@ -15,7 +15,6 @@ funnel limits stay (computed from true counts; the national figures are what the
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -32,6 +31,7 @@ from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchIndicator, BatchStatus, Organisation, SharingAgreement
 from marginalgains.store.settings import public_indicators
 from marginalgains.web.auth import Viewer
+from marginalgains.web.cache import Kept
 
 PROTECTED_REASON = ("figures of another organisation, shown in full only to it, to partners it shares them with "
                     "and to the area's own organisation; to everyone else protected by the workspace's disclosure rule")
@@ -79,8 +79,7 @@ class WorkspaceAtlas:
     version: tuple
 
 
-_cache: dict[str, WorkspaceAtlas] = {}
-_cache_lock = threading.Lock()
+_built: Kept[WorkspaceAtlas] = Kept(4)  # per worker process: the true atlas of each store's current data version
 
 
 def data_version(db: Session) -> tuple:
@@ -93,15 +92,8 @@ def workspace_atlas(db: Session, cache_key: str, indicators: frozenset[str] | No
     """The true atlas (of only `indicators`, when given: an atlas of the public ones is built from their values
     alone, so no total or ranking draws on the others), rebuilt only when a batch has been published since."""
     version = data_version(db)
-    key = (cache_key, None if indicators is None else tuple(sorted(indicators)))
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None and cached.version == version:
-            return cached
-    built = _build(db, version, indicators)
-    with _cache_lock:
-        _cache[key] = built
-    return built
+    shown = None if indicators is None else tuple(sorted(indicators))
+    return _built.get((cache_key, version, shown), lambda: _build(db, version, indicators))
 
 
 def _build(db: Session, version: tuple, indicators: frozenset[str] | None) -> WorkspaceAtlas:
