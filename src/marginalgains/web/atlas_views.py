@@ -91,7 +91,8 @@ def _protected(request: Request, db: Session, viewer: Viewer, indicator_id: str 
     """The atlas shaped for the viewer's audience, and the key of everything it depends on (the store, its data
     version, the audience and the disclosure rule, all read from the database on this request); shaping the
     whole atlas costs far more than answering one view from it, so it is kept under that key. Anyone not signed
-    in reads only the public indicators (`indicator_id`, when given, must be one): else 401, as every other page."""
+    in reads only the public indicators (`indicator_id`, when given, must be one): else 401, as every other page;
+    the audience's key says which they are, so no signed-in audience's answer is ever theirs."""
     audience = audience_for(db, viewer)
     public_only = audience.indicators is not None  # nobody signed in (the feed's viewers of an organisation are)
     if public_only and not (audience.indicators if indicator_id is None else audience.may_see(indicator_id)):

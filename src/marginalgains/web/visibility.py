@@ -93,8 +93,8 @@ def workspace_atlas(db: Session, cache_key: str, indicators: frozenset[str] | No
     """The true atlas (of only `indicators`, when given: an atlas of the public ones is built from their values
     alone, so no total or ranking draws on the others), rebuilt only when a batch has been published since."""
     version = data_version(db)
-    key = (cache_key, version, None if indicators is None else tuple(sorted(indicators)))
-    return _built.get(key, lambda: _build(db, version, indicators))
+    shown = None if indicators is None else tuple(sorted(indicators))
+    return _built.get((cache_key, version, shown), lambda: _build(db, version, indicators))
 
 
 def _build(db: Session, version: tuple, indicators: frozenset[str] | None) -> WorkspaceAtlas:
