@@ -58,10 +58,12 @@ def routes_to_visit(app, client, codes, batch_ids, views) -> list[str]:
             paths += [path.replace("{code}", c) for c in codes]
         elif "{batch_id}" in path:
             paths += [path.replace("{batch_id}", str(b)) for b in batch_ids]
-        elif "{indicator_id}" in path and "{period" in path:
-            paths += [re.sub(r"\{period[^}]*\}", p, path.replace("{indicator_id}", i)) for i, p in views]
-        elif "{indicator_id}" in path:
-            paths += [path.replace("{indicator_id}", i) + f"?period={p}" for i, p in views]
+        elif "{indicator_and_period" in path:
+            paths += [re.sub(r"\{indicator_and_period[^}]*\}", f"{i}/{p}", path) for i, p in views]
+        elif "{indicator_id" in path and "{period" in path:
+            paths += [re.sub(r"\{period[^}]*\}", p, re.sub(r"\{indicator_id[^}]*\}", i, path)) for i, p in views]
+        elif "{indicator_id" in path:
+            paths += [re.sub(r"\{indicator_id[^}]*\}", i, path) + f"?period={p}" for i, p in views]
         elif "{" in path:
             paths.append(re.sub(r"\{[^}]+\}", "1", path))
         else:

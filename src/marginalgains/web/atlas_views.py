@@ -12,12 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from marginalgains.io.outputs import formula_safe
 from marginalgains.report.html import render_page
 from marginalgains.web.auth import Viewer
 from marginalgains.web.cache import Kept
 from marginalgains.web.deps import DB, CurrentViewer
-from marginalgains.web.render import page
+from marginalgains.web.render import csv_response, page
 from marginalgains.store.settings import disclosure_rule
 from marginalgains.web.visibility import PROTECTED_REASON, Shaped, audience_for, protect_atlas, workspace_atlas
 
@@ -191,7 +190,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def _indicator_and_period(shaped: Shaped, viewer: Viewer, path: str) -> tuple[str, str]:
-    """`path` (`ae-4hr/2018/19`) cut into an indicator id and a period. Both may hold slashes (a bundle's
+    """`path` (an indicator id, a slash, a period) cut into an indicator id and a period. Both may hold slashes (a bundle's
     processes are `bundle/process`; financial years are `2018/19`), so the cut is where a known id ends
     and one of its periods follows. Not signed in, an id that is not public is 401, as for any other page."""
     catalogue = shaped.atlas.catalogue if shaped.atlas is not None else {}
@@ -206,8 +205,8 @@ def _indicator_and_period(shaped: Shaped, viewer: Viewer, path: str) -> tuple[st
 
 @router.get("/api/atlas/{indicator_and_period:path}", response_model=ViewOut)
 def atlas_view(*, indicator_and_period: str, request: Request, viewer: CurrentViewer, db: DB) -> Response:
-    """One indicator x period (`ae-4hr/2018/19`): the summary from true counts and every area the caller may see
-    in full."""
+    """One indicator x period (`{indicator}/{period}`, each of which may hold a slash): the summary from true
+    counts and every area the caller may see in full."""
     shaped, key = _protected(request, db, viewer)
     indicator_id, period = _indicator_and_period(shaped, viewer, indicator_and_period)
     return _json_response(_answers.get((*key, "view", indicator_id, period),
@@ -218,9 +217,8 @@ def atlas_view(*, indicator_and_period: str, request: Request, viewer: CurrentVi
 def atlas_areas_csv(*, indicator_id: str, period: str, request: Request, viewer: CurrentViewer, db: DB):
     """The view's areas as a formula-safe CSV (?period=2018/19), with the same protection as the page."""
     view, table = _view(_protected(request, db, viewer, indicator_id)[0], indicator_id, period)
-    text = formula_safe(table.assign(indicator_id=indicator_id, period=period,
-                                     source=view.indicator.source, licence=view.indicator.licence,
+    return csv_response(table.assign(indicator_id=indicator_id, period=period, source=view.indicator.source,
+                                     licence=view.indicator.licence,
                                      synthetic="SYNTHETIC" if view.indicator.synthetic else "",
-                                     disclosure=view.disclosure.rule if view.disclosure else FULL)).to_csv(index=False)
-    return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="{_SAFE.sub("_", indicator_id)}-areas.csv"'})
+                                     disclosure=view.disclosure.rule if view.disclosure else FULL),
+                        f"{_SAFE.sub('_', indicator_id)}-areas.csv")
