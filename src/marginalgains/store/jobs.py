@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marginalgains.engine.backends import record_files
 from marginalgains.errors import GainsError
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.values import ReadResult
-from marginalgains.store import batches
+from marginalgains.store import batches, tenancy
 from marginalgains.store.models import (
     DataLocation, EngineJob, JobState, Organisation, User, utcnow,
 )
@@ -195,7 +195,7 @@ def beat(db: Session, job_ids: set[int]) -> None:
 def succeed(db: Session, job: EngineJob, catalogue: Catalogue, read: ReadResult) -> bool:
     """Store a finished job's values as a draft batch of its organisation and mark the job succeeded, in one
     transaction; False (nothing stored) if the job was failed meanwhile (its worker thought dead)."""
-    act_for(db, job.organisation_id)
+    tenancy.act_for(db, [job.organisation_id])  # row-level security: the draft is this organisation's
     batch = batches.create_draft(db, job.organisation, job.requested_by, "engine",
                                  f"{job.catalogue_filename} over {job.location_name}", catalogue, read)
     moved = db.execute(update(EngineJob).where(EngineJob.id == job.id, EngineJob.state == JobState.RUNNING)
@@ -206,13 +206,6 @@ def succeed(db: Session, job: EngineJob, catalogue: Catalogue, read: ReadResult)
         return False
     db.commit()
     return True
-
-
-def act_for(db: Session, organisation_id: int) -> None:
-    """On PostgreSQL, name the organisation this transaction writes for, as its row-level security asks of a
-    role that does not own the tables (see migration 0006); nothing elsewhere."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT set_config('app.organisation_ids', :ids, true)"), {"ids": str(organisation_id)})
 
 
 def fail(db: Session, job_id: int, error: str) -> None:
