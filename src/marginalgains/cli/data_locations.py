@@ -40,16 +40,11 @@ def list_command(
     database: DatabaseOption = None,
 ) -> None:
     """List the data locations (a URL without its user name or password)."""
-    from sqlalchemy import select
-
     from marginalgains.store import accounts, jobs
-    from marginalgains.store.models import DataLocation, Organisation
 
     with _session(workspace, database) as db:
-        query = select(DataLocation).join(Organisation).order_by(Organisation.code, DataLocation.name)
-        if organisation is not None:
-            query = query.where(DataLocation.organisation_id == accounts.organisation_by_code(db, organisation).id)
-        for location in db.scalars(query):
+        chosen = accounts.organisation_by_code(db, organisation) if organisation is not None else None
+        for location in jobs.locations_of(db, chosen):
             print(f"{location.organisation.code}\t{location.name}\t{location.kind}\t{jobs.describe(location.location)}")
 
 

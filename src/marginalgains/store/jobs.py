@@ -85,9 +85,12 @@ def describe(location: str) -> str:
     return f"{parsed.scheme}://{parsed.hostname or ''}{port}{parsed.path}"
 
 
-def locations_of(db: Session, organisation: Organisation) -> list[DataLocation]:
-    return list(db.scalars(select(DataLocation).where(DataLocation.organisation_id == organisation.id)
-                           .order_by(DataLocation.name)))
+def locations_of(db: Session, organisation: Organisation | None) -> list[DataLocation]:
+    """An organisation's data locations by name; every organisation's (by its code, then name) given None."""
+    query = select(DataLocation).join(Organisation).order_by(Organisation.code, DataLocation.name)
+    if organisation is not None:
+        query = query.where(DataLocation.organisation_id == organisation.id)
+    return list(db.scalars(query))
 
 
 def location_named(db: Session, organisation: Organisation, name: str) -> DataLocation:
