@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from marginalgains.store import accounts, batches, jobs
+from marginalgains.store import accounts, batches, jobs, tenancy
 from marginalgains.store.database import open_store
 from marginalgains.store.models import EngineJob, JobState, Value
 from test_store_batches import CATALOGUE, GOOD
@@ -182,7 +182,7 @@ def test_a_finished_job_stores_its_draft_under_row_level_security(store, records
         owner.execute(text(f"GRANT {role} TO CURRENT_USER"))
         owner.commit()
     if not acting_for_the_organisation:
-        monkeypatch.setattr(jobs, "act_for", lambda db, organisation_id: None)
+        monkeypatch.setattr(tenancy, "act_for", lambda db, organisation_ids: None)
     application = create_engine(store.engine.url)
     try:
         with Session(application) as db:
