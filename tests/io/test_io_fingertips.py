@@ -299,7 +299,7 @@ def test_an_override_chooses_breakdowns_by_sex_and_age_and_keeps_them(tmp_path):
 
     overrides = write_overrides(tmp_path, """
 indicators:
-  - {id: "93088", sex: female, benefit_weight: 2}
+  - {id: "93088", sex: female, benefit_weight: 2, polarity: high_is_good}
   - {id: "93088", sex: Male, age: "65+  yrs", title: "Older men overweight or obese", family: older-men}
   - {id: "93088 (Female, 65+ yrs)", age: 65+ yrs, min_denominator: 200}
 """)
@@ -323,6 +323,64 @@ def test_an_overridden_measure_is_applied_to_the_rows(tmp_path):
     export = read_fingertips(FIXTURES / "fingertips_stacked_regions.csv", overrides)
     assert export.read.rows_accepted == 0 and len(export.read.rejections) == 10
     assert export.read.rejections[0].reason.startswith("Value 200 is not Count / Denominator x 1,000 (20)")
+    # the unit follows the overridden multiplier; it is not left saying "per 10,000"
+    assert export.catalogue[FALLS].unit == "per 1,000"
+    assert export.inference[FALLS]["unit"] == {
+        "value": "per 1,000", "from": f"the measure and multiplier, as set by catalogue {overrides}"}
+
+
+def test_a_measure_overridden_to_a_dsr_keeps_the_published_values_and_its_unit(tmp_path):
+    overrides = write_overrides(tmp_path, "indicators:\n  - {id: '93000', measure: dsr}\n")
+    export = read_fingertips(FIXTURES / "fingertips_stacked_regions.csv", overrides)
+    falls = export.catalogue[FALLS]
+    assert (falls.measure, falls.multiplier, falls.unit) == (Measure.DSR, 10000, "per 10,000")
+    derby = export.read.values.set_index("area_code").loc["E06000015"]
+    assert derby["value"] == 245.631068 and np.isnan(derby["lower95"])  # as published: a DSR is not recomputed
+
+
+@pytest.mark.parametrize("fixture, entry, key, indicator, reason", [
+    ("fingertips_sample.csv", "{id: '93721', multiplier: 1000}", "multiplier", "93721 (Persons, <75 yrs)",
+     "its values are published directly standardised rates, kept as published, so a multiplier would change "
+     "nothing; set 'unit'"),
+    ("fingertips_dsr_unnamed.csv", "{id: '40501', benefit_weight: 2}", "benefit_weight", "40501 (Persons, <75 yrs)",
+     "no gain in people is sized for it, so there is nothing to weight: its values are published directly "
+     "standardised rates"),
+    ("fingertips_modelled.csv", "{id: '241', multiplier: 100}", "multiplier", "241 (Persons, 16+ yrs)",
+     "its values are published counts (Value = Count)"),
+    ("fingertips_modelled.csv", "{id: '241', min_denominator: 50}", "min_denominator", "241 (Persons, 16+ yrs)",
+     "the export gives no Denominator for it, so no area could fall below a minimum"),
+    ("fingertips_modelled.csv", "{id: '92443', benefit_weight: 3}", "benefit_weight", "92443 (Persons, All ages)",
+     "nothing to weight: its values are published modelled estimates"),
+    ("fingertips_no_england.csv", "{id: '93014', measure: mean, multiplier: 10}", "multiplier", "93014",
+     "its values are published means (not a rate of its counts)"),
+    ("fingertips_quarterly_dsr.csv", "{id: '90000', min_denominator: 5}", "min_denominator", "90000",
+     "the export gives no Denominator for it"),
+    ("fingertips_breakdowns.csv", "{id: '93088', benefit_weight: 2}", "benefit_weight", "93088 (Male, 18-64 yrs)",
+     "neither a high nor a low value is better (set 'polarity' too)"),
+])
+def test_an_override_the_indicator_would_not_use_is_refused(tmp_path, fixture, entry, key, indicator, reason):
+    """Every overridable key against every kind of indicator it makes no sense for: an error naming
+    the entry, the indicator, the key and why, never a setting silently without effect."""
+    overrides = write_overrides(tmp_path, f"indicators:\n  - {entry}\n")
+    with pytest.raises(CatalogueError) as caught:
+        read_fingertips(FIXTURES / fixture, overrides)
+    assert str(caught.value).startswith(f"{overrides}, indicator 1: {key!r} cannot be set for indicator {indicator!r}: ")
+    assert reason in str(caught.value)
+
+
+def test_settings_are_judged_against_the_indicator_as_finally_set(tmp_path):
+    """A benefit weight given before the polarity that makes a gain sizable is used; a modelled
+    percentage's multiplier still scales it for the inequality indices, so it may be set."""
+    overrides = write_overrides(tmp_path, """
+indicators:
+  - {id: "93088", benefit_weight: 2}
+  - {id: "93088", polarity: high_is_good}
+""")
+    export = read_fingertips(FIXTURES / "fingertips_breakdowns.csv", overrides)
+    assert {i.benefit_weight for i in export.catalogue} == {2.0}
+    modelled = read_fingertips(FIXTURES / "fingertips_modelled.csv",
+                               write_overrides(tmp_path, "indicators:\n  - {id: '92443', multiplier: 100}\n"))
+    assert modelled.catalogue["92443 (Persons, All ages)"].unit == "%"
 
 
 @pytest.mark.parametrize("text, message", [

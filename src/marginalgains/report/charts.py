@@ -11,7 +11,6 @@ pass for real data; the page adds the indicator and period as the subtitle.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache, wraps
 
 import altair as alt
@@ -159,7 +158,9 @@ def _per_shape(build):
 
     @wraps(build)
     def template(indicator: Indicator, *args) -> dict:
-        shape = replace(indicator, id="", title=AXIS_PLACEHOLDER, source="", licence="", tags=(), bundle=None)
+        # only what the charts draw from: breakdowns, families, multipliers, notes would make every shape new
+        shape = Indicator(id="", title=AXIS_PLACEHOLDER, polarity=indicator.polarity, measure=indicator.measure,
+                          unit=indicator.unit, synthetic=indicator.synthetic)
         return _titled(orjson.loads(cached(shape, VALIDATE_SPECS, *args)), _axis_title(indicator))
 
     return template

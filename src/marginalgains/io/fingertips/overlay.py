@@ -14,7 +14,9 @@ Keys set: title, polarity, measure, multiplier, unit, min_denominator, benefit_w
 family (the id breakdowns share: totals add only the broadest breakdown of a family). Entries
 apply in order, so a breakdown's entry after its Indicator ID's refines it. Values are checked as
 any catalogue's are; an unknown key, an id not in the export, or a sex or age it does not hold is
-an error.
+an error. So is a key the indicator, as finally set, would not use (`unused_settings`): a
+multiplier on published values (a DSR, a mean, a count, a modelled estimate), a minimum
+denominator where the export gives no Denominator, a benefit weight where no gain is sized.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 from marginalgains.errors import CatalogueError
 from marginalgains.io.catalogue import Catalogue, catalogue_from_dict
 from marginalgains.io.yamltext import YamlRefused, load_yaml
-from marginalgains.model import Indicator
+from marginalgains.model import Indicator, Measure, Polarity
 
 OVERRIDABLE = ("title", "polarity", "measure", "multiplier", "unit", "min_denominator", "benefit_weight", "tags",
                "family")
@@ -65,21 +67,62 @@ def read_overrides(path: str | Path) -> list[dict[str, Any]]:
 
 
 def overlay(catalogue: Catalogue, entries: list[dict[str, Any]], path: str | Path,
-            breakdowns: dict[str, list[str]]) -> tuple[Catalogue, dict[str, dict[str, str]]]:
+            breakdowns: dict[str, list[str]],
+            with_denominators: set[str]) -> tuple[Catalogue, dict[str, dict[str, str]]]:
     """The catalogue with each entry's keys applied, and per indicator which keys the file set.
 
     `breakdowns` maps each Indicator ID to the atlas ids of its breakdowns; an entry's id is
     either one of those atlas ids or an Indicator ID (then it applies to all its breakdowns).
+    `with_denominators` holds the atlas ids whose rows give a Denominator. A key the indicator,
+    once every entry is applied, would not use is an error naming the entry, indicator and key.
     """
     indicators = dict(catalogue.indicators)
     overridden: dict[str, dict[str, str]] = {}
+    set_at: dict[str, dict[str, int]] = {}  # the last entry to set each key of each indicator
     for position, entry in enumerate(entries, start=1):
         where = f"{path}, indicator {position}"
         settings = {k: v for k, v in entry.items() if k in OVERRIDABLE}
         for target in _targets(entry, indicators, breakdowns, where):
             indicators[target] = _overridden(indicators[target], settings, where)
             overridden.setdefault(target, {}).update({k: f"catalogue {path}" for k in settings})
+            set_at.setdefault(target, {}).update({k: position for k in settings})
+    for target, keys in set_at.items():
+        unused = unused_settings(indicators[target], target in with_denominators)
+        for key, position in sorted(keys.items(), key=lambda item: item[1]):
+            if key in unused:
+                raise CatalogueError(f"{path}, indicator {position}: {key!r} cannot be set for indicator {target!r}: "
+                                     f"{unused[key]}")
     return Catalogue(indicators, {k: {} for k in indicators}, catalogue.path), overridden
+
+
+_PUBLISHED = {Measure.DSR: "directly standardised rates", Measure.MEAN: "means (not a rate of its counts)",
+              Measure.COUNT: "counts (Value = Count)"}
+
+
+def unused_settings(indicator: Indicator, has_denominators: bool) -> dict[str, str]:
+    """The overridable keys a Fingertips indicator would not use, each with the reason.
+
+    Published values (a DSR, a mean, a count, a modelled estimate; Fingertips publishes a value
+    on every row) are kept as published, so no multiplier rescales them (a modelled percentage's
+    multiplier still turns it into a proportion for the inequality indices). A minimum denominator
+    needs denominators; a benefit weight needs a gain in people, which only a judged proportion
+    or rate of counts gives.
+    """
+    published = ("modelled estimates" if indicator.modelled and indicator.measure not in _PUBLISHED
+                 else _PUBLISHED.get(indicator.measure))
+    unused = {}
+    if published and not (indicator.modelled and indicator.measure is Measure.PROPORTION):
+        unused["multiplier"] = (f"its values are published {published}, kept as published, so a multiplier would "
+                                "change nothing; set 'unit' (e.g. 'per 100,000') to say what they are per")
+    if not has_denominators:
+        unused["min_denominator"] = ("the export gives no Denominator for it, so no area could fall below a minimum "
+                                     "and none would be left out of the spread")
+    no_gain = (f"its values are published {published}" if published
+               else "neither a high nor a low value is better (set 'polarity' too)"
+               if indicator.polarity is Polarity.NO_JUDGEMENT else "")
+    if no_gain:
+        unused["benefit_weight"] = f"no gain in people is sized for it, so there is nothing to weight: {no_gain}"
+    return unused
 
 
 def _targets(entry: dict[str, Any], indicators: dict[str, Indicator], breakdowns: dict[str, list[str]],

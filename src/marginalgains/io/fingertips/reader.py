@@ -193,14 +193,22 @@ def _distinct_titles(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
 
 
 def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: pd.DataFrame) -> Catalogue:
+    """The inferred catalogue with the overrides applied, each recorded in `inference` with its file.
+    A unit the file does not set follows an overridden measure or multiplier."""
     breakdowns = rows.groupby("base_id")["indicator_id"].unique().map(list).to_dict()
-    catalogue, set_by = overlay(catalogue, read_overrides(overrides), overrides, breakdowns)
+    with_denominators = set(rows.loc[rows["denominator"].notna(), "indicator_id"])
+    catalogue, set_by = overlay(catalogue, read_overrides(overrides), overrides, breakdowns, with_denominators)
+    indicators = dict(catalogue.indicators)
     for indicator_id, keys in set_by.items():
+        if {"measure", "multiplier"} & set(keys) and "unit" not in keys:
+            indicator = indicators[indicator_id]
+            indicators[indicator_id] = replace(indicator, unit=_unit(indicator.measure, indicator.multiplier))
+            keys = {**keys, "unit": f"the measure and multiplier, as set by catalogue {overrides}"}
         for key, source in keys.items():
-            value = getattr(catalogue[indicator_id], key)
+            value = getattr(indicators[indicator_id], key)
             inference[indicator_id][key] = {"value": getattr(value, "value", value if not isinstance(value, tuple)
                                                              else list(value)), "from": source}
-    return Catalogue(_distinct_titles(catalogue.indicators), catalogue.definitions, catalogue.path)
+    return Catalogue(_distinct_titles(indicators), catalogue.definitions, catalogue.path)
 
 
 def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks) -> None:
