@@ -319,6 +319,21 @@ def test_indicators_without_values_are_listed_with_the_reason_and_do_not_crash()
     assert built.spc.empty  # one period: no SPC series
 
 
+def test_a_fold_trimmed_of_most_of_its_areas_is_not_quoted():
+    """Of 12 areas, the fold without the 5 highest and lowest is the fold between two: the sentence
+    quotes the 5th to 95th percentile fold instead, and judges "driven by extremes" without it."""
+    from marginalgains.atlas import spread_phrase
+
+    values = np.array([56.82, 60.0, 62.1, 64.0, 66.66, 70.0, 71.5, 75.0, 88.1, 95.0, 110.0, 117.58])
+    row = {"n_areas": 12, "fold": values[-1] / values[0], "fold_trimmed5": values[6] / values[5],
+           "p95_p5": np.quantile(values, 0.95) / np.quantile(values, 0.05), "min": values[0], "max": values[-1]}
+    assert spread_phrase(row) == f"2.1-fold range ({row['p95_p5']:.1f}-fold from the 5th to the 95th percentile)"
+    assert f"{row['p95_p5']:.1f}" == "1.9"
+    row["n_areas"] = 20
+    assert spread_phrase(row) == ("2.1-fold range (1.0-fold without the 5 highest and lowest, 1.9-fold from the 5th to "
+                                  "the 95th percentile)")  # with 20 areas it is quoted, and the extremes set the range
+
+
 def test_headline_gives_the_true_reason_for_no_fold():
     from marginalgains.atlas import spread_phrase
 

@@ -98,7 +98,9 @@ class Atlas:
             every = self.areas.loc[(self.areas["indicator_id"] == indicator_id)
                                    & (self.areas["period"] == row["period"]), "value"]
             text += spread_basis(row, noun, fold_of(every))
-        return text + ", " + spread_phrase(row, self.catalogue[indicator_id].measure) + funnel_phrase(row)
+        indicator = self.catalogue[indicator_id]
+        modelled = "; modelled estimates, as published: no funnel, outlier count or gain in people" if indicator.modelled else ""
+        return text + ", " + spread_phrase(row, indicator.measure) + funnel_phrase(row) + modelled
 
 
 def spread_basis(row, noun: str = "areas", every: float = np.nan) -> str:
@@ -124,7 +126,8 @@ def spread_phrase(row, measure: Measure | None = None) -> str:
         return "too few areas to compare"
     if measure is Measure.COUNT:
         return f"counts from {row['min']:,.0f} to {row['max']:,.0f} (a count, not a rate: no fold range)"
-    robust = [text.format(value) for value, text in ((row["fold_trimmed5"], "{:.1f}-fold without the 5 highest and lowest"),
+    trimmed = row["fold_trimmed5"] if row["n_areas"] >= TRIMMED_FOLD_AREAS else np.nan
+    robust = [text.format(value) for value, text in ((trimmed, "{:.1f}-fold without the 5 highest and lowest"),
                                                      (row["p95_p5"], "{:.1f}-fold from the 5th to the 95th percentile"))
               if np.isfinite(value)]
     if not np.isfinite(row["fold"]):
@@ -133,13 +136,16 @@ def spread_phrase(row, measure: Measure | None = None) -> str:
         spread = f"range {row['min']:.3g} to {row['max']:.3g} (no fold: {reason})"
         return spread + ("; " + ", ".join(robust) if robust else "")
     spread = f"{row['fold']:.1f}-fold range"
-    driven = np.isfinite(row["fold_trimmed5"]) and row["fold"] > EXTREMES_DRIVE * row["fold_trimmed5"]
+    driven = np.isfinite(trimmed) and row["fold"] > EXTREMES_DRIVE * trimmed
     shown = robust if driven else robust[:1]
     return spread + (f" ({', '.join(shown)})" if shown else "")
 
 
 EXTREMES_DRIVE = 2
 """A fold range more than twice the trimmed one is set by a few extreme areas: p95/p5 is quoted too."""
+TRIMMED_FOLD_AREAS = 20
+"""Fewest areas whose fold without the 5 highest and lowest a sentence quotes: with fewer, the trimming
+drops over half of them (of 12 areas, it is the fold between two), so p95/p5 is quoted instead."""
 
 
 def funnel_phrase(row) -> str:
@@ -380,11 +386,16 @@ def _total_row(label, key, group: pd.DataFrame, ids: list[str], others: list[str
                 + (f" ({breakdown})" if breakdown else ""))
     if others:
         sentence += "; not added, shown beside: " + "; ".join(
-            f"{i} ({tables[i].indicator.breakdown or 'another breakdown'}) "
-            f"{tables[i].summary.significant_gain:,.0f}" for i in others)
+            f"{_with_breakdown(tables[i].indicator)} {tables[i].summary.significant_gain:,.0f}" for i in others)
     return {"group": label, "source": source, "period": period, "unit": unit, "total": total,
             "n_pairs": int((group["counted_gain"] > 0).sum()), "n_areas": n_areas, "indicators": ids,
             "breakdown": breakdown, "beside": others, "sentence": sentence}
+
+
+def _with_breakdown(indicator: Indicator) -> str:
+    """The indicator's id with its breakdown, once (a Fingertips id already names it: `93014 (Male, 19+ yrs)`)."""
+    breakdown = indicator.breakdown or "another breakdown"
+    return indicator.id if f"({breakdown})" in indicator.id else f"{indicator.id} ({breakdown})"
 
 
 def latest_bundle_fixes(weakest_links: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:

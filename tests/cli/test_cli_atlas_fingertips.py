@@ -87,6 +87,16 @@ def test_an_override_naming_an_unknown_indicator_is_exit_code_2(tmp_path):
     assert f"{overrides}, indicator 1: id '12345' is not an indicator of the Fingertips export" in result.output
 
 
+def test_an_override_the_indicator_would_not_use_is_exit_code_2(tmp_path):
+    """A multiplier on a published DSR would change nothing: refused, naming the file, entry, indicator and key."""
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("indicators:\n  - {id: '93721', polarity: low_is_good}\n  - {id: '93721', multiplier: 1000}\n")
+    result, _, out = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_sample.csv", "--catalogue", overrides)
+    assert result.exit_code == 2 and not (out / "atlas.json").exists()
+    assert (f"{overrides}, indicator 2: 'multiplier' cannot be set for indicator '93721 (Persons, <75 yrs)': its "
+            "values are published directly standardised rates") in " ".join(result.output.split())
+
+
 def test_an_override_naming_a_breakdown_the_export_does_not_hold_is_exit_code_2(tmp_path):
     overrides = tmp_path / "overrides.yaml"
     overrides.write_text("indicators:\n  - {id: '93088', sex: Persons, polarity: high_is_good}\n")
@@ -179,3 +189,30 @@ def test_one_row_inconsistent_with_its_counts_is_rejected_and_the_rest_compared(
     # the six remaining counties and UAs: 980/40,000 (245.0) over 140/8,900 (157.3), recomputed from counts
     summary = pd.read_csv(out / "summary.csv").iloc[0]
     assert summary["n_areas"] == 6 and summary["fold"] == pytest.approx((980 / 40000) / (140 / 8900))
+
+
+def test_persons_and_both_sexes_total_only_persons_and_name_each_breakdown_once(tmp_path):
+    """A hand-written export of one indicator for Persons, Male and Female (Female = Persons - Male in
+    every area): the total adds Persons only, the sexes are shown beside it, and no sentence repeats
+    a breakdown the title or id already names."""
+    result, provenance, _ = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_sexes.csv")
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output)
+    persons, men, women = (f"93014 ({sex}, 19+ yrs)" for sex in ("Persons", "Male", "Female"))
+    persons_values = [300 / 1000, 420 / 1200, 700 / 1000, 650 / 1000, 500 / 1000]
+    assert output["headlines"][0].startswith(f"{persons} 2022/23: 5 areas, "
+                                             f"{max(persons_values) / min(persons_values):.1f}-fold range")
+    assert provenance["indicators"][women]["polarity"]["value"] == "high_is_good"
+    gains = {figures["indicator_id"]: figures["significant_gain"] for figures in output["opportunity_figures"]}
+    (total,) = provenance["opportunity_totals"]
+    assert (total["indicators"], total["beside"]) == ([persons], [women, men])
+    assert total["total"] == round(gains[persons]) and total["total"] < gains[persons] + gains[men] + gains[women] - 1
+    assert total["sentence"].endswith(f"not added, shown beside: {women} {gains[women]:,.0f}; {men} {gains[men]:,.0f}")
+    assert all(sentence.count("19+ yrs") == 1 for sentence in output["opportunity"])
+
+
+def test_a_modelled_estimate_says_so_in_its_headline(tmp_path):
+    result, _, _ = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_modelled.csv")
+    assert result.exit_code == 0, result.output
+    headline = next(h for h in json.loads(result.output)["headlines"] if h.startswith("92443"))
+    assert headline.endswith("; modelled estimates, as published: no funnel, outlier count or gain in people")

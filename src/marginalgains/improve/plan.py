@@ -280,7 +280,8 @@ def _sentence(indicator: Indicator, period: str, n_areas: int, label: str, total
     """The total in words, naming its period, its areas and (where there is one) its breakdown."""
     more = "more" if indicator.polarity == Polarity.HIGH_IS_GOOD else "fewer"
     who = "people" if indicator.measure == Measure.PROPORTION else "events"
-    breakdown = f" ({indicator.breakdown})" if indicator.breakdown else ""
+    shown = indicator.breakdown and f"({indicator.breakdown})" not in indicator.title  # a Fingertips title has it
+    breakdown = f" ({indicator.breakdown})" if shown else ""
     synthetic = " (SYNTHETIC data)" if indicator.synthetic else ""
     return (f"In {period}{synthetic}, if each of the {n_areas:,} areas matched {label}, {total:,.0f} {more} {who} "
             f"would be counted in \u201c{indicator.title}\u201d{breakdown}; {sig:,.0f} of them ({confidence:.0%} "
