@@ -45,7 +45,7 @@ def test_modelled_estimates_get_no_funnel_and_no_sized_gain_and_say_why(tmp_path
     assert result.exit_code == 0, result.output
     smoking, diabetes = "92443 (Persons, All ages)", "241 (Persons, 16+ yrs)"
     reason = provenance["modelled_estimates"][smoking]
-    assert reason.startswith("modelled estimates (the Value note of 5 rows says")
+    assert reason.startswith("modelled estimates (the name says 'model-based'; the Value note of 5 rows says")
     assert provenance["opportunity_not_sized"][smoking] == reason
     summary = pd.read_csv(out / "summary.csv").set_index("indicator_id")
     assert summary.loc[smoking, ["n_high_998", "n_low_998", "pooled"]].isna().all()
@@ -216,3 +216,12 @@ def test_a_modelled_estimate_says_so_in_its_headline(tmp_path):
     assert result.exit_code == 0, result.output
     headline = next(h for h in json.loads(result.output)["headlines"] if h.startswith("92443"))
     assert headline.endswith("; modelled estimates, as published: no funnel, outlier count or gain in people")
+
+
+def test_the_terminal_says_which_area_type_is_compared_and_what_is_not(tmp_path):
+    result = runner.invoke(app, ["atlas", "--fingertips", str(FIXTURES / "fingertips_stacked_regions.csv"),
+                                 "--out", str(tmp_path / "atlas")])
+    assert result.exit_code == 0, result.output
+    assert ("Comparing areas of type 'Counties & UAs (from Apr 2023)'; 3 accepted rows of other types are shown "
+            "beside them as comparators, not compared (Regions (statistical) 2, Country 1)") in " ".join(result.output.split())
+    assert "93000 (Persons, All ages) 2022/23: 7 areas" in result.output  # 10 accepted = 7 compared + 3 comparators

@@ -179,13 +179,28 @@ def modelled():
 def test_modelled_estimates_keep_their_published_figures(modelled):
     smoking = modelled.catalogue["92443 (Persons, All ages)"]
     assert smoking.measure is Measure.PROPORTION  # a percentage even though model-based
-    assert smoking.modelled.startswith("modelled estimates (the Value note of 5 rows says 'Value is modelled or "
-                                       "synthetic estimate'; 5 rows have counts that are not whole numbers")
+    assert smoking.modelled.startswith("modelled estimates (the name says 'model-based'; the Value note of 5 rows "
+                                       "says 'Value is modelled or synthetic estimate'; 5 rows have counts that are "
+                                       "not whole numbers")
     assert not smoking.synthetic  # modelled from real surveys, not invented data
     derby = modelled.read.values.query("area_code == 'E06000015' and indicator_id.str.startswith('92443')").iloc[0]
     value = 28120.6 / 197000.2 * 100
     assert derby["value"] == pytest.approx(value, abs=1e-6)
     assert (derby["lower95"], derby["upper95"]) == pytest.approx((value - 1.9, value + 2.1), abs=1e-6)
+
+
+def test_a_model_based_percentage_with_whole_counts_keeps_its_published_limits(tmp_path):
+    """Named model-based, with whole counts and no Value note: still a modelled estimate, so the
+    published interval is kept, not replaced by a Wilson interval of counts the model did not observe."""
+    path = edited(tmp_path, FIXTURES / "fingertips_modelled.csv", lambda lines: [
+        ln.replace("Value is modelled or synthetic estimate", "").replace("28120.6,197000.2", "28121,197000")
+        for ln in lines if not ln.startswith("241,")])
+    export = read_fingertips(path)
+    smoking = export.catalogue["92443"]
+    assert smoking.measure is Measure.PROPORTION
+    assert smoking.modelled.startswith("modelled estimates (the name says 'model-based'; 4 rows have counts")
+    derby = export.read.values.set_index("area_code").loc["E06000015"]
+    assert (derby["value"], derby["lower95"], derby["upper95"]) == (14.274402, 12.374402, 16.374402)
 
 
 def test_an_estimated_head_count_is_a_count(modelled):

@@ -71,6 +71,7 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
         with memory.limited(memory_limit), progress_bar(screen, screen.quiet) as progress:
             inputs = load(progress)
             _report_rejections(screen, inputs, strict)
+            _report_area_types(screen, inputs.provenance)
             values = inputs.values
             if values.empty and inputs.rejections:
                 write_rejections(inputs.rejections, out)
@@ -144,6 +145,15 @@ def _figures(result) -> dict:
     summary = json.loads(result.summary[SUMMARY_COLUMNS].to_json(orient="records", double_precision=6))
     return {"summary": summary,
             "opportunity_figures": [asdict(table.summary) for table in result.improvement.values()]}
+
+
+def _report_area_types(screen, provenance: dict) -> None:
+    """Which area type is compared, and how many accepted rows of other types are comparators only."""
+    others = provenance.get("accepted_rows_not_compared_by_area_type")
+    if others:
+        listed = ", ".join(f"{name} {count:,}" for name, count in others.items())
+        screen.print(f"Comparing areas of type {provenance['area_type']!r}; {sum(others.values()):,} accepted rows of "
+                     f"other types are shown beside them as comparators, not compared ({listed})", markup=False)
 
 
 def _report_rejections(screen, inputs, strict: bool) -> None:

@@ -7,7 +7,8 @@
   "directly standardised", "age-standardised" or "DSR", or values near but not equal to a
   crude rate in most rows, make a directly standardised rate (published value and limits).
   A value equal to its count is a head-count. Anything else is a published mean.
-- Modelled estimates: a `Value note` saying modelled or synthetic, or counts that are not whole.
+- Modelled estimates: a name or `Value note` saying modelled, model-based or synthetic, or counts
+  that are not whole.
 - Polarity: areas rated Better or Worse (than England, or their parent) compared with the
   benchmark's value; without a benchmark row, the values of Better against Worse (or Similar) areas.
 """
@@ -102,6 +103,9 @@ def modelled(rows: pd.DataFrame) -> str:
     count = rows["numerator"]
     fractional = count.notna() & ~np.isclose(count, np.round(count), rtol=0, atol=1e-9)
     reasons = []
+    named = MODELLED_NOTE.search(str(rows["Indicator Name"].iloc[0]))
+    if named:
+        reasons.append(f"the name says {named.group(0)!r}")
     if noted.any():
         reasons.append(f"the Value note of {int(noted.sum())} rows says {notes[noted].iloc[0]!r}")
     if fractional.any():
