@@ -97,7 +97,10 @@ def from_fingertips(export: str | Path, area_type: str | None = None, areas: Pat
     other types (England, regions) are read and counted but not compared as areas: provenance
     says how many of each, and England's and the regions' published values are the comparators."""
     download = fetch(str(export), progress) if is_address(str(export)) else None
-    data = read_fingertips(download.path if download else export, overrides, select, str(export))
+    try:
+        data = read_fingertips(download.path if download else export, overrides, select, str(export))
+    except DataError as exc:
+        raise (download.refused(exc) if download else exc) from None
     read = data.read
     types = read.values["area_type"].fillna("")
     if area_type is None:

@@ -26,12 +26,17 @@ class RecordedExport(SimpleHTTPRequestHandler):
         if "/refused/" in self.path:
             self.send_error(403, "Forbidden")
             return
+        if "/failing/" in self.path:  # the API answers an error in JSON with status 200
+            self._send(b'{"message": "An error has occurred."}', "application/json")
+            return
         if not self.path.startswith(("/api/all_data/csv/by_indicator_id", "/api/all_data/csv/by_profile_id")):
             self.send_error(404, "Not Found")
             return
-        body = RECORDED.read_bytes()
+        self._send(RECORDED.read_bytes(), "text/csv")
+
+    def _send(self, body: bytes, kind: str):
         self.send_response(200)
-        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -114,3 +119,14 @@ def test_an_unreachable_address_is_a_clear_error():
 def test_an_address_that_is_not_an_api_csv_is_refused(address):
     with pytest.raises(DataError, match="not a Fingertips API CSV address"):
         check_address(address)
+
+
+def test_a_response_that_is_not_an_export_names_the_address_and_is_not_kept(server, cache):
+    from marginalgains.sources import from_fingertips
+
+    address = f"{server}/failing/api/all_data/csv/by_indicator_id{QUERY}"
+    with pytest.raises(DataError) as caught:
+        from_fingertips(address)
+    assert str(caught.value) == (f"{address}: not a CSV file (the first line has no column separators); "
+                                 "the download was not kept")
+    assert list(cache.iterdir()) == []  # the next run asks the server again

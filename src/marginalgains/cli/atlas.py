@@ -152,8 +152,10 @@ def _report_area_types(screen, provenance: dict) -> None:
     others = provenance.get("accepted_rows_not_compared_by_area_type")
     if others:
         listed = ", ".join(f"{name} {count:,}" for name, count in others.items())
-        screen.print(f"Comparing areas of type {provenance['area_type']!r}; {sum(others.values()):,} accepted rows of "
-                     f"other types are shown beside them as comparators, not compared ({listed})", markup=False)
+        total = sum(others.values())
+        rows = "1 accepted row of another type is" if total == 1 else f"{total:,} accepted rows of other types are"
+        screen.print(f"Comparing areas of type {provenance['area_type']!r}; {rows} shown beside them as comparators, "
+                     f"not compared ({listed})", markup=False)
 
 
 def _report_rejections(screen, inputs, strict: bool) -> None:

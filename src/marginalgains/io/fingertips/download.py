@@ -39,6 +39,13 @@ class Download:
     def provenance(self) -> dict:
         return {"address": self.address, "downloaded_at": self.downloaded_at, "from_cache": self.from_cache}
 
+    def refused(self, exc: DataError) -> DataError:
+        """`exc` (raised reading the file) naming the address, with the copy dropped from the cache, so
+        that an error page the server sent is not reused as the export for a day."""
+        self.path.unlink(missing_ok=True)
+        self.path.with_suffix(".json").unlink(missing_ok=True)
+        return DataError(str(exc).replace(str(self.path), self.address) + "; the download was not kept")
+
 
 def is_address(text: str) -> bool:
     return str(text).lower().startswith(("http://", "https://"))
