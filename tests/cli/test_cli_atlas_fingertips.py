@@ -225,3 +225,14 @@ def test_the_terminal_says_which_area_type_is_compared_and_what_is_not(tmp_path)
     assert ("Comparing areas of type 'Counties & UAs (from Apr 2023)'; 3 accepted rows of other types are shown "
             "beside them as comparators, not compared (Regions (statistical) 2, Country 1)") in " ".join(result.output.split())
     assert "93000 (Persons, All ages) 2022/23: 7 areas" in result.output  # 10 accepted = 7 compared + 3 comparators
+
+
+def test_an_indicator_that_loses_every_row_is_named_in_the_terminal_with_the_reason(tmp_path):
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("indicators:\n  - {id: '22001', measure: rate, multiplier: 1000}\n")
+    result = runner.invoke(app, ["atlas", "--fingertips", str(FIXTURES / "fingertips_sample.csv"),
+                                 "--catalogue", str(overrides), "--out", str(tmp_path / "atlas")])
+    assert result.exit_code == 0, result.output
+    assert ("Not analysed: 22001 (Female, 53-70 yrs): no rows were accepted for it (any refused are in "
+            "rejections.csv)") in " ".join(result.output.split())
+    assert "93721 (Persons, <75 yrs) 2020 - 22: 6 areas" in result.output

@@ -337,7 +337,8 @@ def test_an_overridden_measure_is_applied_to_the_rows(tmp_path):
     overrides = write_overrides(tmp_path, "indicators:\n  - {id: '93000', measure: rate, multiplier: 1000}\n")
     export = read_fingertips(FIXTURES / "fingertips_stacked_regions.csv", overrides)
     assert export.read.rows_accepted == 0 and len(export.read.rejections) == 10
-    assert export.read.rejections[0].reason.startswith("Value 200 is not Count / Denominator x 1,000 (20)")
+    assert export.read.rejections[0].reason == ("Value 200 is not Count / Denominator x 1,000 (20), as the "
+                                                "catalogue's measure and multiplier say it is")
     # the unit follows the overridden multiplier; it is not left saying "per 10,000"
     assert export.catalogue[FALLS].unit == "per 1,000"
     assert export.inference[FALLS]["unit"] == {

@@ -106,6 +106,8 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
         return
     for line in headlines:
         screen.print(line)
+    for indicator_id, reason in result.left_out.items():
+        screen.print(f"Not analysed: {indicator_id}: {reason}", markup=False)
     screen.print(f"Wrote {', '.join(sorted(paths))} to {out}/ in {time.perf_counter() - started:.1f}s")
 
 

@@ -83,7 +83,9 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
     if overrides is not None:
         catalogue = _overlay(catalogue, inference, overrides, frame.loc[~checks.bad])
     published = frame[["value", "lower95", "upper95"]].copy()
-    _apply_measures(catalogue, checks)
+    _apply_measures(catalogue, checks, {i for i, record in inference.items()
+                                        if record["multiplier"]["from"].startswith("catalogue")
+                                        or record["measure"]["from"].startswith("catalogue")})
     quantiles = ~checks.bad & deprivation
     view = inequality(frame.loc[quantiles].assign(**published.loc[quantiles]), catalogue) if quantiles.any() else []
     checks.put_aside(quantiles, INEQUALITY)
@@ -211,12 +213,13 @@ def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: 
     return Catalogue(_distinct_titles(indicators), catalogue.definitions, catalogue.path)
 
 
-def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks) -> None:
+def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks, overridden: set[str]) -> None:
     """Rows must agree with their indicator's measure; recomputed measures drop the published limits.
 
     A proportion or crude rate is recomputed from its counts (not a modelled estimate): a row
     whose Value is not its Count / Denominator x multiplier is rejected, not allowed to turn the
-    indicator into something else, and counts above denominators are refused for proportions.
+    indicator into something else (`overridden`: ids whose measure or multiplier the catalogue
+    set, which the reason then names), and counts above denominators are refused for proportions.
     """
     frame = checks.frame
     ids = frame["indicator_id"]
@@ -230,10 +233,12 @@ def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks) -> None:
                 "Count", "Count is above its Denominator for a proportion")
     crude = frame["numerator"] / frame["denominator"] * multiplier
     off = recomputed & frame["value"].notna() & ~np.isclose(frame["value"], crude, rtol=infer.RTOL, atol=0)
+    basis = ids.isin(overridden).map({True: "as the catalogue's measure and multiplier say it is",
+                                      False: "as the indicator's other rows are; which figure is right cannot be known"})
     checks.flag(off.to_numpy(), "Value", lambda rows: [
-        f"Value {value:g} is not Count / Denominator x {times:,g} ({expected:.6g}), as the indicator's other rows "
-        "are; which figure is right cannot be known"
-        for value, times, expected in zip(frame["value"].iloc[rows], multiplier.iloc[rows], crude.iloc[rows])])
+        f"Value {value:g} is not Count / Denominator x {times:,g} ({expected:.6g}), {why}"
+        for value, times, expected, why in zip(frame["value"].iloc[rows], multiplier.iloc[rows], crude.iloc[rows],
+                                               basis.iloc[rows])])
     for column in ("value", "lower95", "upper95", "lower998", "upper998"):
         frame[column] = frame[column].where(~recomputed)
 
