@@ -69,6 +69,14 @@ def test_absurd_budgets_and_steps_are_refused_at_once(tmp_path, extra, message):
     assert result.exit_code == 2 and message in result.output
 
 
+def test_a_cap_per_area_that_no_intervention_is_subject_to_is_an_error(tmp_path):
+    """--max-per-area counts only interventions naming an area: with none, it would be silently ignored."""
+    result = fund(tmp_path, HEADER + "nurse,400000,diabetes-9cp,1\n", "--max-per-area", "100000")
+    assert result.exit_code == 2
+    assert (f"--max-per-area caps what one area's own interventions cost, but no intervention in "
+            f"{tmp_path / 'interventions.csv'} names an area (area_code)") in " ".join(result.output.split())
+
+
 def test_fund_tables_fit_80_columns_and_say_one_intervention(tmp_path):
     result = fund(tmp_path, HEADER + "nurse,400000,diabetes-9cp,1\n")
     assert result.exit_code == 0, result.output

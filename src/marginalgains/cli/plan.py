@@ -75,6 +75,7 @@ def fund(
     try:
         indicators, opps = _opportunities(values, catalogue, covariates, benchmark, None, quiet=as_json)
         options = read_interventions(interventions, indicators, opps)
+        _check_area_cap(max_per_area, options, interventions)
         shares = _shares(min_share or [])
         allocation = allocate(options, budget, shares, max_per_area)
         with progress_bar(console(as_json), as_json) as progress:
@@ -137,6 +138,16 @@ def _benchmark(text: str | None):
         return float(text)
     except ValueError:
         return text
+
+
+def _check_area_cap(max_per_area: float | None, options, interventions: Path) -> None:
+    """--max-per-area caps one area's own interventions: with none naming an area it would change nothing."""
+    from marginalgains.errors import GainsError
+    from marginalgains.improve.fund import ALL_AREAS
+
+    if max_per_area is not None and not (options["area_code"] != ALL_AREAS).any():
+        raise GainsError(f"--max-per-area caps what one area's own interventions cost, but no intervention in "
+                         f"{interventions} names an area (area_code), so it would change nothing; leave it out")
 
 
 def _shares(pairs: list[str]) -> dict[str, float]:
