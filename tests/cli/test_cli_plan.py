@@ -105,3 +105,27 @@ def test_trimmed_values_and_covariates_are_noted_per_column(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"note: {values}: spaces trimmed around 2 cell(s) of 'indicator_id'" in result.output
     assert f"note: {covariates}: spaces trimmed around 1 cell(s) of 'rurality'" in result.output
+
+
+def test_prioritise_reads_a_fingertips_export_with_its_overrides(tmp_path):
+    """--fingertips as gains atlas reads it: the overlay's benefit weight multiplies the gain, and
+    England (a comparator, Area Type Country) is never ranked as an area."""
+    import json
+
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("indicators:\n  - {id: '93014 (Persons, 19+ yrs)', benefit_weight: 2.5}\n")
+    export = Path(__file__).parents[1] / "io" / "fixtures" / "fingertips_sexes.csv"
+    result = runner.invoke(app, ["prioritise", "--fingertips", str(export), "--catalogue", str(overrides), "--json"])
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output)
+    national = {row["indicator_id"]: row for row in output["national"]}
+    persons, men = national["93014 (Persons, 19+ yrs)"], national["93014 (Male, 19+ yrs)"]
+    assert (persons["benefit_weight"], persons["benefit"]) == (2.5, pytest.approx(2.5 * persons["significant_gain"]))
+    assert (men["benefit_weight"], men["benefit"]) == (1.0, pytest.approx(men["significant_gain"]))
+    assert {row["area_code"] for row in output["by_area"]} <= {f"E0600000{i}" for i in range(1, 6)}
+
+
+def test_prioritise_needs_values_or_an_export():
+    result = runner.invoke(app, ["prioritise"])
+    assert result.exit_code == 2
+    assert "give --values (with --catalogue) or --fingertips" in result.output

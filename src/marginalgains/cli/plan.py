@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,16 +10,20 @@ import typer
 
 from marginalgains.cli.app import JsonOption, app, console, fail, print_json, progress_bar
 
-ValuesOption = Annotated[Path, typer.Option(help="Tidy values (CSV/Parquet): indicator_id, area_code, period, numerator, denominator.")]
-CatalogueOption = Annotated[Path, typer.Option(help="Indicator catalogue (YAML).")]
+ValuesOption = Annotated[Optional[Path], typer.Option(help="Tidy values (CSV/Parquet): indicator_id, area_code, period, numerator, denominator.")]
+CatalogueOption = Annotated[Optional[Path], typer.Option(help="Indicator catalogue (YAML); with --fingertips, overrides of what was inferred (benefit_weight, tags ...).")]
+FingertipsOption = Annotated[Optional[str], typer.Option(help="Instead of --values: a Fingertips CSV export or API CSV address, read as gains atlas reads it.")]
+AreaTypeOption = Annotated[Optional[str], typer.Option(help="The area type to compare (default: the most numerous, never England or its regions when there are others).")]
 CovariatesOption = Annotated[Optional[Path], typer.Option(help="Areas table (CSV/Parquet) whose numeric columns are peer covariates.")]
 BenchmarkOption = Annotated[Optional[str], typer.Option(help="national, top_quartile, top_decile, best, peer_best5 or a number; default peer_best5 with covariates, else top_quartile.")]
 
 
 @app.command("prioritise")
 def prioritise_command(
-    values: ValuesOption,
-    catalogue: CatalogueOption,
+    values: ValuesOption = None,
+    catalogue: CatalogueOption = None,
+    fingertips: FingertipsOption = None,
+    area_type: AreaTypeOption = None,
     covariates: CovariatesOption = None,
     tag: Annotated[Optional[str], typer.Option(help="Only indicators with this tag, e.g. long_term_conditions.")] = None,
     benchmark: BenchmarkOption = None,
@@ -31,7 +36,8 @@ def prioritise_command(
     from marginalgains.improve import prioritise
 
     try:
-        indicators, opps = _opportunities(values, catalogue, covariates, benchmark, tag, quiet=as_json)
+        indicators, opps = _opportunities(Inputs(values, catalogue, fingertips, area_type, covariates), benchmark, tag,
+                                          quiet=as_json)
         result = prioritise(opps, indicators, tag=tag, count=count)
         by_area = result.by_area if area is None else result.by_area[result.by_area["area_code"] == area]
         if area is not None and area not in set(opps["area_code"].astype(str)):
@@ -59,8 +65,10 @@ def prioritise_command(
 def fund(
     budget: Annotated[float, typer.Option(help="Money to allocate, e.g. 5000000.")],
     interventions: Annotated[Path, typer.Option(help="Interventions CSV: id, cost, indicator_id, effect and, optionally, effect_unit, area_code, group, tag, title.")],
-    values: ValuesOption,
-    catalogue: CatalogueOption,
+    values: ValuesOption = None,
+    catalogue: CatalogueOption = None,
+    fingertips: FingertipsOption = None,
+    area_type: AreaTypeOption = None,
     covariates: CovariatesOption = None,
     benchmark: BenchmarkOption = None,
     min_share: Annotated[Optional[list[str]], typer.Option(help="TAG=SHARE: least share of the budget for a tag (repeatable).")] = None,
@@ -73,7 +81,8 @@ def fund(
     from marginalgains.improve import allocate, benefit_curve, read_interventions
 
     try:
-        indicators, opps = _opportunities(values, catalogue, covariates, benchmark, None, quiet=as_json)
+        indicators, opps = _opportunities(Inputs(values, catalogue, fingertips, area_type, covariates), benchmark, None,
+                                          quiet=as_json)
         options = read_interventions(interventions, indicators, opps)
         _check_area_cap(max_per_area, options, interventions)
         shares = _shares(min_share or [])
@@ -102,33 +111,47 @@ def fund(
         ("Benefit", "benefit", _decimal), ("Extra benefit", "extra_benefit", _decimal)]))
 
 
-def _opportunities(values: Path, catalogue: Path, covariates: Path | None, benchmark: str | None, tag: str | None,
-                   quiet: bool = False):
-    """Read the inputs and size every judged indicator's opportunity in its latest whole financial year
-    (months and quarters summed, as in the atlas)."""
+@dataclass(frozen=True)
+class Inputs:
+    """What prioritise and fund read: tidy values with their catalogue, or a Fingertips export
+    (with optional overrides), compared over one area type, with optional peer covariates."""
+
+    values: Path | None
+    catalogue: Path | None
+    fingertips: str | None
+    area_type: str | None
+    covariates: Path | None
+
+
+def _opportunities(given: Inputs, benchmark: str | None, tag: str | None, quiet: bool = False):
+    """Read the inputs as gains atlas does (one area type compared; England and regions never ranked)
+    and size every judged indicator's opportunity in its latest whole financial year (months and
+    quarters summed, as in the atlas)."""
+    from marginalgains import sources
+    from marginalgains.errors import DataError
     from marginalgains.improve import opportunities
     from marginalgains.improve.prioritise import filter_tag
-    from marginalgains.io.areas import read_areas, trimmed_note
-    from marginalgains.io.catalogue import read_catalogue
     from marginalgains.io.tabular import trimmed_notes
-    from marginalgains.io.values import read_values
     from marginalgains.periods import financial_years, whole_years
 
+    if given.values is None and given.fingertips is None:
+        raise DataError("give --values (with --catalogue) or --fingertips: the values to size the opportunity in")
     err = console(stderr=True)
     with progress_bar(err, quiet) as progress:
         progress.add_task("Reading values and sizing the opportunity", total=None)
-        cat = read_catalogue(catalogue)
-        read = read_values(values, cat)
-        areas = read_areas(covariates) if covariates is not None else None
-        indicators = filter_tag(cat, tag)
-        annual = whole_years(financial_years(read.values))
-        sized = opportunities(annual, indicators, areas, _benchmark(benchmark))
+        inputs = sources.choose(given.values, given.catalogue, given.fingertips, None, areas=given.covariates,
+                                area_type=given.area_type)
+        indicators = filter_tag(inputs.catalogue, tag)
+        annual = whole_years(financial_years(inputs.values))
+        sized = opportunities(annual, indicators, inputs.areas if given.covariates is not None else None,
+                              _benchmark(benchmark))
+    read = inputs.read
     if read.rejections:
-        err.print(f"warning: {read.rows_rejected} rows of {values} rejected (e.g. {read.rejections[0]})", markup=False)
-    for note in (*trimmed_notes(read.trimmed), trimmed_note(areas)):
-        if note:
-            err.print(f"note: {note}", markup=False)
-    return list(cat), sized
+        err.print(f"warning: {read.rows_rejected} rows of {given.values or given.fingertips} rejected "
+                  f"(e.g. {read.rejections[0]})", markup=False)
+    for note in trimmed_notes(inputs.cells_trimmed):
+        err.print(f"note: {note}", markup=False)
+    return list(inputs.catalogue), sized
 
 
 def _benchmark(text: str | None):
