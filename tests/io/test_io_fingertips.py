@@ -435,6 +435,13 @@ def test_indicators_selects_breakdowns_by_glob():
     assert export.read.rejections == [] and export.read.set_aside == {Selection.not_selected: 10}
 
 
+def test_an_override_of_an_indicator_not_selected_says_so(tmp_path):
+    overrides = write_overrides(tmp_path, "indicators:\n  - {id: '93088 (Female, 65+ yrs)', polarity: low_is_good}\n")
+    with pytest.raises(CatalogueError, match=r"indicator 1: id '93088 \(Female, 65\+ yrs\)' is in the Fingertips export "
+                                             r"but none of its rows is analysed \(not selected by --indicators"):
+        read_fingertips(FIXTURES / "fingertips_breakdowns.csv", overrides, select=Selection.parse(["93088 (Male, *)"]))
+
+
 def test_indicators_naming_nothing_is_an_error():
     with pytest.raises(DataError, match=r"--indicators: '12345' matches no indicator id in .*fingertips_breakdowns.csv"):
         read_fingertips(FIXTURES / "fingertips_breakdowns.csv", select=Selection.parse(["93088,12345"]))

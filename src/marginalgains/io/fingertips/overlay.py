@@ -67,14 +67,15 @@ def read_overrides(path: str | Path) -> list[dict[str, Any]]:
 
 
 def overlay(catalogue: Catalogue, entries: list[dict[str, Any]], path: str | Path,
-            breakdowns: dict[str, list[str]],
-            with_denominators: set[str]) -> tuple[Catalogue, dict[str, dict[str, str]]]:
+            breakdowns: dict[str, list[str]], with_denominators: set[str],
+            dropped: dict[str, str] | None = None) -> tuple[Catalogue, dict[str, dict[str, str]]]:
     """The catalogue with each entry's keys applied, and per indicator which keys the file set.
 
     `breakdowns` maps each Indicator ID to the atlas ids of its breakdowns; an entry's id is
     either one of those atlas ids or an Indicator ID (then it applies to all its breakdowns).
-    `with_denominators` holds the atlas ids whose rows give a Denominator. A key the indicator,
-    once every entry is applied, would not use is an error naming the entry, indicator and key.
+    `with_denominators` holds the atlas ids whose rows give a Denominator; `dropped` the ids in the
+    export with no row analysed, and why. A key the indicator, once every entry is applied, would
+    not use is an error naming the entry, indicator and key.
     """
     indicators = dict(catalogue.indicators)
     overridden: dict[str, dict[str, str]] = {}
@@ -82,7 +83,7 @@ def overlay(catalogue: Catalogue, entries: list[dict[str, Any]], path: str | Pat
     for position, entry in enumerate(entries, start=1):
         where = f"{path}, indicator {position}"
         settings = {k: v for k, v in entry.items() if k in OVERRIDABLE}
-        for target in _targets(entry, indicators, breakdowns, where):
+        for target in _targets(entry, indicators, breakdowns, where, dropped or {}):
             indicators[target] = _overridden(indicators[target], settings, where)
             overridden.setdefault(target, {}).update({k: f"catalogue {path}" for k in settings})
             set_at.setdefault(target, {}).update({k: position for k in settings})
@@ -126,11 +127,14 @@ def unused_settings(indicator: Indicator, has_denominators: bool) -> dict[str, s
 
 
 def _targets(entry: dict[str, Any], indicators: dict[str, Indicator], breakdowns: dict[str, list[str]],
-             where: str) -> list[str]:
+             where: str, dropped: dict[str, str]) -> list[str]:
     """The atlas ids an entry addresses: its id (an atlas id, or an Indicator ID's breakdowns), narrowed
     to the entry's sex and age when it gives them."""
     given = str(entry["id"])
     targets = [given] if given in indicators else breakdowns.get(given, [])
+    if not targets and given in dropped:
+        raise CatalogueError(f"{where}: id {given!r} is in the Fingertips export but none of its rows is analysed "
+                             f"({dropped[given]}), so the override would change nothing; leave it out")
     if not targets:
         known = ", ".join(sorted(indicators)[:10]) + (" ..." if len(indicators) > 10 else "")
         raise CatalogueError(f"{where}: id {given!r} is not an indicator of the Fingertips export "

@@ -81,7 +81,9 @@ def read_fingertips(path: str | Path, overrides: str | Path | None = None, selec
                         "Time period")
     catalogue, inference = _infer_catalogue(frame.loc[~checks.bad], file, show_breakdown, parent_comparisons(frame))
     if overrides is not None:
-        catalogue = _overlay(catalogue, inference, overrides, frame.loc[~checks.bad])
+        dropped = frame.loc[checks.bad, ["base_id", "indicator_id"]].stack().unique()
+        why = "not selected by --indicators, or every row rejected" if select is not None else "every row rejected"
+        catalogue = _overlay(catalogue, inference, overrides, frame.loc[~checks.bad], {str(i): why for i in dropped})
     published = frame[["value", "lower95", "upper95"]].copy()
     _apply_measures(catalogue, checks, {i for i, record in inference.items()
                                         if record["multiplier"]["from"].startswith("catalogue")
@@ -194,12 +196,14 @@ def _distinct_titles(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
             for k, i in indicators.items()}
 
 
-def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: pd.DataFrame) -> Catalogue:
+def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: pd.DataFrame,
+             dropped: dict[str, str]) -> Catalogue:
     """The inferred catalogue with the overrides applied, each recorded in `inference` with its file.
-    A unit the file does not set follows an overridden measure or multiplier."""
+    A unit the file does not set follows an overridden measure or multiplier. `dropped`: ids in the
+    export none of whose rows is analysed, and why (an override naming one is an error saying so)."""
     breakdowns = rows.groupby("base_id")["indicator_id"].unique().map(list).to_dict()
     with_denominators = set(rows.loc[rows["denominator"].notna(), "indicator_id"])
-    catalogue, set_by = overlay(catalogue, read_overrides(overrides), overrides, breakdowns, with_denominators)
+    catalogue, set_by = overlay(catalogue, read_overrides(overrides), overrides, breakdowns, with_denominators, dropped)
     indicators = dict(catalogue.indicators)
     for indicator_id, keys in set_by.items():
         if {"measure", "multiplier"} & set(keys) and "unit" not in keys:
