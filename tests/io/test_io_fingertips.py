@@ -203,6 +203,23 @@ def test_a_model_based_percentage_with_whole_counts_keeps_its_published_limits(t
     assert (derby["value"], derby["lower95"], derby["upper95"]) == (14.274402, 12.374402, 16.374402)
 
 
+def test_a_percentage_published_without_counts_is_a_percentage_with_its_published_limits(tmp_path):
+    """No Count or Denominator in any row (as some Fingertips percentages come): the name says
+    percentage, so it is a percentage (not a mean), its published values and limits kept."""
+    path = edited(tmp_path, FIXTURES / "fingertips_no_england.csv", lambda lines: [lines[0]] + [
+        ln.replace(",,,,,", ",60.1,70.2,,,", 1).replace(f",{count},{size},", ",,,")
+        for ln, (count, size) in zip(lines[1:], [(2710, 4000), (520, 800), (470, 760), (190, 250), (560, 820),
+                                                 (700, 980)])])
+    export = read_fingertips(path)
+    active = export.catalogue["93014"]
+    assert (active.measure, active.multiplier, active.unit) == (Measure.PROPORTION, 100, "%")
+    assert export.inference["93014"]["measure"]["from"] == ("the name says 'Percentage' and no counts are given: a "
+                                                            "percentage, published value and limits kept")
+    assert export.read.rejections == []
+    derby = export.read.values.set_index("area_code").loc["E06000015"]
+    assert (derby["value"], derby["lower95"], derby["upper95"]) == (65.0, 60.1, 70.2)
+
+
 def test_an_estimated_head_count_is_a_count(modelled):
     diabetes = modelled.catalogue["241 (Persons, 16+ yrs)"]
     assert diabetes.measure is Measure.COUNT and diabetes.title == "Estimated number of people with diabetes (Persons, 16+ yrs)"

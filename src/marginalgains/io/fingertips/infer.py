@@ -6,7 +6,8 @@
   whatever the power; the rows that disagree are rejected by the reader. A name that says
   "directly standardised", "age-standardised" or "DSR", or values near but not equal to a
   crude rate in most rows, make a directly standardised rate (published value and limits).
-  A value equal to its count is a head-count. Anything else is a published mean.
+  A value equal to its count is a head-count. Without counts, a name saying percentage or
+  proportion (values within 0 to 100) is a published percentage. Anything else is a published mean.
 - Modelled estimates: a name or `Value note` saying modelled, model-based or synthetic, or counts
   that are not whole.
 - Polarity: areas rated Better or Worse (than England, or their parent) compared with the
@@ -26,6 +27,7 @@ from marginalgains.model import Measure, Polarity
 
 RTOL = 0.005  # Value against Count / Denominator x 10^k: Fingertips publishes values to several places
 DSR_WORDING = re.compile(r"directly[\s-]+standardi[sz]ed|age[\s-]+standardi[sz]ed|\bDSRs?\b", re.IGNORECASE)
+PERCENT_WORDING = re.compile(r"\bpercentage\b|\bproportion\b|%", re.IGNORECASE)
 MODELLED_NOTE = re.compile(r"\bmodell?ed\b|\bsynthetic\b|\bmodel[\s-]+based\b", re.IGNORECASE)
 _DSR_SPREAD = 3.0  # a DSR sits within a factor of this of the crude rate in most areas
 
@@ -61,6 +63,11 @@ def measure(rows: pd.DataFrame) -> tuple[Inferred, Inferred]:
         return (Inferred(Measure.COUNT, f"Value = Count in {heads.sum()} of {counted.sum()} rows: a count of people "
                                         "or events, not a rate"), Inferred(1.0, "a count"))
     if not usable.any():
+        percentage = PERCENT_WORDING.search(name)
+        if percentage and value.between(0, 100).all():
+            return (Inferred(Measure.PROPORTION, f"the name says {percentage.group(0)!r} and no counts are given: "
+                                                 "a percentage, published value and limits kept"),
+                    Inferred(100.0, "a percentage"))
         return (Inferred(Measure.MEAN, "no counts behind the values: published value and limits kept"),
                 Inferred(1.0, "no counts to scale by"))
     n = int(usable.sum())

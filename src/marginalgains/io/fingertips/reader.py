@@ -220,7 +220,7 @@ def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: 
 def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks, overridden: set[str]) -> None:
     """Rows must agree with their indicator's measure; recomputed measures drop the published limits.
 
-    A proportion or crude rate is recomputed from its counts (not a modelled estimate): a row
+    A proportion or crude rate with counts is recomputed from them (not a modelled estimate): a row
     whose Value is not its Count / Denominator x multiplier is rejected, not allowed to turn the
     indicator into something else (`overridden`: ids whose measure or multiplier the catalogue
     set, which the reason then names), and counts above denominators are refused for proportions.
@@ -230,7 +230,9 @@ def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks, overridden
     measure = lookup(ids, {i.id: str(i.measure) for i in catalogue})
     multiplier = lookup(ids, {i.id: i.multiplier for i in catalogue}).astype(float)
     modelled = lookup(ids, {i.id: bool(i.modelled) for i in catalogue}).eq(True)
-    recomputed = measure.isin([str(Measure.PROPORTION), str(Measure.RATE)]) & ~modelled  # unknown ids: no measure
+    counted = (frame["numerator"].notna() & frame["denominator"].notna()).groupby(ids).transform("any")
+    # unknown ids have no measure; an indicator without a count in any row keeps its published figures
+    recomputed = measure.isin([str(Measure.PROPORTION), str(Measure.RATE)]) & ~modelled & counted
     checks.flag((recomputed & (frame["numerator"].isna() | frame["denominator"].isna())).to_numpy(), "Count",
                 "no Count or Denominator for an indicator whose limits are recomputed from counts")
     checks.flag((measure.eq(str(Measure.PROPORTION)) & (frame["numerator"] > frame["denominator"])).to_numpy(),
