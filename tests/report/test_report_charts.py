@@ -88,3 +88,29 @@ def test_every_band_colour_has_3_to_1_contrast_on_white_and_its_own_shape(polari
     assert all((1.05) / (_luminance(c) + 0.05) >= 3 for c in colours)
     assert len(set(charts.BAND_SHAPES)) == len(colours)
     assert (1.05) / (_luminance("#FFFFFF") + 0.05) == pytest.approx(1)  # the formula: white on white is 1:1
+
+
+def test_indicators_differing_only_in_what_the_charts_do_not_read_share_one_compiled_template():
+    """Fingertips indicators differ in measure, multiplier, breakdown and family: one compile serves
+    them all, and each still gets its own axis title and map legend unit."""
+    import json
+    from dataclasses import replace
+
+    from marginalgains.model import Indicator, Measure, Polarity
+    from marginalgains.report import charts
+
+    falls = Indicator(id="93000 (Persons, All ages)", title="Falls", polarity=Polarity.LOW_IS_GOOD, measure=Measure.RATE,
+                      multiplier=10000, unit="per 10,000", sex="Persons", age="All ages", family="93000")
+    deaths = replace(falls, id="93721 (Male, <75 yrs)", title="Deaths", measure=Measure.DSR, multiplier=100000,
+                     unit="per 100,000", sex="Male", age="<75 yrs", family="93721", modelled="")
+    charts.map_template(falls, "code")
+    before = _cache_misses(charts.map_template)
+    legend = json.dumps(charts.map_template(deaths, "code"))
+    assert _cache_misses(charts.map_template) == before  # no second compile
+    assert "per 100,000" in legend and "per 10,000" not in legend and "@@" not in legend
+
+
+def _cache_misses(template) -> int:
+    """Compiles so far: the misses of the lru_cache the template closes over."""
+    (cached,) = [cell.cell_contents for cell in template.__closure__ if hasattr(cell.cell_contents, "cache_info")]
+    return cached.cache_info().misses

@@ -16,7 +16,7 @@ from functools import lru_cache, wraps
 import altair as alt
 import orjson
 
-from marginalgains.model import Indicator, Polarity
+from marginalgains.model import Indicator, Measure, Polarity
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -90,6 +90,7 @@ def chart_title(indicator: Indicator, what: str) -> str:
 
 AXIS_TITLE_LIMIT = 48
 AXIS_PLACEHOLDER = "@@axis-title@@"
+UNIT_PLACEHOLDER = "@@unit@@"
 
 
 def _axis_title(indicator: Indicator) -> str:
@@ -149,35 +150,37 @@ def _domains_without(spec: dict, dataset: str) -> dict:
 
 
 def _per_shape(build):
-    """Build a template once per indicator shape (polarity, measure, unit, synthetic ...), then give
-    each indicator its own axis title: Altair and the compiler take a while per spec, and 21
-    indicators share a few shapes. Templates are Vega (see `vega`)."""
+    """Build a template once per indicator shape (what the charts read: polarity, whether there is a
+    unit, synthetic), then give each indicator its own axis title and unit: Altair and the compiler
+    take a while per spec, and 21 indicators share a shape or two. Templates are Vega (see `vega`)."""
     @lru_cache(maxsize=128)
     def cached(shape: Indicator, validate: bool, *args) -> str:
         return orjson.dumps(vega(build(shape, *args))).decode("utf-8")
 
     @wraps(build)
     def template(indicator: Indicator, *args) -> dict:
-        # only what the charts draw from: breakdowns, families, multipliers, notes would make every shape new
-        shape = Indicator(id="", title=AXIS_PLACEHOLDER, polarity=indicator.polarity, measure=indicator.measure,
-                          unit=indicator.unit, synthetic=indicator.synthetic)
-        return _titled(orjson.loads(cached(shape, VALIDATE_SPECS, *args)), _axis_title(indicator))
+        # only what the charts read: measures, breakdowns, families, notes would make every shape new
+        shape = Indicator(id="", title=AXIS_PLACEHOLDER, polarity=indicator.polarity, measure=Measure.MEAN,
+                          unit=UNIT_PLACEHOLDER if indicator.unit else "", synthetic=indicator.synthetic)
+        texts = {AXIS_PLACEHOLDER: (_axis_title(indicator), "Value"), UNIT_PLACEHOLDER: (indicator.unit, "value")}
+        return _titled(orjson.loads(cached(shape, VALIDATE_SPECS, *args)), texts)
 
     return template
 
 
-def _titled(node, title: str):
-    """The spec with the axis title put where it is text (a `title` value). Where the compiler quoted it
-    inside a Vega expression (an ARIA description), it becomes the word "Value": text from data never
-    enters an expression."""
+def _titled(node, texts: dict[str, tuple[str, str]]):
+    """The spec with each placeholder (the axis title, the unit) put where it is text (a `title`
+    value). Where the compiler quoted one inside a Vega expression (an ARIA description), it becomes
+    a plain word ("Value", "value"): text from data never enters an expression."""
     if isinstance(node, dict):
-        return {key: _titled(value, title) for key, value in node.items()}
+        return {key: _titled(value, texts) for key, value in node.items()}
     if isinstance(node, list):
-        return [_titled(value, title) for value in node]
-    if node == AXIS_PLACEHOLDER:
-        return title
-    if isinstance(node, str) and AXIS_PLACEHOLDER in node:
-        return node.replace(AXIS_PLACEHOLDER, "Value")
+        return [_titled(value, texts) for value in node]
+    if isinstance(node, str) and "@@" in node:
+        if node in texts:
+            return texts[node][0]
+        for placeholder, (_, word) in texts.items():
+            node = node.replace(placeholder, word)
     return node
 SELECTION_PARAMS = [alt.param(name="selected", value=""), alt.param(name="peers", value=[])]
 
