@@ -236,3 +236,10 @@ def test_an_indicator_that_loses_every_row_is_named_in_the_terminal_with_the_rea
     assert ("Not analysed: 22001 (Female, 53-70 yrs): no rows were accepted for it (any refused are in "
             "rejections.csv)") in " ".join(result.output.split())
     assert "93721 (Persons, <75 yrs) 2020 - 22: 6 areas" in result.output
+    as_json, provenance, _ = atlas(tmp_path, "--fingertips", FIXTURES / "fingertips_sample.csv", "--catalogue", overrides)
+    output = json.loads(as_json.output)
+    assert output["indicators_left_out"] == provenance["indicators_left_out"] == {
+        "22001 (Female, 53-70 yrs)": "no rows were accepted for it (any refused are in rejections.csv)"}
+    assert output["opportunity_not_sized"]["93721 (Persons, <75 yrs)"].startswith("its directly standardised rates")
+    assert (output["area_type"], output["accepted_rows_not_compared_by_area_type"]) == (
+        "Counties & UAs (from Apr 2023)", {"England": 1, "Region": 1})

@@ -101,7 +101,9 @@ def _run(screen, load, out: Path, strict: bool, as_json: bool, disclosure: str |
         print_json({"headlines": headlines, "opportunity": gains, "files": {k: str(v) for k, v in paths.items()},
                     "rows": {k: provenance[k] for k in ("rows_read", "rows_accepted", "rows_rejected", "rows_set_aside")},
                     "cells_trimmed": provenance["cells_trimmed"],
-                    "indicators": provenance.get("indicators", {}),
+                    "indicators": provenance.get("indicators", {}), "indicators_left_out": result.left_out,
+                    "opportunity_not_sized": result.provenance.get("opportunity_not_sized", {}),
+                    **{k: provenance[k] for k in ("area_type", "accepted_rows_not_compared_by_area_type") if k in provenance},
                     "seconds": round(time.perf_counter() - started, 2), **_figures(result)})
         return
     for line in headlines:
