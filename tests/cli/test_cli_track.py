@@ -131,3 +131,14 @@ def test_track_counts_record_level_data_through_the_engine(tmp_path):
     baseline = points.loc[points["phase"] == "baseline", "period"]
     assert len(baseline) and baseline.str.startswith("2015/16").all()
     assert (points.loc[points["phase"] == "plan", "period"] > "2016").all()
+
+
+def test_track_takes_a_fingertips_api_address_as_written(inputs, monkeypatch):
+    """The address reaches the downloader whole (as a path, 'http://' became 'http:/' and was looked
+    for as a file); nothing listens on port 9, so the download fails naming the address."""
+    monkeypatch.setenv("MARGINALGAINS_CACHE", str(inputs / "cache"))
+    address = "http://127.0.0.1:9/api/all_data/csv/by_indicator_id?indicator_ids=93014"
+    result = runner.invoke(app, ["track", "--plans", str(inputs / "plans.yaml"), "--fingertips", address,
+                                 "--out", str(inputs / "out")])
+    assert result.exit_code == 2
+    assert f"{address}: the download failed" in " ".join(result.output.split())

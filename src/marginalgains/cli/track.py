@@ -24,7 +24,7 @@ app.add_typer(plan_app, name="plan")
 
 ValuesOption = Annotated[Optional[Path], typer.Option(help="Tidy values (CSV/Parquet) by month or quarter: indicator_id, area_code, period, numerator, denominator.")]
 CatalogueOption = Annotated[Optional[Path], typer.Option(help="Indicator catalogue (YAML).")]
-FingertipsOption = Annotated[Optional[Path], typer.Option(help="A Fingertips CSV export, as downloaded.")]
+FingertipsOption = Annotated[Optional[str], typer.Option(help="A Fingertips CSV export, as downloaded, or a Fingertips API CSV address (as gains atlas --fingertips).")]
 AreaTypeOption = Annotated[Optional[str], typer.Option(help="With --fingertips: the area type to compare.")]
 DataOption = Annotated[Optional[str], typer.Option(help="Record-level tables to count the catalogue's indicators in (as gains atlas --data).")]
 BackendOption = Annotated[Optional[str], typer.Option(help="Engine for --data: duckdb or spark.")]
