@@ -218,6 +218,9 @@ def test_a_percentage_published_without_counts_is_a_percentage_with_its_publishe
     assert export.read.rejections == []
     derby = export.read.values.set_index("area_code").loc["E06000015"]
     assert (derby["value"], derby["lower95"], derby["upper95"]) == (65.0, 60.1, 70.2)
+    with pytest.raises(CatalogueError, match="'benefit_weight' cannot be set for indicator '93014': no gain in people "
+                                             "is sized for it, so there is nothing to weight: the export gives no counts"):
+        read_fingertips(path, write_overrides(tmp_path, "indicators:\n  - {id: '93014', benefit_weight: 2}\n"))
 
 
 def test_an_estimated_head_count_is_a_count(modelled):

@@ -107,7 +107,7 @@ def unused_settings(indicator: Indicator, has_denominators: bool) -> dict[str, s
     on every row) are kept as published, so no multiplier rescales them (a modelled percentage's
     multiplier still turns it into a proportion for the inequality indices). A minimum denominator
     needs denominators; a benefit weight needs a gain in people, which only a judged proportion
-    or rate of counts gives.
+    or rate with counts gives.
     """
     published = ("modelled estimates" if indicator.modelled and indicator.measure not in _PUBLISHED
                  else _PUBLISHED.get(indicator.measure))
@@ -119,6 +119,7 @@ def unused_settings(indicator: Indicator, has_denominators: bool) -> dict[str, s
         unused["min_denominator"] = ("the export gives no Denominator for it, so no area could fall below a minimum "
                                      "and none would be left out of the spread")
     no_gain = (f"its values are published {published}" if published
+               else "the export gives no counts for it" if not has_denominators
                else "neither a high nor a low value is better (set 'polarity' too)"
                if indicator.polarity is Polarity.NO_JUDGEMENT else "")
     if no_gain:
