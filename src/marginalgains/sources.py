@@ -99,8 +99,8 @@ def from_fingertips(export: str | Path, area_type: str | None = None, areas: Pat
     download = fetch(str(export), progress) if is_address(str(export)) else None
     try:
         data = read_fingertips(download.path if download else export, overrides, select, str(export))
-    except DataError as exc:
-        raise (download.refused(exc) if download else exc) from None
+    except DataError as exc:  # a file that is no export (an error page sent with status 200) is not kept
+        raise (download.refused(exc) if download and str(exc).startswith(str(download.path)) else exc) from None
     read = data.read
     types = read.values["area_type"].fillna("")
     if area_type is None:

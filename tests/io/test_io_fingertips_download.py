@@ -130,3 +130,14 @@ def test_a_response_that_is_not_an_export_names_the_address_and_is_not_kept(serv
     assert str(caught.value) == (f"{address}: not a CSV file (the first line has no column separators); "
                                  "the download was not kept")
     assert list(cache.iterdir()) == []  # the next run asks the server again
+
+
+def test_a_good_download_is_kept_when_the_error_is_the_users(server, cache):
+    from marginalgains.io.selection import Selection
+    from marginalgains.sources import from_fingertips
+
+    address = f"{server}/api/all_data/csv/by_indicator_id{QUERY}"
+    with pytest.raises(DataError, match=r"--indicators: '12345' matches no indicator id") as caught:
+        from_fingertips(address, select=Selection.parse(["12345"]))
+    assert "not kept" not in str(caught.value)
+    assert len(list(cache.glob("*.csv"))) == 1  # the export itself was fine: the next run reads it from the cache
