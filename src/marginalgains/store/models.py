@@ -207,6 +207,10 @@ class BatchIndicator(Base):
     licence: Mapped[str] = mapped_column(Text)
     synthetic: Mapped[bool] = mapped_column(Boolean)
     min_denominator: Mapped[float] = mapped_column(Float)
+    sex: Mapped[str] = mapped_column(String(100), default="", server_default="")  # the breakdown ("" is everyone)
+    age: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    family: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the id its breakdowns share
+    modelled: Mapped[str] = mapped_column(Text, default="", server_default="")  # why values are modelled estimates
 
 
 class BatchRejection(Base):
@@ -223,11 +227,14 @@ class BatchRejection(Base):
 
 
 class Value(Base):
-    """One indicator x area x period figure of a batch; `superseded_by_id` names the later batch that replaced it."""
+    """One indicator x breakdown (sex, age) x area x period figure of a batch; `superseded_by_id` names the later
+    batch that replaced it (the same indicator, breakdown and period)."""
 
     __tablename__ = "indicator_values"
-    __table_args__ = (Index("ix_indicator_values_current", "organisation_id", "indicator_id", "period",
-                            "superseded_by_id"),)
+    __table_args__ = (Index("ix_indicator_values_current", "organisation_id", "indicator_id", "sex", "age", "period",
+                            "superseded_by_id"),
+                      UniqueConstraint("batch_id", "indicator_id", "sex", "age", "area_code", "period",
+                                       name="uq_indicator_values_cell"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
@@ -236,6 +243,8 @@ class Value(Base):
     area_code: Mapped[str] = mapped_column(String(50))
     area_name: Mapped[str | None] = mapped_column(Text)
     period: Mapped[str] = mapped_column(String(30))
+    sex: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    age: Mapped[str] = mapped_column(String(100), default="", server_default="")
     numerator: Mapped[float] = mapped_column(Float)
     denominator: Mapped[float] = mapped_column(Float)
     value: Mapped[float | None] = mapped_column(Float)  # a published value (Fingertips), when given

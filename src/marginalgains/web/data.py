@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from marginalgains.errors import GainsError
 from marginalgains.io.outputs import formula_safe
+from marginalgains.model import breakdown_label
 from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchRejection, Organisation, Role
 from marginalgains.web import follows
@@ -46,6 +47,10 @@ class BatchIndicatorOut(BaseModel):
     source: str
     licence: str
     synthetic: bool
+    sex: str  # the breakdown, as the catalogue or export gives it ("" when it names none)
+    age: str
+    family: str  # the id its breakdowns share ("" is its own id): totals add only the family's broadest
+    breakdown: str  # how the breakdown reads on pages ("Male, 10+ yrs")
 
 
 class BatchOut(BaseModel):
@@ -78,7 +83,9 @@ def batch_out(batch: Batch) -> BatchOut:
                     rows_rejected=batch.rows_rejected,
                     rows_set_aside=batch.rows_read - batch.rows_accepted - batch.rows_rejected, created_at=batch.created_at, decided_at=batch.decided_at,
                     indicators=[BatchIndicatorOut(indicator_id=i.indicator_id, title=i.title, measure=i.measure,
-                                                  source=i.source, licence=i.licence, synthetic=i.synthetic)
+                                                  source=i.source, licence=i.licence, synthetic=i.synthetic,
+                                                  sex=i.sex, age=i.age, family=i.family,
+                                                  breakdown=breakdown_label(i.sex, i.age))
                                 for i in batch.indicators])
 
 
