@@ -92,7 +92,7 @@ def create_draft(db: Session, organisation: Organisation, user: User | None, kin
                   status=BatchStatus.DRAFT, rows_read=read.rows_read, rows_accepted=read.rows_accepted,
                   rows_rejected=read.rows_rejected)
     used = set(read.values["indicator_id"].astype(str)) if len(read.values) else set()
-    batch.indicators = [_batch_indicator(catalogue[i]) for i in sorted(used)]
+    batch.indicators = [_batch_indicator(i) for i in catalogue if i.id in used]  # in the catalogue's order, as menus
     db.add(batch)
     db.flush()
     db.add_all(BatchRejection(batch_id=batch.id, file=r.file, row=r.row, column=r.column, reason=r.reason)

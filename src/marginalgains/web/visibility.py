@@ -121,7 +121,7 @@ def _build(db: Session, version: tuple, indicators: frozenset[str] | None) -> Wo
 def workspace_catalogue(db: Session, indicators: frozenset[str] | None = None) -> Catalogue:
     """Each indicator (of `indicators`, when given) as its latest published batch defines it."""
     query = (select(BatchIndicator).join(Batch, Batch.id == BatchIndicator.batch_id)
-             .where(Batch.status == BatchStatus.PUBLISHED).order_by(Batch.id))
+             .where(Batch.status == BatchStatus.PUBLISHED).order_by(Batch.id, BatchIndicator.id))
     if indicators is not None:
         query = query.where(BatchIndicator.indicator_id.in_(sorted(indicators)))
     rows = db.scalars(query).all()
