@@ -2,6 +2,7 @@
 uploaded with their catalogue or export, stored per breakdown, served one view per indicator x breakdown x period
 with the static page's titles, totals of the broadest breakdown only, protection per breakdown, plans on one."""
 
+import io
 import json
 import re
 from pathlib import Path
@@ -89,6 +90,11 @@ def test_a_fingertips_export_of_two_sexes_and_two_age_bands_is_served_one_view_p
     male_young = stored["93088 (Male, 18-64 yrs)"]
     assert (male_young["sex"], male_young["age"], male_young["family"], male_young["breakdown"]) == (
         "Male", "18-64 yrs", "93088", "Male, 18-64 yrs")
+    listed = pd.read_csv(io.StringIO(client.get(f"/batches/{batch['id']}/indicators.csv").text), keep_default_na=False,
+                         dtype=str)
+    assert list(zip(listed["indicator_id"], listed["breakdown"], listed["family"])) == [
+        (i.id, i.breakdown, "93088") for i in export.catalogue]
+    assert "<td>Female, 65+ yrs</td>" in client.get(f"/batches/{batch['id']}").text
     assert publish(client, batch["id"]).status_code == 200
 
     served = {i["id"]: i for i in client.get("/api/atlas").json() if i["family"] == "93088"}

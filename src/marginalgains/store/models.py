@@ -13,6 +13,8 @@ from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from marginalgains.model import breakdown_label
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -211,6 +213,11 @@ class BatchIndicator(Base):
     age: Mapped[str] = mapped_column(String(100), default="", server_default="")
     family: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the id its breakdowns share
     modelled: Mapped[str] = mapped_column(Text, default="", server_default="")  # why values are modelled estimates
+
+    @property
+    def breakdown(self) -> str:
+        """How the breakdown reads on pages ("Male, 10+ yrs"; "" for none)."""
+        return breakdown_label(self.sex, self.age)
 
 
 class BatchRejection(Base):

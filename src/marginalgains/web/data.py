@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from marginalgains.errors import GainsError
 from marginalgains.io.outputs import formula_safe
-from marginalgains.model import breakdown_label
 from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchRejection, Organisation, Role
 from marginalgains.web import follows
@@ -85,7 +84,7 @@ def batch_out(batch: Batch) -> BatchOut:
                     indicators=[BatchIndicatorOut(indicator_id=i.indicator_id, title=i.title, measure=i.measure,
                                                   source=i.source, licence=i.licence, synthetic=i.synthetic,
                                                   sex=i.sex, age=i.age, family=i.family,
-                                                  breakdown=breakdown_label(i.sex, i.age))
+                                                  breakdown=i.breakdown)
                                 for i in batch.indicators])
 
 
@@ -151,9 +150,10 @@ def batches_csv(*, code: str, viewer: SignedIn, db: DB):
 def indicators_csv(*, batch_id: RowId, viewer: SignedIn, db: DB):
     """The batch page's indicators: what each is, its source and licence, and whether it is SYNTHETIC."""
     batch = batch_or_404(db, viewer, batch_id)
-    rows = [{"indicator_id": i.indicator_id, "title": i.title, "measure": i.measure, "source": i.source,
-             "licence": i.licence, "synthetic": "SYNTHETIC" if i.synthetic else ""} for i in batch.indicators]
-    columns = ["indicator_id", "title", "measure", "source", "licence", "synthetic"]
+    rows = [{"indicator_id": i.indicator_id, "title": i.title, "breakdown": i.breakdown, "family": i.family,
+             "measure": i.measure, "source": i.source, "licence": i.licence,
+             "synthetic": "SYNTHETIC" if i.synthetic else ""} for i in batch.indicators]
+    columns = ["indicator_id", "title", "breakdown", "family", "measure", "source", "licence", "synthetic"]
     return csv_response(pd.DataFrame(rows, columns=columns), f"batch-{batch.id}-indicators.csv")
 
 
