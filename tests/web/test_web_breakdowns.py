@@ -246,3 +246,18 @@ def test_a_follow_on_a_breakdown_signals_in_that_breakdown_and_the_feed_names_it
     assert [i["text"] for i in signals(follower)] == [
         f"new special-cause signal (improvement) in E06000005, Screening uptake (Male, All ages) (screened-m), "
         f"2023-12: 90.0% (beyond limits; mean {mean:.1f}%, process limits {lpl:.1f}% to {upl:.1f}%)"]
+
+
+def test_titles_that_meet_from_several_catalogues_say_their_breakdown_then_their_id():
+    from marginalgains.model import Indicator, Measure, Polarity
+    from marginalgains.web.visibility import distinct_titles
+
+    def made(id, title, sex="", age=""):
+        return Indicator(id=id, title=title, polarity=Polarity.HIGH_IS_GOOD, measure=Measure.PROPORTION, sex=sex, age=age)
+
+    given = [made("a", "Uptake", "Male", "All ages"), made("b", "Uptake", "Female"), made("c", "Uptake (Persons)", "Persons"),
+             made("d", "Uptake (Persons)"), made("e", "Smoking"), made("f", "Smoking"), made("g", "Alone", "Male")]
+    titles = {k: i.title for k, i in distinct_titles({i.id: i for i in given}).items()}
+    assert titles == {"a": "Uptake (Male, All ages)", "b": "Uptake (Female)",
+                      "c": "Uptake (Persons) [c]", "d": "Uptake (Persons) [d]",  # "Persons" already said: the ids
+                      "e": "Smoking [e]", "f": "Smoking [f]", "g": "Alone"}  # a title no other has is left as it is
