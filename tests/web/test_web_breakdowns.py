@@ -261,3 +261,30 @@ def test_titles_that_meet_from_several_catalogues_say_their_breakdown_then_their
     assert titles == {"a": "Uptake (Male, All ages)", "b": "Uptake (Female)",
                       "c": "Uptake (Persons) [c]", "d": "Uptake (Persons) [d]",  # "Persons" already said: the ids
                       "e": "Smoking [e]", "f": "Smoking [f]", "g": "Alone"}  # a title no other has is left as it is
+
+
+def test_a_fingertips_breakdown_keeps_its_first_id_when_a_later_export_names_it_otherwise(client, tmp_path):
+    """An export of several breakdowns calls Persons, All ages `93088 (Persons, All ages)`; one of Persons alone
+    calls it `93088`. Published after the first, the second is that same breakdown and supersedes it."""
+    several = pd.read_csv(FINGERTIPS, dtype=str, keep_default_na=False)
+    young_men = (several["Sex"] == "Male") & (several["Age"] == "18-64 yrs")
+    several.loc[young_men, ["Sex", "Age"]] = ["Persons", "All ages"]
+    alone = several[young_men]
+    sign_in(client, ANALYST)
+    first = upload(client, several.to_csv(index=False).encode(), "several.csv", "fingertips")
+    assert "93088 (Persons, All ages)" in {i["indicator_id"] for i in first["indicators"]}
+    assert publish(client, first["id"]).status_code == 200
+    (tmp_path / "alone.csv").write_text(alone.to_csv(index=False))
+    assert set(read_fingertips(tmp_path / "alone.csv").catalogue.indicators) == {"93088"}  # what the reader calls it
+    second = upload(client, alone.to_csv(index=False).encode(), "alone.csv", "fingertips")
+    (kept,) = second["indicators"]
+    assert (kept["indicator_id"], kept["given_id"], kept["breakdown"]) == ("93088 (Persons, All ages)", "93088",
+                                                                            "Persons, All ages")
+    page = client.get(f"/batches/{second['id']}").text
+    assert "<tr><td>93088 (Persons, All ages) (the file's 93088)</td>" in page
+    assert publish(client, second["id"]).json()["values_superseded"] == 5
+    served = [i for i in client.get("/api/atlas").json() if i["family"] == "93088"]
+    assert sorted(i["id"] for i in served) == ["93088 (Female, 18-64 yrs)", "93088 (Female, 65+ yrs)",
+                                               "93088 (Male, 65+ yrs)", "93088 (Persons, All ages)"]
+    areas = {a["area_code"]: a["numerator"] for a in view(client, "93088 (Persons, All ages)")["areas"]}
+    assert areas == {"E92000001": 672, "E06000015": 783, "E06000016": 900, "E06000017": 1023, "E06000018": 1151}

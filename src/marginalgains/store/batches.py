@@ -5,7 +5,8 @@ keeps its breakdown (sex, age and the family its breakdowns share), and so does 
 is one transaction: the batch becomes published and, for each indicator, breakdown and period it
 carries, the organisation's earlier published values are marked superseded by it (they stay, as
 history). An indicator id names one breakdown in the whole workspace: a batch giving an id that is
-published with another breakdown is refused, so no two populations are ever read as one.
+published with another breakdown is refused, so no two populations are ever read as one; and a Fingertips
+breakdown keeps the id it was first published as, whatever id a later export's reader gives it.
 """
 
 from __future__ import annotations
@@ -92,19 +93,40 @@ def create_draft(db: Session, organisation: Organisation, user: User | None, kin
                   status=BatchStatus.DRAFT, rows_read=read.rows_read, rows_accepted=read.rows_accepted,
                   rows_rejected=read.rows_rejected)
     used = set(read.values["indicator_id"].astype(str)) if len(read.values) else set()
-    batch.indicators = [_batch_indicator(i) for i in catalogue if i.id in used]  # in the catalogue's order, as menus
+    named = _workspace_ids(db, catalogue) if kind == "fingertips" else {}
+    batch.indicators = [_batch_indicator(i, named.get(i.id, i.id)) for i in catalogue if i.id in used]  # as menus
     db.add(batch)
     db.flush()
     db.add_all(BatchRejection(batch_id=batch.id, file=r.file, row=r.row, column=r.column, reason=r.reason)
                for r in read.rejections)
-    records = _value_records(read.values, batch)
+    records = _value_records(read.values.assign(indicator_id=read.values["indicator_id"].replace(named)) if named
+                             else read.values, batch)
     for start in range(0, len(records), _INSERT_CHUNK):
         db.execute(insert(Value), records[start:start + _INSERT_CHUNK])
     return batch
 
 
-def _batch_indicator(indicator) -> BatchIndicator:
-    return BatchIndicator(indicator_id=indicator.id, title=indicator.title, polarity=str(indicator.polarity),
+def _workspace_ids(db: Session, catalogue: Catalogue) -> dict[str, str]:
+    """An export's ids that the workspace already publishes under another id for the same Fingertips Indicator ID
+    and breakdown (an export of Persons alone calls it `93088`, one of several breakdowns `93088 (Persons, All
+    ages)`): the id it is published as, so one breakdown keeps one id and a newer export supersedes it."""
+    wanted = {(i.family, i.sex, i.age): i.id for i in catalogue if i.family}
+    if not wanted:
+        return {}
+    published = db.execute(
+        select(BatchIndicator.family, BatchIndicator.sex, BatchIndicator.age, BatchIndicator.indicator_id)
+        .join(Batch, Batch.id == BatchIndicator.batch_id)
+        .where(Batch.status == BatchStatus.PUBLISHED, Batch.kind == "fingertips",
+               BatchIndicator.family.in_(sorted({family for family, _, _ in wanted})))).all()
+    given = {(family, sex, age): held for family, sex, age, held in published}
+    return {wanted[key]: held for key, held in given.items() if key in wanted and wanted[key] != held}
+
+
+def _batch_indicator(indicator, indicator_id: str) -> BatchIndicator:
+    """The batch's record of an indicator, under the id the workspace publishes it as (`given_id`: the upload's
+    own, when that differs)."""
+    return BatchIndicator(indicator_id=indicator_id, given_id="" if indicator_id == indicator.id else indicator.id,
+                          title=indicator.title, polarity=str(indicator.polarity),
                           measure=str(indicator.measure), multiplier=float(indicator.multiplier), unit=indicator.unit,
                           source=indicator.source, licence=indicator.licence, synthetic=bool(indicator.synthetic),
                           min_denominator=float(indicator.min_denominator), sex=indicator.sex, age=indicator.age,

@@ -200,6 +200,7 @@ class BatchIndicator(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     indicator_id: Mapped[str] = mapped_column(String(200))
+    given_id: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the upload's, if not this
     title: Mapped[str] = mapped_column(Text)
     polarity: Mapped[str] = mapped_column(String(20))
     measure: Mapped[str] = mapped_column(String(20))

@@ -41,6 +41,7 @@ class RejectionOut(BaseModel):
 
 class BatchIndicatorOut(BaseModel):
     indicator_id: str
+    given_id: str  # the id the upload gave, when the workspace publishes that breakdown under another ("" if not)
     title: str
     measure: str
     source: str
@@ -81,9 +82,9 @@ def batch_out(batch: Batch) -> BatchOut:
                     filename=batch.filename, rows_read=batch.rows_read, rows_accepted=batch.rows_accepted,
                     rows_rejected=batch.rows_rejected,
                     rows_set_aside=batch.rows_read - batch.rows_accepted - batch.rows_rejected, created_at=batch.created_at, decided_at=batch.decided_at,
-                    indicators=[BatchIndicatorOut(indicator_id=i.indicator_id, title=i.title, measure=i.measure,
-                                                  source=i.source, licence=i.licence, synthetic=i.synthetic,
-                                                  sex=i.sex, age=i.age, family=i.family,
+                    indicators=[BatchIndicatorOut(indicator_id=i.indicator_id, given_id=i.given_id, title=i.title,
+                                                  measure=i.measure, source=i.source, licence=i.licence,
+                                                  synthetic=i.synthetic, sex=i.sex, age=i.age, family=i.family,
                                                   breakdown=i.breakdown)
                                 for i in batch.indicators])
 

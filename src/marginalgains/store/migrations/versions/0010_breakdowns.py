@@ -2,7 +2,8 @@
 
 A Fingertips export or a catalogue gives each indicator a breakdown (sex and age, and the family of
 indicators its breakdowns share). The batch's indicators keep all three (and whether the values are
-modelled estimates), so the served atlas adds only the broadest breakdown of a family to a total;
+modelled estimates, and the id the upload gave when the workspace publishes it under another), so the
+served atlas adds only the broadest breakdown of a family to a total;
 each value keeps its sex and age, so a figure is one indicator x breakdown x area x period of its
 batch (unique), and a newer batch supersedes the same indicator, breakdown and period only.
 
@@ -28,6 +29,7 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('family', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('modelled', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('given_id', sa.String(length=200), nullable=False, server_default=''))
     with op.batch_alter_table('indicator_values', schema=None) as batch_op:
         for name, length in BREAKDOWN:
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=''))
@@ -47,5 +49,5 @@ def downgrade() -> None:
         for name, _ in BREAKDOWN:
             batch_op.drop_column(name)
     with op.batch_alter_table('batch_indicators', schema=None) as batch_op:
-        for name in ('modelled', 'family', 'age', 'sex'):
+        for name in ('given_id', 'modelled', 'family', 'age', 'sex'):
             batch_op.drop_column(name)
