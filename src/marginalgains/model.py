@@ -50,12 +50,17 @@ class Indicator:
     @property
     def breakdown(self) -> str:
         """"Male, 10+ yrs": the sex and age named, or "" for an indicator with no breakdown."""
-        return ", ".join(part for part in (self.sex, self.age) if part)
+        return breakdown_label(self.sex, self.age)
 
     @property
     def breadth(self) -> int:
         """How many of sex and age cover everyone (Persons, All ages): 2 for the broadest breakdown."""
         return int(self.sex.lower() in ("", "persons", "all")) + int(self.age.lower() in ("", "all ages"))
+
+
+def breakdown_label(sex: str, age: str) -> str:
+    """How a breakdown reads wherever it is shown ("Male, 10+ yrs"): the sex and age named, "" for neither."""
+    return ", ".join(part for part in (sex, age) if part)
 
 
 # IndicatorValues: one row per indicator x area x period (a pandas DataFrame with these columns).

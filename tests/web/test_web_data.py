@@ -157,7 +157,7 @@ def test_the_batches_and_indicators_tables_download_as_formula_safe_csv(client, 
     assert 'href="/batches/%d/indicators.csv"' % batch_id in client.get(f"/batches/{batch_id}").text
     indicators = pd.read_csv(io.StringIO(client.get(f"/batches/{batch_id}/indicators.csv").text), keep_default_na=False)
     assert indicators.to_dict("records") == [{"indicator_id": "screening", "title": "Screening uptake",
-                                              "measure": "proportion", "source": "Test source",
+                                              "breakdown": "", "family": "", "measure": "proportion", "source": "Test source",
                                               "licence": "Open Government Licence v3.0", "synthetic": ""}]
     other = new_client()
     sign_in(other, "analyst@qkk.example")

@@ -1,8 +1,12 @@
 """Data batches: an upload read by the library's own readers, kept as a draft, then published whole or discarded.
 
-A draft holds its accepted values and every rejection (rows read = accepted + rejected). Publishing
-is one transaction: the batch becomes published and, for each indicator and period it carries,
-the organisation's earlier published values are marked superseded by it (they stay, as history).
+A draft holds its accepted values and every rejection (rows read = accepted + rejected). Each indicator
+keeps its breakdown (sex, age and the family its breakdowns share), and so does each value. Publishing
+is one transaction: the batch becomes published and, for each indicator, breakdown and period it
+carries, the organisation's earlier published values are marked superseded by it (they stay, as
+history). An indicator id names one breakdown in the whole workspace: a batch giving an id that is
+published with another breakdown is refused, so no two populations are ever read as one; and a Fingertips
+breakdown keeps the id it was first published as, whatever id a later export's reader gives it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from marginalgains.errors import GainsError, Rejection
 from marginalgains.io.catalogue import Catalogue, catalogue_from_dict
 from marginalgains.io.fingertips import read_fingertips
 from marginalgains.io.values import ReadResult, read_values
+from marginalgains.model import breakdown_label
 from marginalgains.store.models import (
     Batch, BatchIndicator, BatchRejection, BatchStatus, Organisation, User, Value, utcnow,
 )
@@ -88,22 +93,44 @@ def create_draft(db: Session, organisation: Organisation, user: User | None, kin
                   status=BatchStatus.DRAFT, rows_read=read.rows_read, rows_accepted=read.rows_accepted,
                   rows_rejected=read.rows_rejected)
     used = set(read.values["indicator_id"].astype(str)) if len(read.values) else set()
-    batch.indicators = [_batch_indicator(catalogue[i]) for i in sorted(used)]
+    named = _workspace_ids(db, catalogue) if kind == "fingertips" else {}
+    batch.indicators = [_batch_indicator(i, named.get(i.id, i.id)) for i in catalogue if i.id in used]  # as menus
     db.add(batch)
     db.flush()
     db.add_all(BatchRejection(batch_id=batch.id, file=r.file, row=r.row, column=r.column, reason=r.reason)
                for r in read.rejections)
-    records = _value_records(read.values, batch)
+    records = _value_records(read.values.assign(indicator_id=read.values["indicator_id"].replace(named)) if named
+                             else read.values, batch)
     for start in range(0, len(records), _INSERT_CHUNK):
         db.execute(insert(Value), records[start:start + _INSERT_CHUNK])
     return batch
 
 
-def _batch_indicator(indicator) -> BatchIndicator:
-    return BatchIndicator(indicator_id=indicator.id, title=indicator.title, polarity=str(indicator.polarity),
+def _workspace_ids(db: Session, catalogue: Catalogue) -> dict[str, str]:
+    """An export's ids that the workspace already publishes under another id for the same Fingertips Indicator ID
+    and breakdown (an export of Persons alone calls it `93088`, one of several breakdowns `93088 (Persons, All
+    ages)`): the id it is published as, so one breakdown keeps one id and a newer export supersedes it."""
+    wanted = {(i.family, i.sex, i.age): i.id for i in catalogue if i.family}
+    if not wanted:
+        return {}
+    published = db.execute(
+        select(BatchIndicator.family, BatchIndicator.sex, BatchIndicator.age, BatchIndicator.indicator_id)
+        .join(Batch, Batch.id == BatchIndicator.batch_id)
+        .where(Batch.status == BatchStatus.PUBLISHED, Batch.kind == "fingertips",
+               BatchIndicator.family.in_(sorted({family for family, _, _ in wanted})))).all()
+    given = {(family, sex, age): held for family, sex, age, held in published}
+    return {wanted[key]: held for key, held in given.items() if key in wanted and wanted[key] != held}
+
+
+def _batch_indicator(indicator, indicator_id: str) -> BatchIndicator:
+    """The batch's record of an indicator, under the id the workspace publishes it as (`given_id`: the upload's
+    own, when that differs)."""
+    return BatchIndicator(indicator_id=indicator_id, given_id="" if indicator_id == indicator.id else indicator.id,
+                          title=indicator.title, polarity=str(indicator.polarity),
                           measure=str(indicator.measure), multiplier=float(indicator.multiplier), unit=indicator.unit,
                           source=indicator.source, licence=indicator.licence, synthetic=bool(indicator.synthetic),
-                          min_denominator=float(indicator.min_denominator))
+                          min_denominator=float(indicator.min_denominator), sex=indicator.sex, age=indicator.age,
+                          family=indicator.family, modelled=indicator.modelled)
 
 
 def _value_records(values: pd.DataFrame, batch: Batch) -> list[dict]:
@@ -113,6 +140,8 @@ def _value_records(values: pd.DataFrame, batch: Batch) -> list[dict]:
     numbers = ["numerator", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
     frame[numbers] = frame[numbers].apply(pd.to_numeric, errors="raise").astype(float)
     frame = frame.astype(object).where(frame.notna(), None)
+    frame["sex"] = frame["indicator_id"].map({i.indicator_id: i.sex for i in batch.indicators})
+    frame["age"] = frame["indicator_id"].map({i.indicator_id: i.age for i in batch.indicators})
     frame["batch_id"] = batch.id
     frame["organisation_id"] = batch.organisation_id
     return frame.to_dict("records")
@@ -128,8 +157,9 @@ def _decide(db: Session, batch: Batch, user: User | None, status: BatchStatus) -
 
 
 def publish(db: Session, batch: Batch, user: User | None) -> int:
-    """Publish a draft and supersede the organisation's earlier values for the same indicators and periods;
-    returns how many values were superseded. The caller commits (one transaction)."""
+    """Publish a draft and supersede the organisation's earlier values for the same indicators, breakdowns and
+    periods; returns how many values were superseded. The caller commits (one transaction)."""
+    _refuse_other_breakdowns(db, batch)
     _decide(db, batch, user, BatchStatus.PUBLISHED)
     newer = aliased(Value)
     published = select(Batch.id).where(Batch.status == BatchStatus.PUBLISHED, Batch.id != batch.id)
@@ -138,9 +168,30 @@ def publish(db: Session, batch: Batch, user: User | None) -> int:
         .where(Value.organisation_id == batch.organisation_id, Value.superseded_by_id.is_(None),
                Value.batch_id.in_(published),
                exists().where(newer.batch_id == batch.id, newer.indicator_id == Value.indicator_id,
-                              newer.period == Value.period))
+                              newer.sex == Value.sex, newer.age == Value.age, newer.period == Value.period))
         .values(superseded_by_id=batch.id), execution_options={"synchronize_session": False})
     return superseded.rowcount
+
+
+def _refuse_other_breakdowns(db: Session, batch: Batch) -> None:
+    """BatchError when an indicator id of `batch` is published in the workspace with another breakdown."""
+    mine = {i.indicator_id: (i.sex, i.age) for i in batch.indicators}
+    published = db.execute(
+        select(BatchIndicator.indicator_id, BatchIndicator.sex, BatchIndicator.age, Batch.id, Organisation.code)
+        .join(Batch, Batch.id == BatchIndicator.batch_id).join(Organisation, Organisation.id == Batch.organisation_id)
+        .where(Batch.status == BatchStatus.PUBLISHED, BatchIndicator.indicator_id.in_(sorted(mine)))
+        .order_by(Batch.id)).all()
+    for indicator_id, sex, age, other, code in published:
+        if (sex, age) != mine[indicator_id]:
+            raise BatchError(
+                f"batch {batch.id}: indicator {indicator_id!r} is published in this workspace as "
+                f"{_breakdown(sex, age)} (batch {other} of {code}), but this batch gives it as "
+                f"{_breakdown(*mine[indicator_id])}; one id names one breakdown, so give this one its own id")
+
+
+def _breakdown(sex: str, age: str) -> str:
+    label = breakdown_label(sex, age)
+    return repr(label) if label else "no breakdown (no sex or age given)"
 
 
 def discard(db: Session, batch: Batch, user: User | None) -> None:

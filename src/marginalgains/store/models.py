@@ -13,6 +13,8 @@ from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from marginalgains.model import breakdown_label
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -198,6 +200,7 @@ class BatchIndicator(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     indicator_id: Mapped[str] = mapped_column(String(200))
+    given_id: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the upload's, if not this
     title: Mapped[str] = mapped_column(Text)
     polarity: Mapped[str] = mapped_column(String(20))
     measure: Mapped[str] = mapped_column(String(20))
@@ -207,6 +210,15 @@ class BatchIndicator(Base):
     licence: Mapped[str] = mapped_column(Text)
     synthetic: Mapped[bool] = mapped_column(Boolean)
     min_denominator: Mapped[float] = mapped_column(Float)
+    sex: Mapped[str] = mapped_column(String(100), default="", server_default="")  # the breakdown ("" is everyone)
+    age: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    family: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the id its breakdowns share
+    modelled: Mapped[str] = mapped_column(Text, default="", server_default="")  # why values are modelled estimates
+
+    @property
+    def breakdown(self) -> str:
+        """How the breakdown reads on pages ("Male, 10+ yrs"; "" for none)."""
+        return breakdown_label(self.sex, self.age)
 
 
 class BatchRejection(Base):
@@ -223,11 +235,14 @@ class BatchRejection(Base):
 
 
 class Value(Base):
-    """One indicator x area x period figure of a batch; `superseded_by_id` names the later batch that replaced it."""
+    """One indicator x breakdown (sex, age) x area x period figure of a batch; `superseded_by_id` names the later
+    batch that replaced it (the same indicator, breakdown and period)."""
 
     __tablename__ = "indicator_values"
-    __table_args__ = (Index("ix_indicator_values_current", "organisation_id", "indicator_id", "period",
-                            "superseded_by_id"),)
+    __table_args__ = (Index("ix_indicator_values_current", "organisation_id", "indicator_id", "sex", "age", "period",
+                            "superseded_by_id"),
+                      UniqueConstraint("batch_id", "indicator_id", "sex", "age", "area_code", "period",
+                                       name="uq_indicator_values_cell"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
@@ -236,6 +251,8 @@ class Value(Base):
     area_code: Mapped[str] = mapped_column(String(50))
     area_name: Mapped[str | None] = mapped_column(Text)
     period: Mapped[str] = mapped_column(String(30))
+    sex: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    age: Mapped[str] = mapped_column(String(100), default="", server_default="")
     numerator: Mapped[float] = mapped_column(Float)
     denominator: Mapped[float] = mapped_column(Float)
     value: Mapped[float | None] = mapped_column(Float)  # a published value (Fingertips), when given

@@ -60,6 +60,8 @@ class IndicatorOut(BaseModel):
     source: str
     licence: str
     synthetic: bool
+    breakdown: str  # "Male, 10+ yrs" ("" for none): each breakdown is its own indicator, never added to another
+    family: str  # the id its breakdowns share ("" is its own id)
     periods: list[IndicatorPeriodOut]
 
 
@@ -136,7 +138,7 @@ def _disclosure(shaped: Shaped, indicator_id: str, period: str) -> DisclosureOut
 def _indicator_out(shaped: Shaped, indicator) -> IndicatorOut:
     return IndicatorOut(id=indicator.id, title=indicator.title, unit=indicator.unit, measure=str(indicator.measure),
                         polarity=str(indicator.polarity), source=indicator.source, licence=indicator.licence,
-                        synthetic=indicator.synthetic,
+                        synthetic=indicator.synthetic, breakdown=indicator.breakdown, family=indicator.family,
                         periods=[IndicatorPeriodOut(period=p, n_withheld=_protection(shaped, indicator.id, p))
                                  for p in shaped.atlas.periods(indicator.id)])
 

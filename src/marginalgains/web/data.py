@@ -41,11 +41,16 @@ class RejectionOut(BaseModel):
 
 class BatchIndicatorOut(BaseModel):
     indicator_id: str
+    given_id: str  # the id the upload gave, when the workspace publishes that breakdown under another ("" if not)
     title: str
     measure: str
     source: str
     licence: str
     synthetic: bool
+    sex: str  # the breakdown, as the catalogue or export gives it ("" when it names none)
+    age: str
+    family: str  # the id its breakdowns share ("" is its own id): totals add only the family's broadest
+    breakdown: str  # how the breakdown reads on pages ("Male, 10+ yrs")
 
 
 class BatchOut(BaseModel):
@@ -77,8 +82,10 @@ def batch_out(batch: Batch) -> BatchOut:
                     filename=batch.filename, rows_read=batch.rows_read, rows_accepted=batch.rows_accepted,
                     rows_rejected=batch.rows_rejected,
                     rows_set_aside=batch.rows_read - batch.rows_accepted - batch.rows_rejected, created_at=batch.created_at, decided_at=batch.decided_at,
-                    indicators=[BatchIndicatorOut(indicator_id=i.indicator_id, title=i.title, measure=i.measure,
-                                                  source=i.source, licence=i.licence, synthetic=i.synthetic)
+                    indicators=[BatchIndicatorOut(indicator_id=i.indicator_id, given_id=i.given_id, title=i.title,
+                                                  measure=i.measure, source=i.source, licence=i.licence,
+                                                  synthetic=i.synthetic, sex=i.sex, age=i.age, family=i.family,
+                                                  breakdown=i.breakdown)
                                 for i in batch.indicators])
 
 
@@ -144,9 +151,10 @@ def batches_csv(*, code: str, viewer: SignedIn, db: DB):
 def indicators_csv(*, batch_id: RowId, viewer: SignedIn, db: DB):
     """The batch page's indicators: what each is, its source and licence, and whether it is SYNTHETIC."""
     batch = batch_or_404(db, viewer, batch_id)
-    rows = [{"indicator_id": i.indicator_id, "title": i.title, "measure": i.measure, "source": i.source,
-             "licence": i.licence, "synthetic": "SYNTHETIC" if i.synthetic else ""} for i in batch.indicators]
-    columns = ["indicator_id", "title", "measure", "source", "licence", "synthetic"]
+    rows = [{"indicator_id": i.indicator_id, "title": i.title, "breakdown": i.breakdown, "family": i.family,
+             "measure": i.measure, "source": i.source, "licence": i.licence,
+             "synthetic": "SYNTHETIC" if i.synthetic else ""} for i in batch.indicators]
+    columns = ["indicator_id", "title", "breakdown", "family", "measure", "source", "licence", "synthetic"]
     return csv_response(pd.DataFrame(rows, columns=columns), f"batch-{batch.id}-indicators.csv")
 
 

@@ -151,12 +151,24 @@ def tracking_for(db: Session, viewer: Viewer, plan: Plan) -> Tracked:
 
 def _track(db: Session, audience: Audience, plan: Plan) -> Tracked:
     catalogue = workspace_catalogue(db)
-    if plan.indicator_id not in catalogue:
-        error = PlanError(plan.id, "indicator_id", f"{plan.indicator_id!r} has no published values in the workspace")
+    error = _untrackable(catalogue, plan)
+    if error is not None:
         tracking = Tracking(pd.DataFrame(), pd.DataFrame(columns=["area_code", "status"]), pd.DataFrame(), [error], [])
     else:
         tracking = track([plan], visible_values(db, audience, plan.indicator_id), catalogue)
     return Tracked(tracking, catalogue, plans_json(tracking))
+
+
+def _untrackable(catalogue: Catalogue, plan: Plan) -> PlanError | None:
+    """Why the plan cannot be tracked in this workspace: its indicator has no published values, or the plan names
+    a breakdown that is not its indicator's (each breakdown is its own indicator: "Male, 10+ yrs" is never Persons)."""
+    if plan.indicator_id not in catalogue:
+        return PlanError(plan.id, "indicator_id", f"{plan.indicator_id!r} has no published values in the workspace")
+    held = catalogue[plan.indicator_id].breakdown
+    if plan.breakdown is not None and plan.breakdown != held:
+        return PlanError(plan.id, "breakdown", f"{plan.breakdown!r} is not the breakdown of {plan.indicator_id!r}, "
+                                               f"which is {held or 'no breakdown (no sex or age given)'!r}")
+    return None
 
 
 def refresh_status(db: Session, record: WorkspacePlan, plan: Plan) -> list[dict]:

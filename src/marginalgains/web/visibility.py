@@ -121,15 +121,29 @@ def _build(db: Session, version: tuple, indicators: frozenset[str] | None) -> Wo
 def workspace_catalogue(db: Session, indicators: frozenset[str] | None = None) -> Catalogue:
     """Each indicator (of `indicators`, when given) as its latest published batch defines it."""
     query = (select(BatchIndicator).join(Batch, Batch.id == BatchIndicator.batch_id)
-             .where(Batch.status == BatchStatus.PUBLISHED).order_by(Batch.id))
+             .where(Batch.status == BatchStatus.PUBLISHED).order_by(Batch.id, BatchIndicator.id))
     if indicators is not None:
         query = query.where(BatchIndicator.indicator_id.in_(sorted(indicators)))
     rows = db.scalars(query).all()
     indicators = {r.indicator_id: Indicator(
         id=r.indicator_id, title=r.title, polarity=Polarity(r.polarity), measure=Measure(r.measure),
         multiplier=r.multiplier, unit=r.unit, source=r.source, licence=r.licence, synthetic=r.synthetic,
-        min_denominator=r.min_denominator) for r in rows}
-    return Catalogue(indicators, path="the workspace")
+        min_denominator=r.min_denominator, sex=r.sex, age=r.age, family=r.family, modelled=r.modelled)
+        for r in rows}
+    return Catalogue(distinct_titles(indicators), path="the workspace")
+
+
+def distinct_titles(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
+    """No two menu entries read the same when batches' catalogues meet: a title another indicator also has
+    says its breakdown (unless it already does), and one still repeated says its id, as an export's do."""
+    def relabel(chosen: dict[str, Indicator], label) -> dict[str, Indicator]:
+        titles = pd.Series({k: i.title for k, i in chosen.items()}, dtype=object)
+        repeated = titles.duplicated(keep=False)
+        return {k: replace(i, title=label(i)) if repeated[k] else i for k, i in chosen.items()}
+
+    with_breakdown = relabel(indicators, lambda i: i.title if not i.breakdown or i.title.endswith(f"({i.breakdown})")
+                             else f"{i.title} ({i.breakdown})")
+    return relabel(with_breakdown, lambda i: f"{i.title} [{i.id}]")
 
 
 def shown_in_full(owners: pd.DataFrame, audience: Audience) -> pd.DataFrame:
