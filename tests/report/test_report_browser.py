@@ -136,6 +136,39 @@ def test_choosing_from_a_table_row_a_ranked_mark_and_a_funnel_point(opened):
     opened.wait_for_function("window.atlas.state().code === 'RCU'")
 
 
+def test_expressions_compiled_to_closures_draw_what_vega_interpreter_draws(opened):
+    """vega-expressions.js against vega-interpreter (vegaEmbed's own when no `expr` is given): every
+    chart of the view, with an area and its peers chosen, drawn headless by each gives the same SVG."""
+    opened.evaluate("window.atlas.choose('RXL')")
+    opened.wait_for_function("window.atlas.state().code === 'RXL'")
+    opened.evaluate("window.atlas.whenSettled().then(() => null)")
+    drawn = opened.evaluate("""async () => {
+      let compiled = 0;
+      const counted = Object.fromEntries(Object.entries(vegaExpressions).map(([name, entry]) =>
+        [name, function () { compiled++; return entry.apply(this, arguments); }]));
+      const out = [];
+      for (const chart of window.atlas.charts()) {
+        const svgs = [];
+        for (const expr of [undefined, counted]) {
+          const { view } = await vegaEmbed(document.createElement("div"), chart.spec,
+            { mode: "vega", actions: false, renderer: "none", ast: true, expr: expr, tooltip: false });
+          view.signal("selected", chart.view.signal("selected")).signal("peers", chart.view.signal("peers"));
+          if (chart.spec.data.some((d) => d.name === "marked")) view.data("marked", chart.view.data("marked"));
+          await view.runAsync();
+          svgs.push(await view.toSVG());
+          view.finalize();
+        }
+        out.push([chart.name, svgs[0] === svgs[1], svgs[0].length, (svgs[0].match(/<path/g) || []).length]);
+      }
+      return { compiled: compiled, charts: out };
+    }""")
+    assert drawn["compiled"] > 100  # the closures were used, not vegaEmbed's own interpreter
+    names = [name for name, *_ in drawn["charts"]]
+    assert {"ranked", "funnel-plain", "funnel-adjusted", "gain"} <= set(names)
+    for name, same, length, paths in drawn["charts"]:
+        assert same and length > 5_000 and paths > 10, name
+
+
 def test_keyboard_reaches_rows_marks_and_sorts(opened):
     row = opened.locator("#ranked .screen-only tbody tr").first
     row.focus()

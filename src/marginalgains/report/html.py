@@ -26,6 +26,7 @@ from marginalgains.model import Indicator, Polarity
 from marginalgains.report import charts
 
 VEGA_BUNDLE = "vega-bundle.js"
+VEGA_EXPRESSIONS = "vega-expressions.js"  # Vega's expressions as closures, no eval (see the file)
 RENDERER = "atlas.js"
 BOUNDARIES = {"code_property": "ccg21_code", "file": "boundaries/boundaries_ccg21.geojson",
               "attribution": "Boundaries: Office for National Statistics licensed under the Open Government Licence v.3.0. "
@@ -41,9 +42,10 @@ JSON_ESCAPES = [(b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
                 ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029")]
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def asset(name: str) -> str:
-    """A script shipped in report/assets: the Vega bundle (`make vendor-js`) or the page's renderer."""
+    """A script shipped in report/assets: the Vega bundle (`make vendor-js`), its expression
+    evaluator, or a page's renderer."""
     return (resources.files("marginalgains.report") / "assets" / name).read_text(encoding="utf-8")
 
 
@@ -82,12 +84,17 @@ def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
 def render_self_contained(template_name: str, renderer: str, data: dict, **context) -> str:
     """A page template rendered (autoescaped) with the Vega bundle and `renderer` inline, named by hash
     in its Content-Security-Policy (`script_hashes`), and `data` as JSON safe in a script block."""
-    scripts = [asset(VEGA_BUNDLE), asset(renderer)]
+    scripts = page_scripts(renderer)
     template = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
         autoescape=True).get_template(template_name)
     return template.render(**context, script_hashes=" ".join(f"'sha256-{_sha256(s)}'" for s in scripts),
                            vega_script=scripts[0], renderer_script=scripts[1], page_json=script_json(data))
+
+
+def page_scripts(renderer: str) -> list[str]:
+    """A page's two inline scripts: Vega with its expression evaluator, then the page's renderer."""
+    return [asset(VEGA_BUNDLE) + "\n" + asset(VEGA_EXPRESSIONS), asset(renderer)]
 
 
 def _sha256(text: str) -> str:

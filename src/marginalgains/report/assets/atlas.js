@@ -125,20 +125,21 @@
     spec.title = Object.assign({}, template.title, { subtitle: subtitle }, options.title ? { text: options.title } : {});
     const renderer = options.size > SVG_LIMIT ? "canvas" : "svg";
     if (renderer === "canvas") spec.marks = forCanvas(spec.marks, "marked" in datasets);
-    const chart = { host: host, view: null, ready: null, name: options.name };
+    const chart = { host: host, spec: spec, view: null, ready: null, name: options.name, marked: { code: "", peers: "" } };
     chart.draw = function () {
       if (chart.ready) return chart.ready;
       const began = performance.now();
-      chart.ready = vegaEmbed(host.querySelector(".chart"), spec, {
-        mode: "vega", actions: false, renderer: renderer, ast: true, tooltip: showTooltip,
-      }).then(function (result) {
+      chart.ready = taskedView().then((View) => vegaEmbed(host.querySelector(".chart"), spec, {
+        mode: "vega", actions: false, renderer: renderer, ast: true, expr: vegaExpressions, tooltip: showTooltip, viewClass: View,
+      })).then(function (result) {
         chart.view = result.view;
         result.view.addEventListener("click", function (event, item) {
           const code = item && item.datum && item.datum.code;
           if (code && options.onSelect) options.onSelect(code);
         });
-        if (options.state) chart.mark(options.state());
         if (renderer === "svg" && options.onSelect && options.size <= KEYBOARD_MARKS_LIMIT) keyboardMarks(host, options.onSelect);
+        return options.state ? chart.mark(options.state()) : null;
+      }).then(function () {
         host.querySelector(".chart").dataset.rendered = "true";
         performance.mark("atlas:chart-drawn", { detail: options.name });
         performance.measure("atlas:chart-drawing", { start: began, detail: options.name }); // for benchmarks/bench_page.py
@@ -149,14 +150,45 @@
     chart.mark = function (selection) {
       if (!chart.view) return Promise.resolve();
       // the chosen area and its peers drawn as their own small layer where the template has one;
-      // the signals re-style every mark, so charts of thousands of areas rely on the layer alone
+      // the signals re-style every mark, so charts of thousands of areas rely on the layer alone.
+      // Nothing is redrawn when the chart already shows this choice.
+      const code = selection.code || "", peers = selection.peers || [];
+      if (chart.marked.code === code && chart.marked.peers === peers.join("|")) return Promise.resolve();
+      chart.marked = { code: code, peers: peers.join("|") };
       if ("marked" in datasets && options.marked) chart.view.data("marked", options.marked(selection));
-      if (options.size <= SVG_LIMIT || !("marked" in datasets)) {
-        chart.view.signal("selected", selection.code || "").signal("peers", selection.peers || []);
-      }
+      if (options.size <= SVG_LIMIT || !("marked" in datasets)) chart.view.signal("selected", code).signal("peers", peers);
       return chart.view.runAsync();
     };
     return chart;
+  }
+
+  // Vega's View, drawing a chart over three tasks where vegaEmbed would use one: its spec is parsed
+  // in the first, its dataflow runs in the second and it is rendered in the third, so no chart
+  // holds the page for its whole drawing (the Long Tasks budget is 200 ms). The bundle exposes
+  // vegaEmbed alone, so the class is read from a first, empty view.
+  const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  let viewClass = null;
+  function taskedView() {
+    viewClass = viewClass || vegaEmbed(document.createElement("div"), { marks: [] },
+      { mode: "vega", actions: false, renderer: "none", ast: true, expr: vegaExpressions, tooltip: false }).then(function (probe) {
+      const View = probe.view.constructor;
+      probe.view.finalize();
+      return class TaskedView extends View {
+        async evaluate(encode, prerun, postrun) {
+          if (this.drawnOnce) return super.evaluate(encode, prerun, postrun);
+          this.drawnOnce = true;
+          await nextTask();
+          const renderer = this._renderer; // Vega renders when a run ends if it has a renderer
+          this._renderer = null;
+          await super.evaluate(encode, prerun, postrun);
+          this._renderer = renderer;
+          this._redraw = true;
+          await nextTask();
+          return super.evaluate();
+        }
+      };
+    });
+    return viewClass;
   }
 
   // A chart of thousands of areas, drawn on canvas, drops what only SVG uses or the marked layer
