@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from functools import lru_cache
+from html import unescape
 from importlib import resources
 
 import jinja2
@@ -75,10 +77,29 @@ def _boundary_codes() -> set[str]:
 
 def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
     """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash;
-    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile."""
+    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile. Each view
+    and each indicator's profile is a script block of its own (`PAGE_PARTS`), which the page parses
+    only when it shows it: at practice scale, a fraction of the data before the first chart."""
     data = page_data(atlas, plans)
+    parts = [(kind, key, script_json(value)) for kind in PAGE_PARTS for key, value in data.pop(kind).items()]
     return render_self_contained("atlas.html.j2", RENDERER, data, title="Atlas of Variation",
-                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]))
+                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]), page_parts=parts)
+
+
+PAGE_PARTS = ("views", "profiles")  # page_data's entries written as one script block per key
+PAGE_DATA = re.compile(r'<script id="atlas-data" type="application/json">(.*?)</script>', re.S)
+PAGE_PART = re.compile(r'<script type="application/json" data-part="(\w+)" data-key="([^"]*)">(.*?)</script>', re.S)
+
+
+def read_page_data(page: str) -> dict:
+    """A rendered atlas page's data as `page_data` made it, read back from its script blocks (for
+    whatever checks what a page carries)."""
+    data = json.loads(PAGE_DATA.search(page).group(1))
+    for kind in PAGE_PARTS:
+        data[kind] = {}
+    for kind, key, text in PAGE_PART.findall(page):
+        data[kind][unescape(key)] = json.loads(text)
+    return data
 
 
 def render_self_contained(template_name: str, renderer: str, data: dict, **context) -> str:

@@ -15,12 +15,21 @@
 
   /* ---------- data ---------- */
 
-  // The page's data: embedded here; the workspace service fetches the same views by key.
+  // The page's data: embedded here, each view and each indicator's profile in a script block of its
+  // own (data-part, data-key), parsed the first time it is shown; the workspace service serves the
+  // same views by key.
   function AtlasSource(embedded) {
+    const blocks = new Map(), parsed = new Map();
+    document.querySelectorAll("script[data-part]").forEach((block) => blocks.set(block.dataset.part + "|" + block.dataset.key, block));
+    function part(kind, key) {
+      const id = kind + "|" + key;
+      if (!parsed.has(id)) parsed.set(id, blocks.has(id) ? JSON.parse(blocks.get(id).textContent) : undefined);
+      return parsed.get(id);
+    }
     return {
-      index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
+      index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates,
       peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries, plans: embedded.plans || {},
-      view: function (key) { return embedded.views[key]; },
+      view: (key) => part("views", key), profile: (indicatorId) => part("profiles", indicatorId),
     };
   }
 
@@ -396,7 +405,7 @@
     }
 
     function profileOf(indicator) {
-      const profile = source.profiles[indicator.id];
+      const profile = source.profile(indicator.id);
       if (!profile || profile.period !== state.period) return null;
       const rows = rowsOf(profile.columns).map(function (row, i) {
         const area = current.byCode.get(codes[i]);
@@ -931,15 +940,19 @@
         if (event.key === "Enter") { const first = select.results.querySelector("button"); if (first) first.click(); }
       });
       window.addEventListener("hashchange", () => render(true));
-      footer();
       render(false);
-      paretoSection();
-      window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose,
-        whenSettled: () => settled };
-      window.atlasReady = true;
+      return nextTask().then(function () { // the first view is on screen; the rest follows in a task of its own
+        footer();
+        paretoSection();
+        window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose,
+          whenSettled: () => settled };
+        window.atlasReady = true;
+      });
     }
     return { start: start };
   }
 
-  Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start();
+  // the page's data is read in a task of its own, after the scripts' evaluation, before the first view is built
+  nextTask().then(() => AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent)))
+    .then((source) => nextTask().then(() => Atlas(source).start()));
 })();
