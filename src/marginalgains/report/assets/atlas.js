@@ -9,6 +9,7 @@
   const DISTRIBUTION_STEPS = 800; // a distribution is drawn through at most this many steps (about one a pixel)
   const KEYBOARD_MARKS_LIMIT = 400; // chart marks reachable by Tab up to this many areas
   const SVG_LIMIT = 1500; // bigger charts are drawn on canvas
+  const TASKED_ABOVE = 60; // charts of more marks are drawn over three tasks (a chosen area's SPC chart in one)
   const FUNNEL_LABELS = 12; // outliers beyond 99.8% named on each funnel, furthest first
   const PAGE_SIZE = 25;
   const SEARCH_RESULTS = 10;
@@ -138,7 +139,8 @@
     chart.draw = function () {
       if (chart.ready) return chart.ready;
       const began = performance.now();
-      chart.ready = taskedView().then((View) => vegaEmbed(host.querySelector(".chart"), spec, {
+      const viewClass = options.size > TASKED_ABOVE ? taskedView() : Promise.resolve(undefined);
+      chart.ready = viewClass.then((View) => vegaEmbed(host.querySelector(".chart"), spec, {
         mode: "vega", actions: false, renderer: renderer, ast: true, expr: vegaExpressions, tooltip: showTooltip, viewClass: View,
       })).then(function (result) {
         chart.view = result.view;
@@ -172,13 +174,13 @@
   }
 
   // Vega's View, drawing a chart over three tasks where vegaEmbed would use one: its spec is parsed
-  // in the first, its dataflow runs in the second and it is rendered in the third, so no chart
-  // holds the page for its whole drawing (the Long Tasks budget is 200 ms). The bundle exposes
-  // vegaEmbed alone, so the class is read from a first, empty view.
+  // in the first, its dataflow runs in the second and it is rendered in the third, so no chart of
+  // hundreds or thousands of marks holds the page for its whole drawing (the Long Tasks budget is
+  // 200 ms). The bundle exposes vegaEmbed alone, so the class is read from a first, empty view.
   const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
-  let viewClass = null;
+  let tasked = null;
   function taskedView() {
-    viewClass = viewClass || vegaEmbed(document.createElement("div"), { marks: [] },
+    tasked = tasked || vegaEmbed(document.createElement("div"), { marks: [] },
       { mode: "vega", actions: false, renderer: "none", ast: true, expr: vegaExpressions, tooltip: false }).then(function (probe) {
       const View = probe.view.constructor;
       probe.view.finalize();
@@ -197,7 +199,7 @@
         }
       };
     });
-    return viewClass;
+    return tasked;
   }
 
   // A chart of thousands of areas, drawn on canvas, drops what only SVG uses or the marked layer
