@@ -954,7 +954,6 @@
     return { start: start };
   }
 
-  // the page's data is read in a task of its own, after the scripts' evaluation, before the first view is built
-  nextTask().then(() => AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent)))
-    .then((source) => nextTask().then(() => Atlas(source).start()));
+  // the page starts in a task after the scripts' evaluation: its data read, then the first view built
+  nextTask().then(() => Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start());
 })();
