@@ -211,6 +211,17 @@ def test_no_horizontal_page_scroll(browser, page_path, width, height):
     page.close()
 
 
+@pytest.mark.parametrize("width,height", [(390, 844), (1366, 768)])
+def test_the_chosen_area_is_scrolled_to_below_the_controls_not_under_them(browser, page_path, width, height):
+    page = open_page(browser, page_path, width=width, height=height)
+    page.evaluate("window.atlas.choose('RR8')")
+    page.wait_for_function("document.activeElement.id === 'area-title' && scrollY > 0")
+    top, seen = page.evaluate("""() => { const box = document.getElementById('area-title').getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + 4, box.top + box.height / 2);
+      return [box.top, Boolean(hit && hit.closest('#area-title'))]; }""")
+    assert 0 <= top < height / 4 and seen
+
+
 def test_on_a_phone_the_contents_are_one_line_that_opens_from_the_keyboard(browser, page_path):
     page = open_page(browser, page_path, width=390, height=844)
     contents = page.locator("nav.contents")

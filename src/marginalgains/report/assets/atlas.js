@@ -11,6 +11,7 @@
   const SVG_LIMIT = 1500; // bigger charts are drawn on canvas
   const TASKED_ABOVE = 60; // charts of more marks are drawn over three tasks (a chosen area's SPC chart in one)
   const FUNNEL_LABELS = 12; // outliers beyond 99.8% named on each funnel, furthest first
+  const FUNNEL_LABELS_NARROW = 5; // on a page under 600 px wide (a phone), where 12 names overlap
   const PAGE_SIZE = 25;
   const SEARCH_RESULTS = 10;
 
@@ -582,7 +583,7 @@
       const pooled = current.view.summary.pooled;
       return rows.filter((r) => r.band_code === 2 || r.band_code === -2)
         .sort((a, b) => Math.abs(b.value - pooled) * Math.sqrt(b.denominator) - Math.abs(a.value - pooled) * Math.sqrt(a.denominator))
-        .slice(0, FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names.get(r.code) || r.code }));
+        .slice(0, root.clientWidth < 600 ? FUNNEL_LABELS_NARROW : FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names.get(r.code) || r.code }));
     }
 
     function funnelCard(indicator, view) {
