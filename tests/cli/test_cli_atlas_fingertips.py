@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marginalgains.cli import app
+from marginalgains.report.html import read_page_data
 
 FIXTURES = Path(__file__).parents[1] / "io" / "fixtures"
 runner = CliRunner()
@@ -65,7 +66,7 @@ def test_the_inequality_view_is_in_atlas_json(tmp_path):
     # of the indicator x period carries the entry, and tests/report/test_report_browser.py
     # (test_the_inequality_card_is_drawn) checks the card drawn from it.
     page = (out / "index.html").read_text()
-    data = json.loads(re.search(r'<script id="atlas-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+    data = read_page_data(page)
     assert data["views"][f"{view['indicator_id']}|{view['period']}"]["inequality"] == [view]
 
 

@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marginalgains.cli import app
+from marginalgains.report.html import read_page_data
 
 runner = CliRunner()
 
@@ -42,7 +43,7 @@ def test_demo_page_labels_synthetic_data_and_maps_it(demo):
     out, _ = demo
     html = (out / "index.html").read_text()
     assert "use generated data for demonstration" in html
-    data = json.loads(html.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    data = read_page_data(html)
     eye = next(i for i in data["index"]["indicators"] if i["id"] == "syn-eye-screening")
     assert eye["map"] and len(eye["periods"]) == 5 and data["boundaries"]  # one map per financial year
     assert "bundle" in data["views"]["syn-diabetes-t2-nine|2018/19"] and len(data["index"]["pareto"]) == 3  # real people; SYNTHETIC people; SYNTHETIC events

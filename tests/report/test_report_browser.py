@@ -136,6 +136,39 @@ def test_choosing_from_a_table_row_a_ranked_mark_and_a_funnel_point(opened):
     opened.wait_for_function("window.atlas.state().code === 'RCU'")
 
 
+def test_expressions_compiled_to_closures_draw_what_vega_interpreter_draws(opened):
+    """vega-expressions.js against vega-interpreter (vegaEmbed's own when no `expr` is given): every
+    chart of the view, with an area and its peers chosen, drawn headless by each gives the same SVG."""
+    opened.evaluate("window.atlas.choose('RXL')")
+    opened.wait_for_function("window.atlas.state().code === 'RXL'")
+    opened.evaluate("window.atlas.whenSettled().then(() => null)")
+    drawn = opened.evaluate("""async () => {
+      let compiled = 0;
+      const counted = Object.fromEntries(Object.entries(vegaExpressions).map(([name, entry]) =>
+        [name, function () { compiled++; return entry.apply(this, arguments); }]));
+      const out = [];
+      for (const chart of window.atlas.charts()) {
+        const svgs = [];
+        for (const expr of [undefined, counted]) {
+          const { view } = await vegaEmbed(document.createElement("div"), chart.spec,
+            { mode: "vega", actions: false, renderer: "none", ast: true, expr: expr, tooltip: false });
+          view.signal("selected", chart.view.signal("selected")).signal("peers", chart.view.signal("peers"));
+          if (chart.spec.data.some((d) => d.name === "marked")) view.data("marked", chart.view.data("marked"));
+          await view.runAsync();
+          svgs.push(await view.toSVG());
+          view.finalize();
+        }
+        out.push([chart.name, svgs[0] === svgs[1], svgs[0].length, (svgs[0].match(/<path/g) || []).length]);
+      }
+      return { compiled: compiled, charts: out };
+    }""")
+    assert drawn["compiled"] > 100  # the closures were used, not vegaEmbed's own interpreter
+    names = [name for name, *_ in drawn["charts"]]
+    assert {"ranked", "funnel-plain", "funnel-adjusted", "gain"} <= set(names)
+    for name, same, length, paths in drawn["charts"]:
+        assert same and length > 5_000 and paths > 10, name
+
+
 def test_keyboard_reaches_rows_marks_and_sorts(opened):
     row = opened.locator("#ranked .screen-only tbody tr").first
     row.focus()
@@ -176,6 +209,17 @@ def test_no_horizontal_page_scroll(browser, page_path, width, height):
     card = page.locator("#ranked").bounding_box()
     assert chart["x"] >= card["x"] and chart["x"] + chart["width"] <= card["x"] + card["width"] + 1
     page.close()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1366, 768)])
+def test_the_chosen_area_is_scrolled_to_below_the_controls_not_under_them(browser, page_path, width, height):
+    page = open_page(browser, page_path, width=width, height=height)
+    page.evaluate("window.atlas.choose('RR8')")
+    page.wait_for_function("document.activeElement.id === 'area-title' && scrollY > 0")
+    top, seen = page.evaluate("""() => { const box = document.getElementById('area-title').getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + 4, box.top + box.height / 2);
+      return [box.top, Boolean(hit && hit.closest('#area-title'))]; }""")
+    assert 0 <= top < height / 4 and seen
 
 
 def test_on_a_phone_the_contents_are_one_line_that_opens_from_the_keyboard(browser, page_path):

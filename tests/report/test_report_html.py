@@ -99,11 +99,19 @@ def test_pareto_totals_are_per_total(ae_atlas):
     assert groups[0]["drawn"]["share"][-1] == pytest.approx(1) and len(groups[0]["largest"]["rank"]) == 25
 
 
+def test_each_view_and_profile_is_a_script_block_the_page_reads_back_whole(ae_atlas):
+    page = html.render_page(ae_atlas)
+    data = json.loads(html.script_json(html.page_data(ae_atlas)))
+    assert page.count('data-part="views"') == len(data["views"]) > 1 and page.count('data-part="profiles"') == len(data["profiles"])
+    assert '"views"' not in html.PAGE_DATA.search(page).group(1)
+    assert html.read_page_data(page) == data
+
+
 def test_the_page_names_its_two_scripts_in_its_policy(ae_atlas):
     page = html.render_page(ae_atlas)
     policy = unescape(page.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0])
     assert policy.count("'sha256-") == 2 and "unsafe" not in policy.split("style-src")[0]
-    for script in (html.asset(html.VEGA_BUNDLE), html.asset(html.RENDERER)):
+    for script in html.page_scripts(html.RENDERER):
         assert f"'sha256-{html._sha256(script)}'" in policy and f"<script>{script}</script>" in page
 
 

@@ -13,6 +13,7 @@ from test_web_data import upload
 from test_web_visibility import CATALOGUE, COUNTS, PERIOD, values_csv
 from web_helpers import csrf_from, get_paths, sign_in
 
+from marginalgains.report.html import read_page_data
 from marginalgains.store.settings import set_indicator_public
 
 OWNER = "analyst@national.example"
@@ -74,10 +75,9 @@ def routes_to_visit(app, client, codes, batch_ids, views) -> list[str]:
 def visible_text(response) -> str:
     """The response's text; of the atlas page, its data without the Vega bundle, and without the funnel
     curves (a function of the pooled figure alone, whose thousands of points would match figures by chance)."""
-    match = ATLAS_DATA.search(response.text)
-    if not match:
+    if not ATLAS_DATA.search(response.text):
         return response.text
-    data = json.loads(match.group(1))
+    data = read_page_data(response.text)
     for view in data["views"].values():
         view.pop("limits", None)
     return json.dumps(data)

@@ -2,7 +2,6 @@
 workspace's disclosure rule (nhs-hes-2018 by default), never as they are; the owner sees them in full; and
 the disclosure audit, run on exactly what an outsider receives, proves no hidden count can be narrowed."""
 
-import json
 import re
 from io import StringIO
 
@@ -13,6 +12,7 @@ from test_web_data import CATALOGUE, upload
 from web_helpers import csrf_from, sign_in
 
 from marginalgains.disclosure import Dimension, Structure, audit, load_rule
+from marginalgains.report.html import read_page_data
 from marginalgains.store.settings import set_disclosure_rule, set_indicator_public
 
 OWNER, OUTSIDER, AREA_ORG = "analyst@national.example", "analyst@qkk.example", "analyst@rj7.example"
@@ -22,7 +22,6 @@ PERIOD = "2023/24"
 COUNTS = {"RJ7": (3, 412), "RVR": (145, 530), "RAX": (288, 611), "RJ6": (97, 402), "RJZ": (121, 233),
           "RJ2": (228, 231), "RJ1": (310, 702), "RAL": (199, 455), "RKE": (64, 187), "RRV": (402, 880)}
 SMALL = {("RJ7", "numerator"), ("RJ2", "remainder")}
-ATLAS_DATA = re.compile(r'<script id="atlas-data" type="application/json">(.*?)</script>', re.S)
 
 
 def values_csv(counts=COUNTS) -> bytes:
@@ -94,7 +93,7 @@ def test_another_organisation_never_receives_a_small_count(published, new_client
     assert csv.set_index("area_code").loc[["RJ7", "RJ2"], "value"].isna().all()
 
     page = browser.get("/atlas").text
-    page_data = json.loads(ATLAS_DATA.search(page).group(1))
+    page_data = read_page_data(page)
     view = page_data["views"][f"screening|{PERIOD}"]["areas"]
     codes = page_data["codes"]
     for code in ("RJ7", "RJ2"):
@@ -169,7 +168,7 @@ def test_a_public_indicator_is_seen_without_signing_in_protected_as_by_any_outsi
     csv = pd.read_csv(StringIO(anonymous.get("/atlas/screening/areas.csv", params={"period": PERIOD}).text))
     assert set(csv["disclosure"]) == {"nhs-hes-2018"} and csv.set_index("area_code").loc["RJ7"].isna()["value"]
     page = anonymous.get("/atlas")
-    assert page.status_code == 200 and set(json.loads(ATLAS_DATA.search(page.text).group(1))["views"]) == \
+    assert page.status_code == 200 and set(read_page_data(page.text)["views"]) == \
         {f"screening|{PERIOD}"}
     assert "ae-4hr" not in page.text
     assert '<a href="/atlas">The public atlas</a>: 1 indicator\n' in anonymous.get("/").text

@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from functools import lru_cache
+from html import unescape
 from importlib import resources
 
 import jinja2
@@ -26,6 +28,7 @@ from marginalgains.model import Indicator, Polarity
 from marginalgains.report import charts
 
 VEGA_BUNDLE = "vega-bundle.js"
+VEGA_EXPRESSIONS = "vega-expressions.js"  # Vega's expressions as closures, no eval (see the file)
 RENDERER = "atlas.js"
 BOUNDARIES = {"code_property": "ccg21_code", "file": "boundaries/boundaries_ccg21.geojson",
               "attribution": "Boundaries: Office for National Statistics licensed under the Open Government Licence v.3.0. "
@@ -41,9 +44,10 @@ JSON_ESCAPES = [(b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
                 ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029")]
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def asset(name: str) -> str:
-    """A script shipped in report/assets: the Vega bundle (`make vendor-js`) or the page's renderer."""
+    """A script shipped in report/assets: the Vega bundle (`make vendor-js`), its expression
+    evaluator, or a page's renderer."""
     return (resources.files("marginalgains.report") / "assets" / name).read_text(encoding="utf-8")
 
 
@@ -73,21 +77,45 @@ def _boundary_codes() -> set[str]:
 
 def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
     """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash;
-    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile."""
+    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile. Each view
+    and each indicator's profile is a script block of its own (`PAGE_PARTS`), which the page parses
+    only when it shows it: at practice scale, a fraction of the data before the first chart."""
     data = page_data(atlas, plans)
+    parts = [(kind, key, script_json(value)) for kind in PAGE_PARTS for key, value in data.pop(kind).items()]
     return render_self_contained("atlas.html.j2", RENDERER, data, title="Atlas of Variation",
-                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]))
+                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]), page_parts=parts)
+
+
+PAGE_PARTS = ("views", "profiles")  # page_data's entries written as one script block per key
+PAGE_DATA = re.compile(r'<script id="atlas-data" type="application/json">(.*?)</script>', re.S)
+PAGE_PART = re.compile(r'<script type="application/json" data-part="(\w+)" data-key="([^"]*)">(.*?)</script>', re.S)
+
+
+def read_page_data(page: str) -> dict:
+    """A rendered atlas page's data as `page_data` made it, read back from its script blocks (for
+    whatever checks what a page carries)."""
+    data = json.loads(PAGE_DATA.search(page).group(1))
+    for kind in PAGE_PARTS:
+        data[kind] = {}
+    for kind, key, text in PAGE_PART.findall(page):
+        data[kind][unescape(key)] = json.loads(text)
+    return data
 
 
 def render_self_contained(template_name: str, renderer: str, data: dict, **context) -> str:
     """A page template rendered (autoescaped) with the Vega bundle and `renderer` inline, named by hash
     in its Content-Security-Policy (`script_hashes`), and `data` as JSON safe in a script block."""
-    scripts = [asset(VEGA_BUNDLE), asset(renderer)]
+    scripts = page_scripts(renderer)
     template = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
         autoescape=True).get_template(template_name)
     return template.render(**context, script_hashes=" ".join(f"'sha256-{_sha256(s)}'" for s in scripts),
                            vega_script=scripts[0], renderer_script=scripts[1], page_json=script_json(data))
+
+
+def page_scripts(renderer: str) -> list[str]:
+    """A page's two inline scripts: Vega with its expression evaluator, then the page's renderer."""
+    return [asset(VEGA_BUNDLE) + "\n" + asset(VEGA_EXPRESSIONS), asset(renderer)]
 
 
 def _sha256(text: str) -> str:

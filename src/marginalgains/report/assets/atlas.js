@@ -9,18 +9,29 @@
   const DISTRIBUTION_STEPS = 800; // a distribution is drawn through at most this many steps (about one a pixel)
   const KEYBOARD_MARKS_LIMIT = 400; // chart marks reachable by Tab up to this many areas
   const SVG_LIMIT = 1500; // bigger charts are drawn on canvas
+  const TASKED_ABOVE = 60; // charts of more marks are drawn over three tasks (a chosen area's SPC chart in one)
   const FUNNEL_LABELS = 12; // outliers beyond 99.8% named on each funnel, furthest first
+  const FUNNEL_LABELS_NARROW = 5; // on a page under 600 px wide (a phone), where 12 names overlap
   const PAGE_SIZE = 25;
   const SEARCH_RESULTS = 10;
 
   /* ---------- data ---------- */
 
-  // The page's data: embedded here; the workspace service fetches the same views by key.
+  // The page's data: embedded here, each view and each indicator's profile in a script block of its
+  // own (data-part, data-key), parsed the first time it is shown; the workspace service serves the
+  // same views by key.
   function AtlasSource(embedded) {
+    const blocks = new Map(), parsed = new Map();
+    document.querySelectorAll("script[data-part]").forEach((block) => blocks.set(block.dataset.part + "|" + block.dataset.key, block));
+    function part(kind, key) {
+      const id = kind + "|" + key;
+      if (!parsed.has(id)) parsed.set(id, blocks.has(id) ? JSON.parse(blocks.get(id).textContent) : undefined);
+      return parsed.get(id);
+    }
     return {
-      index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates, profiles: embedded.profiles,
+      index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates,
       peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries, plans: embedded.plans || {},
-      view: function (key) { return embedded.views[key]; },
+      view: (key) => part("views", key), profile: (indicatorId) => part("profiles", indicatorId),
     };
   }
 
@@ -125,20 +136,22 @@
     spec.title = Object.assign({}, template.title, { subtitle: subtitle }, options.title ? { text: options.title } : {});
     const renderer = options.size > SVG_LIMIT ? "canvas" : "svg";
     if (renderer === "canvas") spec.marks = forCanvas(spec.marks, "marked" in datasets);
-    const chart = { host: host, view: null, ready: null, name: options.name };
+    const chart = { host: host, spec: spec, view: null, ready: null, name: options.name, marked: { code: "", peers: "" } };
     chart.draw = function () {
       if (chart.ready) return chart.ready;
       const began = performance.now();
-      chart.ready = vegaEmbed(host.querySelector(".chart"), spec, {
-        mode: "vega", actions: false, renderer: renderer, ast: true, tooltip: showTooltip,
-      }).then(function (result) {
+      const viewClass = options.size > TASKED_ABOVE ? taskedView() : Promise.resolve(undefined);
+      chart.ready = viewClass.then((View) => vegaEmbed(host.querySelector(".chart"), spec, {
+        mode: "vega", actions: false, renderer: renderer, ast: true, expr: vegaExpressions, tooltip: showTooltip, viewClass: View,
+      })).then(function (result) {
         chart.view = result.view;
         result.view.addEventListener("click", function (event, item) {
           const code = item && item.datum && item.datum.code;
           if (code && options.onSelect) options.onSelect(code);
         });
-        if (options.state) chart.mark(options.state());
         if (renderer === "svg" && options.onSelect && options.size <= KEYBOARD_MARKS_LIMIT) keyboardMarks(host, options.onSelect);
+        return options.state ? chart.mark(options.state()) : null;
+      }).then(function () {
         host.querySelector(".chart").dataset.rendered = "true";
         performance.mark("atlas:chart-drawn", { detail: options.name });
         performance.measure("atlas:chart-drawing", { start: began, detail: options.name }); // for benchmarks/bench_page.py
@@ -149,14 +162,45 @@
     chart.mark = function (selection) {
       if (!chart.view) return Promise.resolve();
       // the chosen area and its peers drawn as their own small layer where the template has one;
-      // the signals re-style every mark, so charts of thousands of areas rely on the layer alone
+      // the signals re-style every mark, so charts of thousands of areas rely on the layer alone.
+      // Nothing is redrawn when the chart already shows this choice.
+      const code = selection.code || "", peers = selection.peers || [];
+      if (chart.marked.code === code && chart.marked.peers === peers.join("|")) return Promise.resolve();
+      chart.marked = { code: code, peers: peers.join("|") };
       if ("marked" in datasets && options.marked) chart.view.data("marked", options.marked(selection));
-      if (options.size <= SVG_LIMIT || !("marked" in datasets)) {
-        chart.view.signal("selected", selection.code || "").signal("peers", selection.peers || []);
-      }
+      if (options.size <= SVG_LIMIT || !("marked" in datasets)) chart.view.signal("selected", code).signal("peers", peers);
       return chart.view.runAsync();
     };
     return chart;
+  }
+
+  // Vega's View, drawing a chart over three tasks where vegaEmbed would use one: its spec is parsed
+  // in the first, its dataflow runs in the second and it is rendered in the third, so no chart of
+  // hundreds or thousands of marks holds the page for its whole drawing (the Long Tasks budget is
+  // 200 ms). The bundle exposes vegaEmbed alone, so the class is read from a first, empty view.
+  const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  let tasked = null;
+  function taskedView() {
+    tasked = tasked || vegaEmbed(document.createElement("div"), { marks: [] },
+      { mode: "vega", actions: false, renderer: "none", ast: true, expr: vegaExpressions, tooltip: false }).then(function (probe) {
+      const View = probe.view.constructor;
+      probe.view.finalize();
+      return class TaskedView extends View {
+        async evaluate(encode, prerun, postrun) {
+          if (this.drawnOnce) return super.evaluate(encode, prerun, postrun);
+          this.drawnOnce = true;
+          await nextTask();
+          const renderer = this._renderer; // Vega renders when a run ends if it has a renderer
+          this._renderer = null;
+          await super.evaluate(encode, prerun, postrun);
+          this._renderer = renderer;
+          this._redraw = true;
+          await nextTask();
+          return super.evaluate();
+        }
+      };
+    });
+    return tasked;
   }
 
   // A chart of thousands of areas, drawn on canvas, drops what only SVG uses or the marked layer
@@ -364,7 +408,7 @@
     }
 
     function profileOf(indicator) {
-      const profile = source.profiles[indicator.id];
+      const profile = source.profile(indicator.id);
       if (!profile || profile.period !== state.period) return null;
       const rows = rowsOf(profile.columns).map(function (row, i) {
         const area = current.byCode.get(codes[i]);
@@ -539,7 +583,7 @@
       const pooled = current.view.summary.pooled;
       return rows.filter((r) => r.band_code === 2 || r.band_code === -2)
         .sort((a, b) => Math.abs(b.value - pooled) * Math.sqrt(b.denominator) - Math.abs(a.value - pooled) * Math.sqrt(a.denominator))
-        .slice(0, FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names.get(r.code) || r.code }));
+        .slice(0, root.clientWidth < 600 ? FUNNEL_LABELS_NARROW : FUNNEL_LABELS).map((r) => ({ denominator: r.denominator, value: r.value, label: names.get(r.code) || r.code }));
     }
 
     function funnelCard(indicator, view) {
@@ -899,15 +943,18 @@
         if (event.key === "Enter") { const first = select.results.querySelector("button"); if (first) first.click(); }
       });
       window.addEventListener("hashchange", () => render(true));
-      footer();
       render(false);
-      paretoSection();
-      window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose,
-        whenSettled: () => settled };
-      window.atlasReady = true;
+      return nextTask().then(function () { // the first view is on screen; the rest follows in a task of its own
+        footer();
+        paretoSection();
+        window.atlas = { state: () => Object.assign({}, state), charts: () => current.charts, choose: choose,
+          whenSettled: () => settled };
+        window.atlasReady = true;
+      });
     }
     return { start: start };
   }
 
-  Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start();
+  // the page starts in a task after the scripts' evaluation: its data read, then the first view built
+  nextTask().then(() => Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start());
 })();

@@ -25,7 +25,7 @@
     const chart = data.charts[host.dataset.chart];
     if (!chart) return Promise.resolve();
     const spec = Object.assign({}, data.templates[chart.template], { datasets: chart.datasets });
-    return vegaEmbed(host, spec, { actions: false, renderer: "svg", ast: true, tooltip: showTooltip })
+    return vegaEmbed(host, spec, { actions: false, renderer: "svg", ast: true, expr: vegaExpressions, tooltip: showTooltip })
       .then(function () { host.dataset.rendered = "true"; });
   }
 
