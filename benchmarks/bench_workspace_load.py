@@ -235,6 +235,20 @@ def report(timings: dict, errors: dict, written: dict, lost: dict, seconds: floa
             "writes_acknowledged": {k: len(v) for k, v in written.items()}, "writes_lost": lost, "kinds": kinds}
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU (user and system) spent so far by the live processes of process group `group` (the server: uvicorn's
+    supervisor and its workers), from /proc (Linux)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while being read
+        if int(fields[2]) == group:  # fields after the command: state, ppid, pgrp, ... utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def server_problems(log: Path) -> list[str]:
     """Lines of the server's log that tell of a failure (a traceback, an error, a worker restarted)."""
     return [line for line in log.read_text(errors="replace").splitlines()
@@ -259,7 +273,9 @@ def main() -> None:
         base, process = serve(url, args.workers, Path(folder), args.app_database)
         try:
             views = warm(base, tokens, args.workers)
+            server_cpu, client_cpu = group_cpu_seconds(process.pid), time.process_time()
             timings, errors, written = asyncio.run(load(base, tokens, views, args.seconds, args.think))
+            server_cpu, client_cpu = group_cpu_seconds(process.pid) - server_cpu, time.process_time() - client_cpu
         finally:
             os.killpg(process.pid, 15)
             process.wait(timeout=60)
@@ -267,6 +283,9 @@ def main() -> None:
                         {"backend": make_url(url).get_backend_name(), "workers": args.workers,
                          "users": args.users, "seconds": args.seconds, "think": args.think, "views": len(views),
                          "load_average_before": load_before, "load_average_after": os.getloadavg()})
+        answered = result["requests"] or 1
+        result["cpu_ms_per_request"] = {"server": round(server_cpu * 1000 / answered, 2),
+                                        "load_client": round(client_cpu * 1000 / answered, 2)}
         result["server_log_problems"] = server_problems(Path(folder) / "serve.log")
     print(json.dumps(result, indent=2))
     ok = (result["reads_p95_ms"] < 200 and not result["errors"] and not any(result["writes_lost"].values())
