@@ -31,6 +31,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import aiohttp
 import httpx
 import numpy as np
 from sqlalchemy import func, select
@@ -147,7 +148,7 @@ def upload_body(n: int) -> bytes:
     return ("indicator_id,area_code,period,numerator,denominator\n" + "\n".join(rows) + "\n").encode()
 
 
-async def user(client: httpx.AsyncClient, code: str, secret: str, plans: list[int], views: list, until: float,
+async def user(client: aiohttp.ClientSession, code: str, secret: str, plans: list[int], views: list, until: float,
                seed: int, think: float, timings: dict, errors: dict, written: dict) -> None:
     rng = random.Random(seed)
     headers = {"Authorization": f"Bearer {secret}"}
@@ -161,42 +162,48 @@ async def user(client: httpx.AsyncClient, code: str, secret: str, plans: list[in
         body = f"load test comment {seed}-{commented}"
         began = time.perf_counter()
         try:
-            response = await request(client, kind, code, plan, body, rng.choice(views), headers, seed)
-        except httpx.HTTPError as exc:
+            status, answer = await request(client, kind, code, plan, body, rng.choice(views), headers, seed)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             errors[f"{kind}: {exc.__class__.__name__}"] += 1
             continue
         timings[kind].append(time.perf_counter() - began)
-        if response.status_code != WRITES.get(kind, 200):
-            errors[f"{kind}: HTTP {response.status_code}"] += 1
+        if status != WRITES.get(kind, 200):
+            errors[f"{kind}: HTTP {status}"] += 1
         elif kind == "comment":
-            written["comment"].append((response.json()["id"], plan, body))
+            written["comment"].append((json.loads(answer)["id"], plan, body))
             commented += 1
         elif kind == "upload":
             written["upload"].append(code)
 
 
-async def request(client: httpx.AsyncClient, kind: str, code: str, plan: int, body: str, view: tuple[str, str],
-                  headers: dict, seed: int) -> httpx.Response:
+async def request(client: aiohttp.ClientSession, kind: str, code: str, plan: int, body: str,
+                  view: tuple[str, str], headers: dict, seed: int) -> tuple[int, bytes]:
+    """One request of `kind`: its status and the whole body (read, as a real client would)."""
     if kind == "atlas_index":
-        return await client.get("/api/atlas", headers=headers)
-    if kind == "atlas_view":
-        return await client.get(f"/api/atlas/{view[0]}/{view[1]}", headers=headers)
-    if kind == "plan":
-        return await client.get(f"/api/plans/{plan}", headers=headers)
-    if kind == "batches":
-        return await client.get(f"/api/organisations/{code}/batches", headers=headers)
-    if kind == "comment":
-        return await client.post(f"/api/plans/{plan}/comments", headers=headers, json={"body": body})
-    return await client.post(f"/api/organisations/{code}/batches", headers=headers, data={"kind": "tidy"},
-                             files={"values": ("load.csv", upload_body(seed), "text/csv"),
-                                    "catalogue": ("catalogue.yaml", CATALOGUE, "application/yaml")})
+        call = client.get("/api/atlas", headers=headers)
+    elif kind == "atlas_view":
+        call = client.get(f"/api/atlas/{view[0]}/{view[1]}", headers=headers)
+    elif kind == "plan":
+        call = client.get(f"/api/plans/{plan}", headers=headers)
+    elif kind == "batches":
+        call = client.get(f"/api/organisations/{code}/batches", headers=headers)
+    elif kind == "comment":
+        call = client.post(f"/api/plans/{plan}/comments", headers=headers, json={"body": body})
+    else:
+        form = aiohttp.FormData({"kind": "tidy"})
+        form.add_field("values", upload_body(seed), filename="load.csv", content_type="text/csv")
+        form.add_field("catalogue", CATALOGUE, filename="catalogue.yaml", content_type="application/yaml")
+        call = client.post(f"/api/organisations/{code}/batches", headers=headers, data=form)
+    async with call as response:
+        return response.status, await response.read()
 
 
 async def load(base: str, tokens: list, views: list, seconds: float, think: float) -> tuple[dict, dict, dict]:
+    """Drive the users from one asyncio loop with aiohttp (its HTTP parser is C: the load client shares the
+    server's cores, so the less CPU it takes per request, the more the measurement is of the server)."""
     timings, errors, written = defaultdict(list), defaultdict(int), defaultdict(list)
-    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens),
-                          keepalive_expiry=KEEPALIVE_SECONDS)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    connector = aiohttp.TCPConnector(limit=len(tokens), keepalive_timeout=KEEPALIVE_SECONDS)
+    async with aiohttp.ClientSession(base, connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as client:
         until = time.monotonic() + seconds
         await asyncio.gather(*(user(client, code, secret, plans, views, until, n, think, timings, errors, written)
                                for n, (code, secret, plans) in enumerate(tokens)))
@@ -235,6 +242,20 @@ def report(timings: dict, errors: dict, written: dict, lost: dict, seconds: floa
             "writes_acknowledged": {k: len(v) for k, v in written.items()}, "writes_lost": lost, "kinds": kinds}
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU (user and system) spent so far by the live processes of process group `group` (the server: uvicorn's
+    supervisor and its workers), from /proc (Linux)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while being read
+        if int(fields[2]) == group:  # fields after the command: state, ppid, pgrp, ... utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def server_problems(log: Path) -> list[str]:
     """Lines of the server's log that tell of a failure (a traceback, an error, a worker restarted)."""
     return [line for line in log.read_text(errors="replace").splitlines()
@@ -259,7 +280,9 @@ def main() -> None:
         base, process = serve(url, args.workers, Path(folder), args.app_database)
         try:
             views = warm(base, tokens, args.workers)
+            server_cpu, client_cpu = group_cpu_seconds(process.pid), time.process_time()
             timings, errors, written = asyncio.run(load(base, tokens, views, args.seconds, args.think))
+            server_cpu, client_cpu = group_cpu_seconds(process.pid) - server_cpu, time.process_time() - client_cpu
         finally:
             os.killpg(process.pid, 15)
             process.wait(timeout=60)
@@ -267,6 +290,9 @@ def main() -> None:
                         {"backend": make_url(url).get_backend_name(), "workers": args.workers,
                          "users": args.users, "seconds": args.seconds, "think": args.think, "views": len(views),
                          "load_average_before": load_before, "load_average_after": os.getloadavg()})
+        answered = result["requests"] or 1
+        result["cpu_ms_per_request"] = {"server": round(server_cpu * 1000 / answered, 2),
+                                        "load_client": round(client_cpu * 1000 / answered, 2)}
         result["server_log_problems"] = server_problems(Path(folder) / "serve.log")
     print(json.dumps(result, indent=2))
     ok = (result["reads_p95_ms"] < 200 and not result["errors"] and not any(result["writes_lost"].values())

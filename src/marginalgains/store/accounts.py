@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from marginalgains.errors import GainsError
 from marginalgains.store.models import (
@@ -166,7 +166,10 @@ def start_session(db: Session, user: User) -> tuple[str, WebSession]:
 
 
 def session_for(db: Session, secret: str) -> WebSession | None:
-    session = db.scalar(select(WebSession).where(WebSession.secret_hash == digest(secret)))
+    """The live session with this secret, its user and the user's memberships loaded with it (one query: every
+    request of a browser asks)."""
+    session = db.execute(select(WebSession).options(joinedload(WebSession.user).joinedload(User.memberships))
+                         .where(WebSession.secret_hash == digest(secret))).unique().scalar_one_or_none()
     if session is None or session.expires_at <= utcnow():
         return None
     return session
@@ -218,10 +221,25 @@ def issue_token(db: Session, user: User, organisation: Organisation, role: str, 
 
 
 def token_for(db: Session, secret: str) -> ApiToken | None:
-    token = db.scalar(select(ApiToken).where(ApiToken.secret_hash == digest(secret)))
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+    """The live (unrevoked, unexpired) token with this secret."""
+    found = token_and_held_role(db, secret)
+    return None if found is None else found[0]
+
+
+def token_and_held_role(db: Session, secret: str) -> tuple[ApiToken, Role | None] | None:
+    """The live token with this secret, its user loaded with it, and the role that user holds now in the token's
+    organisation (None: no longer a member); one query, as every scripted request asks, read afresh each time
+    (so a revoked token or a role taken away counts on the very next request)."""
+    row = db.execute(select(ApiToken, Membership.role).options(joinedload(ApiToken.user, innerjoin=True))
+                     .outerjoin(Membership, (Membership.user_id == ApiToken.user_id)
+                                & (Membership.organisation_id == ApiToken.organisation_id))
+                     .where(ApiToken.secret_hash == digest(secret))).first()
+    if row is None:
         return None
-    return token
+    token, held = row
+    if token.revoked_at is not None or token.expires_at <= utcnow():
+        return None
+    return token, None if held is None else Role(held)
 
 
 def revoke_token(db: Session, token_id: int) -> ApiToken:

@@ -210,9 +210,15 @@ def atlas_view(*, indicator_and_period: str, request: Request, viewer: CurrentVi
     """One indicator x period (`{indicator}/{period}`, each of which may hold a slash): the summary from true
     counts and every area the caller may see in full."""
     shaped, key = _protected(request, db, viewer)
-    indicator_id, period = _indicator_and_period(shaped, viewer, indicator_and_period)
-    return _json_response(_answers.get((*key, "view", indicator_id, period),
-                                       lambda: _json(_view(shaped, indicator_id, period)[0])))
+    return _json_response(_answers.get((*key, "view", indicator_and_period),
+                                       lambda: _view_json(shaped, viewer, indicator_and_period)))
+
+
+def _view_json(shaped: Shaped, viewer: Viewer, path: str) -> bytes:
+    """The view at `path` as JSON; kept under the path itself, so a repeated read does not cut it up again
+    (finding where the id ends and its period begins costs more than the rest of a kept answer)."""
+    indicator_id, period = _indicator_and_period(shaped, viewer, path)
+    return _json(_view(shaped, indicator_id, period)[0])
 
 
 @router.get("/atlas/{indicator_id:path}/areas.csv", include_in_schema=False)

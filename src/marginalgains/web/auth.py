@@ -65,11 +65,11 @@ def resolve_viewer(db: Session, request: Request) -> Viewer:
     """The viewer a request's bearer token or session cookie proves; nobody if neither is valid."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        token = accounts.token_for(db, authorization[7:].strip())
-        if token is None:
+        found = accounts.token_and_held_role(db, authorization[7:].strip())
+        if found is None:
             raise HTTPException(401, "the API token is unknown, expired or revoked",
                                 headers={"WWW-Authenticate": "Bearer"})
-        held = accounts.membership_role(token.user, token.organisation_id)
+        token, held = found
         if held is None:
             return Viewer(user=token.user, via_token=True)
         role = Role(token.role) if Role(token.role).rank <= held.rank else held

@@ -16,9 +16,9 @@ from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Form, HTTPException, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from marginalgains.plans import Plan, PlanError, Tracking, track
 from marginalgains.report.plans_page import plans_json, render_plans_page
@@ -37,6 +37,7 @@ from marginalgains.web.visibility import Audience, audience_for, data_version, s
 router = APIRouter()
 TRACK_INPUTS = ["indicator_id", "area_code", "period", "numerator", "denominator"]
 _tracked: Kept[Tracked] = Kept(256)
+_answers: Kept[bytes] = Kept(512)  # each plan's JSON per version, data version and audience
 
 
 class VersionOut(BaseModel):
@@ -108,7 +109,7 @@ CONFLICT = {409: {"model": ConflictOut, "description": "the edit was based on an
 
 def plan_or_404(db: Session, viewer: Viewer, plan_id: int, role: Role = Role.VIEWER) -> WorkspacePlan:
     """A plan of the viewer's organisation or of one it partners; 404 to everyone else, 403 for a role too low."""
-    record = db.get(WorkspacePlan, plan_id)
+    record = db.get(WorkspacePlan, plan_id, options=[joinedload(WorkspacePlan.partners)])  # one query
     if record is None or not store.member_ids(record) & set(viewer.roles):
         raise HTTPException(404, "no such plan among your organisations' and partners'")
     if not any(viewer.can(o, role) for o in store.member_ids(record)):
@@ -144,8 +145,11 @@ class Tracked:
 def tracking_for(db: Session, viewer: Viewer, plan: Plan) -> Tracked:
     """The plan tracked over the published values this viewer may see: a pure function of the plan's document,
     the data version and the viewer's audience, so kept per worker under exactly those (read on this request)."""
-    audience = audience_for(db, viewer)
-    key = (str(db.get_bind().url), data_version(db), audience.key, json.dumps(plan.to_dict(), sort_keys=True))
+    return _tracked_over(db, audience_for(db, viewer), data_version(db), plan)
+
+
+def _tracked_over(db: Session, audience: Audience, version: tuple, plan: Plan) -> Tracked:
+    key = (str(db.get_bind().url), version, audience.key, json.dumps(plan.to_dict(), sort_keys=True))
     return _tracked.get(key, lambda: _track(db, audience, plan))
 
 
@@ -205,8 +209,25 @@ def comment_out(comment: Comment) -> CommentOut:
 
 
 def plan_out(request: Request, db: Session, viewer: Viewer, record: WorkspacePlan) -> PlanOut:
+    return _plan_out(db, audience_for(db, viewer), data_version(db), record)
+
+
+def plan_answers(db: Session, viewer: Viewer, records: list[WorkspacePlan]) -> list[bytes]:
+    """Each plan's `plan_out` as JSON, kept per worker under everything it depends on, read on this request: the
+    store, the plan and its version (a plan's versions never change; its partners are in its document), the data
+    version and the viewer's audience (as its tracking is kept)."""
+    audience, version = audience_for(db, viewer), data_version(db)
+    return [_plan_answer(db, audience, version, record) for record in records]
+
+
+def _plan_answer(db: Session, audience: Audience, version: tuple, record: WorkspacePlan) -> bytes:
+    key = (str(db.get_bind().url), record.id, record.version, version, audience.key)
+    return _answers.get(key, lambda: _plan_out(db, audience, version, record).model_dump_json().encode())
+
+
+def _plan_out(db: Session, audience: Audience, version: tuple, record: WorkspacePlan) -> PlanOut:
     plan = store.document_of(store.current_version(db, record))
-    tracked = tracking_for(db, viewer, plan).data
+    tracked = _tracked_over(db, audience, version, plan).data
     return PlanOut(id=record.id, plan_id=record.plan_key, title=plan.title, owner_code=record.organisation.code,
                    partner_codes=[p.organisation.code for p in record.partners], version=record.version,
                    document=plan.to_dict(), scorecard=tracked["scorecard"], errors=tracked["errors"])
@@ -266,15 +287,16 @@ def edit_api(*, plan_id: RowId, body: PlanEditIn, request: Request, viewer: Sign
 
 
 @router.get("/api/plans", response_model=list[PlanOut])
-def list_api(*, request: Request, viewer: SignedIn, db: DB) -> list[PlanOut]:
+def list_api(*, viewer: SignedIn, db: DB) -> Response:
     """Every plan of the caller's organisations and of those partnering them, tracked over what the caller sees."""
-    return [plan_out(request, db, viewer, r) for r in store.visible_plans(db, set(viewer.roles))]
+    answers = plan_answers(db, viewer, store.visible_plans(db, set(viewer.roles)))
+    return Response(b"[" + b",".join(answers) + b"]", media_type="application/json")
 
 
 @router.get("/api/plans/{plan_id}", response_model=PlanOut)
-def plan_api(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB) -> PlanOut:
+def plan_api(*, plan_id: RowId, viewer: SignedIn, db: DB) -> Response:
     """The plan's current document and its tracking (scorecard rows with status and forecast, errors)."""
-    return plan_out(request, db, viewer, plan_or_404(db, viewer, plan_id))
+    return Response(plan_answers(db, viewer, [plan_or_404(db, viewer, plan_id)])[0], media_type="application/json")
 
 
 @router.get("/api/plans/{plan_id}/versions", response_model=list[VersionOut])

@@ -64,10 +64,12 @@ def audience_for(db: Session, viewer: Viewer) -> Audience:
     own = frozenset(viewer.roles)
     if not own:  # nobody's figures in full; and with nobody signed in, only the public indicators at all
         return Audience(frozenset(), frozenset(), None if viewer.signed_in else public_indicators(db))
-    sharing = db.scalars(select(SharingAgreement.owner_id).where(SharingAgreement.partner_id.in_(own),
-                                                                 SharingAgreement.revoked_at.is_(None)))
-    codes = db.scalars(select(Organisation.code).where(Organisation.id.in_(own)))
-    return Audience(own | frozenset(sharing), frozenset(codes))
+    # one query (every request asks): each own organisation's code, with each organisation sharing with it
+    rows = db.execute(select(Organisation.code, SharingAgreement.owner_id).where(Organisation.id.in_(own))
+                      .outerjoin(SharingAgreement, (SharingAgreement.partner_id == Organisation.id)
+                                 & SharingAgreement.revoked_at.is_(None))).all()
+    sharing = {owner for _, owner in rows if owner is not None}
+    return Audience(own | frozenset(sharing), frozenset(code for code, _ in rows))
 
 
 @dataclass
