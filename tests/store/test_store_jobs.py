@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from marginalgains.store import accounts, batches, jobs, tenancy
 from marginalgains.store.database import open_store
@@ -185,8 +185,11 @@ def test_a_finished_job_stores_its_draft_under_row_level_security(store, records
         monkeypatch.setattr(tenancy, "act_for", lambda db, organisation_ids: None)
     application = create_engine(store.engine.url)
     try:
-        with Session(application) as db:
+        sessions = sessionmaker(application)
+        tenancy.install(sessions)
+        with sessions() as db:
             db.execute(text(f"SET ROLE {role}"))  # for the connection, past each commit
+            tenancy.run_jobs(db)  # the runner's session: it sees every organisation's queued jobs
             job = jobs.claim_next(db, "here:1")
             catalogue, read = batches.read_upload("tidy", io.BytesIO(GOOD), "values.csv", io.BytesIO(CATALOGUE))
             if acting_for_the_organisation:

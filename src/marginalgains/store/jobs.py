@@ -5,7 +5,8 @@ A request queues a job; exactly one worker claims it (an UPDATE only one claiman
 writes its progress into its row while it runs and ends succeeded (its values a draft batch, read with
 the same checks as an upload) or failed (with the reason). A server that dies leaves no job 'running':
 the next start fails the jobs it was running, and a job whose worker stops beating is failed by any
-other worker.
+other worker. An analyst may cancel a job: a queued one ends at once; a running one is asked to stop,
+and its worker stops at the engine's next progress step and stores nothing of it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
 class JobError(GainsError):
     """A data location cannot be added or read, or a job cannot be started (the message says why)."""
+
+
+class JobEnded(JobError):
+    """The job has already ended (it can no longer be cancelled)."""
+
+
+class JobStopped(Exception):
+    """Raised inside a running job's progress step when it must stop: cancelled, or failed meanwhile."""
 
 
 # --- data locations -------------------------------------------------------------------------------------------
@@ -181,10 +190,46 @@ def claim_next(db: Session, worker: str) -> EngineJob | None:
 
 
 def record_progress(db: Session, job_id: int, done: int, total: int | None, label: str) -> None:
-    """A running job's progress (indicators counted of all), which also shows its worker is alive."""
-    db.execute(update(EngineJob).where(EngineJob.id == job_id, EngineJob.state == JobState.RUNNING)
-               .values(progress_done=done, progress_total=total, progress_label=label, heartbeat_at=utcnow()))
+    """A running job's progress (indicators counted of all), which also shows its worker is alive.
+    JobStopped when the job is to go no further (cancelled, or failed as its worker was thought dead)."""
+    moved = db.execute(update(EngineJob).where(*_going_on(job_id))
+                       .values(progress_done=done, progress_total=total, progress_label=label, heartbeat_at=utcnow()))
     db.commit()
+    if moved.rowcount != 1:
+        raise JobStopped(job_id)
+
+
+def _going_on(job_id: int) -> tuple:
+    """The job is running and nobody has asked it to stop."""
+    return EngineJob.id == job_id, EngineJob.state == JobState.RUNNING, EngineJob.cancel_requested_at.is_(None)
+
+
+def cancel(db: Session, job: EngineJob, user: User | None) -> EngineJob:
+    """Cancel a job for `user` and commit: a queued one is cancelled at once (no worker will claim it); a running
+    one is asked to stop, and its worker marks it cancelled at the engine's next progress step. JobEnded when it
+    has already ended; asking twice changes nothing."""
+    now = utcnow()
+    who = {"cancel_requested_at": now, "cancelled_by_id": user.id if user else None}
+    queued = db.execute(update(EngineJob).where(EngineJob.id == job.id, EngineJob.state == JobState.QUEUED)
+                        .values(state=JobState.CANCELLED, finished_at=now, progress_label="cancelled", **who))
+    if queued.rowcount == 0:
+        db.execute(update(EngineJob).where(*_going_on(job.id))
+                   .values(progress_label="cancelling: it stops at its next step", **who))
+    db.commit()
+    db.refresh(job)
+    if job.state not in ACTIVE and job.state != JobState.CANCELLED:
+        raise JobEnded(f"job {job.id} has already {job.state}; only a queued or running job can be cancelled")
+    return job
+
+
+def stop_cancelled(db: Session, job_id: int) -> bool:
+    """A worker ends a running job that was asked to stop: cancelled (nothing of it stored). False if it was not
+    asked to (or has ended otherwise)."""
+    stopped = db.execute(update(EngineJob).where(EngineJob.id == job_id, EngineJob.state == JobState.RUNNING,
+                                                 EngineJob.cancel_requested_at.is_not(None))
+                         .values(state=JobState.CANCELLED, finished_at=utcnow(), progress_label="cancelled"))
+    db.commit()
+    return stopped.rowcount == 1
 
 
 def beat(db: Session, job_ids: set[int]) -> None:
@@ -197,11 +242,11 @@ def beat(db: Session, job_ids: set[int]) -> None:
 
 def succeed(db: Session, job: EngineJob, catalogue: Catalogue, read: ReadResult) -> bool:
     """Store a finished job's values as a draft batch of its organisation and mark the job succeeded, in one
-    transaction; False (nothing stored) if the job was failed meanwhile (its worker thought dead)."""
+    transaction; False (nothing stored) if the job was cancelled or failed meanwhile (its worker thought dead)."""
     tenancy.act_for(db, [job.organisation_id])  # row-level security: the draft is this organisation's
     batch = batches.create_draft(db, job.organisation, job.requested_by, "engine",
                                  f"{job.catalogue_filename} over {job.location_name}", catalogue, read)
-    moved = db.execute(update(EngineJob).where(EngineJob.id == job.id, EngineJob.state == JobState.RUNNING)
+    moved = db.execute(update(EngineJob).where(*_going_on(job.id))
                        .values(state=JobState.SUCCEEDED, batch_id=batch.id, finished_at=utcnow(),
                                progress_label="done: a draft batch"))
     if moved.rowcount != 1:
