@@ -411,3 +411,29 @@ def test_an_analyst_cancels_a_queued_and_a_running_job_and_nothing_of_them_is_st
     assert done["state"] == "succeeded" and engine_batches(store) == 1
     late = client.post(f"/api/jobs/{done['id']}/cancel", headers={"X-CSRF-Token": csrf_from(client)})
     assert late.status_code == 409 and "has already succeeded" in late.json()["detail"]
+
+
+def test_a_job_s_duckdb_runs_on_the_server_s_job_threads(app, store, visits, monkeypatch):
+    """Each job's DuckDB is capped at --job-threads (by default every core but one, left for requests)."""
+    from marginalgains.engine import run
+    from marginalgains.web.app import ENV_DATABASE, ENV_JOB_THREADS, app_from_environment
+
+    assert app.state.job_runner.threads == max(1, (os.cpu_count() or 2) - 1)
+    monkeypatch.setenv(ENV_DATABASE, store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv(ENV_JOB_THREADS, "1")
+    capped = app_from_environment()
+    assert capped.state.job_runner.threads == 1
+    seen, opened = [], run.open_source
+
+    def read_back(*args, **kwargs):
+        source = opened(*args, **kwargs)
+        with source.con.con.cursor() as cursor:
+            seen.append(cursor.execute("SELECT current_setting('threads')").fetchone()[0])
+        return source
+
+    monkeypatch.setattr(run, "open_source", read_back)
+    with TestClient(capped, base_url="http://testserver") as client:
+        sign_in(client, "analyst@qwe.example")
+        job = finished(client, start_job(client, "visits", yaml.safe_dump(CATALOGUE).encode()).json()["id"])
+    capped.state.store.dispose()
+    assert job["state"] == "succeeded" and seen == [1]
