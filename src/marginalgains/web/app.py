@@ -18,7 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from marginalgains.store.database import Store, open_store
-from marginalgains.web import api, atlas_views, data, feed, follows, jobs, people, plans, sharing, webhooks
+from marginalgains.web import (
+    api, atlas_views, data, feed, follows, jobs, people, plans, sharing, webhooks, workspace_settings,
+)
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
 from marginalgains.web.job_runner import JobRunner, default_job_threads
@@ -75,6 +77,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(follows.router)
     app.include_router(webhooks.router)
     app.include_router(jobs.router)
+    app.include_router(workspace_settings.router)
     app.add_api_route("/print.css", print_css_response, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
     app.add_exception_handler(HTTPException, _http_error)
