@@ -50,6 +50,8 @@ def test_an_admin_sets_the_rule_and_every_outsider_s_next_view_is_protected_by_i
     before = screening_view(outsider)  # kept by the worker under the rule in force
     assert before["disclosure"]["rule"] == "nhs-hes-2018" and by_code(before)["RAX"]["numerator"] == round5(288)
     admin = as_viewer(new_client, ADMIN)
+    assert '<a href="/workspace/settings">' in admin.get("/").text
+    assert '<a href="/workspace/settings">' not in as_viewer(new_client, "admin@qkk.example").get("/").text
     form = admin.get("/workspace/settings").text
     assert "In force: NHS Digital disclosure control" in form
     assert admin.post("/workspace/settings/disclosure", data={"name": "under-10"}).status_code == 403  # no CSRF
