@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from marginalgains.engine.backends import record_files
@@ -34,6 +34,8 @@ BACKENDS_BY_KIND = {"folder": ("duckdb", "spark"), "duckdb": ("duckdb",), "url":
 _DUCKDB_SUFFIXES = {".duckdb", ".db", ".ddb"}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+# a running job whose worker is gone ends failed, or cancelled if an analyst had asked it to stop
+GONE = case((EngineJob.cancel_requested_at.is_not(None), JobState.CANCELLED), else_=JobState.FAILED)
 
 
 class JobError(GainsError):
@@ -268,7 +270,7 @@ def recover_interrupted(db: Session, host: str, now: datetime | None = None) -> 
     now = now or utcnow()
     failed = db.execute(update(EngineJob).where(EngineJob.state == JobState.RUNNING,
                                                 EngineJob.claimed_by.like(f"{host}:%"))
-                        .values(state=JobState.FAILED, finished_at=now,
+                        .values(state=GONE, finished_at=now,
                                 error=f"interrupted by a restart at {now:%Y-%m-%d %H:%M:%S} UTC: the server on "
                                       f"{host} running it stopped before it finished; start it again"))
     db.commit()
@@ -284,7 +286,7 @@ def fail_stale(db: Session, after: timedelta, now: datetime | None = None) -> in
     for job_id, heartbeat, worker in stale:
         db.execute(update(EngineJob).where(EngineJob.id == job_id, EngineJob.state == JobState.RUNNING,
                                            EngineJob.heartbeat_at == heartbeat)
-                   .values(state=JobState.FAILED, finished_at=now,
+                   .values(state=GONE, finished_at=now,
                            error=f"its worker {worker} stopped answering (last heard at "
                                  f"{heartbeat:%Y-%m-%d %H:%M:%S} UTC); start it again"))
     db.commit()
@@ -296,6 +298,6 @@ def fail_own(db: Session, job_ids: set[int], now: datetime | None = None) -> Non
     now = now or utcnow()
     if job_ids:
         db.execute(update(EngineJob).where(EngineJob.id.in_(job_ids), EngineJob.state == JobState.RUNNING)
-                   .values(state=JobState.FAILED, finished_at=now,
+                   .values(state=GONE, finished_at=now,
                            error=f"interrupted by a server shutdown at {now:%Y-%m-%d %H:%M:%S} UTC; start it again"))
         db.commit()

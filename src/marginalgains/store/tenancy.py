@@ -36,14 +36,18 @@ def act_for(db: Session, organisation_ids: Iterable[int]) -> None:
     """Name the organisations this session's transactions act for: this one (if begun) and every later one."""
     ids = ",".join(str(int(i)) for i in sorted(set(organisation_ids)))
     db.info[_ACTING_FOR] = ids
-    if db.in_transaction() and db.get_bind().dialect.name == "postgresql":
-        _name_organisations(db.connection(), db)
+    _apply_now(db)
 
 
 def run_jobs(db: Session) -> None:
     """Make this session the engine job runner's: its transactions see and change every organisation's
     engine jobs (to claim, beat and fail them), and nothing more of any organisation's."""
     db.info[_RUNS_JOBS] = True
+    _apply_now(db)
+
+
+def _apply_now(db: Session) -> None:
+    """Apply the session's settings to the transaction already begun, if any (later ones apply them at begin)."""
     if db.in_transaction() and db.get_bind().dialect.name == "postgresql":
         _name_organisations(db.connection(), db)
 
