@@ -144,3 +144,28 @@ def test_synthetic_catalogue_reads_and_flags_every_indicator(tmp_path):
     result = compute(catalogue, tmp_path / "syn")
     assert result.catalogue is catalogue
     assert set(result.values["indicator_id"]) == set(result.catalogue.indicators)
+
+
+def test_threads_cap_the_duckdb_the_engine_opens_and_leave_the_counts_alone(records, write_catalogue, tmp_path,
+                                                                             monkeypatch):
+    from marginalgains.engine import run
+
+    seen, opened = [], run.open_source
+
+    def read_back(*args, **kwargs):  # the setting as the open database reports it (to a cursor, as queries run)
+        source = opened(*args, **kwargs)
+        with source.con.con.cursor() as cursor:
+            seen.append(cursor.execute("SELECT current_setting('threads')").fetchone()[0])
+        return source
+
+    monkeypatch.setattr(run, "open_source", read_back)
+    catalogue = write_catalogue(QUARTERLY, BUNDLE)
+    database = tmp_path / "records.duckdb"
+    with duckdb.connect(str(database)) as con:
+        for name, build in TABLES.items():
+            con.register("frame", build())
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+        default = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    assert compute(catalogue, records, threads=1).values.equals(compute(catalogue, records).values)
+    assert compute(catalogue, database, threads=3).values.equals(compute(catalogue, records).values)
+    assert seen == [1, default, 3, default]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from marginalgains.store import accounts, batches, jobs, tenancy
 from marginalgains.store.database import open_store
@@ -185,8 +185,11 @@ def test_a_finished_job_stores_its_draft_under_row_level_security(store, records
         monkeypatch.setattr(tenancy, "act_for", lambda db, organisation_ids: None)
     application = create_engine(store.engine.url)
     try:
-        with Session(application) as db:
+        sessions = sessionmaker(application)
+        tenancy.install(sessions)
+        with sessions() as db:
             db.execute(text(f"SET ROLE {role}"))  # for the connection, past each commit
+            tenancy.run_jobs(db)  # the runner's session: it sees every organisation's queued jobs
             job = jobs.claim_next(db, "here:1")
             catalogue, read = batches.read_upload("tidy", io.BytesIO(GOOD), "values.csv", io.BytesIO(CATALOGUE))
             if acting_for_the_organisation:
@@ -205,3 +208,41 @@ def test_a_finished_job_stores_its_draft_under_row_level_security(store, records
             owner.execute(text(f"DROP OWNED BY {role}"))
             owner.execute(text(f"DROP ROLE {role}"))
             owner.commit()
+
+
+def test_a_cancelled_job_stops_at_its_next_step_and_stores_nothing(store, records):
+    with store.sessions() as db:
+        qwe = accounts.organisation_by_code(db, "QWE")
+        jobs.add_location(db, qwe, "records", str(records), "test")
+        accounts.add_user(db, "ann@qwe.example", "Ann", None)
+        db.commit()
+    running, finishing, queued, dying, failing = queue(store, count=5)
+    with store.sessions() as db:
+        for _ in range(2):
+            jobs.claim_next(db, "here:1")
+        analyst = accounts.user_by_email(db, "ann@qwe.example")
+        cancelled = jobs.cancel(db, db.get(EngineJob, queued), analyst)  # queued: at once, and never claimed
+        assert (cancelled.state, cancelled.cancelled_by_id) == (JobState.CANCELLED, analyst.id)
+        assert cancelled.finished_at == cancelled.cancel_requested_at
+        assert [jobs.claim_next(db, "here:1").id for _ in range(2)] == [dying, failing]
+        asked = jobs.cancel(db, db.get(EngineJob, running), analyst)
+        assert asked.state == JobState.RUNNING and asked.cancel_requested_at is not None
+        first_ask = asked.cancel_requested_at
+        assert jobs.cancel(db, asked, None).cancel_requested_at == first_ask  # asking twice changes nothing
+        with pytest.raises(jobs.JobStopped):
+            jobs.record_progress(db, running, 1, 2, "counted one")
+        assert jobs.stop_cancelled(db, running)
+        assert db.get(EngineJob, running, populate_existing=True).state == JobState.CANCELLED
+        # a job cancelled as it finishes: its draft and its success are one transaction, refused
+        jobs.cancel(db, db.get(EngineJob, finishing), analyst)
+        catalogue, read = batches.read_upload("tidy", io.BytesIO(GOOD), "values.csv", io.BytesIO(CATALOGUE))
+        assert not jobs.succeed(db, db.get(EngineJob, finishing), catalogue, read)
+        assert db.scalar(select(func.count()).select_from(Value)) == 0
+        assert jobs.cancel(db, db.get(EngineJob, running), analyst).state == JobState.CANCELLED  # still so
+        jobs.fail(db, failing, "the engine's message")
+        with pytest.raises(jobs.JobEnded, match=f"job {failing} has already failed"):
+            jobs.cancel(db, db.get(EngineJob, failing), analyst)
+        # a job asked to stop whose worker dies ends cancelled, as asked
+        jobs.cancel(db, db.get(EngineJob, dying), analyst)
+        jobs.fail_own(db, {dying})
+        assert db.get(EngineJob, dying, populate_existing=True).state == JobState.CANCELLED

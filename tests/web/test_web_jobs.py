@@ -344,3 +344,96 @@ def test_the_runner_claims_while_any_lifespan_of_the_app_runs_and_starts_again_a
     assert not claiming()
     with TestClient(app, base_url="http://testserver"):
         assert claiming()
+
+
+@pytest.fixture
+def held_at_first_step(monkeypatch):
+    """The first progress step any job reaches waits until released: a job is then surely running (and its
+    cancellation surely arrives before its next step). Yields (reached, release) events."""
+    reached, release = threading.Event(), threading.Event()
+    real = jobs.record_progress
+
+    def held(*args, **kwargs):
+        if not reached.is_set():
+            reached.set()
+            release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "record_progress", held)
+    yield reached, release
+    release.set()
+
+
+def engine_batches(store) -> int:
+    with store.sessions() as db:
+        return db.scalar(select(func.count()).select_from(Batch).where(Batch.kind == "engine"))
+
+
+def test_an_analyst_cancels_a_queued_and_a_running_job_and_nothing_of_them_is_stored(client, new_client, store,
+                                                                                    visits, held_at_first_step):
+    reached, release = held_at_first_step
+    catalogue = yaml.safe_dump(CATALOGUE).encode()
+    sign_in(client, "analyst@qwe.example")
+    running = start_job(client, "visits", catalogue).json()["id"]
+    assert reached.wait(60)
+    queued = start_job(client, "visits", catalogue).json()  # the one slot is busy: it waits
+    assert queued["state"] == "queued"
+    outsider, viewer = new_client(), new_client()
+    sign_in(outsider, "admin@qkk.example")
+    sign_in(viewer, "viewer@qwe.example")
+    for job_id in (running, queued["id"]):
+        refused = outsider.post(f"/api/jobs/{job_id}/cancel", headers={"X-CSRF-Token": csrf_from(outsider)})
+        assert refused.status_code == 404
+        refused = viewer.post(f"/api/jobs/{job_id}/cancel", headers={"X-CSRF-Token": csrf_from(viewer)})
+        assert refused.status_code == 403 and "this needs analyst" in refused.json()["detail"]
+    assert client.post(f"/jobs/{queued['id']}/cancel", follow_redirects=False).status_code == 403  # no CSRF token
+    assert "Cancel this job" not in viewer.get(f"/jobs/{running}").text
+    page = client.get(f"/jobs/{queued['id']}").text
+    assert "Cancel this job" in page
+    cancelled = client.post(f"/jobs/{queued['id']}/cancel", data={"csrf_token": csrf_of(page)},
+                            follow_redirects=False)
+    assert cancelled.status_code == 303 and cancelled.headers["location"] == f"/jobs/{queued['id']}"
+    queued = client.get(f"/api/jobs/{queued['id']}").json()
+    assert (queued["state"], queued["cancelled_by"], queued["batch_id"]) == ("cancelled", "Analyst at QWE", None)
+    assert queued["cancel_requested_at"] is not None and queued["finished_at"] is not None
+    asked = client.post(f"/api/jobs/{running}/cancel", headers={"X-CSRF-Token": csrf_from(client)})
+    assert asked.status_code == 200 and asked.json()["state"] == "running"  # it stops at its next step
+    assert asked.json()["progress"]["label"] == "cancelling: it stops at its next step"
+    release.set()
+    stopped = finished(client, running)
+    assert (stopped["state"], stopped["cancelled_by"], stopped["batch_id"], stopped["error"]) == (
+        "cancelled", "Analyst at QWE", None, None)
+    assert engine_batches(store) == 0  # no draft batch is left of either
+    page = client.get(f"/jobs/{running}").text
+    assert "State: <strong>cancelled</strong>" in page and "Cancelled by Analyst at QWE" in page
+    assert 'http-equiv="refresh"' not in page and "Cancel this job" not in page
+    done = finished(client, start_job(client, "visits", catalogue).json()["id"])  # the runner goes on
+    assert done["state"] == "succeeded" and engine_batches(store) == 1
+    late = client.post(f"/api/jobs/{done['id']}/cancel", headers={"X-CSRF-Token": csrf_from(client)})
+    assert late.status_code == 409 and "has already succeeded" in late.json()["detail"]
+
+
+def test_a_job_s_duckdb_runs_on_the_server_s_job_threads(app, store, visits, monkeypatch):
+    """Each job's DuckDB is capped at --job-threads (by default every core but one, left for requests)."""
+    from marginalgains.engine import run
+    from marginalgains.web.app import ENV_DATABASE, ENV_JOB_THREADS, app_from_environment
+
+    assert app.state.job_runner.threads == max(1, (os.cpu_count() or 2) - 1)
+    monkeypatch.setenv(ENV_DATABASE, store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv(ENV_JOB_THREADS, "1")
+    capped = app_from_environment()
+    assert capped.state.job_runner.threads == 1
+    seen, opened = [], run.open_source
+
+    def read_back(*args, **kwargs):
+        source = opened(*args, **kwargs)
+        with source.con.con.cursor() as cursor:
+            seen.append(cursor.execute("SELECT current_setting('threads')").fetchone()[0])
+        return source
+
+    monkeypatch.setattr(run, "open_source", read_back)
+    with TestClient(capped, base_url="http://testserver") as client:
+        sign_in(client, "analyst@qwe.example")
+        job = finished(client, start_job(client, "visits", yaml.safe_dump(CATALOGUE).encode()).json()["id"])
+    capped.state.store.dispose()
+    assert job["state"] == "succeeded" and seen == [1]

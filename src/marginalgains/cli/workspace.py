@@ -62,10 +62,13 @@ def serve_command(
     app_database: AppDatabaseOption = None,
     job_slots: Annotated[int, typer.Option(min=1, help="Engine jobs each worker runs at once (each DuckDB job "
                                                        "already uses every core).")] = 1,
+    job_threads: Annotated[Optional[int], typer.Option(min=1, help="DuckDB threads of each engine job "
+                                                                   "[default: every core but one, left for requests]."
+                                                       )] = None,
 ) -> None:
     """Serve the shared improvement workspace (web pages and JSON API) under uvicorn."""
     from marginalgains.store.database import default_url
-    from marginalgains.web.app import ENV_DATABASE, ENV_JOB_SLOTS
+    from marginalgains.web.app import ENV_DATABASE, ENV_JOB_SLOTS, ENV_JOB_THREADS
     from marginalgains.web.serving import PROTOCOL
 
     url = database or default_url(workspace)
@@ -84,6 +87,7 @@ def serve_command(
     store.dispose()
     os.environ[ENV_DATABASE] = serving_url
     os.environ[ENV_JOB_SLOTS] = str(job_slots)
+    os.environ[ENV_JOB_THREADS] = str(job_threads or "")
     sys.stdout.flush()
     # exec uvicorn's own command line: its workers then import only the web app, not this whole CLI
     os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "marginalgains.web.app:app_from_environment",

@@ -98,8 +98,12 @@ class DataSource:
         return self.con.table(name)
 
 
-def open_source(data, backend="duckdb", spark_master: str | None = None, database_only: bool = False) -> DataSource:
+def open_source(data, backend="duckdb", spark_master: str | None = None, database_only: bool = False,
+                threads: int | None = None) -> DataSource:
     """Connect to `data` with `backend` ("duckdb", "spark", or an Ibis backend object).
+
+    `threads` caps the threads of a DuckDB opened here (a folder's or a DuckDB file's); Spark, a database
+    URL and a given backend keep their own.
 
     A DuckDB database file is opened read-only. Its views may read other files on this machine
     (`CREATE VIEW v AS SELECT * FROM read_csv('/any/file')`); with `database_only` DuckDB's
@@ -118,18 +122,18 @@ def open_source(data, backend="duckdb", spark_master: str | None = None, databas
         return _with_files(ibis.pyspark.connect(spark_session(spark_master)), data, "spark")
     path = Path(text.removeprefix("file://"))
     if path.is_file() and path.suffix in _DUCKDB_FILES:
-        return DataSource(_duckdb_file(path, database_only), f"DuckDB database {path}", own_duckdb=True)
+        return DataSource(_duckdb_file(path, database_only, threads), f"DuckDB database {path}", own_duckdb=True)
     if database_only:
         raise EngineError(f"database_only applies to a DuckDB database file; {str(data)!r} is not one")
-    return _with_files(_duckdb(), data, "duckdb", own_duckdb=True)
+    return _with_files(_duckdb(threads=threads), data, "duckdb", own_duckdb=True)
 
 
-def _duckdb_file(path: Path, database_only: bool) -> BaseBackend:
+def _duckdb_file(path: Path, database_only: bool, threads: int | None = None) -> BaseBackend:
     """A DuckDB database file, read-only; a file that is not one is refused by name."""
     if path.stat().st_size == 0:
         raise EngineError(f"{path}: the file is empty, not a DuckDB database")
     try:
-        con = _duckdb(database=str(path), read_only=True)
+        con = _duckdb(database=str(path), read_only=True, threads=threads)
     except Exception as error:
         raise EngineError(f"{path}: not a readable DuckDB database ({_first_line(error)})") from None
     if database_only:
@@ -149,12 +153,15 @@ def _refuse_views_over_files(con: BaseBackend, path: Path) -> None:
                               "refused in database-only mode") from None
 
 
-def _duckdb(**options) -> BaseBackend:
+def _duckdb(threads: int | None = None, **options) -> BaseBackend:
     """An in-process DuckDB connection, held to a memory limit given for the run (it spills to disk
-    beyond it); without one, DuckDB's own default (80% of the machine's memory)."""
+    beyond it; without one, DuckDB's own default: 80% of the machine's memory) and to `threads`
+    threads if given (DuckDB's default: every core)."""
     con = _quiet(ibis.duckdb.connect(**options))
     if (cap := memory.given()) is not None:
         con.raw_sql(f"SET memory_limit = '{cap[0]}B'")
+    if threads is not None:
+        con.raw_sql(f"SET threads = {int(threads)}")
     return con
 
 

@@ -54,6 +54,7 @@ def compute(
     *,
     spark_master: str | None = None,
     database_only: bool = False,
+    threads: int | None = None,
 ) -> ComputeResult:
     """Count every record-level indicator of `catalogue` in `data`.
 
@@ -62,12 +63,13 @@ def compute(
     `backend` is "duckdb", "spark" or an Ibis backend object. `progress` is a rich Progress
     (one task advancing per indicator) or a callable `progress(done, total, label)`.
     With `database_only`, a DuckDB file's views may not read other files (see `open_source`).
+    `threads` caps the threads of the DuckDB the engine opens (DuckDB's default: every core).
     Everything is validated before the first aggregation runs.
     """
     if not isinstance(catalogue, Catalogue):
         catalogue = read_catalogue(catalogue)
     definitions = read_definitions(catalogue)
-    source = open_source(data, backend, spark_master, database_only)
+    source = open_source(data, backend, spark_master, database_only, threads)
     groups = compile_groups(definitions, source)
     report = _progress_reporter(progress, len(definitions))
     values, links = [], []

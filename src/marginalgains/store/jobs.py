@@ -5,7 +5,8 @@ A request queues a job; exactly one worker claims it (an UPDATE only one claiman
 writes its progress into its row while it runs and ends succeeded (its values a draft batch, read with
 the same checks as an upload) or failed (with the reason). A server that dies leaves no job 'running':
 the next start fails the jobs it was running, and a job whose worker stops beating is failed by any
-other worker.
+other worker. An analyst may cancel a job: a queued one ends at once; a running one is asked to stop,
+and its worker stops at the engine's next progress step and stores nothing of it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from marginalgains.engine.backends import record_files
@@ -33,10 +34,20 @@ BACKENDS_BY_KIND = {"folder": ("duckdb", "spark"), "duckdb": ("duckdb",), "url":
 _DUCKDB_SUFFIXES = {".duckdb", ".db", ".ddb"}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+# a running job whose worker is gone ends failed, or cancelled if an analyst had asked it to stop
+GONE = case((EngineJob.cancel_requested_at.is_not(None), JobState.CANCELLED), else_=JobState.FAILED)
 
 
 class JobError(GainsError):
     """A data location cannot be added or read, or a job cannot be started (the message says why)."""
+
+
+class JobEnded(JobError):
+    """The job has already ended (it can no longer be cancelled)."""
+
+
+class JobStopped(Exception):
+    """Raised inside a running job's progress step when it must stop: cancelled, or failed meanwhile."""
 
 
 # --- data locations -------------------------------------------------------------------------------------------
@@ -181,10 +192,46 @@ def claim_next(db: Session, worker: str) -> EngineJob | None:
 
 
 def record_progress(db: Session, job_id: int, done: int, total: int | None, label: str) -> None:
-    """A running job's progress (indicators counted of all), which also shows its worker is alive."""
-    db.execute(update(EngineJob).where(EngineJob.id == job_id, EngineJob.state == JobState.RUNNING)
-               .values(progress_done=done, progress_total=total, progress_label=label, heartbeat_at=utcnow()))
+    """A running job's progress (indicators counted of all), which also shows its worker is alive.
+    JobStopped when the job is to go no further (cancelled, or failed as its worker was thought dead)."""
+    moved = db.execute(update(EngineJob).where(*_going_on(job_id))
+                       .values(progress_done=done, progress_total=total, progress_label=label, heartbeat_at=utcnow()))
     db.commit()
+    if moved.rowcount != 1:
+        raise JobStopped(job_id)
+
+
+def _going_on(job_id: int) -> tuple:
+    """The job is running and nobody has asked it to stop."""
+    return EngineJob.id == job_id, EngineJob.state == JobState.RUNNING, EngineJob.cancel_requested_at.is_(None)
+
+
+def cancel(db: Session, job: EngineJob, user: User | None) -> EngineJob:
+    """Cancel a job for `user` and commit: a queued one is cancelled at once (no worker will claim it); a running
+    one is asked to stop, and its worker marks it cancelled at the engine's next progress step. JobEnded when it
+    has already ended; asking twice changes nothing."""
+    now = utcnow()
+    who = {"cancel_requested_at": now, "cancelled_by_id": user.id if user else None}
+    queued = db.execute(update(EngineJob).where(EngineJob.id == job.id, EngineJob.state == JobState.QUEUED)
+                        .values(state=JobState.CANCELLED, finished_at=now, progress_label="cancelled", **who))
+    if queued.rowcount == 0:
+        db.execute(update(EngineJob).where(*_going_on(job.id))
+                   .values(progress_label="cancelling: it stops at its next step", **who))
+    db.commit()
+    db.refresh(job)
+    if job.state not in ACTIVE and job.state != JobState.CANCELLED:
+        raise JobEnded(f"job {job.id} has already {job.state}; only a queued or running job can be cancelled")
+    return job
+
+
+def stop_cancelled(db: Session, job_id: int) -> bool:
+    """A worker ends a running job that was asked to stop: cancelled (nothing of it stored). False if it was not
+    asked to (or has ended otherwise)."""
+    stopped = db.execute(update(EngineJob).where(EngineJob.id == job_id, EngineJob.state == JobState.RUNNING,
+                                                 EngineJob.cancel_requested_at.is_not(None))
+                         .values(state=JobState.CANCELLED, finished_at=utcnow(), progress_label="cancelled"))
+    db.commit()
+    return stopped.rowcount == 1
 
 
 def beat(db: Session, job_ids: set[int]) -> None:
@@ -197,11 +244,11 @@ def beat(db: Session, job_ids: set[int]) -> None:
 
 def succeed(db: Session, job: EngineJob, catalogue: Catalogue, read: ReadResult) -> bool:
     """Store a finished job's values as a draft batch of its organisation and mark the job succeeded, in one
-    transaction; False (nothing stored) if the job was failed meanwhile (its worker thought dead)."""
+    transaction; False (nothing stored) if the job was cancelled or failed meanwhile (its worker thought dead)."""
     tenancy.act_for(db, [job.organisation_id])  # row-level security: the draft is this organisation's
     batch = batches.create_draft(db, job.organisation, job.requested_by, "engine",
                                  f"{job.catalogue_filename} over {job.location_name}", catalogue, read)
-    moved = db.execute(update(EngineJob).where(EngineJob.id == job.id, EngineJob.state == JobState.RUNNING)
+    moved = db.execute(update(EngineJob).where(*_going_on(job.id))
                        .values(state=JobState.SUCCEEDED, batch_id=batch.id, finished_at=utcnow(),
                                progress_label="done: a draft batch"))
     if moved.rowcount != 1:
@@ -223,7 +270,7 @@ def recover_interrupted(db: Session, host: str, now: datetime | None = None) -> 
     now = now or utcnow()
     failed = db.execute(update(EngineJob).where(EngineJob.state == JobState.RUNNING,
                                                 EngineJob.claimed_by.like(f"{host}:%"))
-                        .values(state=JobState.FAILED, finished_at=now,
+                        .values(state=GONE, finished_at=now,
                                 error=f"interrupted by a restart at {now:%Y-%m-%d %H:%M:%S} UTC: the server on "
                                       f"{host} running it stopped before it finished; start it again"))
     db.commit()
@@ -239,7 +286,7 @@ def fail_stale(db: Session, after: timedelta, now: datetime | None = None) -> in
     for job_id, heartbeat, worker in stale:
         db.execute(update(EngineJob).where(EngineJob.id == job_id, EngineJob.state == JobState.RUNNING,
                                            EngineJob.heartbeat_at == heartbeat)
-                   .values(state=JobState.FAILED, finished_at=now,
+                   .values(state=GONE, finished_at=now,
                            error=f"its worker {worker} stopped answering (last heard at "
                                  f"{heartbeat:%Y-%m-%d %H:%M:%S} UTC); start it again"))
     db.commit()
@@ -251,6 +298,6 @@ def fail_own(db: Session, job_ids: set[int], now: datetime | None = None) -> Non
     now = now or utcnow()
     if job_ids:
         db.execute(update(EngineJob).where(EngineJob.id.in_(job_ids), EngineJob.state == JobState.RUNNING)
-                   .values(state=JobState.FAILED, finished_at=now,
+                   .values(state=GONE, finished_at=now,
                            error=f"interrupted by a server shutdown at {now:%Y-%m-%d %H:%M:%S} UTC; start it again"))
         db.commit()

@@ -431,6 +431,17 @@ class WorkspaceSetting(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class WorkspaceSettingChange(Base):
+    """One change of a workspace setting, kept for ever: the audit trail of who set what, when."""
+    __tablename__ = "workspace_setting_changes"
+    __table_args__ = (Index("ix_workspace_setting_changes_key", "key", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DataLocation(Base):
     """A place holding record-level data that the server may read for one organisation's engine jobs.
 
@@ -457,6 +468,7 @@ class JobState(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class EngineJob(Base):
@@ -485,7 +497,10 @@ class EngineJob(Base):
     heartbeat_at: Mapped[datetime | None]  # refreshed while it runs
     finished_at: Mapped[datetime | None]
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+    cancel_requested_at: Mapped[datetime | None]  # a running job stops at its next progress step
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     organisation: Mapped[Organisation] = relationship()
-    requested_by: Mapped[User | None] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
     batch: Mapped[Batch | None] = relationship()

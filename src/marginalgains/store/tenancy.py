@@ -4,7 +4,10 @@ Migration 0006 limits a role that does not own the tenant tables to published ba
 organisations named in the transaction's `app.organisation_ids`. The service connects as such a role
 (`gains serve --app-database URL`; `gains workspace app-role` creates and grants it), and every
 transaction of a session names the organisations set by `act_for` (none until it is called: published
-rows only). The tables' owner runs the migrations and the admin commands, and is not limited.
+rows only). Migration 0009 puts data locations, engine jobs, follows and SPC signals under the same
+setting; the engine job runner's sessions (`run_jobs`) also see every job's row, to claim and watch them
+(never its data location or batches: a job's work acts for the job's organisation).
+The tables' owner runs the migrations and the admin commands, and is not limited.
 On SQLite there are no roles and no policies: `act_for` records the organisations and nothing else.
 """
 
@@ -18,7 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from marginalgains.errors import GainsError
 
 ORGANISATIONS_SETTING = "app.organisation_ids"
+JOB_RUNNER_SETTING = "app.job_runner"  # 'on': the engine job runner, which sees every job's row (migration 0009)
 _ACTING_FOR = "acting_for_organisation_ids"  # key in Session.info
+_RUNS_JOBS = "runs_engine_jobs"  # key in Session.info
 TENANT_TABLES = ("batches", "indicator_values", "batch_indicators", "batch_rejections")
 READ_ONLY_TABLES = ("alembic_version",)  # the app role checks the schema revision; only migrations change it
 
@@ -31,8 +36,20 @@ def act_for(db: Session, organisation_ids: Iterable[int]) -> None:
     """Name the organisations this session's transactions act for: this one (if begun) and every later one."""
     ids = ",".join(str(int(i)) for i in sorted(set(organisation_ids)))
     db.info[_ACTING_FOR] = ids
+    _apply_now(db)
+
+
+def run_jobs(db: Session) -> None:
+    """Make this session the engine job runner's: its transactions see and change every organisation's
+    engine jobs (to claim, beat and fail them), and nothing more of any organisation's."""
+    db.info[_RUNS_JOBS] = True
+    _apply_now(db)
+
+
+def _apply_now(db: Session) -> None:
+    """Apply the session's settings to the transaction already begun, if any (later ones apply them at begin)."""
     if db.in_transaction() and db.get_bind().dialect.name == "postgresql":
-        _name_organisations(db.connection(), ids)
+        _name_organisations(db.connection(), db)
 
 
 def acting_for(db: Session) -> str:
@@ -47,12 +64,14 @@ def install(sessions: sessionmaker) -> None:
 
 def _on_begin(session: Session, _transaction, connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
-        _name_organisations(connection, acting_for(session))
+        _name_organisations(connection, session)
 
 
-def _name_organisations(connection: Connection, ids: str) -> None:
+def _name_organisations(connection: Connection, session: Session) -> None:
     # transaction-local (is_local = true): a pooled connection carries nothing into the next request
-    connection.execute(text("SELECT set_config(:name, :ids, true)"), {"name": ORGANISATIONS_SETTING, "ids": ids})
+    connection.execute(text("SELECT set_config(:organisations, :ids, true), set_config(:runner, :runs, true)"),
+                       {"organisations": ORGANISATIONS_SETTING, "ids": acting_for(session),
+                        "runner": JOB_RUNNER_SETTING, "runs": "on" if session.info.get(_RUNS_JOBS) else ""})
 
 
 def grant_app_role(owner: Engine, role: str, create: bool = False, password: str | None = None) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -18,10 +18,12 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from marginalgains.store.database import Store, open_store
-from marginalgains.web import api, atlas_views, data, feed, follows, jobs, people, plans, sharing, webhooks
+from marginalgains.web import (
+    api, atlas_views, data, feed, follows, jobs, people, plans, sharing, webhooks, workspace_settings,
+)
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
-from marginalgains.web.job_runner import JobRunner
+from marginalgains.web.job_runner import JobRunner, default_job_threads
 from marginalgains.web.render import print_css_response, render_error
 from marginalgains.web.security import SecurityMiddleware
 
@@ -29,6 +31,7 @@ OPENAPI_PATH = "/api/openapi.json"
 ENV_DATABASE = "MARGINALGAINS_DATABASE_URL"
 ENV_MAX_UPLOAD = "MARGINALGAINS_MAX_UPLOAD_BYTES"
 ENV_JOB_SLOTS = "MARGINALGAINS_JOB_SLOTS"
+ENV_JOB_THREADS = "MARGINALGAINS_JOB_THREADS"
 
 
 class ErrorOut(BaseModel):
@@ -51,6 +54,7 @@ ERROR_RESPONSES = {status: {"model": ErrorOut, "description": why} for status, w
 class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     job_slots: int = 1  # engine jobs each worker runs at once (see web/job_runner.py for why one)
+    job_threads: int = field(default_factory=default_job_threads)  # DuckDB threads of each job
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
@@ -59,7 +63,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None, dependencies=[Depends(csrf_guard)], responses=ERROR_RESPONSES,
                   lifespan=_running_jobs)
     app.state.store = store
-    app.state.job_runner = JobRunner(store, settings.job_slots)
+    app.state.job_runner = JobRunner(store, settings.job_slots, threads=settings.job_threads)
     app.state.settings = settings
     app.state.authenticators = [PasswordAuthenticator()]
     app.state.publication_listeners = [feed.announce_publication]  # called after each publication is committed
@@ -73,6 +77,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(follows.router)
     app.include_router(webhooks.router)
     app.include_router(jobs.router)
+    app.include_router(workspace_settings.router)
     app.add_api_route("/print.css", print_css_response, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
     app.add_exception_handler(HTTPException, _http_error)
@@ -95,8 +100,9 @@ def app_from_environment() -> FastAPI:
     """The app for one server worker: the store at $MARGINALGAINS_DATABASE_URL, already migrated."""
     max_upload = int(os.environ.get(ENV_MAX_UPLOAD, Settings.max_upload_bytes))
     slots = int(os.environ.get(ENV_JOB_SLOTS, Settings.job_slots))
+    threads = int(os.environ.get(ENV_JOB_THREADS) or default_job_threads())
     return create_app(open_store(os.environ[ENV_DATABASE], migrate=False),
-                      Settings(max_upload_bytes=max_upload, job_slots=slots))
+                      Settings(max_upload_bytes=max_upload, job_slots=slots, job_threads=threads))
 
 
 def _wants_json(request: Request) -> bool:

@@ -29,7 +29,7 @@ import pandas as pd
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from marginalgains.atlas import spc_series
@@ -66,10 +66,23 @@ class FollowOut(BaseModel):
 # ---- finding new signals at publication
 
 
+def followed_areas(db: Session, indicator_ids: Iterable[str]) -> list[tuple[str, str, int | None]]:
+    """(indicator, area, organisation of a follower, None for a follower of none) for every followed area of
+    these indicators, whoever follows it. On PostgreSQL row-level security shows a request only its own
+    organisations' members' follows, so this reads through the owner's `followed_areas` function (migration
+    0009), which answers this and names nobody."""
+    indicators = sorted(set(indicator_ids))
+    if db.get_bind().dialect.name == "postgresql":
+        return [tuple(row) for row in db.execute(text("SELECT * FROM followed_areas(:i)"), {"i": indicators})]
+    return [tuple(row) for row in db.execute(
+        select(Follow.indicator_id, Follow.area_code, Membership.organisation_id)
+        .outerjoin(Membership, Membership.user_id == Follow.user_id)
+        .where(Follow.indicator_id.in_(indicators)).distinct())]
+
+
 def _followed_pairs(db: Session, indicator_ids: Iterable[str]) -> pd.DataFrame:
-    rows = db.execute(select(Follow.indicator_id, Follow.area_code).where(Follow.indicator_id.in_(list(indicator_ids)))
-                      .distinct()).all()
-    return pd.DataFrame(rows, columns=["indicator_id", "area_code"])
+    pairs = {(indicator_id, area_code) for indicator_id, area_code, _ in followed_areas(db, indicator_ids)}
+    return pd.DataFrame(sorted(pairs), columns=["indicator_id", "area_code"])
 
 
 def special_cause_points(db: Session, indicator_ids: Iterable[str]) -> pd.DataFrame:
@@ -170,12 +183,10 @@ def followers_organisations(db: Session, signals: list[SpcSignal]) -> dict[int, 
     """Per organisation, the signals in areas one of its members follows (for its webhook)."""
     if not signals:
         return {}
-    rows = db.execute(select(Membership.organisation_id, Follow.indicator_id, Follow.area_code)
-                      .join(Follow, Follow.user_id == Membership.user_id)
-                      .where(Follow.indicator_id.in_({s.indicator_id for s in signals}))).all()
     followed: dict[int, set[tuple[str, str]]] = {}
-    for organisation_id, indicator_id, area_code in rows:
-        followed.setdefault(organisation_id, set()).add((indicator_id, area_code))
+    for indicator_id, area_code, organisation_id in followed_areas(db, {s.indicator_id for s in signals}):
+        if organisation_id is not None:
+            followed.setdefault(organisation_id, set()).add((indicator_id, area_code))
     return {o: [s for s in signals if (s.indicator_id, s.area_code) in pairs] for o, pairs in followed.items()}
 
 

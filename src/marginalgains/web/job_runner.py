@@ -7,7 +7,12 @@ engine's work happens inside DuckDB or Spark, which release the GIL, so a thread
 requests nothing, shares its store connections, and writes progress straight into the job's row.
 One slot per worker is the default because one DuckDB job already uses every core (it runs
 several aggregate queries side by side) and holds its working memory; a second at once would only
-halve each one's speed and double the memory.
+halve each one's speed and double the memory. Its DuckDB is capped at `threads` (`gains serve
+--job-threads`, by default one fewer than the machine's cores), so a job leaves a core for requests.
+
+On PostgreSQL the runner's sessions see every organisation's job rows (`tenancy.run_jobs`), and a job's
+own work acts for the job's organisation alone: its data location and its draft batch are that
+organisation's under row-level security, as an analyst's request would see them.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+
+from sqlalchemy.orm import Session
 
 from marginalgains.engine import compute
 from marginalgains.errors import GainsError
 from marginalgains.io.values import check_values
-from marginalgains.store import jobs
+from marginalgains.store import jobs, tenancy
 from marginalgains.store.batches import catalogue_from_yaml
 from marginalgains.store.database import Store
 from marginalgains.store.models import DataLocation, EngineJob
@@ -33,16 +42,31 @@ HEARTBEAT_SECONDS = 15.0
 STALE_AFTER = timedelta(minutes=2)  # a running job not heard of for this long has lost its worker
 
 
+def default_job_threads() -> int:
+    """DuckDB threads for a job: every core but one, which stays for the worker's requests (at least one)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+@contextmanager
+def runner_session(store: Store) -> Iterator[Session]:
+    """A store session that sees and changes every organisation's engine jobs, and nothing more of theirs."""
+    with store.sessions() as db:
+        tenancy.run_jobs(db)
+        yield db
+
+
 def worker_name() -> str:
     """This process as a job's `claimed_by`: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class JobRunner:
-    """At most `slots` engine jobs at once in this worker, each on its own daemon thread."""
+    """At most `slots` engine jobs at once in this worker, each on its own daemon thread, each with at most
+    `threads` DuckDB threads."""
 
-    def __init__(self, store: Store, slots: int = 1, poll_seconds: float = POLL_SECONDS):
+    def __init__(self, store: Store, slots: int = 1, poll_seconds: float = POLL_SECONDS, threads: int | None = None):
         self.store, self.slots, self.poll_seconds = store, slots, poll_seconds
+        self.threads = threads or default_job_threads()
         self.worker = worker_name()
         self._free = threading.Semaphore(slots)
         self._wake, self._stop = threading.Event(), threading.Event()
@@ -76,7 +100,7 @@ class JobRunner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        with self._lock, self.store.sessions() as db:
+        with self._lock, runner_session(self.store) as db:
             jobs.fail_own(db, set(self._running))
 
     def _loop(self) -> None:
@@ -94,7 +118,7 @@ class JobRunner:
         now = time.monotonic()
         if now - beaten < HEARTBEAT_SECONDS:
             return beaten
-        with self.store.sessions() as db:
+        with runner_session(self.store) as db:
             with self._lock:
                 jobs.beat(db, set(self._running))
             jobs.fail_stale(db, STALE_AFTER)
@@ -102,7 +126,7 @@ class JobRunner:
 
     def _claim_while_free(self) -> None:
         while not self._stop.is_set() and self._free.acquire(blocking=False):
-            with self.store.sessions() as db:
+            with runner_session(self.store) as db:
                 job = jobs.claim_next(db, self.worker)
             if job is None:
                 self._free.release()
@@ -113,7 +137,7 @@ class JobRunner:
 
     def _run(self, job_id: int) -> None:
         try:
-            run_job(self.store, job_id)
+            run_job(self.store, job_id, self.threads)
         finally:
             with self._lock:
                 self._running.discard(job_id)
@@ -121,24 +145,35 @@ class JobRunner:
             self._wake.set()
 
 
-def run_job(store: Store, job_id: int) -> None:
-    """Run one claimed job to its end: succeeded with a draft batch, or failed with the reason."""
-    with store.sessions() as db:
+def run_job(store: Store, job_id: int, threads: int | None = None) -> None:
+    """Run one claimed job to its end: succeeded with a draft batch, failed with the reason, or cancelled (when
+    asked to stop, at the engine's next progress step) with nothing of it stored."""
+    with runner_session(store) as db:
         job = db.get(EngineJob, job_id)
         assert job is not None
+        tenancy.act_for(db, [job.organisation_id])  # its location and draft batch: its organisation's alone
         try:
-            catalogue, read = _compute(db, job)
-            jobs.succeed(db, job, catalogue, read)
-        except GainsError as error:
+            catalogue, read = _compute(db, job, threads or default_job_threads())
+            if not jobs.succeed(db, job, catalogue, read):
+                jobs.stop_cancelled(db, job_id)
+        except jobs.JobStopped:
             db.rollback()
-            jobs.fail(db, job_id, str(error))
+            jobs.stop_cancelled(db, job_id)
+        except GainsError as error:
+            _end_failed(db, job_id, str(error))
         except Exception as error:  # never leave a job running: record what went wrong, keep the trace in the log
             log.exception("engine job %s", job_id)
-            db.rollback()
-            jobs.fail(db, job_id, f"internal error ({type(error).__name__}): {str(error).strip()[:500]}")
+            _end_failed(db, job_id, f"internal error ({type(error).__name__}): {str(error).strip()[:500]}")
 
 
-def _compute(db, job: EngineJob):
+def _end_failed(db: Session, job_id: int, error: str) -> None:
+    """A job that went wrong is failed, unless it had been asked to stop: then it is cancelled, as asked."""
+    db.rollback()
+    if not jobs.stop_cancelled(db, job_id):
+        jobs.fail(db, job_id, error)
+
+
+def _compute(db: Session, job: EngineJob, threads: int):
     """The engine's values for a job, checked as an upload's values are (rows in = accepted + rejected)."""
     location = db.get(DataLocation, job.location_id) if job.location_id is not None else None
     if location is None:
@@ -151,6 +186,6 @@ def _compute(db, job: EngineJob):
         jobs.record_progress(db, job.id, done, total, f"counted {label}")
 
     result = compute(catalogue, jobs.readable(location), backend="duckdb" if job.backend == "database" else job.backend,
-                     progress=progress, database_only=location.kind == "duckdb")
+                     progress=progress, database_only=location.kind == "duckdb", threads=threads)
     jobs.record_progress(db, job.id, counted["done"], counted["total"], "checking the values")
     return result.catalogue, check_values(result.values, result.catalogue, f"values of job {job.id}")

@@ -1,5 +1,6 @@
 """Engine jobs, as pages and JSON: an analyst runs a catalogue over one of the organisation's data locations in
-the background, watches its progress, and gets a draft batch (published or discarded as an upload's is)."""
+the background, watches its progress, and gets a draft batch (published or discarded as an upload's is); an analyst
+of the organisation may cancel a queued or running job."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class JobOut(BaseModel):
     location: str
     backend: str
     catalogue_filename: str
-    state: str  # queued | running | succeeded | failed
+    state: str  # queued | running | succeeded | failed | cancelled
     progress: JobProgressOut
     error: str | None
     created_at: datetime
@@ -52,6 +53,8 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     seconds: float | None  # from start to finish
     batch_id: int | None  # the draft batch of its values, once succeeded
+    cancel_requested_at: datetime | None  # when an analyst cancelled it (a running job stops at its next step)
+    cancelled_by: str | None
 
 
 def job_out(job: EngineJob) -> JobOut:
@@ -62,7 +65,9 @@ def job_out(job: EngineJob) -> JobOut:
                   backend=job.backend, catalogue_filename=job.catalogue_filename, state=job.state,
                   progress=JobProgressOut(done=job.progress_done, total=job.progress_total, label=job.progress_label),
                   error=job.error, created_at=job.created_at, started_at=job.started_at,
-                  finished_at=job.finished_at, seconds=seconds, batch_id=job.batch_id)
+                  finished_at=job.finished_at, seconds=seconds, batch_id=job.batch_id,
+                  cancel_requested_at=job.cancel_requested_at,
+                  cancelled_by=job.cancelled_by.name if job.cancelled_by else None)
 
 
 def _locations(db: Session, organisation: Organisation) -> list[DataLocationOut]:
@@ -70,12 +75,23 @@ def _locations(db: Session, organisation: Organisation) -> list[DataLocationOut]
             for location in jobs.locations_of(db, organisation)]
 
 
-def job_or_404(db: Session, viewer: Viewer, job_id: int) -> EngineJob:
-    """A job of one of the viewer's organisations; 404 to everyone else."""
+def job_or_404(db: Session, viewer: Viewer, job_id: int, role: Role = Role.VIEWER) -> EngineJob:
+    """A job of one of the viewer's organisations, where they hold at least `role`; 404 to everyone else."""
     job = db.get(EngineJob, job_id)
     if job is None or viewer.role_in(job.organisation_id) is None:
         raise HTTPException(404, "no such job among your organisations'")
+    if not viewer.can(job.organisation_id, role):
+        raise HTTPException(403, f"you are {viewer.role_in(job.organisation_id)} in {job.organisation.code}; "
+                                 f"this needs {role}")
     return job
+
+
+def _cancel(db: Session, viewer: Viewer, job_id: int) -> EngineJob:
+    """Cancel a job of an organisation where the viewer is an analyst; 409 once it has ended."""
+    try:
+        return jobs.cancel(db, job_or_404(db, viewer, job_id, Role.ANALYST), viewer.user)
+    except jobs.JobEnded as exc:
+        raise HTTPException(409, str(exc)) from None
 
 
 def _start(request: Request, db: Session, viewer: Viewer, code: str, location: str, backend: str,
@@ -117,7 +133,14 @@ def start_page(*, code: str, request: Request, viewer: SignedIn, db: DB, locatio
 @router.get("/jobs/{job_id}", include_in_schema=False)
 def job_page(*, job_id: RowId, request: Request, viewer: SignedIn, db: DB):
     job = job_or_404(db, viewer, job_id)
-    return page(request, viewer, "job.html", job=job, active=job.state in jobs.ACTIVE)
+    return page(request, viewer, "job.html", job=job, active=job.state in jobs.ACTIVE,
+                can_cancel=viewer.can(job.organisation_id, Role.ANALYST) and job.cancel_requested_at is None)
+
+
+@router.post("/jobs/{job_id}/cancel", include_in_schema=False)
+def cancel_page(*, job_id: RowId, viewer: SignedIn, db: DB):
+    _cancel(db, viewer, job_id)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 # --- JSON API -------------------------------------------------------------------------------------------------
@@ -149,3 +172,10 @@ def start_job(*, code: str, request: Request, viewer: SignedIn, db: DB, location
 def get_job(*, job_id: RowId, viewer: SignedIn, db: DB) -> JobOut:
     """A job's state and progress; once succeeded, `batch_id` names its draft batch (see /api/batches/{id})."""
     return job_out(job_or_404(db, viewer, job_id))
+
+
+@router.post("/api/jobs/{job_id}/cancel", response_model=JobOut)
+def cancel_job(*, job_id: RowId, viewer: SignedIn, db: DB) -> JobOut:
+    """Cancel a queued or running job (analysts of its organisation): a queued job is cancelled at once; a running
+    one stops at the engine's next progress step, storing nothing (poll it until its state is `cancelled`)."""
+    return job_out(_cancel(db, viewer, job_id))

@@ -8,7 +8,7 @@ each value keeps its sex and age, so a figure is one indicator x breakdown x are
 batch (unique), and a newer batch supersedes the same indicator, breakdown and period only.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 15:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
