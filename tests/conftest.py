@@ -3,10 +3,15 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from marginalgains.io.bundled import ae_catalogue
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Speed is measured in benchmarks/, never by a test: no property test fails for taking long on shared cores.
+settings.register_profile("marginalgains", deadline=None)
+settings.load_profile("marginalgains")
 
 
 @pytest.fixture
