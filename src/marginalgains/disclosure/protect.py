@@ -31,13 +31,15 @@ UNPROTECTABLE = ("hidden, but the cells the viewer sees in full or already has b
 @dataclass
 class Protected:
     """The protected table (same rows; hidden counts NaN, a `<column>_status` per protected column),
-    the audit (per hidden cell, the interval an attacker can deduce) and the cells each step touched."""
+    the audit (per hidden cell, the interval an attacker can deduce) and the cells each step touched;
+    from the atlas, also `subperiods`: the audit of its hidden monthly cells, each with its `year`."""
 
     table: pd.DataFrame
     audit: pd.DataFrame
     steps: dict[str, int]
     rule: Rule
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    subperiods: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> str:
         """One sentence: the rule and how many cells each step suppressed or rounded."""
