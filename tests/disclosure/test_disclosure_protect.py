@@ -168,3 +168,4 @@ def test_a_count_the_known_cells_pin_is_withheld_as_unprotectable_not_an_error()
     assert protected.table["count"].isna().tolist() == [True, True, False]
     assert protected.audit[["lower", "upper"]].values.tolist() == [[0.0, 8.0], [0.0, 8.0]]
     assert set(protected.audit["reason"]) == {UNPROTECTABLE} and protected.steps["unprotectable"] == 2
+    assert "2 small counts withheld that cells the viewer sees in full pin more narrowly" in protected.summary()

@@ -48,6 +48,9 @@ class Protected:
                 "so none can be worked out from the totals")
         if self.rule.rounding:
             text += f", {s['rounded']:,} counts rounded to the nearest {self.rule.rounding}"
+        if s.get("unprotectable"):
+            text += (f"; {s['unprotectable']:,} small counts withheld that cells the viewer sees in full pin more "
+                     "narrowly than the rule asks")
         if s.get("follows"):
             text += f"; {s['follows']:,} values and intervals withheld with their counts"
         if s.get("exempt"):
