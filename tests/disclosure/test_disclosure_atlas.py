@@ -248,3 +248,79 @@ def test_bundle_single_fixes_drop_small_counts_and_withheld_areas_and_round_the_
     # A's 3 people missing only the scan: (50 + 3) / 100 would give them back; C's bundle value is withheld
     assert fixes[["area_code", "process", "extra_people"]].values.tolist() == [["A", "drug", 10.0], ["B", "scan", 20.0]]
     assert fixes["rate_if_fixed"].tolist() == pytest.approx([60.0, 80.0])   # (50 + 10) / 100, (60 + 20) / 100
+
+
+def _regional_atlas(tmp_path, with_parents: bool = True):
+    """Six areas in two regions (A's 3 screened is small under under-10) and the input's England and regional
+    rows, which also count areas outside the data (England 1,000 more screened of 2,000, each region 100 of 200)."""
+    from marginalgains.atlas import build_atlas
+    from marginalgains.io.catalogue import read_catalogue
+    from marginalgains.io.values import check_values
+    (tmp_path / "catalogue.yaml").write_text(CATALOGUE)
+    catalogue = read_catalogue(tmp_path / "catalogue.yaml")
+    counts = {"A": (3, 60, "R1"), "B": (40, 80, "R1"), "C": (55, 90, "R1"),
+              "D": (20, 50, "R2"), "E": (70, 100, "R2"), "F": (66, 120, "R2")}
+    values = pd.DataFrame([("screen", a, "2023/24", n, d) for a, (n, d, _) in counts.items()],
+                          columns=["indicator_id", "area_code", "period", "numerator", "denominator"])
+    read = check_values(values, catalogue, "values.csv").values
+    if with_parents:
+        read = read.assign(parent_code=read["area_code"].map({a: r for a, (_, _, r) in counts.items()}))
+    region = {r: (sum(n for n, _, g in counts.values() if g == r) + 100,
+                  sum(d for _, d, g in counts.values() if g == r) + 200) for r in ("R1", "R2")}
+    england = (sum(n for n, _ in region.values()) + 1000, sum(d for _, d in region.values()) + 2000)
+    comparators = pd.DataFrame([("screen", code, "2023/24", n, d)
+                                for code, (n, d) in [("ENG", england), ("R1", region["R1"]), ("R2", region["R2"])]],
+                               columns=["indicator_id", "area_code", "period", "numerator", "denominator"])
+    comparators = check_values(comparators, catalogue, "values.csv").values.assign(
+        area_type=["England", "Region", "Region"], parent_code=[None, "ENG", "ENG"],
+        value=lambda c: 100 * c["numerator"] / c["denominator"])
+    comparators["lower95"], comparators["upper95"] = comparators["value"] - 1, comparators["value"] + 1
+    return build_atlas(read, catalogue, {}, comparators=comparators), counts, region, england
+
+
+def _attack_with_regions(areas: pd.DataFrame, comparators: pd.DataFrame, counts, region, england) -> pd.DataFrame:
+    """The attacker's LP: published areas, and each published comparator less what it counts outside the data
+    (assumed known), as the total of its areas, numerator + remainder = denominator throughout."""
+    outside = {"R1": (100, 200), "R2": (100, 200), "ENG": (1300, 2400)}
+    rows = [(r.area_code, r.numerator, r.denominator) for r in areas.itertuples()]
+    rows += [(c.area_code, c.numerator - outside[c.area_code][0], c.denominator - outside[c.area_code][1])
+             for c in comparators.itertuples()]
+    cells = pd.DataFrame(rows, columns=["area", "numerator", "denominator"])
+    cells["remainder"] = cells["denominator"] - cells["numerator"]
+    cells = cells.melt(id_vars="area", var_name="part", value_name="count")
+    parents = {a: g for a, (_, _, g) in counts.items()} | {"R1": "ENG", "R2": "ENG"}
+    structure = Structure((Dimension("area", parents),
+                           Dimension("part", {"numerator": "denominator", "remainder": "denominator"})), "area")
+    return audit(cells, structure).set_index(["area", "part"])
+
+
+def test_regional_rows_of_the_input_are_protected_as_totals_of_their_areas(tmp_path):
+    from marginalgains.disclosure import load_rule, protect_values
+    from marginalgains.disclosure.atlas import protect_atlas
+    atlas, counts, region, england = _regional_atlas(tmp_path)
+    rule = load_rule("under-10")
+    # as before: the areas protected as one national column, the regions published as read. A's 3 is R1's
+    # 198 screened, less the 100 outside the data, less B's 40 and C's 55 (its complement is in R2)
+    alone = protect_values(atlas.areas, rule).table
+    leak = _attack_with_regions(alone, atlas.comparators, counts, region, england)
+    assert leak.loc[("A", "numerator"), ["lower", "upper"]].tolist() == [3.0, 3.0]
+    protected = protect_atlas(atlas, rule)
+    areas, comparators = protected.areas, protected.comparators
+    assert np.isnan(areas.set_index("area_code").loc["A", "numerator"])
+    attack = _attack_with_regions(areas, comparators.dropna(subset=["numerator", "denominator"]), counts, region,
+                                  england)
+    assert attack.loc[("A", "numerator"), "width"] >= rule.protection_interval
+    shown = comparators.dropna(subset=["numerator"])
+    assert set(shown["area_code"]) >= {"ENG"}   # England: the total of all six, with complements in it
+    assert comparators["value"].isna().tolist() == comparators["numerator"].isna().tolist()
+
+
+def test_regional_rows_whose_areas_are_not_known_are_withheld_where_an_area_is(tmp_path):
+    from marginalgains.disclosure import load_rule
+    from marginalgains.disclosure.atlas import protect_atlas
+    atlas, *_ = _regional_atlas(tmp_path, with_parents=False)
+    comparators = protect_atlas(atlas, load_rule("under-10")).comparators.set_index("area_code")
+    # no parent codes: R1 and R2 could hold any areas, and A's count is hidden, so both are withheld;
+    # England is every area's total, protected with them
+    assert comparators.loc[["R1", "R2"], ["numerator", "denominator", "value", "lower95"]].isna().all().all()
+    assert comparators.loc["ENG", ["numerator", "denominator"]].tolist() == [1454.0, 2900.0]

@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from marginalgains.disclosure import Dimension, Structure, audit, protect
+from marginalgains.disclosure import Dimension, Structure, audit, load_rule, protect, protect_values
 from marginalgains.disclosure.rules import rule_from_dict
 from marginalgains.disclosure.structure import add_totals, constraint_system
 from marginalgains.disclosure.values import protect_subperiods
@@ -126,3 +126,85 @@ def test_no_hidden_month_can_be_narrowed_from_its_published_year(case):
     attack["true"] = counts.reindex(pd.MultiIndex.from_frame(attack[key])).to_numpy()
     small = rule.is_primary(attack["true"].to_numpy())
     assert (attack.loc[small, "width"] >= rule.protection_interval - 1e-6).all()
+
+
+@st.composite
+def tiny_values(draw):
+    """1 to 5 areas of one indicator (a proportion or a rate), in one or two regions or none, counts often
+    0 or small, under a shipped or random rule, for the public or an audience of some areas."""
+    n = draw(st.integers(1, 5))
+    small_or_not = st.one_of(st.just(0), st.integers(1, 9), st.integers(10, 60))
+    numerators = np.array(draw(st.lists(small_or_not, min_size=n, max_size=n)))
+    others = np.array(draw(st.lists(small_or_not, min_size=n, max_size=n)))
+    proportion = draw(st.booleans())
+    areas = [f"A{i}" for i in range(n)]
+    values = pd.DataFrame({"indicator_id": "i", "area_code": areas, "period": "2019/20", "numerator": numerators,
+                           "denominator": numerators + others if proportion else others + 1,
+                           "value": 1.0, "lower95": 0.5, "upper95": 2.0})
+    rule = draw(st.one_of(st.sampled_from([load_rule("nhs-hes-2018"), load_rule("under-10")]),
+                          st.builds(lambda t, p, z, e: rule_from_dict({
+                              "name": "random", "threshold": t, "protection_interval": p, "zero_is_safe": z,
+                              "national_exempt": e}), st.integers(1, 9), st.integers(0, 12), st.booleans(),
+                              st.booleans())))
+    audience = draw(st.one_of(st.none(), st.lists(st.sampled_from(areas), unique=True)))
+    regions = draw(st.one_of(st.none(), st.lists(st.sampled_from(["R1", "R2"]), min_size=n, max_size=n)))
+    hierarchy = None if regions is None else {**dict(zip(areas, regions)), "R1": "ENG", "R2": "ENG"}
+    return values, rule, audience, hierarchy, Measure.PROPORTION if proportion else Measure.RATE
+
+
+def _value_cells(rows: pd.DataFrame, totals: pd.DataFrame, proportion: bool) -> pd.DataFrame:
+    """The attacker's cells from published rows and totals: each area's counts (the remainder known when both
+    its counts are), NaN where hidden."""
+    frame = pd.concat([rows[["area_code", "numerator", "denominator"]], totals[["area_code", "numerator",
+                                                                                "denominator"]]], ignore_index=True)
+    if proportion:
+        frame["remainder"] = frame["denominator"] - frame["numerator"]
+    return frame.melt(id_vars="area_code", var_name="part", value_name="count")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_values())
+def test_protect_values_always_publishes_a_table_the_audit_proves_safe(case):
+    values, rule, audience, hierarchy, measure = case
+    proportion = measure == Measure.PROPORTION
+    protected = protect_values(values, rule, hierarchy=hierarchy, audience=audience, measures={"i": measure})
+    table, totals = protected.table, protected.totals
+    own = values["area_code"].isin(audience or [])
+    # the audience's own rows in full
+    assert (table.loc[own, ["numerator", "denominator", "value"]].to_numpy()
+            == values.loc[own, ["numerator", "denominator", "value"]].to_numpy(dtype=float)).all()
+    assert set(table.loc[own, "numerator_status"]) <= {"own"}
+    # the true counts the attacker faces: every published count exactly (rounding ignored: it only widens)
+    parents = hierarchy or {a: "national" for a in values["area_code"]}
+    true_totals = add_totals(values[["area_code", "numerator", "denominator"]].assign(period="p"),
+                             Structure((Dimension("area_code", parents), Dimension("period")), "area_code"),
+                             ["numerator", "denominator"]).iloc[len(values):].drop(columns="period")
+    true_totals = true_totals.set_index("area_code").reindex(totals["area_code"]).reset_index()
+    true = _value_cells(values, true_totals, proportion)
+    shown = _value_cells(table, totals, proportion)["count"].notna().to_numpy()
+    published = true.assign(count=np.where(shown, true["count"], np.nan))
+    national = ~true["area_code"].isin(list(parents)).to_numpy()
+    own_cells = true["area_code"].isin(audience or []).to_numpy()
+    small = rule.is_primary(true["count"].to_numpy()) & ~own_cells & ~(national & rule.national_exempt)
+    structure = Structure((Dimension("part", {"numerator": "denominator", "remainder": "denominator"}
+                                     if proportion else {}), Dimension("area_code", parents)), "area_code")
+    # what the viewer knows whatever is published: its own cells and all they pin exactly
+    everything = audit(true.assign(count=np.where(own_cells, true["count"], np.nan)), structure)
+    widest = everything.set_index(["area_code", "part"])["width"].reindex(
+        pd.MultiIndex.from_frame(true[["area_code", "part"]])).fillna(0.0).to_numpy()
+    # no unprotected small count published (an exempt national one, or one the viewer knows, may be)
+    assert not (small & shown & (widest > 1e-6)).any()
+    attack = audit(published, structure).set_index(["area_code", "part"])
+    narrow = small & ~shown
+    narrow[narrow] = (attack["width"].reindex(pd.MultiIndex.from_frame(true.loc[narrow, ["area_code", "part"]]))
+                      < rule.protection_interval - 1e-6).to_numpy()
+    # narrow only when nothing could protect it: even hiding every cell but the viewer's own
+    assert (widest[narrow] < rule.protection_interval - 1e-6).all()
+    if narrow.any():
+        narrow = pd.MultiIndex.from_frame(true.loc[narrow, ["area_code", "part"]])
+        assert (protected.audit.set_index(["area_code", "part"]).loc[narrow, "status"] == "unprotectable").all()
+    flagged = protected.audit.loc[protected.audit["status"] == "unprotectable", ["area_code", "part"]]
+    assert (attack["width"].reindex(pd.MultiIndex.from_frame(flagged)) < rule.protection_interval - 1e-6).all()
+    # values follow their hidden counts
+    hidden_rows = table["numerator"].isna() | table["denominator"].isna()
+    assert table.loc[hidden_rows, "value"].isna().all() and table.loc[~hidden_rows, "value"].notna().all()

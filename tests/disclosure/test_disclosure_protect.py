@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from marginalgains.disclosure import Dimension, DisclosureError, Structure, audit, load_rule, protect
+from marginalgains.disclosure.protect import UNPROTECTABLE
 from marginalgains.disclosure.rules import rule_from_dict
 
 UNDER_10 = load_rule("under-10")
@@ -155,3 +156,16 @@ def test_known_cells_are_never_hidden_and_the_next_cheapest_complement_is_chosen
     assert after[["lower", "upper"]].values.tolist() == [[0.0, 18.0], [0.0, 18.0]]    # 3 + 15 shared
     with pytest.raises(DisclosureError, match="known: 2 flags for a table of 5 cells"):
         protect(table, ROW, UNDER_10, known=np.array([True, False]))
+
+
+def test_a_count_the_known_cells_pin_is_withheld_as_unprotectable_not_an_error():
+    # the viewer has the total 8; a rule asking for a range of 12 cannot be met by any pattern
+    table = pd.DataFrame({"part": ["a", "b", "all"], "count": [3, 5, 8]})
+    structure = Structure((Dimension.breakdown("part", "all", ["a", "b"]),))
+    rule = rule_from_dict({"name": "wide", "threshold": 7, "protection_interval": 12})
+    protected = protect(table, structure, rule, known=np.array([False, False, True]))
+    assert protected.table["count_status"].tolist() == ["unprotectable", "unprotectable", "known"]
+    assert protected.table["count"].isna().tolist() == [True, True, False]
+    assert protected.audit[["lower", "upper"]].values.tolist() == [[0.0, 8.0], [0.0, 8.0]]
+    assert set(protected.audit["reason"]) == {UNPROTECTABLE} and protected.steps["unprotectable"] == 2
+    assert "2 small counts withheld that cells the viewer sees in full pin more narrowly" in protected.summary()

@@ -131,3 +131,33 @@ def test_a_small_remainder_of_a_month_is_protected_and_the_audience_sees_its_own
 def test_subperiods_need_their_year():
     with pytest.raises(DisclosureError, match="no column 'year'"):
         protect_subperiods(_quarters([3, 20, 25, 30]).drop(columns="year"), UNDER_10)
+
+
+def test_a_lone_area_hides_the_exempt_national_count_it_would_otherwise_give_away():
+    # one area: England's count is that area's, so publishing the exempt national 3 would publish the 3
+    values = pd.DataFrame({"indicator_id": "p", "area_code": ["A"], "period": "2019/20", "numerator": [3],
+                           "denominator": [100], "value": [3.0]})
+    protected = protect_values(values, NHS, measures={"p": Measure.PROPORTION})
+    assert protected.table[["numerator_status", "denominator_status", "value_status"]].values.tolist() == [
+        ["primary", "published", "follows"]]
+    national = protected.totals.iloc[0]
+    assert np.isnan(national["numerator"]) and national["numerator_status"] == "secondary"
+    assert national["denominator"] == 100.0 and national["denominator_status"] == "national"
+    # the 3 (and the 97 without the event) can be anything from 0 to the published 100
+    assert protected.audit[["area_code", "part", "lower", "upper"]].values.tolist() == [
+        ["A", "numerator", 0.0, 100.0], ["A", "remainder", 0.0, 100.0],
+        ["national", "numerator", 0.0, 100.0], ["national", "remainder", 0.0, 100.0]]
+
+
+def test_a_region_of_the_viewers_own_area_alone_is_shown_as_deduced():
+    values = pd.DataFrame({"indicator_id": "p", "area_code": ["A", "B"], "period": "2019/20", "numerator": [3, 4],
+                           "denominator": [100, 90], "value": [3.0, 4.4]})
+    hierarchy = {"A": "R1", "B": "R2", "R1": "ENG", "R2": "ENG"}
+    protected = protect_values(values, NHS, audience=["B"], hierarchy=hierarchy, measures={"p": Measure.PROPORTION})
+    totals = protected.totals.set_index("area_code")
+    # R2 is B alone: the viewer knows it, so it is shown (its 4 included); R1 is A alone, hidden with A
+    assert totals.loc["R2", ["numerator", "numerator_status"]].tolist() == [4.0, "deduced"]
+    assert np.isnan(totals.loc["R1", "numerator"]) and totals.loc["R1", "numerator_status"] == "primary"
+    assert np.isnan(totals.loc["ENG", "numerator"])   # else ENG - R2 gives R1 = A's 3
+    primary = protected.audit[protected.audit["status"] == "primary"]
+    assert (primary["width"] >= NHS.protection_interval).all()

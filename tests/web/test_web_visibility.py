@@ -180,3 +180,38 @@ def test_a_public_indicator_is_seen_without_signing_in_protected_as_by_any_outsi
     assert anonymous.get("/api/atlas").status_code == 401 and anonymous.get("/atlas", follow_redirects=False) \
         .headers["location"] == "/sign-in"
     assert "public atlas" not in anonymous.get("/").text
+
+
+def test_a_view_counts_the_monthly_cells_suppressed_in_its_year(client, new_client):
+    # RVR's months of 2023/24: 30, 34, 30, 34, 30, 34, 30, 34, then 2 of 1000 (small); every annual count is large
+    from test_web_follows import MONTHS, USUAL, publish, series
+    sign_in(client, "analyst@qwe.example")  # an ICB publishing monthly figures
+    others = {"RJ7": 500, "RAX": 400, "RJ6": 300}
+    publish(client, series({"RVR": USUAL + [2]} | {a: [n] * 21 for a, n in others.items()}, MONTHS, 1000))
+    data = as_viewer(new_client, OUTSIDER).get("/api/atlas/screening/2023/24").json()
+    # no annual cell is hidden; among the months, the 2 and its 998 without the event, with the cheapest
+    # complement of its year (a 30 and its 970) so that 2023/24's published 258 less the other months cannot give it
+    assert data["n_withheld"] == 0
+    assert data["disclosure"]["cells_suppressed"] == 4
+
+
+def test_a_rule_that_cannot_be_applied_withholds_every_protected_count_rather_than_failing(published, new_client,
+                                                                                            monkeypatch):
+    from marginalgains.disclosure import DisclosureError
+    from marginalgains.web import visibility
+    real = visibility.protect_atlas_for
+
+    def failing(atlas, rule, seen):
+        if rule.name == "nhs-hes-2018":
+            raise DisclosureError("the solver gave up")
+        return real(atlas, rule, seen)
+
+    monkeypatch.setattr(visibility, "protect_atlas_for", failing)
+    browser = as_viewer(new_client, OUTSIDER)
+    data = screening_view(browser)
+    assert data["disclosure"]["rule"] == "nhs-hes-2018 (every count withheld)"
+    assert "could not be applied to this data (the solver gave up), so every count is withheld" in \
+        data["disclosure"]["description"]
+    assert all(a[k] is None for a in data["areas"] for k in ("numerator", "denominator", "value"))
+    assert data["n_withheld"] == len(COUNTS)
+    assert browser.get("/atlas").status_code == 200

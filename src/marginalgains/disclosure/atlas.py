@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from marginalgains import stats
-from marginalgains.atlas import Atlas, spc_series
+from marginalgains.atlas import SHARED_BENCHMARKS, Atlas, spc_series
 from marginalgains.disclosure.protect import Protected, round_to
 from marginalgains.disclosure.rules import Rule
-from marginalgains.disclosure.values import protect_subperiods, protect_values
+from marginalgains.disclosure.values import NATIONAL, protect_subperiods, protect_values
 from marginalgains.model import VALUE_KEYS
 from marginalgains.periods import SUBPERIODS_PER_YEAR, Grain, label_periods, parse_period, period_starts
 
@@ -44,23 +44,30 @@ def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[
     """`atlas` protected for an audience that sees, per indicator, the areas in `audience[indicator]` in full
     (the public: none), with the protection of its counts (table, totals, audit, steps)."""
     measures = {i.id: i.measure for i in atlas.catalogue}
-    protected = _protect_areas(atlas.areas, rule, measures, audience or {})
+    hierarchy, root = comparator_hierarchy(atlas.areas, atlas.comparators)
+    protected = _protect_areas(atlas.areas, rule, measures, audience or {}, hierarchy)
+    comparators = protected_comparators(atlas.comparators, protected, rule, measures, {root, *hierarchy.values()})
+    protected.totals = protected.totals[protected.totals["area_code"] == root].reset_index(drop=True)
     areas = protected.table
     withheld = areas["value_status"] == "follows"
     areas[[c for c in AREA_DERIVED if c in areas]] = areas[[c for c in AREA_DERIVED if c in areas]].where(~withheld)
     hidden_keys = set(map(tuple, areas.loc[withheld, VALUE_KEYS].astype(str).to_numpy()))
     hidden_series = {(i, a) for i, a, _ in hidden_keys}
     rolled = _rolled_up(atlas.spc, areas)
-    spc, months = _protect_subperiod_points(atlas, atlas.spc[rolled], areas, rule, measures, audience or {})
+    spc, months, protected.subperiods = _protect_subperiod_points(atlas, atlas.spc[rolled], areas, rule, measures,
+                                                                  audience or {})
     spc = pd.concat([_without(atlas.spc[~rolled], hidden_series), spc], ignore_index=True)
     provenance = dict(atlas.provenance)
     provenance["methods"] = {**provenance.get("methods", {}),
                              "disclosure": protected.summary() + _subperiod_sentence(months)}
     provenance["disclosure"] = {"rule": rule.name, "title": rule.title, "source": rule.source,
                                 "description": rule.describe(), "cells": protected.steps, "subperiods": months}
+    if "comparators" in provenance:
+        provenance["comparators"] = _comparator_records(provenance["comparators"], comparators)
     return replace(
         atlas, areas=areas.drop(columns=["numerator_status", "denominator_status"]),
-        summary=_summary(atlas.summary, areas, protected.totals),
+        summary=_summary(atlas.summary, areas, protected.totals), comparators=comparators,
+        benchmarks=_benchmarks(atlas, areas, protected.totals),
         spc=spc,
         improvement={k: replace(t, areas=_gains(t.areas, t.indicator.id, t.period, hidden_keys))
                      for k, t in atlas.improvement.items()},
@@ -70,20 +77,100 @@ def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[
         provenance=provenance), protected
 
 
-def _protect_areas(areas: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]]) -> Protected:
+def _protect_areas(areas: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]],
+                   hierarchy: Mapping[str, str]) -> Protected:
     """protect_values once per group of indicators whose audience sees the same areas in full (indicators
     share no cell, so protecting them apart is protecting them together)."""
     areas = areas.reset_index(drop=True)
     seen = areas["indicator_id"].map(lambda i: "\x1f".join(sorted(map(str, audience.get(i, ())))))
     groups = sorted(set(seen))
-    parts = [protect_values(areas[seen == codes], rule, audience=codes.split("\x1f") if codes else None,
-                            measures=measures) for codes in groups]
+    parts = [protect_values(areas[seen == codes], rule, hierarchy=hierarchy or None,
+                            audience=codes.split("\x1f") if codes else None, measures=measures) for codes in groups]
     if len(parts) == 1:
         return parts[0]
     table = pd.concat([p.table.set_axis(np.flatnonzero(seen == codes)) for p, codes in zip(parts, groups)])
     steps = {k: sum(p.steps.get(k, 0) for p in parts) for k in parts[0].steps}
     return Protected(table.sort_index(), pd.concat([p.audit for p in parts], ignore_index=True), steps, rule,
                      pd.concat([p.totals for p in parts], ignore_index=True))
+
+
+def comparator_hierarchy(areas: pd.DataFrame, comparators: pd.DataFrame) -> tuple[dict[str, str], str]:
+    """Area -> parent for the comparators whose areas are known: `(hierarchy, root)`.
+
+    A comparator (England, a region) read from the input is a total over areas. The root is the one
+    comparator with no parent whose type is a country or that other comparators name as their parent: every
+    area adds up to it. A region is a comparator that compared areas name as their `parent_code`: each
+    area goes to its region (else to the root), each region to the root. Areas outside the data that a
+    comparator also counts are taken as known to an attacker (the most they could know), so a comparator
+    is protected as the total of the areas given. With no root, the hierarchy is empty (every area adds
+    up to one national total); comparators left out of it are unmapped (`protected_comparators`)."""
+    if comparators is None or comparators.empty:
+        return {}, NATIONAL
+    codes = comparators.drop_duplicates("area_code")
+    code = codes["area_code"].astype(str)
+    parent = codes["parent_code"].astype(object) if "parent_code" in codes else pd.Series(None, index=codes.index)
+    blank = parent.isna() | (parent.astype(str).str.strip() == "")
+    kind = codes["area_type"].astype(str) if "area_type" in codes else pd.Series("", index=codes.index)
+    roots = sorted(set(code[blank & (kind.isin(["England", "Country"]) | code.isin(set(parent[~blank].astype(str))))]))
+    if len(roots) != 1:
+        return {}, NATIONAL
+    root, regions = roots[0], set(code) - set(roots)
+    links = areas[["area_code", "parent_code"]].dropna().astype(str) if "parent_code" in areas else \
+        pd.DataFrame(columns=["area_code", "parent_code"])
+    links = links[links["parent_code"].isin(regions)].drop_duplicates("area_code")
+    hierarchy = {a: root for a in areas["area_code"].astype(str).unique()}
+    hierarchy.update(zip(links["area_code"], links["parent_code"]))
+    hierarchy.update({r: root for r in sorted(set(links["parent_code"]))})
+    return hierarchy, root
+
+
+def protected_comparators(comparators: pd.DataFrame, protected: Protected, rule: Rule, measures,
+                          mapped: set[str]) -> pd.DataFrame:
+    """Comparator rows (England, regions read from the input) with only what the protection publishes.
+
+    A mapped comparator (`mapped`: the root and regions of `comparator_hierarchy`) was protected as the
+    total of its areas: its counts are shown (rounded as the rule says) only where that total's are, and
+    its value and limits only where both are (or its measure is exempt). An unmapped one (its areas not
+    known here, though an attacker may know them) is withheld, counts, value and limits, in any indicator
+    x period where some area's count is hidden."""
+    if comparators is None or comparators.empty or not {"numerator", "denominator"} <= set(comparators):
+        return comparators
+    rows = comparators.reset_index(drop=True).copy()
+    keys = pd.MultiIndex.from_frame(rows[VALUE_KEYS].astype(str))
+    totals = protected.totals.assign(**{k: protected.totals[k].astype(str) for k in VALUE_KEYS}).set_index(VALUE_KEYS)
+    areas = protected.table
+    any_hidden = (areas["numerator"].isna() | areas["denominator"].isna()).groupby(
+        [areas["indicator_id"].astype(str), areas["period"].astype(str)]).any()
+    unmapped_hidden = pd.MultiIndex.from_frame(rows[["indicator_id", "period"]].astype(str)).isin(
+        any_hidden[any_hidden].index) & ~rows["area_code"].astype(str).isin(mapped).to_numpy()
+    hidden_any = unmapped_hidden.copy()
+    for part in ("numerator", "denominator"):
+        status = totals[f"{part}_status"].reindex(keys).to_numpy(dtype=object) if len(totals) else \
+            np.full(len(rows), None, dtype=object)
+        hidden = np.isin(status, ["primary", "secondary", "unprotectable"]) | unmapped_hidden
+        counts = rows[part].to_numpy(dtype=float)
+        if rule.rounding:
+            counts = np.where(np.isin(status, ["national", "own", "deduced", "not a count"]), counts,
+                              round_to(counts, rule.rounding))
+        rows[part] = np.where(hidden, np.nan, counts)
+        hidden_any |= hidden
+    exempt = rows["indicator_id"].map(lambda i: measures.get(i) in rule.exempt_measures).to_numpy(dtype=bool)
+    derived = [c for c in ["value", "lower95", "upper95", "lower998", "upper998"] if c in rows]
+    rows.loc[hidden_any & ~exempt, derived] = np.nan
+    return rows
+
+
+def _comparator_records(records: dict[str, list[dict]], comparators: pd.DataFrame) -> dict[str, list[dict]]:
+    """The provenance's comparator values (per indicator: area, period, value, limits), withheld where the
+    protected `comparators` withhold them or have no row to match."""
+    if comparators is None or comparators.empty:
+        return records
+    shown = comparators.dropna(subset=[c for c in ("value", "lower95", "upper95") if c in comparators], how="all")
+    published = set(map(tuple, shown[VALUE_KEYS].astype(str).to_numpy()))
+    withheld = dict.fromkeys(["value", "lower95", "upper95"])
+    return {indicator: [row if (str(indicator), str(row.get("area_code")), str(row.get("period"))) in published
+                        else {**row, **{k: v for k, v in withheld.items() if k in row}} for row in rows]
+            for indicator, rows in records.items()}
 
 
 def _summary(summary: pd.DataFrame, areas: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
@@ -105,6 +192,23 @@ def _summary(summary: pd.DataFrame, areas: pd.DataFrame, totals: pd.DataFrame) -
     return summary
 
 
+def _benchmarks(atlas: Atlas, areas: pd.DataFrame, totals: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """The shared benchmarks of each indicator's latest period that its published counts allow: the pooled
+    national value only while the national counts are published, and the top quartile's and decile's (pooled
+    over some areas) only while no area is withheld (else, less the visible areas, they give a hidden one away)."""
+    keys = ["indicator_id", "period"]
+    withheld = set(map(tuple, areas.loc[areas["value_status"] == "follows", keys].astype(str).to_numpy()))
+    hidden = totals["numerator"].isna() | totals["denominator"].isna()
+    national_hidden = set(map(tuple, totals.loc[hidden, keys].astype(str).to_numpy()))
+    kept = {}
+    for indicator, benchmarks in atlas.benchmarks.items():
+        key = (str(indicator), str(atlas.improvement[indicator].period))
+        kept[indicator] = {name: value for name, value in benchmarks.items()
+                           if (key not in national_hidden if name == SHARED_BENCHMARKS["national"]
+                               else key not in withheld)}
+    return kept
+
+
 def _rolled_up(spc: pd.DataFrame, areas: pd.DataFrame) -> np.ndarray:
     """Which SPC points are months or quarters whose counts the atlas also shows summed into a financial year."""
     if spc.empty:
@@ -122,7 +226,8 @@ def _financial_year(points: pd.DataFrame) -> np.ndarray:
 
 
 def _protect_subperiod_points(atlas: Atlas, points: pd.DataFrame, areas: pd.DataFrame, rule: Rule, measures,
-                              audience: Mapping[str, Iterable[str]]) -> tuple[pd.DataFrame, dict[str, int]]:
+                              audience: Mapping[str, Iterable[str]]
+                              ) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
     """The monthly (or quarterly) SPC points, protected as cells whose months add up to their published year.
 
     A month is shown only when its year's counts are published (else the months would give the
@@ -130,10 +235,12 @@ def _protect_subperiod_points(atlas: Atlas, points: pd.DataFrame, areas: pd.Data
     with complements among its year's months, so none can be worked out as the year minus the
     others. Exempt measures are shown as they are, as in the annual table. A series that loses a
     point is charted again from its published points alone (its mean and limits would otherwise
-    give the hidden months away). Returns the points and the months per step."""
+    give the hidden months away). Returns the points, the months per step and the audit of the
+    hidden monthly cells (each with its financial `year`)."""
     counts = dict.fromkeys(["shown", "withheld", "in_hidden_years", "primary", "secondary"], 0)
+    audit = pd.DataFrame(columns=["indicator_id", "period", "year", "area_code", "part", "status"])
     if points.empty:
-        return points, counts
+        return points, counts, audit
     points = points.reset_index(drop=True)
     year = _financial_year(points)
     exempt = points["indicator_id"].map(lambda i: measures.get(i) in rule.exempt_measures).to_numpy(dtype=bool)
@@ -156,7 +263,7 @@ def _protect_subperiod_points(atlas: Atlas, points: pd.DataFrame, areas: pd.Data
     again = series.isin(lost)
     redrawn = spc_series(points[keep & again].drop(columns="period_start"), atlas.catalogue) if (keep & again).any() \
         else points.iloc[:0]
-    return pd.concat([points[~again], redrawn], ignore_index=True), counts
+    return pd.concat([points[~again], redrawn], ignore_index=True), counts, audit
 
 
 def _protect_months(months: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]]
@@ -170,7 +277,9 @@ def _protect_months(months: pd.DataFrame, rule: Rule, measures, audience: Mappin
                                   measures=measures)
         shown[seen == codes] = (part.table["value_status"] != "follows").to_numpy()
         audits.append(part.audit)
-    return shown, pd.concat(audits, ignore_index=True)
+    audit = pd.concat(audits, ignore_index=True)
+    year = dict(zip(months["period"].astype(str), months["year"].astype(str)))
+    return shown, audit.assign(year=audit["period"].astype(str).map(year))
 
 
 def _subperiod_sentence(months: dict[str, int]) -> str:

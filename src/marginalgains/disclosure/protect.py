@@ -2,9 +2,13 @@
 
 Steps, in order: primary suppression (the rule's small counts), secondary suppression (the
 complements the MILP chooses, proved by the audit), then rounding of the other counts (each cell,
-totals included, rounded from its true count). National cells under a rule that exempts them,
-and cells the audience may see in full, are shown as they are; the attacker is assumed to know
-them, and every visible count, exactly.
+totals included, rounded from its true count). Cells the audience may see in full (its own) and
+cells it already has (`known`) are shown as they are; the attacker is assumed to know them, and
+every visible count, exactly. National cells under a rule that exempts them are never suppressed
+for being small, but they are totals computed from true counts and are protected like any other:
+hidden as a complement when, and only when, no pattern without them protects a small count. A
+small count that no pattern can protect (the viewer's own or known cells pin it) is hidden and
+marked "unprotectable"; protection never fails on a valid table.
 """
 
 from __future__ import annotations
@@ -20,18 +24,22 @@ from marginalgains.disclosure.secondary import suppress
 from marginalgains.disclosure.structure import Structure, check_totals, constraint_system
 
 STEPS = ("primary", "secondary", "rounded")
+UNPROTECTABLE = ("hidden, but the cells the viewer sees in full or already has bound it more narrowly than the "
+                 "rule requires, whatever else is hidden")
 
 
 @dataclass
 class Protected:
     """The protected table (same rows; hidden counts NaN, a `<column>_status` per protected column),
-    the audit (per hidden cell, the interval an attacker can deduce) and the cells each step touched."""
+    the audit (per hidden cell, the interval an attacker can deduce) and the cells each step touched;
+    from the atlas, also `subperiods`: the audit of its hidden monthly cells, each with its `year`."""
 
     table: pd.DataFrame
     audit: pd.DataFrame
     steps: dict[str, int]
     rule: Rule
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    subperiods: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> str:
         """One sentence: the rule and how many cells each step suppressed or rounded."""
@@ -40,6 +48,9 @@ class Protected:
                 "so none can be worked out from the totals")
         if self.rule.rounding:
             text += f", {s['rounded']:,} counts rounded to the nearest {self.rule.rounding}"
+        if s.get("unprotectable"):
+            text += (f"; {s['unprotectable']:,} small counts withheld that cells the viewer sees in full pin more "
+                     "narrowly than the rule asks")
         if s.get("follows"):
             text += f"; {s['follows']:,} values and intervals withheld with their counts"
         if s.get("exempt"):
@@ -54,26 +65,33 @@ def protect(table: pd.DataFrame, structure: Structure, rule: Rule, audience: Ite
     `audience`: codes (in the structure's geography) whose own cells the viewer sees in full;
     None is the public. `known` (a boolean mask over the rows): cells the viewer already has from
     another published table (a year's counts, when its months are protected), never hidden and
-    assumed known exactly; their status is "known". Errors name the row and column (a missing or
+    assumed known exactly; their status is "known". Cells that follow from the own and known cells
+    alone (a region whose one area is the viewer's) are shown too, with status "deduced". Errors name the row and column (a missing or
     negative count, totals that do not add up, an audience without a geography).
     """
     table = table.reset_index(drop=True)
     system = constraint_system(table, structure)
-    shown = _shown_in_full(table, structure, rule, audience)
+    shown = _shown_in_full(table, structure, audience)
     known = np.zeros(len(table), dtype=bool) if known is None else np.asarray(known, dtype=bool)
     if len(known) != len(table):
         raise DisclosureError(f"known: {len(known):,} flags for a table of {len(table):,} cells")
     shown = shown | known
+    deduced = deducible(system, shown) & ~shown
+    shown = shown | deduced
+    exempt = structure.national(table) & rule.national_exempt & ~shown
     published = table.copy()
     audits, steps = [], dict.fromkeys(STEPS, 0)
     for column in values:
         counts = _checked_counts(table, column)
         check_totals(table, structure, system, column)
-        primary = rule.is_primary(counts) & ~shown
-        result = suppress(system, counts, primary, shown, rule.protection_interval)
-        status = np.where(result.hidden, np.where(primary, "primary", "secondary"), "published")
-        status = np.where(shown, np.where(structure.national(table) & rule.national_exempt, "national", "own"), status)
+        primary = rule.is_primary(counts) & ~shown & ~exempt
+        result = suppress(system, counts, primary, shown, rule.protection_interval, reluctant=exempt)
+        status = np.where(result.hidden, np.where(primary, "primary", "secondary"), "published").astype(object)
+        status[np.flatnonzero(result.hidden)[result.unprotectable]] = "unprotectable"
+        status = np.where(exempt & ~result.hidden, "national", status)
+        status = np.where(shown, "own", status)
         status = np.where(known, "known", status)
+        status = np.where(deduced, "deduced", status)
         shown_counts = np.where(result.hidden, np.nan, counts)
         if rule.rounding:
             rounded = (status == "published") & (counts % rule.rounding != 0)
@@ -84,8 +102,26 @@ def protect(table: pd.DataFrame, structure: Structure, rule: Rule, audience: Ite
         published[f"{column}_status"] = status
         steps["primary"] += int(primary.sum())
         steps["secondary"] += int((result.hidden & ~primary).sum())
+        if result.unprotectable.any():
+            steps["unprotectable"] = steps.get("unprotectable", 0) + int(result.unprotectable.sum())
         audits.append(_audit_rows(table, structure, column, result, primary, rule))
     return Protected(published, pd.concat(audits, ignore_index=True), steps, rule)
+
+
+def deducible(system, known: np.ndarray) -> np.ndarray:
+    """`known` and every cell that follows from known cells alone: a constraint (a total and its parts)
+    with one cell not known gives that cell (a region whose one practice is the viewer's own, say).
+    The viewer can work these out whatever is published, so hiding them protects nothing."""
+    known = np.asarray(known, dtype=bool).copy()
+    if not known.any():
+        return known
+    incidence = system.incidence.tocsr()
+    while True:
+        single = np.asarray(incidence @ (~known).astype(float)).ravel() == 1
+        found = (np.asarray(incidence[single].sum(axis=0)).ravel() > 0) & ~known
+        if not found.any():
+            return known
+        known |= found
 
 
 def round_to(counts: np.ndarray, base: int) -> np.ndarray:
@@ -93,8 +129,8 @@ def round_to(counts: np.ndarray, base: int) -> np.ndarray:
     return np.floor(np.asarray(counts, dtype=float) / base + 0.5) * base
 
 
-def _shown_in_full(table, structure: Structure, rule: Rule, audience) -> np.ndarray:
-    shown = structure.national(table) if rule.national_exempt else np.zeros(len(table), dtype=bool)
+def _shown_in_full(table, structure: Structure, audience) -> np.ndarray:
+    shown = np.zeros(len(table), dtype=bool)
     if audience is not None:
         if structure.geography is None:
             raise DisclosureError("an audience needs a structure with a geography (whose codes it names)")
@@ -118,9 +154,10 @@ def _audit_rows(table, structure: Structure, column: str, result, primary, rule:
     cells = np.flatnonzero(result.hidden)
     rows = table.loc[cells, structure.columns].reset_index(drop=True)
     rows.insert(len(rows.columns), "column", column)
-    rows["status"] = np.where(primary[cells], "primary", "secondary")
+    rows["status"] = np.where(result.unprotectable, "unprotectable", np.where(primary[cells], "primary", "secondary"))
     rows["lower"], rows["upper"] = result.lower, result.upper
     rows["width"] = result.upper - result.lower
     rows["exact"] = result.exact
     rows["required"] = np.where(primary[cells], float(rule.protection_interval), 0.0)
+    rows["reason"] = np.where(result.unprotectable, UNPROTECTABLE, "")
     return rows

@@ -16,6 +16,11 @@ its linked hidden group must be hidden (any pattern without one hides a subset o
 is no better). The programme is solved again until the audit passes: the pattern is then proved.
 The objective counts hidden cells, with their total count as the tie-break, so the answer hides
 the fewest cells and, among those, the fewest people; the same table always gives the same answer.
+Reluctant cells (national totals a rule exempts) cost more than all other cells together, so they
+are hidden only when no pattern without them protects. Where the cells that must stay visible (the
+viewer's own, or known) make the conditions impossible, the programme is solved again with each
+condition allowed to fail at a cost above any pattern; a small count the audit then still finds
+too narrow, with no cell left that could widen it, is reported unprotectable, never an error.
 """
 
 from __future__ import annotations
@@ -46,11 +51,13 @@ class Suppression:
     upper: np.ndarray
     exact: np.ndarray
     rounds: int
+    unprotectable: np.ndarray  # per hidden cell: too narrow, and no cell that could widen it may be hidden
 
 
 def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: np.ndarray,
-             protection: float) -> Suppression:
-    """Hide `primary` cells and the complements that protect them; `visible` cells are never hidden.
+             protection: float, reluctant: np.ndarray | None = None) -> Suppression:
+    """Hide `primary` cells and the complements that protect them; `visible` cells are never hidden,
+    `reluctant` ones only when nothing else protects.
 
     Each linked sub-table (an indicator's areas x breakdowns, say) shares no constraint with any
     other, so each is protected on its own: time grows with the number of sub-tables, not faster.
@@ -62,20 +69,21 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
     """
     if (primary & visible).any():
         raise DisclosureError("a cell cannot be both suppressed and shown in full")
+    reluctant = np.zeros(len(counts), dtype=bool) if reluctant is None else reluctant & ~visible
     hidden = primary.copy()
     lower, upper = np.zeros(len(counts)), np.zeros(len(counts))
-    exact = np.ones(len(counts), dtype=bool)
+    exact, stuck = np.ones(len(counts), dtype=bool), np.zeros(len(counts), dtype=bool)
     rounds = 0
     matrix = system.matrix.tocsc()
     for cells in _batches(system.components(), primary):
         rows = np.unique(matrix[:, cells].nonzero()[0])
         sub = System(system.matrix[rows][:, cells].tocsr(), np.searchsorted(cells, system.totals[rows]))
-        part = _suppress_linked(sub, counts[cells], primary[cells], visible[cells], protection)
+        part = _suppress_linked(sub, counts[cells], primary[cells], visible[cells], protection, reluctant[cells])
         hidden[cells] = part.hidden
         at = cells[part.hidden]
-        lower[at], upper[at], exact[at] = part.lower, part.upper, part.exact
+        lower[at], upper[at], exact[at], stuck[at] = part.lower, part.upper, part.exact, part.unprotectable
         rounds = max(rounds, part.rounds)
-    return Suppression(hidden, lower[hidden], upper[hidden], exact[hidden], rounds)
+    return Suppression(hidden, lower[hidden], upper[hidden], exact[hidden], rounds, stuck[hidden])
 
 
 def _batches(subtables: np.ndarray, primary: np.ndarray) -> list[np.ndarray]:
@@ -90,8 +98,9 @@ def _batches(subtables: np.ndarray, primary: np.ndarray) -> list[np.ndarray]:
     return [np.sort(np.concatenate([members[i] for i in np.flatnonzero(batch == b)])) for b in np.unique(batch)]
 
 
-def _suppress_linked(system: System, counts, primary, visible, protection) -> Suppression:
-    """The MILP and audit rounds for linked sub-tables, until every primary cell is proved protected.
+def _suppress_linked(system: System, counts, primary, visible, protection, reluctant) -> Suppression:
+    """The MILP and audit rounds for linked sub-tables, until every primary cell is proved protected
+    or proved unprotectable (too narrow, and every cell next to its hidden group must stay visible).
 
     After each round, sub-tables whose primary cells are all proved are settled: later rounds
     re-solve and re-prove only the others (they share no constraint, so nothing settled changes)."""
@@ -101,6 +110,7 @@ def _suppress_linked(system: System, counts, primary, visible, protection) -> Su
     subtables = system.components()
     kept = primary.copy()
     unsettled = np.ones(n, dtype=bool)
+    stuck = np.zeros(n, dtype=bool)
     hidden, lower, upper, exact = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n), np.ones(n, dtype=bool)
     rounds = 0
     while True:
@@ -108,16 +118,21 @@ def _suppress_linked(system: System, counts, primary, visible, protection) -> Su
         offered = (candidates | kept | (_with_partners(system, _cut_cells(cuts, n), 1) & ~visible)) & unsettled
         cells = np.flatnonzero(offered)
         hidden[unsettled] = False
-        hidden[cells] = _choose(system, counts, kept, visible, protection, cells, cuts, primary[cells])
+        hidden[cells] = _choose(system, counts, kept, visible, protection, cells, cuts, primary[cells], reluctant[cells])
         open_hidden = np.flatnonzero(hidden & unsettled)
         proved = certified_intervals(system, counts, hidden & unsettled, np.where(primary, protection, 0.0))
         lower[open_hidden], upper[open_hidden], exact[open_hidden] = proved
-        narrow = open_hidden[primary[open_hidden] & (proved[1] - proved[0] < protection - TOLERANCE)]
+        too_narrow = primary[open_hidden] & (proved[1] - proved[0] < protection - TOLERANCE) & ~stuck[open_hidden]
+        narrow = open_hidden[too_narrow]
+        new_cuts, cannot = _cuts(system, counts, hidden, visible, reluctant, narrow, exact[narrow])
+        if cannot.any():   # keep their groups hidden as they are: nothing next to them may be hidden
+            stuck[narrow[cannot]] = True
+            kept |= hidden & np.isin(subtables, subtables[narrow[cannot]])
+        narrow = narrow[~cannot]
         if not len(narrow):
-            return Suppression(hidden, lower[hidden], upper[hidden], exact[hidden], rounds)
+            return Suppression(hidden, lower[hidden], upper[hidden], exact[hidden], rounds, stuck[hidden])
         unsettled = np.isin(subtables, subtables[narrow])
-        cuts = [cut for cut in cuts if unsettled[cut[0]]]
-        cuts += _cuts(system, counts, hidden, visible, narrow, exact[narrow])
+        cuts = [cut for cut in cuts if unsettled[cut[0]]] + new_cuts
         if not exact[narrow].all() or rounds >= GREEDY_AFTER:
             kept |= hidden   # greedy from here (a large group, or many rounds): keep what is hidden, so rounds converge
 
@@ -157,10 +172,13 @@ def _cut_cells(cuts: list[np.ndarray], n: int) -> np.ndarray:
     return mask
 
 
-def _choose(system: System, counts, fixed, visible, protection, cells, cuts, is_primary) -> np.ndarray:
+def _choose(system: System, counts, fixed, visible, protection, cells, cuts, is_primary, reluctant) -> np.ndarray:
     """The MILP over `cells` of one linked sub-table; `fixed` cells must be hidden, `is_primary` (over
-    `cells`) marks the small counts whose constraints need the protection interval. Returns the
-    hidden mask of those cells."""
+    `cells`) marks the small counts whose constraints need the protection interval, `reluctant` (over
+    `cells`) the cells hidden only when nothing else will do. Returns the hidden mask of those cells.
+
+    When the cells that must stay visible make the conditions impossible to meet, each condition
+    gets a slack that costs more than hiding every cell: the answer meets all it can."""
     n = len(cells)
     incidence = system.incidence[:, cells]
     rows = np.unique(incidence.nonzero()[0])
@@ -188,13 +206,38 @@ def _choose(system: System, counts, fixed, visible, protection, cells, cuts, is_
         blocks.append(LinearConstraint(cut_matrix, 1, np.inf))
     lower = np.r_[fixed[cells].astype(float), np.zeros(m)]
     upper = np.r_[np.where(visible[cells], 0.0, 1.0), np.ones(m)]
-    objective = np.r_[1.0 + values / (np.abs(values).sum() + 1.0), np.zeros(m)]
+    cost = 1.0 + values / (np.abs(values).sum() + 1.0)
+    objective = np.r_[np.where(reluctant, cost + cost.sum(), cost), np.zeros(m)]
     result = milp(objective, integrality=np.r_[np.ones(n), np.zeros(m)], bounds=Bounds(lower, upper),
                   constraints=blocks, options={"mip_rel_gap": 1e-9})
     if result.x is None:
-        raise DisclosureError("no choice of complementary cells protects the small counts: the cells "
-                              f"that must stay visible leave some of them recoverable ({result.message})")
+        result = _choose_softly(objective, n, m, lower, upper, blocks, [1, 2] if needs.any() else [1], protection)
     return result.x[:n] > 0.5
+
+
+def _choose_softly(objective, n, m, lower, upper, blocks, soft, protection):
+    """The MILP again with a slack in [0, 1] on every row of the `soft` blocks (pairing and capacity),
+    each slack costing more than hiding every cell, so only conditions that cannot be met go unmet."""
+    slack_rows = [blocks[b].A.shape[0] for b in soft]
+    k = sum(slack_rows)
+    penalty = float(objective.sum()) + 1.0
+    constraints, offset = [], 0
+    for b, block in enumerate(blocks):
+        width = sparse.csr_matrix((block.A.shape[0], k))
+        if b in soft:
+            rows = block.A.shape[0]
+            scale = 2.0 if b == 1 else max(protection, 1.0)
+            width = sparse.csr_matrix((np.full(rows, scale), (np.arange(rows), offset + np.arange(rows))),
+                                      shape=(rows, k))
+            offset += rows
+        constraints.append(LinearConstraint(sparse.hstack([sparse.csr_matrix(block.A), width]).tocsr(),
+                                            block.lb, block.ub))
+    result = milp(np.r_[objective, np.full(k, penalty)], integrality=np.r_[np.ones(n), np.zeros(m + k)],
+                  bounds=Bounds(np.r_[lower, np.zeros(k)], np.r_[upper, np.ones(k)]), constraints=constraints,
+                  options={"mip_rel_gap": 1e-9})
+    if result.x is None:   # cannot happen: every soft row can be met by its slack, every cut by its free cells
+        raise DisclosureError(f"secondary suppression: the solver found no pattern ({result.message})")
+    return result
 
 
 def _capacity_weights(system: System, rows, cells, values, protection) -> sparse.csr_matrix:
@@ -212,36 +255,45 @@ def _capacity_rows(system: System, rows, cells, is_primary) -> np.ndarray:
     return np.asarray(parts @ is_primary.astype(float)).ravel() > 0
 
 
-def _cuts(system: System, counts, hidden, visible, narrow_cells, exact) -> list[np.ndarray]:
-    """Constraints that rule out the current pattern near each primary cell still too narrow.
+def _cuts(system: System, counts, hidden, visible, reluctant, narrow_cells, exact
+          ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Constraints that rule out the current pattern near each primary cell still too narrow, and
+    which of those cells cannot be protected at all (every cell next to its hidden group must stay
+    visible, so no pattern widens it).
 
     Where the audit was exact over a small linked group (at most SMALL_GROUP hidden cells), the
     cut is valid for every protecting pattern: hide at least one more cell next to the group. In a
     large group (a column of areas holds hundreds of hidden cells) that cut is too weak to help
     (one more hidden cell anywhere in the column meets it), so the cell's own constraints get one
-    more hidden cell: the largest visible cell of its shortest constraint that has one (a greedy
-    step, so the answer there may hide more than the fewest cells, never less than the proof needs).
+    more hidden cell: the largest visible cell of its shortest constraint that has one, reluctant
+    cells last (a greedy step, so the answer there may hide more than the fewest cells, never less
+    than the proof needs); failing that, the group's cut.
     """
+    cannot = np.zeros(len(narrow_cells), dtype=bool)
+    if not len(narrow_cells):
+        return [], cannot
     groups = system.components(hidden)
     by_cell = system.incidence.tocsc()
     by_row = system.incidence.tocsr()
     free = ~hidden & ~visible
     cuts = []
     sizes = np.bincount(groups[hidden], minlength=groups.max() + 1)
-    for cell, whole in zip(narrow_cells, exact, strict=True):
-        whole = whole and sizes[groups[cell]] <= SMALL_GROUP
-        members = np.flatnonzero(groups == groups[cell]) if whole else np.array([cell])
-        rows = np.unique(by_cell[:, members].nonzero()[0])
-        if whole:
-            neighbours = np.unique(by_row[rows].nonzero()[1])
+    for i, (cell, whole) in enumerate(zip(narrow_cells, exact, strict=True)):
+        candidates = np.empty(0, dtype=int)
+        if not (whole and sizes[groups[cell]] <= SMALL_GROUP):
+            rows = np.unique(by_cell[:, [cell]].nonzero()[0])
+            candidates = _largest_free_in_shortest(by_row, rows, counts, free & ~reluctant)
+            if not len(candidates):
+                candidates = _largest_free_in_shortest(by_row, rows, counts, free)
+        if not len(candidates):
+            members = np.flatnonzero(groups == groups[cell])
+            neighbours = np.unique(by_row[np.unique(by_cell[:, members].nonzero()[0])].nonzero()[1])
             candidates = neighbours[free[neighbours]]
+        if len(candidates):
+            cuts.append(candidates)
         else:
-            candidates = _largest_free_in_shortest(by_row, rows, counts, free)
-        if len(candidates) == 0:
-            raise DisclosureError("a small count cannot be protected: every cell that could hide it must stay "
-                                  "visible (national figures under the rule, or the viewer's own cells)")
-        cuts.append(candidates)
-    return cuts
+            cannot[i] = True
+    return cuts, cannot
 
 
 def _largest_free_in_shortest(by_row, rows, counts, free) -> np.ndarray:

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marginalgains.atlas import SHARED_BENCHMARKS, Atlas, build_atlas
-from marginalgains.disclosure import Rule
+from marginalgains.disclosure import DisclosureError, Rule
 from marginalgains.disclosure.atlas import protect_atlas_for
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.values import check_values
@@ -179,7 +180,13 @@ def protect_atlas(built: WorkspaceAtlas, audience: Audience, rule: Rule) -> Shap
     if len(visible) == len(built.owners[["indicator_id", "area_code"]].drop_duplicates()):
         return Shaped(atlas, pd.DataFrame(columns=PROTECTION_COLUMNS), None)
     seen = visible.groupby("indicator_id")["area_code"].agg(list).to_dict()
-    protected, protection = protect_atlas_for(atlas, rule, seen)
+    reason = PROTECTED_REASON
+    try:
+        protected, protection = protect_atlas_for(atlas, rule, seen)
+    except DisclosureError as exc:  # never a failed page: withhold every count the audience may not see in full
+        rule = withhold_all(rule, atlas, str(exc))
+        reason = f"{PROTECTED_REASON}; every such count is withheld here: {rule.title}"
+        protected, protection = protect_atlas_for(atlas, rule, seen)
     counts = protection.table
     keys = ["indicator_id", "period"]
     per_view = pd.DataFrame({
@@ -187,16 +194,27 @@ def protect_atlas(built: WorkspaceAtlas, audience: Audience, rule: Rule) -> Shap
         "n_withheld": counts["value_status"] == "follows",
         "n_rounded": (counts[["numerator_status", "denominator_status"]] == "rounded").sum(axis=1),
     }).groupby(keys, as_index=False).sum()
-    hidden = protection.audit[keys].astype(str).value_counts().rename("n_suppressed")  # remainders included
+    months = protection.subperiods.reindex(columns=["indicator_id", "year"]).set_axis(keys, axis=1)  # in its year
+    hidden = pd.concat([protection.audit[keys], months]).astype(str).value_counts().rename("n_suppressed")
     per_view = per_view.merge(hidden.reset_index(), on=keys, how="left").fillna({"n_suppressed": 0})
     per_view["n_suppressed"] = per_view["n_suppressed"].astype(int)
     partial = set(per_view.loc[per_view["n_withheld"] > 0, "indicator_id"])
     benchmarks = {i: {k: v for k, v in b.items() if i not in partial or k == POOLED_BENCHMARK}
-                  for i, b in atlas.benchmarks.items()}
+                  for i, b in protected.benchmarks.items()}
     protected = replace(protected, benchmarks=benchmarks, bundle_fixes=_without_partial(atlas.bundle_fixes, partial),
                         totals=_without_partial(atlas.totals, partial),
-                        provenance=protected.provenance | {"protected": PROTECTED_REASON})
+                        provenance=protected.provenance | {"protected": reason})
     return Shaped(protected, per_view[PROTECTION_COLUMNS], rule)
+
+
+def withhold_all(rule: Rule, atlas: Atlas, why: str) -> Rule:
+    """`rule` made to suppress every count (each at most the atlas's largest, zero too), so nothing is left
+    to work out: what a view falls back to when `rule` could not be applied to its data (`why`)."""
+    counts = atlas.areas[["numerator", "denominator"]].to_numpy(dtype=float)
+    largest = int(np.nanmax(counts, initial=0.0)) + 1
+    title = f"{rule.title}, which could not be applied to this data ({why}), so every count is withheld"
+    return replace(rule, name=f"{rule.name} (every count withheld)", title=title, threshold=largest, zero_is_safe=False,
+                   rounding=None, national_exempt=False, protection_interval=0, exempt_measures=())
 
 
 def _without_partial(frame: pd.DataFrame, indicators: set[str]) -> pd.DataFrame:
