@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -61,6 +62,23 @@ class Indicator:
 def breakdown_label(sex: str, age: str) -> str:
     """How a breakdown reads wherever it is shown ("Male, 10+ yrs"): the sex and age named, "" for neither."""
     return ", ".join(part for part in (sex, age) if part)
+
+
+def distinct_titles(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
+    """No two menu entries read the same: titles shared by indicators of different breakdowns say their
+    breakdown (unless they already do), and a title still shared says its indicator id."""
+    breakdowns: dict[str, set[str]] = defaultdict(set)
+    for indicator in indicators.values():
+        breakdowns[indicator.title].add(indicator.breakdown)
+
+    def with_breakdown(i: Indicator) -> Indicator:
+        if len(breakdowns[i.title]) < 2 or not i.breakdown or i.title.endswith(f"({i.breakdown})"):
+            return i
+        return replace(i, title=f"{i.title} ({i.breakdown})")
+
+    said = {k: with_breakdown(i) for k, i in indicators.items()}
+    shared = Counter(i.title for i in said.values())
+    return {k: replace(i, title=f"{i.title} [{k}]") if shared[i.title] > 1 else i for k, i in said.items()}
 
 
 # IndicatorValues: one row per indicator x area x period (a pandas DataFrame with these columns).

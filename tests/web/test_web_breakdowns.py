@@ -248,21 +248,6 @@ def test_a_follow_on_a_breakdown_signals_in_that_breakdown_and_the_feed_names_it
         f"2023-12: 90.0% (beyond limits; mean {mean:.1f}%, process limits {lpl:.1f}% to {upl:.1f}%)"]
 
 
-def test_titles_that_meet_from_several_catalogues_say_their_breakdown_then_their_id():
-    from marginalgains.model import Indicator, Measure, Polarity
-    from marginalgains.web.visibility import distinct_titles
-
-    def made(id, title, sex="", age=""):
-        return Indicator(id=id, title=title, polarity=Polarity.HIGH_IS_GOOD, measure=Measure.PROPORTION, sex=sex, age=age)
-
-    given = [made("a", "Uptake", "Male", "All ages"), made("b", "Uptake", "Female"), made("c", "Uptake (Persons)", "Persons"),
-             made("d", "Uptake (Persons)"), made("e", "Smoking"), made("f", "Smoking"), made("g", "Alone", "Male")]
-    titles = {k: i.title for k, i in distinct_titles({i.id: i for i in given}).items()}
-    assert titles == {"a": "Uptake (Male, All ages)", "b": "Uptake (Female)",
-                      "c": "Uptake (Persons) [c]", "d": "Uptake (Persons) [d]",  # "Persons" already said: the ids
-                      "e": "Smoking [e]", "f": "Smoking [f]", "g": "Alone"}  # a title no other has is left as it is
-
-
 def test_a_fingertips_breakdown_keeps_its_first_id_when_a_later_export_names_it_otherwise(client, tmp_path):
     """An export of several breakdowns calls Persons, All ages `93088 (Persons, All ages)`; one of Persons alone
     calls it `93088`. Published after the first, the second is that same breakdown and supersedes it."""

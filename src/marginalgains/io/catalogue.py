@@ -23,7 +23,7 @@ import jsonschema
 
 from marginalgains.errors import CatalogueError
 from marginalgains.io.yamltext import YamlRefused, load_yaml
-from marginalgains.model import Indicator, Measure, Polarity
+from marginalgains.model import Indicator, Measure, Polarity, distinct_titles
 
 _DESCRIPTIVE = {
     "id", "title", "polarity", "measure", "multiplier", "unit", "source", "licence",
@@ -138,7 +138,7 @@ def catalogue_from_dict(document: Any, where: str = "<catalogue>") -> Catalogue:
             definitions[component.id] = {}
     if not indicators:
         raise CatalogueError(f"{where}: the catalogue lists no indicators")
-    return Catalogue(indicators, definitions, where)
+    return Catalogue(distinct_titles(indicators), definitions, where)
 
 
 def _check_schema(document: dict, where: str) -> None:
@@ -259,4 +259,4 @@ def merge_catalogues(*catalogues: Catalogue) -> Catalogue:
             raise CatalogueError(f"{catalogue.path}: indicator id(s) {', '.join(sorted(clash))} already defined")
         indicators.update(catalogue.indicators)
         definitions.update(catalogue.definitions)
-    return Catalogue(indicators, definitions, " + ".join(c.path for c in catalogues))
+    return Catalogue(distinct_titles(indicators), definitions, " + ".join(c.path for c in catalogues))

@@ -27,7 +27,7 @@ from marginalgains.disclosure import DisclosureError, Rule
 from marginalgains.disclosure.atlas import protect_atlas_for
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.io.values import check_values
-from marginalgains.model import VALUE_INPUTS, Indicator, Measure, Polarity
+from marginalgains.model import VALUE_INPUTS, Indicator, Measure, Polarity, distinct_titles
 from marginalgains.store import batches
 from marginalgains.store.models import Batch, BatchIndicator, BatchStatus, Organisation, SharingAgreement
 from marginalgains.store.settings import public_indicators
@@ -134,19 +134,6 @@ def workspace_catalogue(db: Session, indicators: frozenset[str] | None = None) -
         min_denominator=r.min_denominator, sex=r.sex, age=r.age, family=r.family, modelled=r.modelled)
         for r in rows}
     return Catalogue(distinct_titles(indicators), path="the workspace")
-
-
-def distinct_titles(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
-    """No two menu entries read the same when batches' catalogues meet: a title another indicator also has
-    says its breakdown (unless it already does), and one still repeated says its id, as an export's do."""
-    def relabel(chosen: dict[str, Indicator], label) -> dict[str, Indicator]:
-        titles = pd.Series({k: i.title for k, i in chosen.items()}, dtype=object)
-        repeated = titles.duplicated(keep=False)
-        return {k: replace(i, title=label(i)) if repeated[k] else i for k, i in chosen.items()}
-
-    with_breakdown = relabel(indicators, lambda i: i.title if not i.breakdown or i.title.endswith(f"({i.breakdown})")
-                             else f"{i.title} ({i.breakdown})")
-    return relabel(with_breakdown, lambda i: f"{i.title} [{i.id}]")
 
 
 def shown_in_full(owners: pd.DataFrame, audience: Audience) -> pd.DataFrame:

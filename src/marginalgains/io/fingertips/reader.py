@@ -25,7 +25,7 @@ from marginalgains.io.fingertips.overlay import overlay, read_overrides
 from marginalgains.io.selection import Selection
 from marginalgains.io.tabular import TRIMMED, read_table
 from marginalgains.io.values import ReadResult
-from marginalgains.model import Indicator, Measure
+from marginalgains.model import Indicator, Measure, distinct_titles
 
 SOURCE = "Office for Health Improvement and Disparities, Fingertips (fingertips.phe.org.uk)"
 LICENCE = "Open Government Licence v3.0"
@@ -179,21 +179,13 @@ def _infer_catalogue(rows: pd.DataFrame, file: str, show_breakdown: bool,
             "unit": {"value": unit, "from": "the measure and multiplier"}, "polarity": polarity.as_dict(),
             "modelled": modelled or None,
         }
-    return Catalogue(_distinct_titles(indicators), {k: {} for k in indicators}, file), inference
+    return Catalogue(distinct_titles(indicators), {k: {} for k in indicators}, file), inference
 
 
 def _unit(measure: Measure, multiplier: float) -> str:
     if measure is Measure.PROPORTION:
         return "%" if multiplier == 100 else ""
     return f"per {multiplier:,.0f}" if measure in (Measure.RATE, Measure.DSR) else ""
-
-
-def _distinct_titles(indicators: dict[str, Indicator]) -> dict[str, Indicator]:
-    """No two indicators read the same: a repeated title gets its indicator id."""
-    titles = pd.Series({k: i.title for k, i in indicators.items()})
-    repeated = titles.duplicated(keep=False)
-    return {k: replace(i, title=f"{i.title} [{k}]") if repeated[k] else i
-            for k, i in indicators.items()}
 
 
 def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: pd.DataFrame,
@@ -214,7 +206,7 @@ def _overlay(catalogue: Catalogue, inference: dict[str, dict], overrides, rows: 
             value = getattr(indicators[indicator_id], key)
             inference[indicator_id][key] = {"value": getattr(value, "value", value if not isinstance(value, tuple)
                                                              else list(value)), "from": source}
-    return Catalogue(_distinct_titles(indicators), catalogue.definitions, catalogue.path)
+    return Catalogue(distinct_titles(indicators), catalogue.definitions, catalogue.path)
 
 
 def _apply_measures(catalogue: Catalogue, checks: validate.RowChecks, overridden: set[str]) -> None:
