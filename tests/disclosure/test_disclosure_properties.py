@@ -30,7 +30,8 @@ def tables(draw):
 
 def greedy_complements(table: pd.DataFrame, structure: Structure, rule) -> int:
     """A simple heuristic: hide the smallest visible cell of any constraint left with one hidden cell or
-    too little hidden count, then of any cell the audit finds too narrow, until the audit passes."""
+    too little hidden count, then of any cell the audit finds too narrow, until the audit passes or no
+    visible cell is left beside a narrow one."""
     system = constraint_system(table, structure)
     counts = table["count"].to_numpy(dtype=float)
     primary = rule.is_primary(counts)
@@ -51,9 +52,12 @@ def greedy_complements(table: pd.DataFrame, structure: Structure, rule) -> int:
         narrow = primary[hidden] & (result["width"].to_numpy() < rule.protection_interval - 1e-6)
         if not narrow.any():
             return int((hidden & ~primary).sum())
+        progressed = False
         for cell in np.flatnonzero(hidden)[narrow]:
             rows = system.incidence[:, cell].nonzero()[0]
-            _hide_smallest(np.unique(incidence[rows].indices), hidden, counts)
+            progressed |= _hide_smallest(np.unique(incidence[rows].indices), hidden, counts)
+        if not progressed:  # nothing left to hide beside the narrow cells: the heuristic can do no more
+            return int((hidden & ~primary).sum())
 
 
 def _hide_smallest(cells, hidden, counts) -> bool:
