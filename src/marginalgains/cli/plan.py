@@ -44,21 +44,27 @@ def prioritise_command(
             raise GainsError(f"area {area!r} has no values")
     except GainsError as exc:
         fail(exc)
+    from marginalgains.improve.breakdowns import COUNTED_RULE
+
     if as_json:
-        print_json({"count": result.count, "national": _records(result.national), "by_area": _records(by_area)})
+        print_json({"count": result.count, "ranking": f"ranked within each source (real, SYNTHETIC); {COUNTED_RULE}",
+                    "national": _records(result.national), "by_area": _records(by_area)})
         return
     out = console()
-    out.print(_table(f"Indicators by benefit ({count} gain x benefit weight)", result.national, [
-        ("#", "rank", _whole), ("Indicator", "indicator_id", str), ("Period", "period", str),
-        ("Areas", "significant_areas", _whole),
-        ("Gain (95% CI)", ("significant_gain", "significant_gain_lower", "significant_gain_upper"), _interval),
-        ("Benefit", "benefit", _decimal)],
-        caption="Areas: gaps beyond chance. Gain: people beyond chance (95% interval)."))
+    for kind, national in _by_source(result.national):
+        out.print(_table(f"Indicators by benefit ({count} gain x benefit weight){_said(kind)}", _named(national), [
+            ("#", "rank", _whole), ("Indicator", "name", str), ("Period", "period", str),
+            ("Areas", "significant_areas", _whole),
+            ("Gain (95% CI)", ("significant_gain", "significant_gain_lower", "significant_gain_upper"), _interval),
+            ("Benefit", "benefit", _decimal)],
+            caption="Areas: gaps beyond chance. Gain: people beyond chance (95% interval)." + _beside_note(national)))
     if area is not None:
-        out.print(_table(f"Priorities for {area}", by_area, [
-            ("#", "rank", _whole), ("Indicator", "indicator_id", str), ("Value", "value", _decimal),
-            ("Benchmark", "benchmark_value", _decimal), ("Gain (95% CI)", ("gain", "gain_lower", "gain_upper"), _interval),
-            ("Benefit", "benefit", _decimal)]))
+        for kind, own in _by_source(by_area):
+            out.print(_table(f"Priorities for {area}{_said(kind)}", _named(own), [
+                ("#", "rank", _whole), ("Indicator", "name", str), ("Value", "value", _decimal),
+                ("Benchmark", "benchmark_value", _decimal),
+                ("Gain (95% CI)", ("gain", "gain_lower", "gain_upper"), _interval),
+                ("Benefit", "benefit", _decimal)], caption=_beside_note(own).strip() or None))
 
 
 @app.command()
@@ -93,19 +99,26 @@ def fund(
                                   on_level=lambda levels: progress.update(task, total=levels, advance=1))
     except GainsError as exc:
         fail(exc)
+    from marginalgains.improve.breakdowns import FUND_RULE
+
     if as_json:
         print_json({"budget": allocation.budget, "total_cost": allocation.total_cost,
-                    "total_benefit": allocation.total_benefit, "chosen": allocation.chosen,
+                    "total_benefit": allocation.total_benefit, "source": allocation.source,
+                    "synthetic": allocation.source == "SYNTHETIC", "periods": allocation.periods,
+                    "breakdowns": FUND_RULE, "chosen": allocation.chosen,
                     "allocation": _records(allocation.table), "curve": _records(curve)})
         return
     out = console()
     table = allocation.table.assign(name=allocation.table.get("title", allocation.table["id"]))
-    out.print(_table(f"Allocation of {_money(allocation.budget)}", table, [
+    out.print(_table(f"Allocation of {_money(allocation.budget)}{_said(allocation.source)}", table, [
         ("Intervention", "name", str), ("Area", "area_code", str), ("Indicator", "indicator_id", str),
         ("Cost", "cost", _money), ("Benefit", "benefit", _decimal)]))
     chosen = len(allocation.chosen)
+    periods = f"; gains of {', '.join(allocation.periods)}" if allocation.periods else ""
     out.print(f"Total benefit {allocation.total_benefit:,.1f} for {_money(allocation.total_cost)} "
-              f"({chosen} intervention{'' if chosen == 1 else 's'}).")
+              f"({chosen} intervention{'' if chosen == 1 else 's'}{periods}; {allocation.source} data).")
+    if (options.groupby("family")["indicator_id"].nunique() > 1).any():
+        out.print(f"Breakdowns: {FUND_RULE}.")
     out.print(_table("What each further step of budget buys", curve, [
         ("Budget", "budget", _money), ("Cost", "cost", _money), ("Interventions", "interventions", _whole),
         ("Benefit", "benefit", _decimal), ("Extra benefit", "extra_benefit", _decimal)]))
@@ -186,6 +199,28 @@ def _shares(pairs: list[str]) -> dict[str, float]:
     return shares
 
 
+def _by_source(frame):
+    """(source, rows) for real then SYNTHETIC rows, the sources present only: they are ranked apart."""
+    return [(kind, frame[frame["source"] == kind]) for kind in ("real", "SYNTHETIC") if (frame["source"] == kind).any()]
+
+
+def _said(source: str) -> str:
+    return " - SYNTHETIC data" if source == "SYNTHETIC" else ""
+
+
+def _named(frame):
+    """Rows named by indicator, a breakdown counted within a broader one saying which."""
+    beside = frame["within"] != frame["indicator_id"]
+    return frame.assign(name=frame["indicator_id"].where(~beside, frame["indicator_id"] + " (within " + frame["within"] + ")"))
+
+
+def _beside_note(frame) -> str:
+    if (frame["within"] == frame["indicator_id"]).all():
+        return ""
+    return (" Unranked rows are breakdowns of the ranked one they are within (the same people): "
+            "never ranked or added beside it.")
+
+
 def _records(frame) -> list[dict]:
     import json
 
@@ -215,10 +250,12 @@ def _table(title: str, frame, columns: list[tuple], caption: str | None = None):
 def _cell(row, source, show) -> str:
     import math
 
+    import pandas as pd
+
     if isinstance(source, tuple):
         return show(*(row.get(s) for s in source))
     value = row.get(source)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     return show(value)
 

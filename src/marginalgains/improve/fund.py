@@ -2,14 +2,16 @@
 
 Each intervention is taken or not (binary). Options sharing a `group` are mutually exclusive
 (tiers of effort with diminishing returns). `min_share` reserves a share of the budget for a tag
-(national priorities); `max_per_area` caps what one area may receive. HiGHS, through
-scipy.optimize.milp, finds the optimum.
+(national priorities); `max_per_area` caps what one area may receive. Of an indicator's
+breakdowns that share people (Persons and Male, All ages and 65+ yrs) at most one is funded in
+any area, so nobody's gain is bought twice; real and SYNTHETIC benefits are never funded together.
+HiGHS, through scipy.optimize.milp, finds the optimum.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
+from marginalgains.improve.breakdowns import check_one_period, check_one_source, family, overlapping_pairs, source
 from marginalgains.improve.errors import ImproveError
 from marginalgains.improve.prioritise import benefit_weights
 from marginalgains.io.tabular import ROW_PROBLEMS, read_table
@@ -30,17 +33,22 @@ MAX_CURVE_LEVELS = 200
 """The benefit curve solves one allocation per budget level; more levels than this take minutes to say nothing more."""
 ROW_BLOCK = 1024
 """All-areas interventions capped a block of this many at a time, to keep the working memory small."""
+BREAKDOWN_COLUMNS = ("indicator_id", "area_code", "family", "sex", "age")
+"""What `allocate` needs to keep overlapping breakdowns of one family apart (`read_interventions` adds them)."""
 
 
 @dataclass
 class Allocation:
-    """The chosen interventions (`chosen` ids, `table` rows), their total benefit and cost."""
+    """The chosen interventions (`chosen` ids, `table` rows), their total benefit and cost, and the
+    source ("real" or "SYNTHETIC") and periods of the gains the benefit was sized on."""
 
     chosen: list[str]
     total_benefit: float
     total_cost: float
     budget: float
     table: pd.DataFrame
+    source: str = "real"
+    periods: list[str] = field(default_factory=list)
 
 
 def allocate(interventions: pd.DataFrame, budget: float, min_share: dict[str, float] | None = None,
@@ -50,9 +58,13 @@ def allocate(interventions: pd.DataFrame, budget: float, min_share: dict[str, fl
     `interventions` has `id, cost, benefit` and optionally `area_code`, `indicator_id`, `group`
     and `tags` (words separated by ";"). `min_share` maps a tag to the least share of the budget
     that tagged interventions must receive; `max_per_area` is the most one area's interventions
-    may cost (interventions for all areas are not counted against it).
+    may cost (interventions for all areas are not counted against it). With `family, sex, age`
+    (as `read_interventions` gives them), no two interventions on overlapping breakdowns of one
+    family are chosen for one area (an all-areas one is in every area); with `source`, real and
+    SYNTHETIC interventions are refused together.
     """
     table = _checked_interventions(interventions)
+    kind = _one_source(table)
     budget = _checked_budget(budget)
     min_share = dict(min_share or {})
     tags = _tag_sets(table)
@@ -60,9 +72,11 @@ def allocate(interventions: pd.DataFrame, budget: float, min_share: dict[str, fl
     if max_per_area is not None and not max_per_area >= 0:
         raise ImproveError(f"max_per_area must be zero or more, got {max_per_area!r}")
     if table.empty:
-        return Allocation([], 0.0, 0.0, budget, table)
+        return Allocation([], 0.0, 0.0, budget, table, kind)
     matrix, lower, upper = _constraints(table, tags, budget, min_share, max_per_area)
-    result = milp(-table["benefit"].to_numpy(dtype=float), integrality=np.ones(len(table)),
+    extra = matrix.shape[1] - len(table)  # 0-1 "breakdown used here" variables: no benefit, need not be whole
+    result = milp(np.concatenate([-table["benefit"].to_numpy(dtype=float), np.zeros(extra)]),
+                  integrality=np.concatenate([np.ones(len(table)), np.zeros(extra)]),
                   bounds=Bounds(0, 1), constraints=LinearConstraint(matrix, lower, upper),
                   options={"mip_rel_gap": mip_rel_gap})
     if result.status == 2:
@@ -70,9 +84,10 @@ def allocate(interventions: pd.DataFrame, budget: float, min_share: dict[str, fl
                            f"shares {min_share or 'none'}, max_per_area {max_per_area}); relax one of them")
     if result.x is None:
         raise ImproveError(f"the allocation could not be solved: {result.message}")
-    chosen = table[result.x > 0.5].reset_index(drop=True)
+    chosen = table[result.x[:len(table)] > 0.5].reset_index(drop=True)
+    periods = sorted(chosen["period"].astype(str).unique()) if "period" in chosen.columns else []
     return Allocation(chosen["id"].tolist(), float(chosen["benefit"].sum()), float(chosen["cost"].sum()),
-                      budget, chosen)
+                      budget, chosen, kind, periods)
 
 
 def benefit_curve(interventions: pd.DataFrame, budget: float, step: float | None = None,
@@ -108,7 +123,7 @@ def benefit_curve(interventions: pd.DataFrame, budget: float, step: float | None
     return curve
 
 
-def read_interventions(source: str | Path | pd.DataFrame, indicators, opportunities: pd.DataFrame) -> pd.DataFrame:
+def read_interventions(given: str | Path | pd.DataFrame, indicators, opportunities: pd.DataFrame) -> pd.DataFrame:
     """Interventions from a CSV (or frame) turned into `id, cost, benefit, ...` for `allocate`.
 
     Columns: `id, cost, indicator_id, effect` and optionally `effect_unit` ("points" on the
@@ -116,9 +131,11 @@ def read_interventions(source: str | Path | pd.DataFrame, indicators, opportunit
     area), `group`, `tag` (";"-separated; else the indicator's tags) and `title`. An effect is
     capped at the opportunity (the area's gain, or the national gain for an all-areas effect in
     people) and weighted by the indicator's benefit weight. A plan missing one of its options
-    would be wrong, so a bad row stops the read, naming the row, column and reason.
+    would be wrong, so a bad row stops the read, naming the row, column and reason. Each row gets
+    the `period`, `family`, `sex`, `age`, `breakdown` and `source` of its indicator's gain; real
+    and SYNTHETIC indicators together, or an indicator sized in two periods, are refused.
     """
-    table, where = _intervention_table(source)
+    table, where = _intervention_table(given)
     missing = [c for c in ("id", "cost", "indicator_id", "effect") if c not in table.columns]
     if missing:
         raise ImproveError(f"{where}: missing columns {', '.join(missing)}")
@@ -127,14 +144,29 @@ def read_interventions(source: str | Path | pd.DataFrame, indicators, opportunit
     table["area_code"] = table.get("area_code", pd.Series(ALL_AREAS, index=table.index)).fillna(ALL_AREAS).astype(str).str.strip().replace("", ALL_AREAS)
     table["effect_unit"] = table.get("effect_unit", pd.Series("points", index=table.index)).fillna("points").astype(str).str.strip()
     _check_intervention_rows(table, indicators, opportunities, where)
+    check_one_period(opportunities)
+    check_one_source(table["indicator_id"], indicators, where)
     table["benefit"] = _capped_people(table, indicators, opportunities) * table["indicator_id"].map(
         benefit_weights(indicators.values()))
     tags = table["tag"] if "tag" in table.columns else pd.Series(np.nan, index=table.index)
     indicator_tags = table["indicator_id"].map(lambda i: ";".join(indicators[i].tags))
     table["tags"] = tags.where(tags.notna() & (tags.astype(str).str.strip() != ""), indicator_tags).astype(str)
-    keep = [c for c in ("id", "title", "cost", "benefit", "area_code", "indicator_id", "effect", "effect_unit",
-                        "group", "tags") if c in table.columns]
+    table = table.assign(**_breakdown_labels(table["indicator_id"], indicators, opportunities))
+    keep = [c for c in ("id", "title", "cost", "benefit", "area_code", "indicator_id", "period", "breakdown",
+                        "family", "sex", "age", "source", "effect", "effect_unit", "group", "tags")
+            if c in table.columns]
     return table[keep]
+
+
+def _breakdown_labels(indicator_ids: pd.Series, indicators: dict, opportunities: pd.DataFrame) -> dict:
+    """What an intervention's gain is of: its indicator's period, breakdown (family, sex, age) and source."""
+    used = {i: indicators[i] for i in indicator_ids.unique()}
+    labels = {"family": {k: family(i) for k, i in used.items()}, "sex": {k: i.sex for k, i in used.items()},
+              "age": {k: i.age for k, i in used.items()}, "breakdown": {k: i.breakdown for k, i in used.items()},
+              "source": {k: source(i) for k, i in used.items()}}
+    if "period" in opportunities.columns:
+        labels["period"] = opportunities.drop_duplicates("indicator_id").set_index("indicator_id")["period"].astype(str)
+    return {column: indicator_ids.map(values) for column, values in labels.items()}
 
 
 def _capped_people(table: pd.DataFrame, indicators: dict, opportunities: pd.DataFrame) -> pd.Series:
@@ -249,6 +281,17 @@ def _checked_interventions(interventions: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _one_source(table: pd.DataFrame) -> str:
+    """The interventions' one source ("real" unless told); real and SYNTHETIC together are refused."""
+    if "source" not in table.columns:
+        return "real"
+    kinds = sorted(table["source"].dropna().astype(str).unique())
+    if len(kinds) > 1:
+        raise ImproveError(f"interventions, column 'source': {' and '.join(kinds)} together; real and SYNTHETIC "
+                           "benefits never add, so allocate them apart")
+    return kinds[0] if kinds else "real"
+
+
 def _checked_budget(budget: float) -> float:
     try:
         budget = float(budget)
@@ -289,7 +332,7 @@ def _check_shares(table: pd.DataFrame, tags: pd.Series, min_share: dict[str, flo
 def _constraints(table: pd.DataFrame, tags: pd.Series, budget: float, min_share: dict[str, float],
                  max_per_area) -> tuple[csr_array, np.ndarray, np.ndarray]:
     """The sparse constraint matrix and its bounds: the budget, one per group, minimum tag shares,
-    per-area caps.
+    per-area caps, and overlapping breakdowns kept apart (`_breakdown_rows`, over extra columns).
 
     Each family of rows gives every intervention a code (its row in the family, -1 for none) and
     a coefficient; the matrix is built from the (row, column, value) triples of all families.
@@ -312,9 +355,65 @@ def _constraints(table: pd.DataFrame, tags: pd.Series, budget: float, min_share:
         values.append(coefficient[member])
         lower += [low] * int(count)
         upper += [high] * int(count)
+    more_rows, more_columns, more_values, more_upper, extra = _breakdown_rows(table)
+    rows.append(len(lower) + more_rows)
+    columns.append(more_columns)
+    values.append(more_values)
+    lower += [-np.inf] * len(more_upper)
+    upper += list(more_upper)
     matrix = csr_array((np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
-                       shape=(len(lower), len(table)))
+                       shape=(len(lower), len(table) + extra))
     return matrix, np.array(lower), np.array(upper)
+
+
+def _breakdown_rows(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Rows keeping overlapping breakdowns of one family out of one area: (rows, columns, values, upper
+    bounds, extra columns).
+
+    Each (indicator, area) with an overlapping breakdown beside it gets a 0-1 column "used here",
+    column n + k: every intervention on it is at most that (x_i - used_k <= 0), and two overlapping
+    (indicator, area)s that meet (one area, or either for all areas) are used at most one at a time
+    (used_j + used_k <= 1).
+    """
+    empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0), np.zeros(0), 0)
+    if not set(BREAKDOWN_COLUMNS) <= set(table.columns):
+        return empty
+    kinds = table.drop_duplicates("indicator_id")[["indicator_id", "family", "sex", "age"]]
+    kinds = kinds.fillna("").astype(str).rename(columns={"indicator_id": "id"})
+    pairs = pd.DataFrame(overlapping_pairs(kinds.itertuples(index=False)), columns=["p", "q"], dtype=object)
+    if pairs.empty:
+        return empty
+    place = pd.DataFrame({"indicator_id": table["indicator_id"].astype(str).to_numpy(),
+                          "area_code": table["area_code"].fillna(ALL_AREAS).astype(str).replace("", ALL_AREAS).to_numpy()})
+    meeting = _meetings(pairs, place.drop_duplicates())
+    if meeting.empty:
+        return empty
+    sides = [meeting["p"] + "\x1f" + meeting["area_p"], meeting["q"] + "\x1f" + meeting["area_q"]]
+    codes, keys = pd.factorize(pd.concat(sides, ignore_index=True))
+    first, second = codes[:len(meeting)], codes[len(meeting):]
+    conflicts = np.unique(np.column_stack([np.minimum(first, second), np.maximum(first, second)]), axis=0)
+    own = pd.Index(keys).get_indexer(place["indicator_id"] + "\x1f" + place["area_code"])
+    member = np.flatnonzero(own >= 0)
+    n, links = len(table), len(member)
+    rows = np.concatenate([np.arange(links), np.arange(links), links + np.repeat(np.arange(len(conflicts)), 2)])
+    columns = np.concatenate([member, n + own[member], n + conflicts.ravel()])
+    values = np.concatenate([np.ones(links), -np.ones(links), np.ones(2 * len(conflicts))])
+    upper = np.concatenate([np.zeros(links), np.ones(len(conflicts))])
+    return rows, columns, values, upper, len(keys)
+
+
+def _meetings(pairs: pd.DataFrame, used: pd.DataFrame) -> pd.DataFrame:
+    """`p, area_p, q, area_q`: the (indicator, area)s of interventions on overlapping breakdowns p and q
+    that act on one area: the same area, or either of them for all areas."""
+    def side(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        return frame.rename(columns={"indicator_id": name, "area_code": f"area_{name}"})
+
+    everywhere = used["area_code"] == ALL_AREAS
+    same = pairs.merge(side(used, "p"), on="p").merge(side(used, "q").assign(area_p=lambda f: f["area_q"]),
+                                                       on=["q", "area_p"])
+    p_everywhere = pairs.merge(side(used[everywhere], "p"), on="p").merge(side(used[~everywhere], "q"), on="q")
+    q_everywhere = pairs.merge(side(used[~everywhere], "p"), on="p").merge(side(used[everywhere], "q"), on="q")
+    return pd.concat([same, p_everywhere, q_everywhere], ignore_index=True)
 
 
 def _group_codes(table: pd.DataFrame) -> np.ndarray:

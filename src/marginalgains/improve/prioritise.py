@@ -2,6 +2,9 @@
 
 benefit = gain x the indicator's benefit weight (a weight of 1, i.e. people or events, when the
 catalogue gives none). By default only significant gains count, so noise is never a priority.
+Ranks never put the same people twice: of an indicator's overlapping breakdowns only the broadest
+is ranked (the others are shown beside it, `within` it), and real and SYNTHETIC indicators are
+ranked apart (`source`). An indicator is sized in one period.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from marginalgains.improve.breakdowns import check_one_period, counted_within, source
 from marginalgains.improve.errors import ImproveError
 
 COUNTS = ("significant", "all")
@@ -18,7 +22,8 @@ COUNTS = ("significant", "all")
 
 @dataclass
 class Priorities:
-    """`national`: one row per indicator, ranked; `by_area`: each area's indicators, ranked."""
+    """`national`: one row per indicator, ranked within its source; `by_area`: each area's indicators,
+    ranked within its source. Rows of a breakdown counted within a broader one have no rank."""
 
     national: pd.DataFrame
     by_area: pd.DataFrame
@@ -63,8 +68,43 @@ def prioritise(opportunities: pd.DataFrame, indicators, tag: str | None = None,
     """
     chosen = filter_tag(indicators, tag)
     ids = [i.id for i in chosen]
-    table = with_benefit(opportunities[opportunities["indicator_id"].isin(ids)], chosen, count)
+    sized = opportunities[opportunities["indicator_id"].isin(ids)]
+    check_one_period(sized)
+    present = set(sized["indicator_id"])
+    table = with_benefit(sized, chosen, count)
+    table = table.assign(**_labels(table["indicator_id"], [i for i in chosen if i.id in present]))
     return Priorities(_national(table, chosen), _by_area(table), count)
+
+
+def _labels(indicator_ids: pd.Series, indicators) -> dict[str, pd.Series]:
+    """Each row's breakdown, source, and the indicator it is counted within (itself when ranked)."""
+    by_id = {i.id: i for i in indicators}
+    within = counted_within(indicators)
+    return {"breakdown": indicator_ids.map({k: i.breakdown for k, i in by_id.items()}),
+            "source": indicator_ids.map({k: source(i) for k, i in by_id.items()}),
+            "within": indicator_ids.map(within)}
+
+
+def _ranked(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rank the rows counted in their own right (`within` is themselves) by benefit within `keys` and
+    the source (real before SYNTHETIC); each other row follows the row it is counted within."""
+    counted = table["within"] == table["indicator_id"]
+    real_first = table["source"].eq("SYNTHETIC")
+    table = table.assign(_synthetic=real_first)
+    order = table[counted].sort_values([*keys, "_synthetic", "benefit", "indicator_id"],
+                                       ascending=[True] * (len(keys) + 1) + [False, True])
+    rank = order.groupby([*keys, "_synthetic"]).cumcount() + 1
+    table["rank"] = pd.Series(rank, dtype="Int64").reindex(table.index)
+    if keys:
+        lookup = pd.Series(rank.to_numpy(), index=pd.MultiIndex.from_frame(order[[*keys, "indicator_id"]]))
+        place = lookup.reindex(pd.MultiIndex.from_frame(table[[*keys, "within"]])).to_numpy()
+    else:
+        place = pd.Series(rank.to_numpy(), index=order["indicator_id"]).reindex(table["within"]).to_numpy()
+    table["_place"] = np.where(pd.isna(place), np.inf, place.astype(float))
+    table["_beside"] = ~counted
+    table = table.sort_values([*keys, "_synthetic", "_place", "_beside", "benefit", "indicator_id"],
+                              ascending=[True] * (len(keys) + 3) + [False, True], ignore_index=True)
+    return table.drop(columns=["_synthetic", "_place", "_beside"])
 
 
 def _national(table: pd.DataFrame, indicators) -> pd.DataFrame:
@@ -75,7 +115,9 @@ def _national(table: pd.DataFrame, indicators) -> pd.DataFrame:
         significant_gain_upper=table["gain_upper"].where(significant, 0.0),
         significant_areas=significant.astype(int),
     ).groupby("indicator_id").agg(
-        **({"period": ("period", "first")} if "period" in table else {}), areas=("area_code", "size"), significant_areas=("significant_areas", "sum"),
+        **({"period": ("period", "first")} if "period" in table else {}),
+        breakdown=("breakdown", "first"), source=("source", "first"), within=("within", "first"),
+        areas=("area_code", "size"), significant_areas=("significant_areas", "sum"),
         total_gain=("gain", "sum"), significant_gain=("significant_gain", "sum"),
         significant_gain_lower=("significant_gain_lower", "sum"),
         significant_gain_upper=("significant_gain_upper", "sum"), benefit=("benefit", "sum"),
@@ -84,16 +126,12 @@ def _national(table: pd.DataFrame, indicators) -> pd.DataFrame:
     weights = benefit_weights(indicators)
     grouped.insert(1, "title", grouped["indicator_id"].map(titles))
     grouped.insert(2, "benefit_weight", grouped["indicator_id"].map(weights))
-    grouped = grouped.sort_values(["benefit", "indicator_id"], ascending=[False, True], ignore_index=True)
-    grouped.insert(0, "rank", np.arange(1, len(grouped) + 1))
-    return grouped
+    ranked = _ranked(grouped, [])
+    return ranked[["rank", *[c for c in ranked.columns if c != "rank"]]]
 
 
 def _by_area(table: pd.DataFrame) -> pd.DataFrame:
-    columns = ["area_code", "indicator_id", "value", "benchmark_value", "gain", "gain_lower", "gain_upper",
-               "significant", "benefit"]
-    rows = table.loc[table["benefit"] > 0, columns]
-    rows = rows.sort_values(["area_code", "benefit", "indicator_id"], ascending=[True, False, True],
-                            ignore_index=True)
-    rows.insert(1, "rank", rows.groupby("area_code").cumcount() + 1)
-    return rows
+    columns = ["area_code", "indicator_id", "breakdown", "source", "within", "value", "benchmark_value", "gain",
+               "gain_lower", "gain_upper", "significant", "benefit"]
+    ranked = _ranked(table.loc[table["benefit"] > 0, columns], ["area_code"])
+    return ranked[["area_code", "rank", *[c for c in ranked.columns if c not in ("area_code", "rank")]]]
