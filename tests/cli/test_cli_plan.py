@@ -1,6 +1,7 @@
 """`gains prioritise` and `gains fund` at the command line: covariates read as an areas table, every
 bad interventions file refused naming its row, tables that fit 80 columns."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,7 @@ def test_a_cap_per_area_that_no_intervention_is_subject_to_is_an_error(tmp_path)
 def test_fund_tables_fit_80_columns_and_say_one_intervention(tmp_path):
     result = fund(tmp_path, HEADER + "nurse,400000,diabetes-9cp,1\n")
     assert result.exit_code == 0, result.output
-    assert "(1 intervention)." in result.output
+    assert "(1 intervention).\nSized on the gains of 2023/24 (SYNTHETIC data)." in result.output
     assert all(len(line) <= 80 for line in result.output.splitlines()), result.output
     assert "Cost" in result.output and "400,000" in result.output and "…" not in result.output
 
@@ -129,3 +130,75 @@ def test_prioritise_needs_values_or_an_export():
     result = runner.invoke(app, ["prioritise"])
     assert result.exit_code == 2
     assert "give --values (with --catalogue) or --fingertips" in result.output
+
+
+BREAKDOWN_CATALOGUE = """indicators:
+  - {id: smk-p, title: Quitting, polarity: high_is_good, measure: proportion, multiplier: 100, sex: Persons, family: smk}
+  - {id: smk-m, title: Quitting, polarity: high_is_good, measure: proportion, multiplier: 100, sex: Male, family: smk}
+  - {id: smk-f, title: Quitting, polarity: high_is_good, measure: proportion, multiplier: 100, sex: Female, family: smk}
+  - {id: care, title: Care, polarity: high_is_good, measure: proportion, multiplier: 100, synthetic: true}
+"""
+BREAKDOWN_VALUES = """indicator_id,area_code,period,numerator,denominator
+smk-p,A,2023/24,300,1000
+smk-m,A,2023/24,140,500
+smk-f,A,2023/24,160,500
+smk-p,B,2023/24,400,1000
+smk-m,B,2023/24,180,400
+smk-f,B,2023/24,220,600
+care,A,2023/24,10,100
+care,B,2023/24,20,100
+"""
+
+
+def breakdown_inputs(tmp_path, interventions: str) -> list[str]:
+    (tmp_path / "catalogue.yaml").write_text(BREAKDOWN_CATALOGUE)
+    (tmp_path / "values.csv").write_text(BREAKDOWN_VALUES)
+    (tmp_path / "interventions.csv").write_text(interventions)
+    return ["--values", str(tmp_path / "values.csv"), "--catalogue", str(tmp_path / "catalogue.yaml"),
+            "--interventions", str(tmp_path / "interventions.csv"), "--benchmark", "50"]
+
+
+def test_fund_buys_persons_or_its_sexes_in_an_area_never_both(tmp_path):
+    """Against 50%: Persons A 200 + B 100 people short, A's men 140/500 -> 110, A's women 90, B's women 80.
+    p-all (300 people for 300) + m-A (110 for 100) fitted 400 for 410 people, A's 110 men counted twice;
+    now p-all alone (300) beats m-A + f-A + f-B (280)."""
+    plan = "id,cost,indicator_id,effect,effect_unit,area_code\n" + "".join(
+        f"{i},{c},{k},{e},people,{a}\n" for i, c, k, e, a in [
+            ("p-all", 300, "smk-p", 1000, "all"), ("m-A", 100, "smk-m", 1000, "A"),
+            ("f-A", 100, "smk-f", 1000, "A"), ("f-B", 80, "smk-f", 1000, "B")])
+    args = ["fund", "--budget", "400", "--step", "400", *breakdown_inputs(tmp_path, plan)]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.stdout)
+    assert output["chosen"] == ["p-all"] and output["total_benefit"] == pytest.approx(300)
+    assert (output["source"], output["synthetic"], output["periods"]) == ("real", False, ["2023/24"])
+    assert output["allocation"][0]["breakdown"] == "Persons" and "Male and Female" in output["breakdowns"]
+    benefits = {row["id"]: row["benefit"] for row in output["allocation"]}
+    assert benefits == {"p-all": pytest.approx(300)}
+    table = runner.invoke(app, args)
+    assert "Total benefit 300.0 for 300 (1 intervention).\nSized on the gains of 2023/24 (real data)." in table.output
+    assert all(len(line) <= 80 for line in table.output.splitlines()), table.output
+    assert "Breakdowns: at most one of an indicator's overlapping breakdowns is funded in any area" in \
+        " ".join(table.output.split())
+
+
+def test_fund_refuses_real_and_synthetic_interventions_together(tmp_path):
+    plan = "id,cost,indicator_id,effect,area_code\nm-A,100,smk-m,1,A\ncare-A,10,care,1,A\n"
+    result = runner.invoke(app, ["fund", "--budget", "400", *breakdown_inputs(tmp_path, plan)])
+    assert result.exit_code == 2
+    assert (f"{tmp_path / 'interventions.csv'}, column 'indicator_id': interventions act on real (smk-m) and "
+            "SYNTHETIC (care) indicators; real and SYNTHETIC benefits never add") in " ".join(result.output.split())
+
+
+def test_prioritise_ranks_persons_with_its_sexes_within_it_and_synthetic_apart(tmp_path):
+    args = ["prioritise", "--count", "all", *breakdown_inputs(tmp_path, "")[:4], "--benchmark", "50", "--area", "A"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    national = {row["indicator_id"]: row for row in json.loads(result.stdout)["national"]}
+    assert {k: (r["rank"], r["within"], r["source"], r["total_gain"]) for k, r in national.items()} == {
+        "smk-p": (1, "smk-p", "real", pytest.approx(300)), "smk-m": (None, "smk-p", "real", pytest.approx(130)),
+        "smk-f": (None, "smk-p", "real", pytest.approx(170)), "care": (1, "care", "SYNTHETIC", pytest.approx(70))}
+    table = runner.invoke(app, args)
+    assert "Indicators by benefit (all gain x benefit weight) - SYNTHETIC data" in table.output
+    assert "within #1: smk-m" in table.output and "within #1: smk-f" in table.output
+    assert all(len(line) <= 80 for line in table.output.splitlines()), table.output

@@ -5,6 +5,8 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marginalgains.improve import ImproveError
 from marginalgains.improve.fund import allocate, benefit_curve, read_interventions
@@ -150,3 +152,131 @@ def test_interventions_read_together_are_sized_as_each_alone():
     alone = [read_interventions(raw.iloc[[i]], [CARE, rate], opportunities)["benefit"].iloc[0] for i in range(len(raw))]
     assert together == alone
     assert together[1] == pytest.approx(min(2.0 * 4000 / 1000, 12) + min(2.0 * 900 / 1000, 3.5))  # all areas, points
+
+
+def quitting(id_, sex, synthetic=False):
+    return Indicator(id_, "Smokers quitting", Polarity.HIGH_IS_GOOD, Measure.PROPORTION, multiplier=100, sex=sex,
+                     family="smk", synthetic=synthetic)
+
+
+SMOKING = [quitting("smk-p", "Persons"), quitting("smk-m", "Male"), quitting("smk-f", "Female"),
+           Indicator("care", "Care", Polarity.HIGH_IS_GOOD, Measure.PROPORTION, multiplier=100)]
+SMOKING_GAINS = pd.DataFrame({"indicator_id": ["smk-p"] * 2 + ["smk-m"] * 2 + ["smk-f"] * 2 + ["care"] * 2,
+                              "area_code": list("ABABABAB"), "period": "2023/24", "denominator": 1000.0,
+                              "gain": [30, 15, 20, 4, 12, 8, 10, 0.0]})
+SMOKING_PLAN = pd.DataFrame({"id": ["p-all", "m-A", "f-A", "f-B", "care-A"], "cost": [200, 60, 50, 40, 100],
+                             "indicator_id": ["smk-p", "smk-m", "smk-f", "smk-f", "care"],
+                             "area_code": ["all", "A", "A", "B", "A"], "effect": [1000, 20, 12, 8, 10],
+                             "effect_unit": "people"})
+
+
+def test_persons_and_a_sex_of_one_area_are_never_both_funded():
+    """Persons everywhere (capped at its national gain 30 + 15 = 45) holds A's men and B's women: the old
+    allocation took p-all + m-A + f-B for 45 + 20 + 8 = 73, counting 28 people twice. Without them the
+    best is p-all + care-A = 55 (m-A + f-A + f-B + care-A gives only 50)."""
+    options = read_interventions(SMOKING_PLAN, SMOKING, SMOKING_GAINS)
+    assert options.set_index("id").loc["p-all", ["benefit", "family", "breakdown", "period", "source"]].tolist() == [
+        45, "smk", "Persons", "2023/24", "real"]
+    assert allocate(options.drop(columns="family"), 300).total_benefit == 73  # the old count, without families
+    result = allocate(options, 300)
+    assert sorted(result.chosen) == ["care-A", "p-all"] and result.total_benefit == 55 and result.total_cost == 300
+    assert (result.source, result.periods) == ("real", ["2023/24"])
+
+
+def test_male_and_female_of_one_area_are_different_people_and_both_funded():
+    options = read_interventions(SMOKING_PLAN, SMOKING, SMOKING_GAINS)
+    result = allocate(options, 120)  # m-A + f-A: 110 for 32; f-A + f-B 20; care 10
+    assert sorted(result.chosen) == ["f-A", "m-A"] and result.total_benefit == 32
+
+
+def test_real_and_synthetic_interventions_are_never_funded_together():
+    mixed = [*SMOKING[:3], Indicator("care", "Care", Polarity.HIGH_IS_GOOD, Measure.PROPORTION, synthetic=True)]
+    with pytest.raises(ImproveError, match=r"interventions, column 'indicator_id': interventions act on real "
+                                           r"\(smk-p, smk-m, smk-f\) and SYNTHETIC \(care\) indicators"):
+        read_interventions(SMOKING_PLAN, mixed, SMOKING_GAINS)
+    table = pd.DataFrame({"id": ["a", "b"], "cost": [1, 1.0], "benefit": [1, 1.0], "source": ["real", "SYNTHETIC"]})
+    with pytest.raises(ImproveError, match="column 'source': SYNTHETIC and real together"):
+        allocate(table, 10)
+    only_synthetic = [quitting(i.id, i.sex, synthetic=True) for i in SMOKING[:3]]
+    plan = SMOKING_PLAN[SMOKING_PLAN["indicator_id"] != "care"]
+    assert allocate(read_interventions(plan, only_synthetic, SMOKING_GAINS), 300).source == "SYNTHETIC"
+
+
+def test_interventions_on_an_indicator_sized_in_two_periods_are_refused():
+    twice = pd.concat([SMOKING_GAINS, SMOKING_GAINS.assign(period="2022/23")], ignore_index=True)
+    with pytest.raises(ImproveError, match="indicator 'care' is sized in 2 periods"):
+        read_interventions(SMOKING_PLAN, SMOKING, twice)
+
+
+SEXES = ["Persons", "Male", "Female"]
+AGES = ["All ages", "65+ yrs", "75+ yrs", "18-64 yrs"]
+AREAS = ["A", "B", "all"]
+
+
+def meets(a, b) -> bool:
+    return a["area_code"] == b["area_code"] or "all" in (a["area_code"], b["area_code"])
+
+
+def overlapping(chosen: pd.DataFrame) -> list:
+    """Pairs of chosen interventions on different, overlapping breakdowns of one family for one area."""
+    from marginalgains.improve.breakdowns import overlap
+
+    rows = chosen.to_dict("records")
+    return [(a["id"], b["id"]) for a, b in itertools.combinations(rows, 2)
+            if a["family"] == b["family"] and a["indicator_id"] != b["indicator_id"] and meets(a, b)
+            and overlap(Indicator(a["indicator_id"], "", "high_is_good", "proportion", sex=a["sex"], age=a["age"]),
+                        Indicator(b["indicator_id"], "", "high_is_good", "proportion", sex=b["sex"], age=b["age"]))]
+
+
+def breakdown_table(draw_ints, n, rng) -> pd.DataFrame:
+    kinds = [(s, a) for s in SEXES for a in AGES]
+    picked = [kinds[k] for k in draw_ints]
+    return pd.DataFrame({
+        "id": [f"I{i}" for i in range(n)], "cost": rng.integers(1, 20, n).astype(float),
+        "benefit": rng.integers(0, 50, n).astype(float),
+        "indicator_id": [f"{s}/{a}" for s, a in picked], "family": "f",
+        "sex": [s for s, _ in picked], "age": [a for _, a in picked], "area_code": rng.choice(AREAS, n),
+    })
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_milp_with_breakdowns_matches_exhaustive_enumeration(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(5, 10))
+    table = breakdown_table(rng.integers(0, len(SEXES) * len(AGES), n), n, rng)
+    budget = float(rng.integers(10, 60))
+    best = 0.0
+    for size in range(n + 1):
+        for combo in itertools.combinations(range(n), size):
+            chosen = table.iloc[list(combo)]
+            if chosen["cost"].sum() <= budget and not overlapping(chosen):
+                best = max(best, chosen["benefit"].sum())
+    result = allocate(table, budget)
+    assert result.total_benefit == pytest.approx(best)
+    assert not overlapping(result.table)
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinds=st.lists(st.integers(0, len(SEXES) * len(AGES) - 1), min_size=1, max_size=30),
+       seed=st.integers(0, 2**32 - 1), budget=st.floats(0, 400))
+def test_fund_never_chooses_two_overlapping_breakdowns_of_one_family_for_one_area(kinds, seed, budget):
+    """Whatever the options and budget: no area gets two breakdowns sharing people (Persons with a sex,
+    All ages with a band, 65+ with 75+), an all-areas option being in every area."""
+    table = breakdown_table(kinds, len(kinds), np.random.default_rng(seed))
+    result = allocate(table, budget)
+    assert not overlapping(result.table)
+    assert result.total_cost <= budget + 1e-6
+    assert result.total_benefit == pytest.approx(result.table["benefit"].sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(sources=st.lists(st.sampled_from(["real", "SYNTHETIC"]), min_size=1, max_size=12), budget=st.floats(0, 100))
+def test_a_funded_total_is_of_one_source_only(sources, budget):
+    table = pd.DataFrame({"id": [f"I{i}" for i in range(len(sources))], "cost": 5.0, "benefit": 1.0,
+                          "source": sources})
+    if len(set(sources)) > 1:
+        with pytest.raises(ImproveError, match="real and SYNTHETIC benefits never add"):
+            allocate(table, budget)
+        return
+    result = allocate(table, budget)
+    assert result.source == sources[0] and set(result.table["source"]) <= {sources[0]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
@@ -114,11 +115,12 @@ def fund(
         ("Intervention", "name", str), ("Area", "area_code", str), ("Indicator", "indicator_id", str),
         ("Cost", "cost", _money), ("Benefit", "benefit", _decimal)]))
     chosen = len(allocation.chosen)
-    periods = f"; gains of {', '.join(allocation.periods)}" if allocation.periods else ""
     out.print(f"Total benefit {allocation.total_benefit:,.1f} for {_money(allocation.total_cost)} "
-              f"({chosen} intervention{'' if chosen == 1 else 's'}{periods}; {allocation.source} data).")
+              f"({chosen} intervention{'' if chosen == 1 else 's'}).")
+    periods = f"the gains of {', '.join(allocation.periods)}" if allocation.periods else "no gains"
+    out.print(f"Sized on {periods} ({allocation.source} data).")
     if (options.groupby("family")["indicator_id"].nunique() > 1).any():
-        out.print(f"Breakdowns: {FUND_RULE}.")
+        out.print(textwrap.fill(f"Breakdowns: {FUND_RULE}.", width=80))
     out.print(_table("What each further step of budget buys", curve, [
         ("Budget", "budget", _money), ("Cost", "cost", _money), ("Interventions", "interventions", _whole),
         ("Benefit", "benefit", _decimal), ("Extra benefit", "extra_benefit", _decimal)]))
@@ -209,16 +211,17 @@ def _said(source: str) -> str:
 
 
 def _named(frame):
-    """Rows named by indicator, a breakdown counted within a broader one saying which."""
-    beside = frame["within"] != frame["indicator_id"]
-    return frame.assign(name=frame["indicator_id"].where(~beside, frame["indicator_id"] + " (within " + frame["within"] + ")"))
+    """Rows named by indicator; a breakdown counted within a broader one says which ("within #1: ...")."""
+    counted = frame["within"] == frame["indicator_id"]
+    ranks = frame.loc[counted].set_index("indicator_id")["rank"]
+    broader = frame["within"].map(lambda i: f"#{ranks[i]}" if i in ranks.index else i)
+    return frame.assign(name=frame["indicator_id"].where(counted, "within " + broader + ": " + frame["indicator_id"]))
 
 
 def _beside_note(frame) -> str:
     if (frame["within"] == frame["indicator_id"]).all():
         return ""
-    return (" Unranked rows are breakdowns of the ranked one they are within (the same people): "
-            "never ranked or added beside it.")
+    return "\nwithin #n: a breakdown of row n (the same people), never ranked or added to it."
 
 
 def _records(frame) -> list[dict]:
