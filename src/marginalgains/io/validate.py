@@ -148,36 +148,41 @@ def periods(checks: RowChecks, column: str, years: tuple[int, int] | None = None
     period is a "missing value", or the row's reason in `missing` where one is given."""
     first, last = years or plausible_years()
     text = checks.frame[column].fillna("").astype(str)
-    labels, grains, errors = {}, {}, {}
-    for label in pd.unique(text):  # one parse per distinct label, not per row
+    codes, distinct = pd.factorize(text)  # one parse per distinct label, not per row, and no dict lookups
+    labels = np.full(len(distinct), np.nan, dtype=object)
+    grains = labels.copy()
+    errors = np.full(len(distinct), "", dtype=object)
+    refused = np.zeros(len(distinct), dtype=bool)
+    for position, label in enumerate(distinct):
         try:
             grain, start = parse_period(label)
         except ValueError as exc:
-            errors[label] = str(exc) if label else "missing value"
+            errors[position], refused[position] = str(exc) if label else "missing value", True
             continue
         if not first <= start.year <= last:
-            errors[label] = (f"period {label.strip()!r} is outside the plausible years {first} to {last} "
-                             "(set MARGINALGAINS_PERIOD_YEARS=FIRST-LAST to widen them)")
+            errors[position] = (f"period {label.strip()!r} is outside the plausible years {first} to {last} "
+                                "(set MARGINALGAINS_PERIOD_YEARS=FIRST-LAST to widen them)")
+            refused[position] = True
             continue
-        labels[label] = start.strftime("%Y-%m") if grain == "month" else label.strip()
-        grains[label] = str(grain)
-    failed = text.isin(list(errors))
-    reasons = text.map(errors).astype(object).fillna("")
+        labels[position] = start.strftime("%Y-%m") if grain == "month" else label.strip()
+        grains[position] = str(grain)
+    failed = refused[codes]
+    reasons = pd.Series(errors[codes], index=text.index, dtype=object)
     if missing is not None:
         reasons = reasons.where(text.ne("") | missing.isna(), missing)
-    checks.flag(failed.to_numpy(), column, reasons)
-    return text.map(labels), text.map(grains)
+    checks.flag(failed, column, reasons)
+    return pd.Series(labels[codes], index=text.index, dtype=object), pd.Series(grains[codes], index=text.index, dtype=object)
 
 
 def duplicates(checks: RowChecks, keys: list[str], column: str) -> None:
     """Reject every row of a repeated key (which copy is right cannot be known); each reason names
     the first few rows of its key and counts the copies, so reasons stay short however many there are."""
-    frame = checks.frame.loc[:, keys].copy()
-    frame["_row"] = np.arange(1, len(frame) + 1)
-    live = frame.loc[~checks.bad]
-    repeated = live[live.duplicated(keys, keep=False)]
-    if repeated.empty:
+    keep = ~checks.bad
+    live = checks.frame.loc[keep, keys]
+    copied = live.duplicated(keep=False).to_numpy()
+    if not copied.any():
         return
+    repeated = live[copied].assign(_row=np.flatnonzero(keep)[copied] + 1)
     groups = repeated.groupby(keys, sort=False, dropna=False)
     key, order = groups.ngroup().to_numpy(), groups.cumcount().to_numpy()
     copies = pd.Series(np.bincount(key)[key], index=repeated.index)
@@ -189,8 +194,8 @@ def duplicates(checks: RowChecks, keys: list[str], column: str) -> None:
     listed = pd.Series(listed.reindex(key).to_numpy(), index=repeated.index)
     more = np.where(copies > LISTED_COPIES, " and " + (copies - LISTED_COPIES).map("{:,}".format) + " more ("
                     + copies.map("{:,}".format) + " copies)", "")
-    mask = np.zeros(len(frame), dtype=bool)
+    mask = np.zeros(len(checks.frame), dtype=bool)
     mask[repeated["_row"].to_numpy() - 1] = True
-    texts = pd.Series("", index=frame.index)
+    texts = pd.Series("", index=checks.frame.index)
     texts.loc[repeated.index] = "duplicate key (" + ", ".join(keys) + ") in rows " + listed + more
     checks.flag(mask, column, texts)
