@@ -70,6 +70,21 @@ def test_a_minority_grain_is_refused(write_csv, catalogue):
     assert reasons(result) == [(3, "period", "period grain month differs from the indicator's other rows (financial_year)")]
 
 
+def test_each_indicator_keeps_its_own_grain_and_rejected_rows_do_not_set_it(write_csv, catalogue):
+    """Months for one indicator and years for another are both whole; a row already refused (here a
+    zero denominator) neither makes a grain the majority nor a key repeated, and rows keep their numbers."""
+    path = write_csv(HEADER + "ae-4hr,A,2018-04,5,10\nae-admit,A,2018/19,5,10\nae-admit,A,2018-04,5,0\n"
+                     "ae-admit,B,2018-04,5,10\nae-admit,B,2018/19,1,10\nae-admit,B,2018/19,2,10\n")
+    result = read_values(path, catalogue)
+    assert reasons(result) == [
+        (3, "denominator", "zero denominator"),
+        (4, "period", "period grain month differs from the indicator's other rows (financial_year)"),
+        (5, "period", "duplicate key (indicator_id, area_code, period) in rows 5, 6"),
+        (6, "period", "duplicate key (indicator_id, area_code, period) in rows 5, 6")]
+    assert result.values[["indicator_id", "area_code", "grain"]].values.tolist() == [
+        ["ae-4hr", "A", "month"], ["ae-admit", "A", "financial_year"]]
+
+
 def test_a_row_with_several_problems_counts_once(write_csv, catalogue):
     path = write_csv(HEADER + "nope,A,2018/20,-1,0\nae-4hr,B,2018/19,1,2\n")
     result = read_values(path, catalogue)
