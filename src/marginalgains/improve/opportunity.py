@@ -94,10 +94,10 @@ def peer_positions(area_codes: pd.Series, peers: pd.DataFrame) -> np.ndarray:
     missing_columns = {"area_code", "peer_code"} - set(peers.columns)
     if missing_columns:
         raise ImproveError(f"the peers table needs columns area_code and peer_code; missing {sorted(missing_columns)}")
-    codes = np.asarray(area_codes.astype(str), dtype=object)
-    index = pd.Index(codes)
-    rows = index.get_indexer(np.asarray(peers["area_code"].astype(str), dtype=object))
-    peer_rows = index.get_indexer(np.asarray(peers["peer_code"].astype(str), dtype=object))
+    index = pd.Index(_text(area_codes))
+    codes = index.to_numpy(dtype=object)
+    rows = index.get_indexer(_text(peers["area_code"]))  # codes looked up as they are held, not copied to objects
+    peer_rows = index.get_indexer(_text(peers["peer_code"]))
     has_peers = np.zeros(len(codes), dtype=bool)
     has_peers[rows[rows >= 0]] = True
     if not has_peers.all():
@@ -112,6 +112,11 @@ def peer_positions(area_codes: pd.Series, peers: pd.DataFrame) -> np.ndarray:
     grid = np.full((len(codes), int(slot.max()) + 1), -1, dtype=int)
     grid[rows, slot] = peer_rows
     return grid
+
+
+def _text(codes: pd.Series) -> pd.Series:
+    """Area codes as text: as they are when already text, else each converted."""
+    return codes if pd.api.types.is_string_dtype(codes.dtype) and codes.dtype != object else codes.astype(str)
 
 
 def _benchmark(chosen, table, area, eligible, sign, num, den, measure, multiplier, confidence, peers):
