@@ -67,11 +67,21 @@ def test_opportunities_stack_judged_indicators_and_pareto_accumulates():
     admit = table[table["indicator_id"] == "admit"].set_index("area_code")
     # rates per 1,000: 30, 10, 20, 12; 25th percentile 11.5; area A avoids 18.5 admissions
     assert admit.loc["A", "gain"] == pytest.approx(18.5)
-    chart = pareto(table)
+    chart = pareto(table[table["indicator_id"] == "care"])
     assert chart[["indicator_id", "area_code"]].iloc[0].tolist() == ["care", "A"]
     assert chart["cumulative_share"].iloc[-1] == pytest.approx(1)
-    total = 53.75 + 18.5 + 8.5 + 0.5
-    assert chart["share"].iloc[0] == pytest.approx(41.25 / total)
+    # care against the top quartile (91.25%): A 41.25 people short, B 11.25, C 1.25
+    assert chart["share"].tolist() == pytest.approx([41.25 / 53.75, 11.25 / 53.75, 1.25 / 53.75])
+
+
+def test_pareto_never_shares_a_total_across_periods_or_units():
+    """care (people, 2023/24) and admit (admissions avoided, 2023) are not one total."""
+    with pytest.raises(ImproveError, match=r"pareto, column 'period': the pairs hold 2 values \(2023, 2023/24\)"):
+        pareto(opportunities(values(), [CARE, ADMIT]))
+    pairs = pd.DataFrame({"indicator_id": ["a", "b"], "area_code": "A", "gain": [1.0, 2.0],
+                          "unit": ["more people", "fewer events"]})
+    with pytest.raises(ImproveError, match="column 'unit'"):
+        pareto(pairs)
 
 
 def test_a_bundles_processes_are_not_sized_again():

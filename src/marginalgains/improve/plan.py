@@ -171,10 +171,17 @@ def area_covariates(areas: pd.DataFrame, area_codes: pd.Series) -> pd.DataFrame:
 def pareto(opportunities: pd.DataFrame, column: str = "gain") -> pd.DataFrame:
     """Area x indicator pairs by descending `column`, with each one's share and the cumulative share.
 
-    `opportunities` has indicator_id, area_code and the column (e.g. the `areas` of several
-    improvement tables stacked with their indicator_id, or `opportunities()`); pairs with none
+    `opportunities` has indicator_id, area_code and the column: the pairs of one total (one period,
+    source and unit, one breakdown of a family, as `atlas.opportunity_totals` groups them); a
+    `period`, `source` or `unit` column holding more than one value is refused, as shares of a sum
+    across years, real and SYNTHETIC data, or people and events would be untrue. Pairs with none
     are left out.
     """
+    for key in ("period", "source", "unit"):
+        held = opportunities[key].dropna().astype(str).unique() if key in opportunities.columns else []
+        if len(held) > 1:
+            raise ImproveError(f"pareto, column {key!r}: the pairs hold {len(held)} values ({', '.join(sorted(held)[:5])}); "
+                               "a share of a total adds only one period, source and unit: rank each apart")
     table = opportunities.loc[opportunities[column] > 0, ["indicator_id", "area_code", column]]
     table = table.sort_values([column, "indicator_id", "area_code"], ascending=[False, True, True],
                               ignore_index=True)
