@@ -202,3 +202,10 @@ def test_prioritise_ranks_persons_with_its_sexes_within_it_and_synthetic_apart(t
     assert "Indicators by benefit (all gain x benefit weight) - SYNTHETIC data" in table.output
     assert "within #1: smk-m" in table.output and "within #1: smk-f" in table.output
     assert all(len(line) <= 80 for line in table.output.splitlines()), table.output
+
+
+def test_an_area_without_a_gain_is_said_to_have_no_priorities(tmp_path):
+    args = ["prioritise", *breakdown_inputs(tmp_path, "")[:4], "--benchmark", "5", "--area", "A"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Priorities for A: none (no gain beyond chance)." in result.output

@@ -59,6 +59,8 @@ def prioritise_command(
             ("Gain (95% CI)", ("significant_gain", "significant_gain_lower", "significant_gain_upper"), _interval),
             ("Benefit", "benefit", _decimal)],
             caption="Areas: gaps beyond chance. Gain: people beyond chance (95% interval)." + _beside_note(national)))
+    if area is not None and by_area.empty:
+        out.print(f"Priorities for {area}: none ({'no gain beyond chance' if count == 'significant' else 'no gain'}).")
     if area is not None:
         for kind, own in _by_source(by_area):
             out.print(_table(f"Priorities for {area}{_said(kind)}", _named(own), [
