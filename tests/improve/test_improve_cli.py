@@ -31,6 +31,8 @@ def test_fund_json_respects_budget_groups_and_curve():
     plan = json.loads(result.stdout)
     assert plan["total_cost"] <= 5_000_000
     assert not {"dsn-light", "dsn-full"} <= set(plan["chosen"])  # one tier of a group at most
+    assert (plan["source"], plan["synthetic"], plan["periods"]) == ("SYNTHETIC", True, ["2023/24"])
+    assert plan["stacked_indicators"] == ["iapt-recovery"]  # workforce and digital, both everywhere
     curve = plan["curve"]
     assert [row["budget"] for row in curve] == [1e6, 2e6, 3e6, 4e6, 5e6]
     assert curve[-1]["benefit"] == pytest.approx(plan["total_benefit"])

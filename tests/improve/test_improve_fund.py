@@ -280,3 +280,13 @@ def test_a_funded_total_is_of_one_source_only(sources, budget):
         return
     result = allocate(table, budget)
     assert result.source == sources[0] and set(result.table["source"]) <= {sources[0]}
+
+
+def test_interventions_reaching_one_area_outside_a_group_are_named_as_stacked():
+    from marginalgains.improve.fund import stacked_indicators
+
+    table = pd.DataFrame({"id": ["a", "b", "c", "d", "e", "f"], "indicator_id": ["x", "x", "y", "y", "z", "z"],
+                          "area_code": ["A", "all", "A", "B", "A", "A"], "group": [None, None, None, None, "g", "g"]})
+    # x: A's own option and an all-areas one meet in A; y: different areas; z: two tiers of one group
+    assert stacked_indicators(table) == ["x"]
+    assert stacked_indicators(table.assign(area_code=["A", "B", "all", "all", "A", "B"])) == ["y"]

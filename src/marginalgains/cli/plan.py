@@ -103,12 +103,14 @@ def fund(
     except GainsError as exc:
         fail(exc)
     from marginalgains.improve.breakdowns import FUND_RULE
+    from marginalgains.improve.fund import stacked_indicators
 
+    stacked = stacked_indicators(allocation.table)
     if as_json:
         print_json({"budget": allocation.budget, "total_cost": allocation.total_cost,
                     "total_benefit": allocation.total_benefit, "source": allocation.source,
                     "synthetic": allocation.source == "SYNTHETIC", "periods": allocation.periods,
-                    "breakdowns": FUND_RULE, "chosen": allocation.chosen,
+                    "breakdowns": FUND_RULE, "stacked_indicators": stacked, "chosen": allocation.chosen,
                     "allocation": _records(allocation.table), "curve": _records(curve)})
         return
     out = console()
@@ -123,6 +125,10 @@ def fund(
     out.print(f"Sized on {periods} ({allocation.source} data).")
     if (options.groupby("family")["indicator_id"].nunique() > 1).any():
         out.print(textwrap.fill(f"Breakdowns: {FUND_RULE}.", width=80))
+    if stacked:
+        out.print(textwrap.fill(f"Note: chosen interventions on {', '.join(stacked)} act in the same area outside a group: "
+                                "each is capped at the gain there, their sum is not, so it may count some people twice "
+                                "(put options reaching the same people in a group).", width=80))
     out.print(_table("What each further step of budget buys", curve, [
         ("Budget", "budget", _money), ("Cost", "cost", _money), ("Interventions", "interventions", _whole),
         ("Benefit", "benefit", _decimal), ("Extra benefit", "extra_benefit", _decimal)]))

@@ -158,6 +158,22 @@ def read_interventions(given: str | Path | pd.DataFrame, indicators, opportuniti
     return table[keep]
 
 
+def stacked_indicators(table: pd.DataFrame) -> list[str]:
+    """Indicators on which two interventions that are not alternatives (no shared `group`) act in one
+    area: each effect is capped at the gain there, but their sum is not, so the sum may count some
+    people twice. The CLI says so; put such options in a group when they reach the same people."""
+    if table.empty or not {"indicator_id", "area_code"} <= set(table.columns):
+        return []
+    group = table["group"] if "group" in table.columns else pd.Series(np.nan, index=table.index)
+    named = group.notna() & (group.astype(str).str.strip() != "")
+    slots = table.assign(_slot=group.astype(str).where(named, "id:" + table["id"].astype(str)))
+    everywhere = slots["area_code"] == ALL_AREAS
+    general = slots[everywhere].groupby("indicator_id")["_slot"].nunique()
+    local = slots[~everywhere].groupby(["indicator_id", "area_code"])["_slot"].nunique().reset_index()
+    local["_slot"] += local["indicator_id"].map(general).fillna(0).to_numpy()
+    return sorted(set(general.index[general > 1]) | set(local.loc[local["_slot"] > 1, "indicator_id"]))
+
+
 def _breakdown_labels(indicator_ids: pd.Series, indicators: dict, opportunities: pd.DataFrame) -> dict:
     """What an intervention's gain is of: its indicator's period, breakdown (family, sex, age) and source."""
     used = {i: indicators[i] for i in indicator_ids.unique()}
