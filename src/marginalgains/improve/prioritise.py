@@ -89,21 +89,16 @@ def _ranked(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Rank the rows counted in their own right (`within` is themselves) by benefit within `keys` and
     the source (real before SYNTHETIC); each other row follows the row it is counted within."""
     counted = table["within"] == table["indicator_id"]
-    real_first = table["source"].eq("SYNTHETIC")
-    table = table.assign(_synthetic=real_first)
-    order = table[counted].sort_values([*keys, "_synthetic", "benefit", "indicator_id"],
-                                       ascending=[True] * (len(keys) + 1) + [False, True])
-    rank = order.groupby([*keys, "_synthetic"]).cumcount() + 1
+    table = table.assign(_synthetic=table["source"].eq("SYNTHETIC"), _beside=~counted)
+    groups = [*keys, "_synthetic"]
+    order = table[counted].sort_values([*groups, "benefit", "indicator_id"],
+                                       ascending=[True] * len(groups) + [False, True])
+    rank = order.groupby(groups).cumcount() + 1
     table["rank"] = pd.Series(rank, dtype="Int64").reindex(table.index)
-    if keys:
-        lookup = pd.Series(rank.to_numpy(), index=pd.MultiIndex.from_frame(order[[*keys, "indicator_id"]]))
-        place = lookup.reindex(pd.MultiIndex.from_frame(table[[*keys, "within"]])).to_numpy()
-    else:
-        place = pd.Series(rank.to_numpy(), index=order["indicator_id"]).reindex(table["within"]).to_numpy()
-    table["_place"] = np.where(pd.isna(place), np.inf, place.astype(float))
-    table["_beside"] = ~counted
-    table = table.sort_values([*keys, "_synthetic", "_place", "_beside", "benefit", "indicator_id"],
-                              ascending=[True] * (len(keys) + 3) + [False, True], ignore_index=True)
+    places = order[[*keys, "indicator_id"]].assign(_place=rank).rename(columns={"indicator_id": "within"})
+    table = table.merge(places, on=[*keys, "within"], how="left").fillna({"_place": np.inf})
+    table = table.sort_values([*groups, "_place", "_beside", "benefit", "indicator_id"],
+                              ascending=[True] * (len(groups) + 2) + [False, True], ignore_index=True)
     return table.drop(columns=["_synthetic", "_place", "_beside"])
 
 
