@@ -107,6 +107,20 @@ def test_each_view_and_profile_is_a_script_block_the_page_reads_back_whole(ae_at
     assert html.read_page_data(page) == data
 
 
+def test_the_first_views_blocks_come_before_the_scripts_and_every_other_block_after(ae_atlas):
+    page = html.render_page(ae_atlas)
+    scripts = page.index("<script>")
+    blocks = [(kind, unescape(key), match.start()) for match in html.PAGE_PART.finditer(page) for kind, key in [match.groups()[:2]]]
+    first = {(kind, key) for kind, key, at in blocks if at < scripts}
+    periods = next(i for i in html.page_data(ae_atlas)["index"]["indicators"] if i["id"] == "ae-4hr")["periods"]
+    assert first == {("views", f"ae-4hr|{p}") for p in periods} | {("templates", "ae-4hr"), ("templates", "_pareto"),
+                                                                    ("profiles", "ae-4hr")}
+    assert {("templates", "ae-admit"), ("views", "ae-admit|2018/19"), ("xmr", "ae-4hr")} <= {(k, key) for k, key, _ in blocks} - first
+    main = json.loads(html.PAGE_DATA.search(page).group(1))
+    assert main["first"] == "ae-4hr|2018/19" and html.PAGE_DATA.search(page).start() < scripts
+    assert not {"views", "templates", "xmr", "profiles"} & set(main)
+
+
 def test_the_page_names_its_two_scripts_in_its_policy(ae_atlas):
     page = html.render_page(ae_atlas)
     policy = unescape(page.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0])

@@ -77,28 +77,65 @@ def _boundary_codes() -> set[str]:
 
 def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
     """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash;
-    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile. Each view
-    and each indicator's profile is a script block of its own (`PAGE_PARTS`), which the page parses
-    only when it shows it: at practice scale, a fraction of the data before the first chart."""
+    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile. Each view,
+    each indicator's templates, profile and SPC series, and the map's boundaries are a script block of
+    their own (`page_parts`), parsed only when shown. The first view's blocks come before the scripts
+    and the rest after them, so the HTML parser reaches the renderer, and the first chart is drawn,
+    before it has read the data of every other view."""
     data = page_data(atlas, plans)
-    parts = [(kind, key, script_json(value)) for kind in PAGE_PARTS for key, value in data.pop(kind).items()]
+    parts = page_parts(data)
+    first = first_view_parts(data)
+    data["boundaries"] = data["boundaries"] is not None  # the map's outlines are a part of their own
     return render_self_contained("atlas.html.j2", RENDERER, data, title="Atlas of Variation",
-                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]), page_parts=parts)
+                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]),
+                                 first_parts=[p for p in parts if (p[0], p[1]) in first],
+                                 later_parts=[p for p in parts if (p[0], p[1]) not in first])
 
 
-PAGE_PARTS = ("views", "profiles")  # page_data's entries written as one script block per key
+PAGE_PARTS = ("views", "profiles", "templates", "xmr")  # page_data's entries written as one script block per key
+BOUNDARIES_PART = ("boundaries", "")  # the map's outlines, one block
 PAGE_DATA = re.compile(r'<script id="atlas-data" type="application/json">(.*?)</script>', re.S)
 PAGE_PART = re.compile(r'<script type="application/json" data-part="(\w+)" data-key="([^"]*)">(.*?)</script>', re.S)
+
+
+def page_parts(data: dict) -> list[tuple[str, str, str]]:
+    """`data`'s views, profiles, templates, SPC series and boundaries as (kind, key, JSON) blocks,
+    taken out of `data` (which keeps the index, the area codes and names, peers and plans)."""
+    parts = [(kind, key, script_json(value)) for kind in PAGE_PARTS for key, value in data.pop(kind).items()]
+    if data["boundaries"] is not None:
+        parts.append((*BOUNDARIES_PART, script_json(data["boundaries"])))
+    return parts
+
+
+def first_view_parts(data: dict) -> set[tuple[str, str]]:
+    """The blocks the page's first view draws (the first indicator at its headline period, as the
+    renderer opens it when the address names nothing): every period's view of that indicator (its
+    summary table reads them all), its templates and profile, the Pareto templates, and the map's
+    boundaries when the indicator has a map. `data["first"]` names the view for the renderer."""
+    indicators = data["index"]["indicators"]
+    if not indicators:
+        return set()
+    first = indicators[0]
+    data["first"] = f"{first['id']}|{first['headline_period']}"
+    return ({("views", f"{first['id']}|{period}") for period in first["periods"]}
+            | {("templates", first["id"]), ("templates", "_pareto"), ("profiles", first["id"])}
+            | ({BOUNDARIES_PART} if first["map"] else set()))
 
 
 def read_page_data(page: str) -> dict:
     """A rendered atlas page's data as `page_data` made it, read back from its script blocks (for
     whatever checks what a page carries)."""
     data = json.loads(PAGE_DATA.search(page).group(1))
+    data.pop("first", None)
     for kind in PAGE_PARTS:
         data[kind] = {}
+    boundaries = None
     for kind, key, text in PAGE_PART.findall(page):
-        data[kind][unescape(key)] = json.loads(text)
+        if (kind, key) == BOUNDARIES_PART:
+            boundaries = json.loads(text)
+        else:
+            data[kind][unescape(key)] = json.loads(text)
+    data["boundaries"] = boundaries
     return data
 
 
