@@ -114,7 +114,7 @@ def test_the_first_views_blocks_come_before_the_scripts_and_every_other_block_af
     first = {(kind, key) for kind, key, at in blocks if at < scripts}
     periods = next(i for i in html.page_data(ae_atlas)["index"]["indicators"] if i["id"] == "ae-4hr")["periods"]
     assert first == {("views", f"ae-4hr|{p}") for p in periods} | {("templates", "ae-4hr"), ("templates", "_pareto"),
-                                                                    ("profiles", "ae-4hr")}
+                                                                    ("profiles", "ae-4hr"), html.STATIC_PART}
     assert {("templates", "ae-admit"), ("views", "ae-admit|2018/19"), ("xmr", "ae-4hr")} <= {(k, key) for k, key, _ in blocks} - first
     main = json.loads(html.PAGE_DATA.search(page).group(1))
     assert main["first"] == "ae-4hr|2018/19" and html.PAGE_DATA.search(page).start() < scripts
@@ -169,3 +169,15 @@ def test_pareto_groups_are_the_atlas_totals_never_added_across_years_and_left_ou
         assert group["breakdown"] == "" and group["beside"] == []
     assert data["index"]["left_out"] == [{"id": "absent", "reason": atlas.left_out["absent"]}]
     assert atlas.left_out["absent"].startswith("no rows were accepted")
+
+
+def test_the_first_chart_is_drawn_when_built_only_where_the_live_one_ranks_each_area(ae_atlas):
+    data = html.page_data(ae_atlas)
+    html.first_view_parts(data)
+    indicator = ae_atlas.headline_indicators()[0]
+    drawn = html.first_chart(data, indicator)
+    assert drawn["width"] == html.STATIC_CHART_WIDTH and f'width="{html.STATIC_CHART_WIDTH}"' in drawn["svg"]
+    assert f'height="{drawn["height"]}"' in drawn["svg"]
+    many = html.STATIC_RANKED_LIMIT + 1  # the live chart is then a distribution: no drawing of points to show
+    data["views"][data["first"]]["areas"] = {key: [1.0] * many for key in data["views"][data["first"]]["areas"]}
+    assert html.first_chart(data, indicator) is None

@@ -83,8 +83,10 @@ def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
     and the rest after them, so the HTML parser reaches the renderer, and the first chart is drawn,
     before it has read the data of every other view."""
     data = page_data(atlas, plans)
-    parts = page_parts(data)
     first = first_view_parts(data)
+    drawn = first_chart(data, atlas.headline_indicators()[0]) if first else None
+    parts = page_parts(data) + ([(*STATIC_PART, script_json(drawn))] if drawn else [])
+    first |= {STATIC_PART}
     data["boundaries"] = data["boundaries"] is not None  # the map's outlines are a part of their own
     return render_self_contained("atlas.html.j2", RENDERER, data, title="Atlas of Variation",
                                  synthetic=any(i["synthetic"] for i in data["index"]["indicators"]),
@@ -94,6 +96,7 @@ def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
 
 PAGE_PARTS = ("views", "profiles", "templates", "xmr")  # page_data's entries written as one script block per key
 BOUNDARIES_PART = ("boundaries", "")  # the map's outlines, one block
+STATIC_PART = ("static", "ranked")  # the first view's ranked chart drawn when the page was built (`first_chart`)
 PAGE_DATA = re.compile(r'<script id="atlas-data" type="application/json">(.*?)</script>', re.S)
 PAGE_PART = re.compile(r'<script type="application/json" data-part="(\w+)" data-key="([^"]*)">(.*?)</script>', re.S)
 
@@ -133,6 +136,8 @@ def read_page_data(page: str) -> dict:
     for kind, key, text in PAGE_PART.findall(page):
         if (kind, key) == BOUNDARIES_PART:
             boundaries = json.loads(text)
+        elif (kind, key) == STATIC_PART:
+            continue  # drawn from the data, not part of it
         else:
             data[kind][unescape(key)] = json.loads(text)
     data["boundaries"] = boundaries
@@ -515,3 +520,35 @@ def pareto_by_total(atlas: Atlas) -> list[dict]:
                     "beside": list(total["beside"]), "total": gain, "n_pairs": len(group), "half": int((table["share"] < 0.5).sum()) + 1,
                     "drawn": columns(table.iloc[drawn], 4), "largest": columns(table.head(PARETO_TABLE), 4)})
     return out
+
+
+
+STATIC_CHART_WIDTH = 600  # px: the ranked chart's width beside its table on a 1366 px screen
+STATIC_RANKED_LIMIT = 400  # atlas.js's RANKED_POINTS_LIMIT: above it the first chart is a distribution, drawn live only
+
+
+def first_chart(data: dict, indicator: Indicator) -> dict | None:
+    """The first view's ranked chart drawn when the page is built, for the page to show (as an image)
+    while its renderer draws the live chart: the areas with a value ranked as atlas.js ranks them
+    (highest first, ties in the order of the page's codes), the pooled line and the comparators,
+    under the live chart's title and subtitle (SYNTHETIC where the data are). None when the view
+    ranks too many areas (the live chart is then a distribution) or none."""
+    view = data["views"][data["first"]]
+    areas = pd.DataFrame(view["areas"])
+    if areas.empty or not 0 < areas["value"].notna().sum() <= STATIC_RANKED_LIMIT:
+        return None
+    areas = areas[areas["value"].notna()].sort_values("value", ascending=False, kind="stable")
+    bands = charts.band_labels(indicator)
+    rows = pd.DataFrame({"rank": np.arange(len(areas), 0, -1), "value": areas["value"].to_numpy(),
+                         "lower95": areas["lower95"].to_numpy(), "upper95": areas["upper95"].to_numpy(),
+                         "band": areas["band"].map(lambda b: bands.get(int(b), "No funnel") if pd.notna(b) else "No funnel").to_numpy()})
+    summary = view["summary"]
+    pooled = [{"pooled": summary["pooled"], "label": f"Pooled, all {data['index']['noun']}: {format_value(summary['pooled'], indicator)}"}]
+    pooled += [{"pooled": c["value"], "label": f"{c['name']} {format_value(c['value'], indicator)}"}
+               for c in view["comparators"] if c["value"] is not None]
+    title = f"SYNTHETIC: {indicator.title}" if indicator.synthetic and "SYNTHETIC" not in indicator.title else indicator.title
+    records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    svg = charts.static_svg(data["templates"][indicator.id]["ranked"], {"areas": records, "pooled": pooled},
+                            [f"{title}, {view['period']}"], STATIC_CHART_WIDTH)
+    height = int(re.search(r'<svg[^>]* height="(\d+)"', svg).group(1))
+    return {"svg": svg, "width": STATIC_CHART_WIDTH, "height": height}

@@ -47,7 +47,7 @@
       loaded: loaded, complete: () => complete,
       view: (key) => part("views", key), profile: (indicatorId) => part("profiles", indicatorId),
       templates: (indicatorId) => part("templates", indicatorId), xmr: (indicatorId) => part("xmr", indicatorId),
-      boundaries: () => part("boundaries", ""),
+      boundaries: () => part("boundaries", ""), drawn: () => part("static", "ranked"),
     };
   }
 
@@ -161,6 +161,8 @@
         mode: "vega", actions: false, renderer: renderer, ast: true, expr: vegaExpressions, tooltip: showTooltip, viewClass: View,
       })).then(function (result) {
         chart.view = result.view;
+        const drawing = host.querySelector("img.static-chart"); // the drawing made when the page was built
+        if (drawing) drawing.remove();
         result.view.addEventListener("click", function (event, item) {
           const code = item && item.datum && item.datum.code;
           if (code && options.onSelect) options.onSelect(code);
@@ -572,12 +574,35 @@
       const chart = Chart(host, source.templates(indicator.id)[many ? "distribution" : "ranked"], datasets, subtitle(indicator),
         { size: rows.length, onSelect: choose, state: selection, name: "ranked", marked: markedRows });
       current.charts.push(chart);
+      if (!many && !state.code && state.id + "|" + state.period === source.first) staticChart(host, chart, indicator);
       host.appendChild(downloads(chart, indicator.id + "-ranked"));
       return h("section", { class: "card", id: "ranked", "aria-labelledby": "ranked-title" }, [
         h("h3", { id: "ranked-title", text: synthetic(indicator, "Areas ranked") }),
         h("div", { class: "pair" }, [host, h("div", { class: "screen-only" }, [areasTable(indicator, rows)])]),
         extremesTable(indicator, rows),
       ]);
+    }
+
+    // The first view's ranked chart as drawn when the page was built (html.first_chart), shown as an
+    // image (no script, no markup from the data) until the live chart replaces it: a chart on screen
+    // at the first paint after the page's words, where the live one takes a few tasks more. Shown
+    // only where the chart is about as wide as that drawing (a desktop screen), so nothing jumps.
+    function staticChart(host, chart, indicator) {
+      const drawn = source.drawn();
+      if (!drawn) return;
+      const area = host.querySelector(".chart");
+      const sized = new ResizeObserver(function (entries) { // after layout, before paint: no layout forced here
+        sized.disconnect();
+        const width = entries[0].contentRect.width;
+        if (chart.view || Math.abs(width - drawn.width) > 0.15 * drawn.width) return;
+        const image = h("img", { class: "static-chart", alt: synthetic(indicator, "Areas ranked") + ", " + state.period +
+          ": the chart as drawn when the page was built, until the live chart is drawn", elementtiming: "static-chart",
+          width: drawn.width, height: drawn.height, style: "display:block;width:100%;height:" + drawn.height + "px;object-fit:fill",
+          src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(drawn.svg) });
+        area.prepend(image);
+        image.decode().then(() => performance.mark("atlas:static-chart-drawn"), () => null);
+      });
+      sized.observe(area);
     }
 
     // Thousands of ranked areas (highest first) as at most DISTRIBUTION_STEPS steps, each at its first
