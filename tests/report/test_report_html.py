@@ -121,10 +121,12 @@ def test_the_first_views_blocks_come_before_the_scripts_and_every_other_block_af
     assert not {"views", "templates", "xmr", "profiles"} & set(main)
 
 
-def test_the_page_names_its_two_scripts_in_its_policy(ae_atlas):
+def test_the_page_names_its_scripts_in_its_policy_vega_in_three_parts(ae_atlas):
     page = html.render_page(ae_atlas)
     policy = unescape(page.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0])
-    assert policy.count("'sha256-") == 2 and "unsafe" not in policy.split("style-src")[0]
+    assert policy.count("'sha256-") == len(html.VEGA_BUNDLE) + 1 == 4 and "unsafe" not in policy.split("style-src")[0]
+    sizes = [len(script) for script in html.page_scripts(html.RENDERER)[:-1]]
+    assert max(sizes) < 0.6 * sum(sizes)  # no one part is most of Vega
     for script in html.page_scripts(html.RENDERER):
         assert f"'sha256-{html._sha256(script)}'" in policy and f"<script>{script}</script>" in page
 

@@ -27,7 +27,7 @@ from marginalgains.io.bundled import data_path
 from marginalgains.model import Indicator, Polarity
 from marginalgains.report import charts
 
-VEGA_BUNDLE = "vega-bundle.js"
+VEGA_BUNDLE = ("vega-bundle.1.js", "vega-bundle.2.js", "vega-bundle.3.js")  # run in turn: tools/split_vega_bundle.js
 VEGA_EXPRESSIONS = "vega-expressions.js"  # Vega's expressions as closures, no eval (see the file)
 RENDERER = "atlas.js"
 BOUNDARIES = {"code_property": "ccg21_code", "file": "boundaries/boundaries_ccg21.geojson",
@@ -46,7 +46,7 @@ JSON_ESCAPES = [(b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
 
 @lru_cache(maxsize=4)
 def asset(name: str) -> str:
-    """A script shipped in report/assets: the Vega bundle (`make vendor-js`), its expression
+    """A script shipped in report/assets: the Vega bundle's parts (`make vendor-js`), its expression
     evaluator, or a page's renderer."""
     return (resources.files("marginalgains.report") / "assets" / name).read_text(encoding="utf-8")
 
@@ -76,7 +76,7 @@ def _boundary_codes() -> set[str]:
 
 
 def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
-    """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash;
+    """The atlas page as one HTML string, with a Content-Security-Policy naming its scripts by hash;
     `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile. Each view,
     each indicator's templates, profile and SPC series, and the map's boundaries are a script block of
     their own (`page_parts`), parsed only when shown. The first view's blocks come before the scripts
@@ -145,19 +145,21 @@ def read_page_data(page: str) -> dict:
 
 
 def render_self_contained(template_name: str, renderer: str, data: dict, **context) -> str:
-    """A page template rendered (autoescaped) with the Vega bundle and `renderer` inline, named by hash
-    in its Content-Security-Policy (`script_hashes`), and `data` as JSON safe in a script block."""
+    """A page template rendered (autoescaped) with the Vega bundle's scripts and `renderer` inline, named
+    by hash in its Content-Security-Policy (`script_hashes`), and `data` as JSON safe in a script block."""
     scripts = page_scripts(renderer)
     template = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
         autoescape=True).get_template(template_name)
     return template.render(**context, script_hashes=" ".join(f"'sha256-{_sha256(s)}'" for s in scripts),
-                           vega_script=scripts[0], renderer_script=scripts[1], page_json=script_json(data))
+                           vega_scripts=scripts[:-1], renderer_script=scripts[-1], page_json=script_json(data))
 
 
 def page_scripts(renderer: str) -> list[str]:
-    """A page's two inline scripts: Vega with its expression evaluator, then the page's renderer."""
-    return [asset(VEGA_BUNDLE) + "\n" + asset(VEGA_EXPRESSIONS), asset(renderer)]
+    """A page's inline scripts: Vega in three parts (the HTML parser runs each in a task of its own: one
+    script of 900 KB was the page's longest task), its expression evaluator, then the page's renderer."""
+    *parts, last = [asset(name) for name in VEGA_BUNDLE]
+    return [*parts, last + "\n" + asset(VEGA_EXPRESSIONS), asset(renderer)]
 
 
 def _sha256(text: str) -> str:
