@@ -427,7 +427,7 @@
       contents(indicator, cards);
       select.search.value = "";
       select.results.replaceChildren();
-      drawInTurn(current.charts);
+      drawInTurn(current.charts, current.drawnFirst);
     }
 
     function profileOf(indicator) {
@@ -574,7 +574,7 @@
       const chart = Chart(host, source.templates(indicator.id)[many ? "distribution" : "ranked"], datasets, subtitle(indicator),
         { size: rows.length, onSelect: choose, state: selection, name: "ranked", marked: markedRows });
       current.charts.push(chart);
-      if (!many && !state.code && state.id + "|" + state.period === source.first) staticChart(host, chart, indicator);
+      if (!many && !state.code && state.id + "|" + state.period === source.first) current.drawnFirst = staticChart(host, chart, indicator);
       host.appendChild(downloads(chart, indicator.id + "-ranked"));
       return h("section", { class: "card", id: "ranked", "aria-labelledby": "ranked-title" }, [
         h("h3", { id: "ranked-title", text: synthetic(indicator, "Areas ranked") }),
@@ -587,22 +587,29 @@
     // image (no script, no markup from the data) until the live chart replaces it: a chart on screen
     // at the first paint after the page's words, where the live one takes a few tasks more. Shown
     // only where the chart is about as wide as that drawing (a desktop screen), so nothing jumps.
+    // Resolves once the drawing is painted (or not shown): the live charts are drawn after it.
     function staticChart(host, chart, indicator) {
       const drawn = source.drawn();
-      if (!drawn) return;
+      if (!drawn) return Promise.resolve();
       const area = host.querySelector(".chart");
-      const sized = new ResizeObserver(function (entries) { // after layout, before paint: no layout forced here
-        sized.disconnect();
-        const width = entries[0].contentRect.width;
-        if (chart.view || Math.abs(width - drawn.width) > 0.15 * drawn.width) return;
-        const image = h("img", { class: "static-chart", alt: synthetic(indicator, "Areas ranked") + ", " + state.period +
-          ": the chart as drawn when the page was built, until the live chart is drawn", elementtiming: "static-chart",
-          width: drawn.width, height: drawn.height, style: "display:block;width:100%;height:" + drawn.height + "px;object-fit:fill",
-          src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(drawn.svg) });
-        area.prepend(image);
-        image.decode().then(() => performance.mark("atlas:static-chart-drawn"), () => null);
+      return new Promise(function (painted) {
+        setTimeout(painted, 500); // never hold the live charts for longer (a page opened in the background)
+        const sized = new ResizeObserver(function (entries) { // after layout, before paint: no layout forced here
+          sized.disconnect();
+          const width = entries[0].contentRect.width;
+          if (chart.view || Math.abs(width - drawn.width) > 0.15 * drawn.width) { painted(); return; }
+          const image = h("img", { class: "static-chart", alt: synthetic(indicator, "Areas ranked") + ", " + state.period +
+            ": the chart as drawn when the page was built, until the live chart is drawn", elementtiming: "static-chart",
+            width: drawn.width, height: drawn.height, style: "display:block;width:100%;height:" + drawn.height + "px;object-fit:fill",
+            src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(drawn.svg) });
+          area.prepend(image);
+          image.decode().then(function () {
+            performance.mark("atlas:static-chart-drawn");
+            requestAnimationFrame(() => painted());
+          }, painted);
+        });
+        sized.observe(area);
       });
-      sized.observe(area);
     }
 
     // Thousands of ranked areas (highest first) as at most DISTRIBUTION_STEPS steps, each at its first
@@ -865,17 +872,19 @@
 
     // Charts are drawn top to bottom, one per task, after the page's words are on screen: the first
     // is drawn first and the page never freezes for long. Charts of a view no longer shown are skipped.
+    // A first chart shown as drawn when the page was built holds the queue until it is painted.
     const drawQueue = [];
-    let drawing = false;
+    let drawing = false, held = Promise.resolve();
     function pump() {
       const chart = drawQueue.shift();
       if (!chart) { drawing = false; return; }
       if (!chart.host.isConnected) { pump(); return; }
       chart.draw().finally(() => setTimeout(pump, 0));
     }
-    function drawInTurn(charts) {
+    function drawInTurn(charts, after) {
       drawQueue.push.apply(drawQueue, charts);
-      if (!drawing) { drawing = true; setTimeout(pump, 0); }
+      if (after) held = after;
+      if (!drawing) { drawing = true; held.then(() => setTimeout(pump, 0)); }
     }
 
     /* ----- search, contents, pareto, footer ----- */
