@@ -883,7 +883,7 @@
     }
     function drawInTurn(charts, after) {
       drawQueue.push.apply(drawQueue, charts);
-      if (after) held = after;
+      if (after) held = Promise.all([after, taskedView()]); // Vega's View class read while the drawing is painted
       if (!drawing) { drawing = true; held.then(() => setTimeout(pump, 0)); }
     }
 
