@@ -156,7 +156,7 @@
     chart.draw = function () {
       if (chart.ready) return chart.ready;
       const began = performance.now();
-      const viewClass = options.size > TASKED_ABOVE ? taskedView() : Promise.resolve(undefined);
+      const viewClass = vegaReady.then(() => options.size > TASKED_ABOVE ? taskedView() : undefined);
       chart.ready = viewClass.then((View) => vegaEmbed(host.querySelector(".chart"), spec, {
         mode: "vega", actions: false, renderer: renderer, ast: true, expr: vegaExpressions, tooltip: showTooltip, viewClass: View,
       })).then(function (result) {
@@ -197,6 +197,10 @@
   // hundreds or thousands of marks holds the page for its whole drawing (the Long Tasks budget is
   // 200 ms). The bundle exposes vegaEmbed alone, so the class is read from a first, empty view.
   const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  // The renderer runs before the Vega scripts (the page's words and the first chart's drawing are on
+  // screen while the browser compiles Vega): charts are drawn once vega-expressions.js, the last, has run.
+  const vegaReady = window.vegaExpressions ? Promise.resolve()
+    : new Promise((resolve) => document.addEventListener("vega-ready", resolve, { once: true }));
   let tasked = null;
   function taskedView() {
     tasked = tasked || vegaEmbed(document.createElement("div"), { marks: [] },
@@ -874,7 +878,7 @@
     // is drawn first and the page never freezes for long. Charts of a view no longer shown are skipped.
     // A first chart shown as drawn when the page was built holds the queue until it is painted.
     const drawQueue = [];
-    let drawing = false, held = Promise.resolve();
+    let drawing = false, held = vegaReady;
     function pump() {
       const chart = drawQueue.shift();
       if (!chart) { drawing = false; return; }
@@ -883,7 +887,7 @@
     }
     function drawInTurn(charts, after) {
       drawQueue.push.apply(drawQueue, charts);
-      if (after) held = Promise.all([after, taskedView()]); // Vega's View class read while the drawing is painted
+      if (after) held = Promise.all([after, vegaReady.then(taskedView)]); // Vega's View class read while the drawing is painted
       if (!drawing) { drawing = true; held.then(() => setTimeout(pump, 0)); }
     }
 
@@ -1010,6 +1014,6 @@
     return { start: start };
   }
 
-  // the page starts in a task after the scripts' evaluation: its data read, then the first view built
-  nextTask().then(() => Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start());
+  // the page starts at once, before the Vega scripts that follow it: its data read, then the first view built
+  Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start();
 })();
