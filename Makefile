@@ -31,6 +31,10 @@ test: $(VENV)/.installed-test
 clean:
 	rm -rf $(VENV) atlas build *.egg-info
 
-# Regenerate the inline Vega/Vega-Lite/Vega-Embed bundle the atlas page embeds (from vl-convert, offline).
+# Regenerate the inline Vega/Vega-Lite/Vega-Embed bundle the atlas page embeds (from vl-convert, offline),
+# split into three scripts by tools/split_vega_bundle.js (node, with acorn from npm).
 vendor-js: $(VENV)/.installed
-	$(BIN)/python -c "import vl_convert as v; open('src/marginalgains/report/assets/vega-bundle.js', 'w').write('// Vega ' + v.get_vega_version() + ', Vega-Lite ' + v.get_vegalite_versions()[-1] + ', Vega-Embed ' + v.get_vega_embed_version() + ': BSD-3-Clause, (c) University of Washington Interactive Data Lab. Bundled by vl-convert ' + '\n' + v.javascript_bundle())"
+	mkdir -p build
+	$(BIN)/python -c "import vl_convert as v; open('build/vega-bundle.js', 'w').write('// Vega ' + v.get_vega_version() + ', Vega-Lite ' + v.get_vegalite_versions()[-1] + ', Vega-Embed ' + v.get_vega_embed_version() + ': BSD-3-Clause, (c) University of Washington Interactive Data Lab. Bundled by vl-convert ' + '\n' + v.javascript_bundle())"
+	npm install --no-save --prefix build/acorn acorn@8.19.0
+	NODE_PATH=build/acorn/node_modules node tools/split_vega_bundle.js build/vega-bundle.js src/marginalgains/report/assets/vega-bundle

@@ -5,6 +5,8 @@ import json
 import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import unquote
+from xml.etree import ElementTree
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -262,6 +264,52 @@ def test_axe_finds_no_violations_on_landing_and_after_choosing(browser, page_pat
     page.wait_for_selector("#area .xmr-chart .chart[data-rendered=true] svg")
     assert axe_violations(page) == []
     assert page.errors == []
+    page.close()
+
+
+STATIC_SEEN = """window.__static = [];
+new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((node) => {
+  if (node.nodeName === "IMG" && node.classList.contains("static-chart")) window.__static.push({ src: node.getAttribute("src"),
+    alt: node.alt, inRanked: Boolean(node.closest("#ranked .chart")), liveDrawn: Boolean(node.closest(".chart").querySelector("svg")) });
+}))).observe(document, { childList: true, subtree: true });"""
+
+
+def _svg_texts(svg: str) -> list[str]:
+    return [t.text for t in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}text") if t.text]
+
+
+@pytest.mark.parametrize("width,shown", [(1400, True), (390, False)])
+def test_the_first_chart_is_shown_as_drawn_when_built_until_the_live_chart_replaces_it(browser, page_path, width, shown):
+    """Under the page's policy, the first view's ranked chart drawn by vl-convert is shown as an image
+    (a data: URL: no markup from the data) before the live chart, with the live chart's title, subtitle
+    and one point per area, and is gone once the live chart is drawn. On a phone (a chart far narrower
+    than the drawing) the page waits for the live chart."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.add_init_script(STATIC_SEEN)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("#ranked .chart[data-rendered=true] svg")
+    seen = page.evaluate("window.__static")
+    assert page.locator("#view img").count() == 0 and errors == []
+    if not shown:
+        assert seen == []
+        return
+    (image,) = seen
+    assert image["inRanked"] and not image["liveDrawn"] and image["alt"].startswith("Areas ranked, 2018/19")
+    prefix = "data:image/svg+xml;charset=utf-8,"
+    assert image["src"].startswith(prefix)
+    drawn = unquote(image["src"][len(prefix):])
+    live = page.evaluate("window.atlas.charts().find((c) => c.name === 'ranked').view.toSVG()")
+    titles = {"Areas ranked, with 95% intervals", "Type 1 A&E attendances seen within 4 hours, 2018/19"}
+    assert titles <= set(_svg_texts(drawn)) and titles <= set(_svg_texts(live))
+    pooled = [[t for t in _svg_texts(svg) if t.startswith("Pooled")] for svg in (drawn, live)]
+    assert pooled[0] == pooled[1] and len(pooled[0]) == 1
+    points = [len(re.findall(r'<g class="mark-symbol role-mark[^>]*>(.*?)</g>', svg, re.S)[0].split("<path")) - 1 for svg in (drawn, live)]
+    assert points == [137, 137]
+    marks = page.evaluate("[performance.getEntriesByName('atlas:static-chart-drawn')[0].startTime, "
+                          "performance.getEntriesByName('atlas:chart-drawn')[0].startTime]")
+    assert marks[0] < marks[1]
     page.close()
 
 

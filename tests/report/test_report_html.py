@@ -107,10 +107,26 @@ def test_each_view_and_profile_is_a_script_block_the_page_reads_back_whole(ae_at
     assert html.read_page_data(page) == data
 
 
-def test_the_page_names_its_two_scripts_in_its_policy(ae_atlas):
+def test_the_first_views_blocks_come_before_the_scripts_and_every_other_block_after(ae_atlas):
+    page = html.render_page(ae_atlas)
+    scripts = page.index("<script>")
+    blocks = [(kind, unescape(key), match.start()) for match in html.PAGE_PART.finditer(page) for kind, key in [match.groups()[:2]]]
+    first = {(kind, key) for kind, key, at in blocks if at < scripts}
+    periods = next(i for i in html.page_data(ae_atlas)["index"]["indicators"] if i["id"] == "ae-4hr")["periods"]
+    assert first == {("views", f"ae-4hr|{p}") for p in periods} | {("templates", "ae-4hr"), ("templates", "_pareto"),
+                                                                    ("profiles", "ae-4hr"), html.STATIC_PART}
+    assert {("templates", "ae-admit"), ("views", "ae-admit|2018/19"), ("xmr", "ae-4hr")} <= {(k, key) for k, key, _ in blocks} - first
+    main = json.loads(html.PAGE_DATA.search(page).group(1))
+    assert main["first"] == "ae-4hr|2018/19" and html.PAGE_DATA.search(page).start() < scripts
+    assert not {"views", "templates", "xmr", "profiles"} & set(main)
+
+
+def test_the_page_names_its_scripts_in_its_policy_vega_in_three_parts(ae_atlas):
     page = html.render_page(ae_atlas)
     policy = unescape(page.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0])
-    assert policy.count("'sha256-") == 2 and "unsafe" not in policy.split("style-src")[0]
+    assert policy.count("'sha256-") == len(html.VEGA_BUNDLE) + 1 == 4 and "unsafe" not in policy.split("style-src")[0]
+    sizes = [len(script) for script in html.page_scripts(html.RENDERER)[:-1]]
+    assert max(sizes) < 0.6 * sum(sizes)  # no one part is most of Vega
     for script in html.page_scripts(html.RENDERER):
         assert f"'sha256-{html._sha256(script)}'" in policy and f"<script>{script}</script>" in page
 
@@ -155,3 +171,15 @@ def test_pareto_groups_are_the_atlas_totals_never_added_across_years_and_left_ou
         assert group["breakdown"] == "" and group["beside"] == []
     assert data["index"]["left_out"] == [{"id": "absent", "reason": atlas.left_out["absent"]}]
     assert atlas.left_out["absent"].startswith("no rows were accepted")
+
+
+def test_the_first_chart_is_drawn_when_built_only_where_the_live_one_ranks_each_area(ae_atlas):
+    data = html.page_data(ae_atlas)
+    html.first_view_parts(data)
+    indicator = ae_atlas.headline_indicators()[0]
+    drawn = html.first_chart(data, indicator)
+    assert drawn["width"] == html.STATIC_CHART_WIDTH and f'width="{html.STATIC_CHART_WIDTH}"' in drawn["svg"]
+    assert f'height="{drawn["height"]}"' in drawn["svg"]
+    many = html.STATIC_RANKED_LIMIT + 1  # the live chart is then a distribution: no drawing of points to show
+    data["views"][data["first"]]["areas"] = {key: [1.0] * many for key in data["views"][data["first"]]["areas"]}
+    assert html.first_chart(data, indicator) is None

@@ -1,10 +1,14 @@
 """Hostile text in every field that reaches the page stays text: no injected script runs, the page renders."""
 
+import json
+from xml.etree import ElementTree
+
 import pandas as pd
 import pytest
 import yaml
 
 from marginalgains import sources
+from marginalgains.report import html
 
 from test_report_browser import CHROMIUM_ARGS, CHROMIUM, browser, build_page, open_page  # noqa: F401
 
@@ -68,3 +72,18 @@ def test_no_injected_script_runs_and_every_text_is_shown_as_text(browser, hostil
     assert "SYNTHETIC" in svg_text
     assert page.evaluate("window.__pwned") is None and dialogs == [] and page.errors == []
     page.close()
+
+
+def test_the_first_chart_drawn_when_built_holds_hostile_text_as_text_and_says_synthetic(hostile_page):
+    """The ranked chart vl-convert draws for the first view (shown as an image until the live chart is
+    drawn) is well-formed SVG with no script, event handler, link or foreign markup, and every hostile
+    word in it is the text it was."""
+    page = hostile_page.read_text(encoding="utf-8")
+    (block,) = [text for kind, key, text in html.PAGE_PART.findall(page) if (kind, key) == html.STATIC_PART]
+    svg = ElementTree.fromstring(json.loads(block)["svg"])
+    elements = list(svg.iter())
+    assert not {e.tag.rsplit("}", 1)[-1] for e in elements} & {"script", "foreignObject", "a", "image", "iframe", "use"}
+    assert not [name for e in elements for name in e.attrib if name.lower().startswith("on") or name.endswith("href")]
+    texts = [e.text for e in elements if e.tag.endswith("}text") and e.text]
+    assert f"SYNTHETIC: Title {HOSTILE[1]}, 2018/19" in texts
+    assert any(t.startswith("Pooled, all areas: ") and t.endswith(HOSTILE[0]) for t in texts)

@@ -419,3 +419,31 @@ def plan_template(indicator: Indicator) -> dict:
                       changes, change_text, xmr["points"])
     return _themed(chart.properties(width="container", height=300),
                    chart_title(indicator, "Over time against the plan: XmR chart, trajectory (yellow), target (dotted)"))
+
+
+def static_svg(template: dict, datasets: dict[str, list], subtitle: list[str], width: int) -> str:
+    """A chart drawn as SVG when the page is built (vl-convert), `width` pixels wide: the template
+    with its data sources filled as the page's renderer fills them, without what only the live chart
+    uses (each mark's ARIA description and tooltip: the page shows this drawing as an image, whose
+    text alternative is its `alt`, until the live chart replaces it)."""
+    import vl_convert
+
+    spec = {**template, "title": {**template["title"], "subtitle": subtitle},
+            "data": [{**source, "values": datasets[source["name"]]} if source["name"] in datasets else source
+                     for source in template["data"]],
+            "signals": [{"name": "width", "value": width} if signal["name"] == "width" else signal
+                        for signal in template.get("signals", [])],
+            "marks": _without_descriptions(template["marks"])}
+    return vl_convert.vega_to_svg(spec)
+
+
+def _without_descriptions(marks: list[dict]) -> list[dict]:
+    lean = []
+    for mark in marks:
+        mark = {**mark, **({"marks": _without_descriptions(mark["marks"])} if "marks" in mark else {})}
+        update = mark.get("encode", {}).get("update")
+        if update:
+            kept = {k: v for k, v in update.items() if k not in ("description", "ariaRoleDescription", "tooltip")}
+            mark["encode"] = {**mark["encode"], "update": kept}
+        lean.append(mark)
+    return lean

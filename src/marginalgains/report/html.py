@@ -27,7 +27,7 @@ from marginalgains.io.bundled import data_path
 from marginalgains.model import Indicator, Polarity
 from marginalgains.report import charts
 
-VEGA_BUNDLE = "vega-bundle.js"
+VEGA_BUNDLE = ("vega-bundle.1.js", "vega-bundle.2.js", "vega-bundle.3.js")  # run in turn: tools/split_vega_bundle.js
 VEGA_EXPRESSIONS = "vega-expressions.js"  # Vega's expressions as closures, no eval (see the file)
 RENDERER = "atlas.js"
 BOUNDARIES = {"code_property": "ccg21_code", "file": "boundaries/boundaries_ccg21.geojson",
@@ -46,7 +46,7 @@ JSON_ESCAPES = [(b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
 
 @lru_cache(maxsize=4)
 def asset(name: str) -> str:
-    """A script shipped in report/assets: the Vega bundle (`make vendor-js`), its expression
+    """A script shipped in report/assets: the Vega bundle's parts (`make vendor-js`), its expression
     evaluator, or a page's renderer."""
     return (resources.files("marginalgains.report") / "assets" / name).read_text(encoding="utf-8")
 
@@ -76,46 +76,90 @@ def _boundary_codes() -> set[str]:
 
 
 def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
-    """The atlas page as one HTML string, with a Content-Security-Policy naming its two scripts by hash;
-    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile. Each view
-    and each indicator's profile is a script block of its own (`PAGE_PARTS`), which the page parses
-    only when it shows it: at practice scale, a fraction of the data before the first chart."""
+    """The atlas page as one HTML string, with a Content-Security-Policy naming its scripts by hash;
+    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile. Each view,
+    each indicator's templates, profile and SPC series, and the map's boundaries are a script block of
+    their own (`page_parts`), parsed only when shown. The first view's blocks come before the scripts
+    and the rest after them, so the HTML parser reaches the renderer, and the first chart is drawn,
+    before it has read the data of every other view."""
     data = page_data(atlas, plans)
-    parts = [(kind, key, script_json(value)) for kind in PAGE_PARTS for key, value in data.pop(kind).items()]
+    first = first_view_parts(data)
+    drawn = first_chart(data, atlas.headline_indicators()[0]) if first else None
+    parts = page_parts(data) + ([(*STATIC_PART, script_json(drawn))] if drawn else [])
+    first |= {STATIC_PART}
+    data["boundaries"] = data["boundaries"] is not None  # the map's outlines are a part of their own
     return render_self_contained("atlas.html.j2", RENDERER, data, title="Atlas of Variation",
-                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]), page_parts=parts)
+                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]),
+                                 first_parts=[p for p in parts if (p[0], p[1]) in first],
+                                 later_parts=[p for p in parts if (p[0], p[1]) not in first])
 
 
-PAGE_PARTS = ("views", "profiles")  # page_data's entries written as one script block per key
+PAGE_PARTS = ("views", "profiles", "templates", "xmr")  # page_data's entries written as one script block per key
+BOUNDARIES_PART = ("boundaries", "")  # the map's outlines, one block
+STATIC_PART = ("static", "ranked")  # the first view's ranked chart drawn when the page was built (`first_chart`)
 PAGE_DATA = re.compile(r'<script id="atlas-data" type="application/json">(.*?)</script>', re.S)
 PAGE_PART = re.compile(r'<script type="application/json" data-part="(\w+)" data-key="([^"]*)">(.*?)</script>', re.S)
+
+
+def page_parts(data: dict) -> list[tuple[str, str, str]]:
+    """`data`'s views, profiles, templates, SPC series and boundaries as (kind, key, JSON) blocks,
+    taken out of `data` (which keeps the index, the area codes and names, peers and plans)."""
+    parts = [(kind, key, script_json(value)) for kind in PAGE_PARTS for key, value in data.pop(kind).items()]
+    if data["boundaries"] is not None:
+        parts.append((*BOUNDARIES_PART, script_json(data["boundaries"])))
+    return parts
+
+
+def first_view_parts(data: dict) -> set[tuple[str, str]]:
+    """The blocks the page's first view draws (the first indicator at its headline period, as the
+    renderer opens it when the address names nothing): every period's view of that indicator (its
+    summary table reads them all), its templates and profile, the Pareto templates, and the map's
+    boundaries when the indicator has a map. `data["first"]` names the view for the renderer."""
+    indicators = data["index"]["indicators"]
+    if not indicators:
+        return set()
+    first = indicators[0]
+    data["first"] = f"{first['id']}|{first['headline_period']}"
+    return ({("views", f"{first['id']}|{period}") for period in first["periods"]}
+            | {("templates", first["id"]), ("templates", "_pareto"), ("profiles", first["id"])}
+            | ({BOUNDARIES_PART} if first["map"] else set()))
 
 
 def read_page_data(page: str) -> dict:
     """A rendered atlas page's data as `page_data` made it, read back from its script blocks (for
     whatever checks what a page carries)."""
     data = json.loads(PAGE_DATA.search(page).group(1))
+    data.pop("first", None)
     for kind in PAGE_PARTS:
         data[kind] = {}
+    boundaries = None
     for kind, key, text in PAGE_PART.findall(page):
-        data[kind][unescape(key)] = json.loads(text)
+        if (kind, key) == BOUNDARIES_PART:
+            boundaries = json.loads(text)
+        elif (kind, key) == STATIC_PART:
+            continue  # drawn from the data, not part of it
+        else:
+            data[kind][unescape(key)] = json.loads(text)
+    data["boundaries"] = boundaries
     return data
 
 
 def render_self_contained(template_name: str, renderer: str, data: dict, **context) -> str:
-    """A page template rendered (autoescaped) with the Vega bundle and `renderer` inline, named by hash
-    in its Content-Security-Policy (`script_hashes`), and `data` as JSON safe in a script block."""
+    """A page template rendered (autoescaped) with the Vega bundle's scripts and `renderer` inline, named
+    by hash in its Content-Security-Policy (`script_hashes`), and `data` as JSON safe in a script block."""
     scripts = page_scripts(renderer)
     template = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.report") / "templates")),
         autoescape=True).get_template(template_name)
     return template.render(**context, script_hashes=" ".join(f"'sha256-{_sha256(s)}'" for s in scripts),
-                           vega_script=scripts[0], renderer_script=scripts[1], page_json=script_json(data))
+                           vega_scripts=scripts[:-1], renderer_script=scripts[-1], page_json=script_json(data))
 
 
 def page_scripts(renderer: str) -> list[str]:
-    """A page's two inline scripts: Vega with its expression evaluator, then the page's renderer."""
-    return [asset(VEGA_BUNDLE) + "\n" + asset(VEGA_EXPRESSIONS), asset(renderer)]
+    """A page's inline scripts: Vega in three parts (the HTML parser runs each in a task of its own: one
+    script of 900 KB was the page's longest task), its expression evaluator, then the page's renderer."""
+    *parts, last = [asset(name) for name in VEGA_BUNDLE]
+    return [*parts, last + "\n" + asset(VEGA_EXPRESSIONS), asset(renderer)]
 
 
 def _sha256(text: str) -> str:
@@ -478,3 +522,35 @@ def pareto_by_total(atlas: Atlas) -> list[dict]:
                     "beside": list(total["beside"]), "total": gain, "n_pairs": len(group), "half": int((table["share"] < 0.5).sum()) + 1,
                     "drawn": columns(table.iloc[drawn], 4), "largest": columns(table.head(PARETO_TABLE), 4)})
     return out
+
+
+
+STATIC_CHART_WIDTH = 600  # px: the ranked chart's width beside its table on a 1366 px screen
+STATIC_RANKED_LIMIT = 400  # atlas.js's RANKED_POINTS_LIMIT: above it the first chart is a distribution, drawn live only
+
+
+def first_chart(data: dict, indicator: Indicator) -> dict | None:
+    """The first view's ranked chart drawn when the page is built, for the page to show (as an image)
+    while its renderer draws the live chart: the areas with a value ranked as atlas.js ranks them
+    (highest first, ties in the order of the page's codes), the pooled line and the comparators,
+    under the live chart's title and subtitle (SYNTHETIC where the data are). None when the view
+    ranks too many areas (the live chart is then a distribution) or none."""
+    view = data["views"][data["first"]]
+    areas = pd.DataFrame(view["areas"])
+    if areas.empty or not 0 < areas["value"].notna().sum() <= STATIC_RANKED_LIMIT:
+        return None
+    areas = areas[areas["value"].notna()].sort_values("value", ascending=False, kind="stable")
+    bands = charts.band_labels(indicator)
+    rows = pd.DataFrame({"rank": np.arange(len(areas), 0, -1), "value": areas["value"].to_numpy(),
+                         "lower95": areas["lower95"].to_numpy(), "upper95": areas["upper95"].to_numpy(),
+                         "band": areas["band"].map(lambda b: bands.get(int(b), "No funnel") if pd.notna(b) else "No funnel").to_numpy()})
+    summary = view["summary"]
+    pooled = [{"pooled": summary["pooled"], "label": f"Pooled, all {data['index']['noun']}: {format_value(summary['pooled'], indicator)}"}]
+    pooled += [{"pooled": c["value"], "label": f"{c['name']} {format_value(c['value'], indicator)}"}
+               for c in view["comparators"] if c["value"] is not None]
+    title = f"SYNTHETIC: {indicator.title}" if indicator.synthetic and "SYNTHETIC" not in indicator.title else indicator.title
+    records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    svg = charts.static_svg(data["templates"][indicator.id]["ranked"], {"areas": records, "pooled": pooled},
+                            [f"{title}, {view['period']}"], STATIC_CHART_WIDTH)
+    height = int(re.search(r'<svg[^>]* height="(\d+)"', svg).group(1))
+    return {"svg": svg, "width": STATIC_CHART_WIDTH, "height": height}

@@ -17,21 +17,37 @@
 
   /* ---------- data ---------- */
 
-  // The page's data: embedded here, each view and each indicator's profile in a script block of its
-  // own (data-part, data-key), parsed the first time it is shown; the workspace service serves the
-  // same views by key.
+  // The page's data: embedded here, each view, each indicator's templates, profile and SPC series,
+  // and the map's boundaries in a script block of its own (data-part, data-key), parsed the first
+  // time it is shown. The first view's blocks precede the scripts and the rest follow them, so until
+  // the page is parsed (`loaded`) only the first view (`first`, with no area chosen) can be drawn.
+  // The workspace service serves the same views by key.
   function AtlasSource(embedded) {
     const blocks = new Map(), parsed = new Map();
-    document.querySelectorAll("script[data-part]").forEach((block) => blocks.set(block.dataset.part + "|" + block.dataset.key, block));
+    const loaded = document.readyState === "loading"
+      ? new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true })) : Promise.resolve();
+    let complete = document.readyState !== "loading";
+    loaded.then(() => { complete = true; });
+    function block(id) {
+      if (!blocks.has(id)) document.querySelectorAll("script[data-part]").forEach((b) => blocks.set(b.dataset.part + "|" + b.dataset.key, b));
+      return blocks.get(id);
+    }
     function part(kind, key) {
       const id = kind + "|" + key;
-      if (!parsed.has(id)) parsed.set(id, blocks.has(id) ? JSON.parse(blocks.get(id).textContent) : undefined);
+      if (!parsed.has(id)) {
+        const found = block(id);
+        if (!found && !complete) return undefined; // not parsed yet: asked before `loaded`, never kept
+        parsed.set(id, found ? JSON.parse(found.textContent) : undefined);
+      }
       return parsed.get(id);
     }
     return {
-      index: embedded.index, codes: embedded.codes, names: embedded.names, templates: embedded.templates,
-      peers: embedded.peers, xmr: embedded.xmr, boundaries: embedded.boundaries, plans: embedded.plans || {},
+      index: embedded.index, codes: embedded.codes, names: embedded.names, peers: embedded.peers,
+      plans: embedded.plans || {}, hasMaps: Boolean(embedded.boundaries), first: embedded.first,
+      loaded: loaded, complete: () => complete,
       view: (key) => part("views", key), profile: (indicatorId) => part("profiles", indicatorId),
+      templates: (indicatorId) => part("templates", indicatorId), xmr: (indicatorId) => part("xmr", indicatorId),
+      boundaries: () => part("boundaries", ""), drawn: () => part("static", "ranked"),
     };
   }
 
@@ -140,11 +156,13 @@
     chart.draw = function () {
       if (chart.ready) return chart.ready;
       const began = performance.now();
-      const viewClass = options.size > TASKED_ABOVE ? taskedView() : Promise.resolve(undefined);
+      const viewClass = vegaReady.then(() => options.size > TASKED_ABOVE ? taskedView() : undefined);
       chart.ready = viewClass.then((View) => vegaEmbed(host.querySelector(".chart"), spec, {
         mode: "vega", actions: false, renderer: renderer, ast: true, expr: vegaExpressions, tooltip: showTooltip, viewClass: View,
       })).then(function (result) {
         chart.view = result.view;
+        const drawing = host.querySelector("img.static-chart"); // the drawing made when the page was built
+        if (drawing) drawing.remove();
         result.view.addEventListener("click", function (event, item) {
           const code = item && item.datum && item.datum.code;
           if (code && options.onSelect) options.onSelect(code);
@@ -179,6 +197,10 @@
   // hundreds or thousands of marks holds the page for its whole drawing (the Long Tasks budget is
   // 200 ms). The bundle exposes vegaEmbed alone, so the class is read from a first, empty view.
   const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  // The renderer runs before the Vega scripts (the page's words and the first chart's drawing are on
+  // screen while the browser compiles Vega): charts are drawn once vega-expressions.js, the last, has run.
+  const vegaReady = window.vegaExpressions ? Promise.resolve()
+    : new Promise((resolve) => document.addEventListener("vega-ready", resolve, { once: true }));
   let tasked = null;
   function taskedView() {
     tasked = tasked || vegaEmbed(document.createElement("div"), { marks: [] },
@@ -366,6 +388,11 @@
 
     function render(moveFocus) {
       const next = readAddress(index);
+      if (!source.complete() && (next.code || next.id + "|" + next.period !== source.first)) {
+        // what the address asks for follows the scripts in the page: draw it once the page is parsed
+        settled = source.loaded.then(() => { render(moveFocus); return settled; });
+        return;
+      }
       const changedView = next.id !== state.id || next.period !== state.period;
       state = next;
       if (changedView) buildView();
@@ -404,7 +431,7 @@
       contents(indicator, cards);
       select.search.value = "";
       select.results.replaceChildren();
-      drawInTurn(current.charts);
+      drawInTurn(current.charts, current.drawnFirst);
     }
 
     function profileOf(indicator) {
@@ -548,15 +575,45 @@
       const datasets = { pooled: pooledData(indicator, view).concat(lines) };
       if (many) { datasets.areas = distributionSteps(rows); datasets.marked = []; }
       else datasets.areas = rows;
-      const chart = Chart(host, source.templates[indicator.id][many ? "distribution" : "ranked"], datasets, subtitle(indicator),
+      const chart = Chart(host, source.templates(indicator.id)[many ? "distribution" : "ranked"], datasets, subtitle(indicator),
         { size: rows.length, onSelect: choose, state: selection, name: "ranked", marked: markedRows });
       current.charts.push(chart);
+      if (!many && !state.code && state.id + "|" + state.period === source.first) current.drawnFirst = staticChart(host, chart, indicator);
       host.appendChild(downloads(chart, indicator.id + "-ranked"));
       return h("section", { class: "card", id: "ranked", "aria-labelledby": "ranked-title" }, [
         h("h3", { id: "ranked-title", text: synthetic(indicator, "Areas ranked") }),
         h("div", { class: "pair" }, [host, h("div", { class: "screen-only" }, [areasTable(indicator, rows)])]),
         extremesTable(indicator, rows),
       ]);
+    }
+
+    // The first view's ranked chart as drawn when the page was built (html.first_chart), shown as an
+    // image (no script, no markup from the data) until the live chart replaces it: a chart on screen
+    // at the first paint after the page's words, where the live one takes a few tasks more. Shown
+    // only where the chart is about as wide as that drawing (a desktop screen), so nothing jumps.
+    // Resolves once the drawing is painted (or not shown): the live charts are drawn after it.
+    function staticChart(host, chart, indicator) {
+      const drawn = source.drawn();
+      if (!drawn) return Promise.resolve();
+      const area = host.querySelector(".chart");
+      return new Promise(function (painted) {
+        setTimeout(painted, 500); // never hold the live charts for longer (a page opened in the background)
+        const sized = new ResizeObserver(function (entries) { // after layout, before paint: no layout forced here
+          sized.disconnect();
+          const width = entries[0].contentRect.width;
+          if (chart.view || Math.abs(width - drawn.width) > 0.15 * drawn.width) { painted(); return; }
+          const image = h("img", { class: "static-chart", alt: synthetic(indicator, "Areas ranked") + ", " + state.period +
+            ": the chart as drawn when the page was built, until the live chart is drawn", elementtiming: "static-chart",
+            width: drawn.width, height: drawn.height, style: "display:block;width:100%;height:" + drawn.height + "px;object-fit:fill",
+            src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(drawn.svg) });
+          area.prepend(image);
+          image.decode().then(function () {
+            performance.mark("atlas:static-chart-drawn");
+            requestAnimationFrame(() => painted());
+          }, painted);
+        });
+        sized.observe(area);
+      });
     }
 
     // Thousands of ranked areas (highest first) as at most DISTRIBUTION_STEPS steps, each at its first
@@ -606,7 +663,7 @@
         const target = limits.map((p) => ({ size: p.size, target: p.target, label: "Pooled: " + valueText(p.target, indicator) }));
         const caption = words_ + ". Points are shaped and coloured by band; dashed lines are 95% limits, solid 99.8%; the blue line is the pooled figure; the furthest outliers beyond 99.8% are named. The table beside the ranked chart lists every area.";
         const host = chartCard(name, caption);
-        const chart = Chart(host, source.templates[indicator.id].funnel,
+        const chart = Chart(host, source.templates(indicator.id).funnel,
           { areas: areas, limits: lines, target: target, labels: funnelLabels(areas), marked: [] }, subtitle(indicator, words_),
           { size: areas.length, onSelect: choose, state: selection, name: "funnel-" + name, marked: markedRows });
         current.charts.push(chart);
@@ -622,7 +679,7 @@
     function mapCard(indicator, rows) {
       const caption = "Each area shaded by its value; the chosen area is outlined in yellow. The table beside the ranked chart lists every value.";
       const host = chartCard("map", caption);
-      const chart = Chart(host, source.templates[indicator.id].map, { boundaries: source.boundaries, areas: rows },
+      const chart = Chart(host, source.templates(indicator.id).map, { boundaries: source.boundaries(), areas: rows },
         subtitle(indicator), { size: rows.length, onSelect: choose, state: selection, name: "map" });
       current.charts.push(chart);
       host.appendChild(downloads(chart, indicator.id + "-map"));
@@ -649,7 +706,7 @@
         gain: r.gain, gain_lower: r.gain_lower, gain_upper: r.gain_upper, people: peopleText(r.gain, r.gain_lower, r.gain_upper),
         significance: r.significant ? "Beyond chance" : "Could be chance" }));
       const host = chartCard("gain", "The 30 largest gains in people with their 95% intervals; blue bars are beyond chance. The table lists every area.");
-      const chart = Chart(host, source.templates[indicator.id].gain, { gains: gains }, subtitle(indicator, "Benchmark: " + meta.benchmark_label),
+      const chart = Chart(host, source.templates(indicator.id).gain, { gains: gains }, subtitle(indicator, "Benchmark: " + meta.benchmark_label),
         { size: gains.length, onSelect: choose, state: selection, name: "gain" });
       current.charts.push(chart);
       host.appendChild(downloads(chart, indicator.id + "-gain"));
@@ -702,7 +759,7 @@
 
     function bundleCard(indicator, bundle) {
       const host = chartCard("components", "Each process's own national rate beside the all-or-none bundle; the table gives every rate.");
-      const chart = Chart(host, source.templates[indicator.id].components, { components: bundle.components }, subtitle(indicator),
+      const chart = Chart(host, source.templates(indicator.id).components, { components: bundle.components }, subtitle(indicator),
         { size: bundle.components.length, name: "components" });
       current.charts.push(chart);
       host.appendChild(downloads(chart, indicator.id + "-bundle"));
@@ -795,13 +852,13 @@
     }
 
     function xmrBlock(indicator, code) {
-      const series = source.xmr[indicator.id];
+      const series = source.xmr(indicator.id);
       const slice = series && series.areas[code];
       if (!slice) return { el: h("p", { class: "meta", text: "No SPC chart: this area has no monthly or quarterly series of 6 points or more." }), chart: null };
       const points = rowsOf(series.points).slice(slice[0], slice[1]);
       const note = "Variation: " + words(slice[2]) + (slice[3] ? ". Fewer than 13 points: these are trial limits, to be fixed once more data arrive." : ".");
       const host = chartCard("xmr", "XmR chart: mean (blue), process limits at ±2.66 × mean moving range (dashed), special-cause points shaped and coloured (Making Data Count). The table gives every point.");
-      const chart = Chart(host, source.templates[indicator.id].xmr, { series: points }, subtitle(indicator, label(code) + ", " + points.length + " points"),
+      const chart = Chart(host, source.templates(indicator.id).xmr, { series: points }, subtitle(indicator, label(code) + ", " + points.length + " points"),
         { size: points.length, name: "xmr" });
       host.classList.add("xmr-chart");
       const table = Table({ caption: synthetic(indicator, "XmR points for " + label(code)), rows: points, columns: [
@@ -819,17 +876,19 @@
 
     // Charts are drawn top to bottom, one per task, after the page's words are on screen: the first
     // is drawn first and the page never freezes for long. Charts of a view no longer shown are skipped.
+    // A first chart shown as drawn when the page was built holds the queue until it is painted.
     const drawQueue = [];
-    let drawing = false;
+    let drawing = false, held = vegaReady;
     function pump() {
       const chart = drawQueue.shift();
       if (!chart) { drawing = false; return; }
       if (!chart.host.isConnected) { pump(); return; }
       chart.draw().finally(() => setTimeout(pump, 0));
     }
-    function drawInTurn(charts) {
+    function drawInTurn(charts, after) {
       drawQueue.push.apply(drawQueue, charts);
-      if (!drawing) { drawing = true; setTimeout(pump, 0); }
+      if (after) held = Promise.all([after, vegaReady.then(taskedView)]); // Vega's View class read while the drawing is painted
+      if (!drawing) { drawing = true; held.then(() => setTimeout(pump, 0)); }
     }
 
     /* ----- search, contents, pareto, footer ----- */
@@ -869,7 +928,7 @@
         const host = chartCard("pareto", "Area x indicator pairs by gain beyond chance, largest first, with the cumulative share" +
           (drawn.length < group.n_pairs ? " (" + integer(drawn.length) + " of the " + integer(group.n_pairs) + " pairs drawn, evenly spaced by rank)" : "") +
           "; the table lists the " + largest.length + " largest.");
-        const template = source.templates._pareto[group.unit];
+        const template = source.templates("_pareto")[group.unit];
         const chart = Chart(host, template, { pairs: drawn }, [tag + group.group, "Source: " + group.source],
           { size: drawn.length, name: "pareto", title: group.synthetic ? "SYNTHETIC data · " + template.title.text : null });
         host.appendChild(downloads(chart, "pareto"));
@@ -906,7 +965,7 @@
       (p.sources || []).forEach((s) => entries.push(["Source", s]));
       (p.licences || []).forEach((s) => entries.push(["Licence", s]));
       if (p.attribution) entries.push(["Attribution", p.attribution]);
-      if (source.boundaries) entries.push(["Maps", p.maps]);
+      if (source.hasMaps) entries.push(["Maps", p.maps]);
       if (p.synthetic) entries.push(["Synthetic", p.synthetic]);
       document.getElementById("provenance").replaceChildren.apply(document.getElementById("provenance"),
         entries.flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]));
@@ -955,6 +1014,6 @@
     return { start: start };
   }
 
-  // the page starts in a task after the scripts' evaluation: its data read, then the first view built
-  nextTask().then(() => Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start());
+  // the page starts at once, before the Vega scripts that follow it: its data read, then the first view built
+  Atlas(AtlasSource(JSON.parse(document.getElementById("atlas-data").textContent))).start();
 })();

@@ -158,3 +158,4 @@ window.vegaExpressions = (function () {
     },
   };
 })();
+document.dispatchEvent(new Event("vega-ready")); // Vega and its evaluator are defined: a page waiting to draw may begin
