@@ -40,12 +40,14 @@ def protect_atlas(atlas: Atlas, rule: Rule) -> Atlas:
     return protect_atlas_for(atlas, rule)[0]
 
 
-def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[str]] | None = None
-                      ) -> tuple[Atlas, Protected]:
+def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[str]] | None = None,
+                      link_breakdowns: bool = True) -> tuple[Atlas, Protected]:
     """`atlas` protected for an audience that sees, per indicator, the areas in `audience[indicator]` in full
-    (the public: none), with the protection of its counts (table, totals, audit, steps)."""
+    (the public: none), with the protection of its counts (table, totals, audit, steps). The breakdowns of
+    each family of the catalogue are one table; `link_breakdowns` False protects each indicator apart, which
+    is safe only under a rule that hides every count (a fallback when the breakdowns do not add up)."""
     measures = {i.id: i.measure for i in atlas.catalogue}
-    breakdowns = catalogue_breakdowns(atlas.catalogue)
+    breakdowns = catalogue_breakdowns(atlas.catalogue) if link_breakdowns else {}
     hierarchy, root = comparator_hierarchy(atlas.areas, atlas.comparators)
     protected = _protect_areas(atlas.areas, rule, measures, audience or {}, hierarchy, breakdowns)
     comparators = protected_comparators(atlas.comparators, protected, rule, measures, {root, *hierarchy.values()})

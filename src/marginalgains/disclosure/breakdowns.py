@@ -17,7 +17,10 @@ Counts need not add up exactly (people of unknown sex, ages outside every band, 
 published for an area): the rest, total less the sum of its parts, is a cell of its own ("not
 stated"), a count an attacker can work out from the published cells, so it is protected like any
 other. It is never published (hiding it withholds nothing), and a rest below zero means the
-totals do not add up: an error naming the indicator, area, period and breakdowns.
+totals do not add up: an error naming the indicator, area, period and breakdowns. A rest of 0
+(the breakdowns add up exactly, as they mostly do) is left out, which is to take it as known to
+be 0: the most an attacker could know, so the protection proved holds a fortiori, and the table
+is then no larger than its published cells.
 """
 
 from __future__ import annotations
@@ -164,8 +167,8 @@ def _rests(cells: pd.DataFrame, column: str, parents: Mapping[str, str], rest_co
     negative = totals[totals[value] < -1e-9]
     if len(negative):
         _refuse(negative.iloc[0], cells, column, parents, value, len(negative))
-    rests = totals.drop(columns=f"{value}_parts").assign(**{column: totals[column].map(rest_code)})
-    return rests.assign(indicator_id="", sex_label="", age_label="")
+    rests = totals[totals[value] > 1e-9].drop(columns=f"{value}_parts")  # a rest of 0: below
+    return rests.assign(**{column: rests[column].map(rest_code)}, indicator_id="", sex_label="", age_label="")
 
 
 def _refuse(row: pd.Series, cells: pd.DataFrame, column: str, parents: Mapping[str, str], value: str,
