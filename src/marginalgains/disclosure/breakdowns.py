@@ -114,17 +114,18 @@ def linked_cells(cells: pd.DataFrame, breakdowns: Mapping[str, Breakdown], keys:
 
     The rows of `cells` come first, in order; the rests follow. Indicators not in `breakdowns` are
     their own family."""
-    ids = cells["indicator_id"].astype(str)
-    known = {i: breakdowns.get(i) or Breakdown(i) for i in ids.unique()}
-    table = pd.DataFrame.from_dict({i: (b.family, b.sex, b.age) for i, b in known.items()}, orient="index",
-                                   columns=["family", "sex_label", "age_label"])
+    position, ids = pd.factorize(cells["indicator_id"].astype(str))
+    known = {i: breakdowns.get(i) or Breakdown(i) for i in ids}
+    table = pd.DataFrame([(b.family, b.sex, b.age) for b in known.values()], index=list(known),
+                         columns=["family", "sex_label", "age_label"])
     table["sex_key"] = np.where(is_sex_total(table["sex_label"]), ALL_SEXES, table["sex_label"])
     table["age_key"] = np.where(table["age_label"].str.strip().str.lower().isin(["", "all ages"]), "All ages",
                                 table["age_label"])
     _check_distinct(table)
-    linked = cells.assign(**{c: ids.map(table[c]).to_numpy() for c in ["family", "sex_label", "age_label"]})
-    linked["sex"] = ids.map(table["sex_key"]).to_numpy()
-    linked["age"] = linked["family"] + JOIN + ids.map(table["age_key"]).to_numpy()
+    table["age_code"] = table["family"] + JOIN + table["age_key"]
+    linked = cells.assign(**{c: table[column].to_numpy()[position] for c, column in [
+        ("family", "family"), ("sex_label", "sex_label"), ("age_label", "age_label"), ("sex", "sex_key"),
+        ("age", "age_code")]})
     ages = table.groupby("family")["age_key"].unique()
     tree = {f"{family}{JOIN}{child}": f"{family}{JOIN}{parent}"
             for family, labels in ages.items() for child, parent in age_parents(family, labels).items()}
@@ -162,7 +163,8 @@ def _rests(cells: pd.DataFrame, column: str, parents: Mapping[str, str], rest_co
         return cells.iloc[:0]
     parts = parts.assign(**{column: parts[column].map(parents)})
     summed = parts.groupby([*others, column], as_index=False, sort=False)[value].sum()
-    totals = cells.merge(summed, on=[*others, column], suffixes=("", "_parts"))
+    totals = cells[cells[column].isin(set(parents.values()))]
+    totals = totals.merge(summed, on=[*others, column], suffixes=("", "_parts"))
     totals = totals.assign(**{value: totals[value] - totals[f"{value}_parts"]})
     negative = totals[totals[value] < -1e-9]
     if len(negative):
@@ -183,7 +185,8 @@ def _refuse(row: pd.Series, cells: pd.DataFrame, column: str, parents: Mapping[s
         sex = cell["sex_label"] if cell["indicator_id"] else cell["sex"]
         age = cell["age_label"] if cell["indicator_id"] else cell["age"].split(JOIN, 1)[1]
         label = ", ".join(p for p in (sex or ALL_SEXES, age or "All ages"))
-        return f"{cell['indicator_id'] or 'the rest'} ({label}) {cell[value]:g}"
+        said = cell["indicator_id"] or "the rest"
+        return f"{said} {cell[value]:g}" if f"({label})" in said else f"{said} ({label}) {cell[value]:g}"
 
     part = f", {row['part']}" if "part" in row and row["part"] not in ("events", "numerator") else ""
     raise DisclosureError(
