@@ -33,7 +33,8 @@ def ratios(table: pd.DataFrame) -> dict[str, Measure]:
 
 def attack(joint: pd.DataFrame, structure, published: pd.DataFrame) -> pd.DataFrame:
     """The attacker's intervals over the joint table: each published cell's count as `published` shows
-    it (its own protection's cells, matched by indicator, period, part and area), every rest unknown."""
+    it (its own protection's cells, matched by indicator, period, part and area), every rest unknown (a rest of
+    0 is no cell: taken as known, which only makes the attacker stronger)."""
     keys = ["indicator_id", "period", "part", "area_code"]
     shown = published.set_index(keys)["count"]
     counts = shown.reindex(pd.MultiIndex.from_frame(joint[keys])).to_numpy()
@@ -80,8 +81,9 @@ def test_an_unknown_sex_is_the_rest_a_cell_protected_like_a_count():
     assert hidden(apart) == set()
     linked = protect_values(table, UNDER_10, measures=ratios(table), breakdowns=SEXES)
     rests = linked.cells[linked.cells["indicator_id"] == ""].set_index("area_code")["count_status"]
-    # England's rest is 0 + 2 + 0 = 2 too: both are small counts, protected as cells (never published themselves)
-    assert rests.to_dict() == {"A": "not stated", "B": "primary", "C": "not stated", "national": "primary"}
+    # England's rest is 0 + 2 + 0 = 2 too: both are small counts, protected as cells (never published themselves);
+    # A's and C's rests of 0 are no cells (known to be 0)
+    assert rests.to_dict() == {"B": "primary", "national": "primary"}
     assert linked.steps["rests"] == 2 and linked.steps["primary"] == 0
     # England's rest needs a hidden cell in England's row (Male 85 is the cheapest; Female 112, Persons 199), which
     # needs a partner in the Male column, and B's rest one in row B: Male of B (20) is both, so two cells withheld
@@ -169,7 +171,7 @@ def families(draw):
     return table, breakdowns
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(families())
 def test_no_hidden_count_of_any_breakdown_or_rest_can_be_narrowed_below_the_protection_interval(case):
     table, breakdowns = case

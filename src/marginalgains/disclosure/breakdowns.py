@@ -135,8 +135,10 @@ def linked_cells(cells: pd.DataFrame, breakdowns: Mapping[str, Breakdown], keys:
     with_sex = pd.concat([linked, by_sex], ignore_index=True)
     by_age = _rests(with_sex, "age", tree, lambda total: total + JOIN + age_rest(total.split(JOIN, 1)[1]),
                     rest_keys, value)
-    result = pd.concat([with_sex, by_age], ignore_index=True)
-    rest = np.r_[np.zeros(len(cells), dtype=bool), np.ones(len(by_sex) + len(by_age), dtype=bool)]
+    rests = pd.concat([by_sex, by_age], ignore_index=True)
+    rests = rests[rests[value] > 1e-9]  # a rest of 0 is known to be 0: no cell (the module's docstring)
+    result = pd.concat([linked, rests], ignore_index=True)
+    rest = np.r_[np.zeros(len(cells), dtype=bool), np.ones(len(rests), dtype=bool)]
     sexes = {s: ALL_SEXES for s in result.loc[result["sex"] != ALL_SEXES, "sex"].unique()}
     ages_rest = {code: code.rsplit(JOIN, 1)[0] for code in by_age["age"].unique()}
     dimensions = [Dimension("family"), Dimension("sex", sexes), Dimension("age", {**tree, **ages_rest})]
@@ -169,7 +171,7 @@ def _rests(cells: pd.DataFrame, column: str, parents: Mapping[str, str], rest_co
     negative = totals[totals[value] < -1e-9]
     if len(negative):
         _refuse(negative.iloc[0], cells, column, parents, value, len(negative))
-    rests = totals[totals[value] > 1e-9].drop(columns=f"{value}_parts")  # a rest of 0: below
+    rests = totals.drop(columns=f"{value}_parts")
     return rests.assign(**{column: rests[column].map(rest_code)}, indicator_id="", sex_label="", age_label="")
 
 
