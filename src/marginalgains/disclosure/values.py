@@ -132,7 +132,8 @@ def _readable(audit: pd.DataFrame) -> pd.DataFrame:
     if "age" not in audit:
         return audit
     audit = audit.drop(columns=[c for c in ("sex_label", "age_label") if c in audit])
-    return audit.assign(age=audit["age"].astype(str).str.split(JOIN, n=1).str[-1])
+    codes, ages = pd.factorize(audit["age"].astype(str))
+    return audit.assign(age=np.array([age.split(JOIN, 1)[-1] for age in ages], dtype=object)[codes])
 
 
 def _check_values(values: pd.DataFrame) -> None:
