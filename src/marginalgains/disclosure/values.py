@@ -74,8 +74,8 @@ def protect_values(values: pd.DataFrame, rule: Rule, hierarchy: Mapping[str, str
                      structure=structure)
 
 
-def protect_subperiods(values: pd.DataFrame, rule: Rule, audience: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
-                       measures: Mapping[str, Measure] | None = None,
+def protect_subperiods(values: pd.DataFrame, rule: Rule,
+                       audience: Iterable[str] | Mapping[str, Iterable[str]] | None = None, measures: Mapping[str, Measure] | None = None,
                        breakdowns: Mapping[str, Breakdown] | None = None) -> Protected:
     """Protect the months (or quarters) of years whose counts the viewer already has.
 
@@ -122,9 +122,11 @@ def _audience(cells: pd.DataFrame, audience) -> tuple[list[str] | None, np.ndarr
     """The audience as protect takes it: codes seen in full in every indicator, or (per indicator) a mask of cells."""
     if audience is None or not isinstance(audience, Mapping):
         return (None if audience is None else [str(a) for a in audience]), None
-    pairs = {(str(i), str(a)) for i, codes in audience.items() for a in codes}
-    keys = zip(cells["indicator_id"].astype(str), cells["area_code"].astype(str))
-    return None, np.fromiter((k in pairs for k in keys), dtype=bool, count=len(cells))
+    pairs = sorted({(str(i), str(a)) for i, codes in audience.items() for a in codes})
+    if not pairs:
+        return None, np.zeros(len(cells), dtype=bool)
+    keys = pd.MultiIndex.from_arrays([cells["indicator_id"].astype(str), cells["area_code"].astype(str)])
+    return None, keys.isin(pd.MultiIndex.from_tuples(pairs))
 
 
 def _readable(audit: pd.DataFrame) -> pd.DataFrame:
