@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from marginalgains.disclosure import DisclosureError, audit, load_rule, protect_values
 from marginalgains.disclosure.breakdowns import Breakdown, age_parents, age_range, catalogue_breakdowns
+from marginalgains.disclosure.values import protect_subperiods
 from marginalgains.model import Indicator, Measure, Polarity
 
 UNDER_10 = load_rule("under-10")
@@ -188,3 +189,24 @@ def test_no_hidden_count_of_any_breakdown_or_rest_can_be_narrowed_below_the_prot
     rows = protected.table
     assert rows["numerator"].isna().sum() == cells.loc[(cells["indicator_id"] != "") & (cells["part"] == "numerator")
                                                        & (cells["area_code"] != "national"), "count"].isna().sum()
+
+
+def test_the_months_of_a_family_are_one_table_too_so_persons_less_female_gives_no_month_away():
+    # one area, April and May of a published year: Male 3 and 20, Female 47 and 40, Persons their sums
+    months = values({"m": (3, 20), "f": (47, 40), "p": (50, 60)}, areas="A")
+    months = pd.concat([months.assign(period="2023-04"), months.assign(period="2023-05")], ignore_index=True)
+    months["numerator"] = [3, 47, 50, 20, 40, 60]
+    months["year"] = "2023/24"
+    months = months.sort_values(["indicator_id", "period"]).reset_index(drop=True)
+    apart = protect_subperiods(months, UNDER_10, measures=ratios(months))
+    hidden_apart = set(map(tuple, months.loc[apart.table["numerator"].isna(), ["indicator_id", "period"]].to_numpy()))
+    assert hidden_apart == {("m", "2023-04"), ("m", "2023-05")}  # April's 3 and its complement
+    shown = apart.table.set_index(["indicator_id", "period"])["numerator"]
+    assert shown["p", "2023-04"] - shown["f", "2023-04"] == 3   # Persons less Female gives it back
+    linked = protect_subperiods(months, UNDER_10, measures=ratios(months), breakdowns=SEXES)
+    hidden_linked = set(map(tuple, months.loc[linked.table["numerator"].isna(), ["indicator_id", "period"]].to_numpy()))
+    # Male and Female of both months (3 + 20 + 47 + 40 = 110; with Persons, 133): M_Apr + M_May = 23 (the year),
+    # M_Apr + F_Apr = 50, F_May = 60 - M_May: April's Male anywhere in [0, 23]
+    assert hidden_linked == {("m", "2023-04"), ("m", "2023-05"), ("f", "2023-04"), ("f", "2023-05")}
+    proof = linked.audit.set_index(["indicator_id", "period"])
+    assert (proof.loc[("m", "2023-04"), "lower"], proof.loc[("m", "2023-04"), "upper"]) == (0.0, 23.0)
