@@ -1,6 +1,7 @@
 """`gains atlas --disclosure`: every file carries only protected figures; without it nothing changes."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -324,3 +325,91 @@ def test_regional_rows_whose_areas_are_not_known_are_withheld_where_an_area_is(t
     # England is every area's total, protected with them
     assert comparators.loc[["R1", "R2"], ["numerator", "denominator", "value", "lower95"]].isna().all().all()
     assert comparators.loc["ENG", ["numerator", "denominator"]].tolist() == [1454.0, 2900.0]
+
+
+FINGERTIPS = Path(__file__).parents[1] / "io" / "fixtures" / "fingertips_sexes.csv"
+SEX_IDS = {s: f"93014 ({s}, 19+ yrs)" for s in ("Persons", "Male", "Female")}
+
+
+def _small_male_export(tmp_path) -> Path:
+    """fingertips_sexes.csv (Persons, Male and Female of five areas and England) with Hartlepool's Male count 3
+    of 500 and its Female 297 (Persons still 300 of 1,000), England's counts moved to match."""
+    export = pd.read_csv(FINGERTIPS, dtype=str, keep_default_na=False)
+    for sex, area, count in [("Male", "E06000001", 3), ("Female", "E06000001", 297), ("Male", "E92000001", 1083),
+                             ("Female", "E92000001", 1487)]:
+        row = (export["Sex"] == sex) & (export["Area Code"] == area)
+        export.loc[row, "Count"] = str(count)
+        export.loc[row, "Value"] = str(100 * count / float(export.loc[row, "Denominator"].iloc[0]))
+    path = tmp_path / "sexes.csv"
+    export.to_csv(path, index=False)
+    return path
+
+
+def _sex_attack(areas: pd.DataFrame, comparators: pd.DataFrame) -> pd.DataFrame:
+    """The attacker's LP over the published areas and England of the three breakdowns as one table: each sex's
+    parts (Male, Female, and the rest, never published) add up to Persons, areas to England, and numerator +
+    remainder = denominator."""
+    rows = pd.concat([areas, comparators], ignore_index=True)
+    sex = {i: s for s, i in SEX_IDS.items()}
+    cells = rows.assign(sex=rows["indicator_id"].map(sex).replace({"Persons": "P", "Male": "M", "Female": "F"}))
+    cells = cells.assign(remainder=cells["denominator"] - cells["numerator"])
+    cells = cells.melt(id_vars=["area_code", "sex"], value_vars=["numerator", "remainder", "denominator"],
+                       var_name="part", value_name="count")
+    codes = sorted(set(areas["area_code"]))
+    rest = pd.MultiIndex.from_product([[*codes, "E92000001"], ["rest"], ["numerator", "remainder", "denominator"]],
+                                      names=["area_code", "sex", "part"]).to_frame(index=False).assign(count=np.nan)
+    structure = Structure((Dimension("area_code", dict.fromkeys(codes, "E92000001")),
+                           Dimension.breakdown("sex", "P", ["M", "F", "rest"]),
+                           Dimension("part", {"numerator": "denominator", "remainder": "denominator"})), "area_code")
+    return audit(pd.concat([cells, rest], ignore_index=True), structure).set_index(["area_code", "sex", "part"])
+
+
+def test_a_fingertips_export_of_sexes_is_protected_as_one_table_and_persons_less_female_gives_nothing(
+        tmp_path, monkeypatch):
+    from marginalgains.disclosure import atlas as disclosure_atlas
+    from marginalgains.atlas import build_atlas
+    from marginalgains.disclosure import load_rule
+    from marginalgains.sources import from_fingertips
+    inputs = from_fingertips(_small_male_export(tmp_path))
+    atlas = build_atlas(inputs.values, inputs.catalogue, areas=inputs.areas, comparators=inputs.comparators)
+    rule = load_rule("under-10")
+    with monkeypatch.context() as patch:   # each breakdown its own table, as before
+        patch.setattr(disclosure_atlas, "catalogue_breakdowns", lambda catalogue: {})
+        apart = disclosure_atlas.protect_atlas(atlas, rule)
+    hartlepool = apart.areas.set_index(["indicator_id", "area_code"])["numerator"]
+    assert np.isnan(hartlepool[SEX_IDS["Male"], "E06000001"])
+    assert hartlepool[SEX_IDS["Persons"], "E06000001"] - hartlepool[SEX_IDS["Female"], "E06000001"] == 3
+    leak = _sex_attack(apart.areas, apart.comparators)
+    assert leak.loc[("E06000001", "M", "numerator"), ["lower", "upper"]].tolist() == [3.0, 3.0]
+    linked = disclosure_atlas.protect_atlas(atlas, rule)
+    shown = linked.areas.set_index(["indicator_id", "area_code"])["numerator"]
+    assert np.isnan(shown[SEX_IDS["Male"], "E06000001"])
+    assert np.isnan(shown[SEX_IDS["Persons"], "E06000001"]) or np.isnan(shown[SEX_IDS["Female"], "E06000001"])
+    attack = _sex_attack(linked.areas, linked.comparators.dropna(subset=["numerator", "denominator"]))
+    assert attack.loc[("E06000001", "M", "numerator"), "width"] >= rule.protection_interval
+    # the files written by `gains atlas --disclosure` carry exactly these figures, and the page says so
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["atlas", "--fingertips", str(tmp_path / "sexes.csv"), "--disclosure", "under-10",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out / "areas.csv").set_index(["indicator_id", "area_code"])
+    expected = linked.areas.set_index(["indicator_id", "area_code"])
+    for column in ("numerator", "denominator", "value"):
+        pd.testing.assert_series_equal(written[column].sort_index(), expected[column].sort_index(), check_dtype=False)
+    page = json.loads((out / "atlas.json").read_text())
+    assert page["methods"]["disclosure"] == linked.provenance["methods"]["disclosure"]
+    assert page["disclosure"]["cells"]["primary"] == 1 and page["disclosure"]["cells"]["secondary"] >= 3
+
+
+def test_breakdowns_that_do_not_add_up_exit_2_naming_indicator_area_period_and_breakdowns(tmp_path):
+    export = pd.read_csv(_small_male_export(tmp_path), dtype=str, keep_default_na=False)
+    persons = (export["Sex"] == "Persons") & (export["Area Code"] == "E06000002")
+    export.loc[persons, ["Count", "Value"]] = ["400", "33.333333"]   # 200 men and 220 women: 420
+    export.to_csv(tmp_path / "short.csv", index=False)
+    result = runner.invoke(app, ["atlas", "--fingertips", str(tmp_path / "short.csv"), "--disclosure", "under-10",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert ("indicator '93014 (Persons, 19+ yrs)', area E06000002, period 2022/23: the breakdowns do not add up: "
+            "93014 (Persons, 19+ yrs) 400 is less than its parts 93014 (Male, 19+ yrs) 200, 93014 (Female, 19+ yrs) 220 "
+            "(sum 420)") in message

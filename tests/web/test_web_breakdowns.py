@@ -1,6 +1,7 @@
 """Breakdowns (sex, age, family) kept end to end in the workspace, through the real HTTP client on each database:
 uploaded with their catalogue or export, stored per breakdown, served one view per indicator x breakdown x period
-with the static page's titles, totals of the broadest breakdown only, protection per breakdown, plans on one."""
+with the static page's titles, totals of the broadest breakdown only, each family protected as one table (no
+hidden Male count is Persons less Female), plans on one."""
 
 import io
 import json
@@ -12,6 +13,7 @@ import pytest
 from web_helpers import csrf_from, sign_in
 
 from marginalgains.atlas import build_atlas
+from marginalgains.disclosure import Dimension, Structure, audit
 from marginalgains.io.catalogue import read_catalogue
 from marginalgains.io.fingertips import read_fingertips
 from marginalgains.io.values import read_values
@@ -175,24 +177,75 @@ def test_an_id_published_with_another_breakdown_is_refused_and_nothing_changes(c
     assert view(client, "screened") == before
 
 
-def test_another_organisation_sees_each_breakdown_protected_by_its_own_table(client, new_client):
+DEATHS = b"""source: "Test source"
+licence: "Open Government Licence v3.0"
+indicators:
+""" + b"".join(f"""  - id: {i}
+    title: "Deaths"
+    polarity: low_is_good
+    measure: rate
+    multiplier: 1000
+    sex: {sex}
+    family: deaths
+""".encode() for i, sex in (("deaths", "Persons"), ("deaths-m", "Male"), ("deaths-f", "Female")))
+
+
+def deaths(areas=AREAS[:3]) -> pd.DataFrame:
+    """A hand-worked family: deaths among 1,000 men and 1,000 women in each of three areas, Persons their sum.
+    Area 1's 3 male deaths is the one small count."""
+    counts = {"deaths-m": (3, 20, 30), "deaths-f": (47, 40, 25), "deaths": (50, 60, 55)}
+    rows = [(i, area, PERIOD, c, 2000 if i == "deaths" else 1000) for i, cs in counts.items()
+            for area, c in zip(areas, cs)]
+    return pd.DataFrame(rows, columns=["indicator_id", "area_code", "period", "numerator", "denominator"])
+
+
+def served_deaths(client, new_client) -> dict[str, dict[str, float | None]]:
+    """The deaths another organisation can read from what it is served: indicator -> area -> deaths (None:
+    hidden). Counts are rounded to 5, but each rate is published from the true count (as NHS Digital's rule
+    allows), so rate x population / 1,000 gives the count exactly."""
     sign_in(client, ANALYST)
-    assert publish(client, upload_tidy(client, breakdown_values())["id"]).status_code == 200
-    own = {i: {a["area_code"]: a for a in view(client, i)["areas"]} for i in ("screened-m", "screened")}
-    assert own["screened-m"]["E06000003"]["numerator"] == 3  # its own figures, in full
-    assert (view(client, "screened-m")["n_withheld"], view(client, "screened-m")["disclosure"]["cells_suppressed"]) == (0, 0)
+    assert publish(client, upload_tidy(client, deaths(), catalogue=DEATHS)["id"]).status_code == 200
+    own = {a["area_code"]: a["numerator"] for a in view(client, "deaths-m")["areas"]}
+    assert own[AREAS[0]] == 3  # its own figures, in full
     other = new_client()
     sign_in(other, OUTSIDER)
-    male = view(other, "screened-m")
-    shown = {a["area_code"]: a for a in male["areas"]}
-    # the small count of 3 is hidden in the Male table with its value, and at least one complement with it (a lone
-    # hidden cell of a column whose national total is published would be that total less the others)
-    assert (shown["E06000003"]["numerator"], shown["E06000003"]["value"]) == (None, None)
-    assert male["n_withheld"] >= 2 and male["disclosure"]["cells_suppressed"] >= 2
-    assert sum(a["numerator"] is None for a in male["areas"]) == male["n_withheld"]
-    persons = view(other, "screened")
-    assert persons["disclosure"]["rule"] == male["disclosure"]["rule"] == "nhs-hes-2018"
-    assert male["indicator"]["breakdown"] == "Male, All ages" and persons["indicator"]["breakdown"] == "Persons, All ages"
+    served = {i: view(other, i)["areas"] for i in ("deaths-m", "deaths-f", "deaths")}
+    assert all((a["numerator"] is None) == (a["value"] is None) for areas in served.values() for a in areas)
+    return {i: {a["area_code"]: None if a["value"] is None else round(a["value"] * a["denominator"] / 1000, 9)
+                for a in areas} for i, areas in served.items()}
+
+
+def test_protected_apart_persons_less_female_gives_a_hidden_male_count_back(client, new_client, monkeypatch):
+    from marginalgains.disclosure import atlas as disclosure_atlas
+    monkeypatch.setattr(disclosure_atlas, "catalogue_breakdowns", lambda catalogue: {})  # each breakdown its own table
+    served = served_deaths(client, new_client)
+    first, second, _ = AREAS[:3]
+    # Male hides area 1's 3 and its cheapest complement (area 2's 20); Persons and Female are shown in full
+    assert (served["deaths-m"][first], served["deaths-m"][second]) == (None, None)
+    assert served["deaths"][first] - served["deaths-f"][first] == 3
+
+
+def test_another_organisation_cannot_work_out_a_hidden_male_count_as_persons_less_female(client, new_client):
+    served = served_deaths(client, new_client)
+    first, second, third = AREAS[:3]
+    # one table: area 1's row needs a second hidden cell, and each column a second one; the cheapest rectangle is
+    # Male and Female of areas 1 and 3 (3 + 30 + 47 + 25 = 105 deaths; with area 2, 3 + 20 + 47 + 40 = 110; with
+    # Persons, 3 + 30 + 50 + 55 = 138); England's counts are exempt and dearest (hidden only when nothing else
+    # protects), so all of Persons and area 2 are shown
+    assert served["deaths-m"] == {first: None, second: 20, third: None}
+    assert served["deaths-f"] == {first: None, second: 40, third: None}
+    assert served["deaths"] == {first: 50, second: 60, third: 55}
+    # The attacker, with England's true counts (Male 53, Female 112): M1 + M3 = 53 - 20 = 33, F1 + F3 = 112 - 40 = 72,
+    # M1 + F1 <= 50 and M3 + F3 <= 55 (people of no stated sex, 0 or more): M1 can be anything in [0, 33]; the
+    # attacker's LP over the joint table of what is served says the same
+    structure = Structure((Dimension("area_code", dict.fromkeys(AREAS[:3], "E")),
+                           Dimension.breakdown("sex", "P", ["M", "F", "rest"])), geography="area_code")
+    cells = [(a, s, served[i][a]) for i, s in (("deaths-m", "M"), ("deaths-f", "F"), ("deaths", "P")) for a in AREAS[:3]]
+    cells += [("E", "M", 53), ("E", "F", 112), ("E", "P", 165)] + [(a, "rest", None) for a in [*AREAS[:3], "E"]]
+    table = pd.DataFrame(cells, columns=["area_code", "sex", "count"]).astype({"count": float})
+    attack = audit(table, structure).set_index(["area_code", "sex"])
+    assert (attack.loc[(first, "M"), "lower"], attack.loc[(first, "M"), "upper"]) == (0.0, 33.0)
+    assert attack.loc[[(first, "M"), (third, "M"), (first, "F"), (third, "F")], "width"].min() >= 7
 
 
 def plan_document(breakdown: str | None) -> str:

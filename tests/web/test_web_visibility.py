@@ -201,10 +201,10 @@ def test_a_rule_that_cannot_be_applied_withholds_every_protected_count_rather_th
     from marginalgains.web import visibility
     real = visibility.protect_atlas_for
 
-    def failing(atlas, rule, seen):
+    def failing(atlas, rule, seen, **options):
         if rule.name == "nhs-hes-2018":
             raise DisclosureError("the solver gave up")
-        return real(atlas, rule, seen)
+        return real(atlas, rule, seen, **options)
 
     monkeypatch.setattr(visibility, "protect_atlas_for", failing)
     browser = as_viewer(new_client, OUTSIDER)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from marginalgains import stats
 from marginalgains.atlas import SHARED_BENCHMARKS, Atlas, spc_series
+from marginalgains.disclosure.breakdowns import Breakdown, catalogue_breakdowns
 from marginalgains.disclosure.protect import Protected, round_to
 from marginalgains.disclosure.rules import Rule
 from marginalgains.disclosure.values import NATIONAL, protect_subperiods, protect_values
@@ -39,13 +40,16 @@ def protect_atlas(atlas: Atlas, rule: Rule) -> Atlas:
     return protect_atlas_for(atlas, rule)[0]
 
 
-def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[str]] | None = None
-                      ) -> tuple[Atlas, Protected]:
+def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[str]] | None = None,
+                      link_breakdowns: bool = True) -> tuple[Atlas, Protected]:
     """`atlas` protected for an audience that sees, per indicator, the areas in `audience[indicator]` in full
-    (the public: none), with the protection of its counts (table, totals, audit, steps)."""
+    (the public: none), with the protection of its counts (table, totals, audit, steps). The breakdowns of
+    each family of the catalogue are one table; `link_breakdowns` False protects each indicator apart, which
+    is safe only under a rule that hides every count (a fallback when the breakdowns do not add up)."""
     measures = {i.id: i.measure for i in atlas.catalogue}
+    breakdowns = catalogue_breakdowns(atlas.catalogue) if link_breakdowns else {}
     hierarchy, root = comparator_hierarchy(atlas.areas, atlas.comparators)
-    protected = _protect_areas(atlas.areas, rule, measures, audience or {}, hierarchy)
+    protected = _protect_areas(atlas.areas, rule, measures, audience or {}, hierarchy, breakdowns)
     comparators = protected_comparators(atlas.comparators, protected, rule, measures, {root, *hierarchy.values()})
     protected.totals = protected.totals[protected.totals["area_code"] == root].reset_index(drop=True)
     areas = protected.table
@@ -55,7 +59,7 @@ def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[
     hidden_series = {(i, a) for i, a, _ in hidden_keys}
     rolled = _rolled_up(atlas.spc, areas)
     spc, months, protected.subperiods = _protect_subperiod_points(atlas, atlas.spc[rolled], areas, rule, measures,
-                                                                  audience or {})
+                                                                  audience or {}, breakdowns)
     spc = pd.concat([_without(atlas.spc[~rolled], hidden_series), spc], ignore_index=True)
     provenance = dict(atlas.provenance)
     provenance["methods"] = {**provenance.get("methods", {}),
@@ -78,20 +82,11 @@ def protect_atlas_for(atlas: Atlas, rule: Rule, audience: Mapping[str, Iterable[
 
 
 def _protect_areas(areas: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]],
-                   hierarchy: Mapping[str, str]) -> Protected:
-    """protect_values once per group of indicators whose audience sees the same areas in full (indicators
-    share no cell, so protecting them apart is protecting them together)."""
-    areas = areas.reset_index(drop=True)
-    seen = areas["indicator_id"].map(lambda i: "\x1f".join(sorted(map(str, audience.get(i, ())))))
-    groups = sorted(set(seen))
-    parts = [protect_values(areas[seen == codes], rule, hierarchy=hierarchy or None,
-                            audience=codes.split("\x1f") if codes else None, measures=measures) for codes in groups]
-    if len(parts) == 1:
-        return parts[0]
-    table = pd.concat([p.table.set_axis(np.flatnonzero(seen == codes)) for p, codes in zip(parts, groups)])
-    steps = {k: sum(p.steps.get(k, 0) for p in parts) for k in parts[0].steps}
-    return Protected(table.sort_index(), pd.concat([p.audit for p in parts], ignore_index=True), steps, rule,
-                     pd.concat([p.totals for p in parts], ignore_index=True))
+                   hierarchy: Mapping[str, str], breakdowns: Mapping[str, Breakdown]) -> Protected:
+    """protect_values over every indicator at once, each seen in full where its audience says, the
+    breakdowns of each family linked into one table."""
+    return protect_values(areas.reset_index(drop=True), rule, hierarchy=hierarchy or None, audience=audience or None,
+                          measures=measures, breakdowns=breakdowns)
 
 
 def comparator_hierarchy(areas: pd.DataFrame, comparators: pd.DataFrame) -> tuple[dict[str, str], str]:
@@ -226,7 +221,7 @@ def _financial_year(points: pd.DataFrame) -> np.ndarray:
 
 
 def _protect_subperiod_points(atlas: Atlas, points: pd.DataFrame, areas: pd.DataFrame, rule: Rule, measures,
-                              audience: Mapping[str, Iterable[str]]
+                              audience: Mapping[str, Iterable[str]], breakdowns: Mapping[str, Breakdown]
                               ) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
     """The monthly (or quarterly) SPC points, protected as cells whose months add up to their published year.
 
@@ -252,7 +247,7 @@ def _protect_subperiod_points(atlas: Atlas, points: pd.DataFrame, areas: pd.Data
     candidates = ~exempt & year_shown & has_counts
     if candidates.any():
         months = points.loc[candidates, [*VALUE_KEYS, "numerator", "denominator"]].assign(year=year[candidates])
-        shown, audit = _protect_months(months, rule, measures, audience)
+        shown, audit = _protect_months(months, rule, measures, audience, breakdowns)
         keep[np.flatnonzero(candidates)] = shown
         counts["primary"] = int((audit["status"] == "primary").sum())
         counts["secondary"] = int((audit["status"] == "secondary").sum())
@@ -266,18 +261,14 @@ def _protect_subperiod_points(atlas: Atlas, points: pd.DataFrame, areas: pd.Data
     return pd.concat([points[~again], redrawn], ignore_index=True), counts, audit
 
 
-def _protect_months(months: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]]
-                    ) -> tuple[np.ndarray, pd.DataFrame]:
-    """protect_subperiods once per group of indicators whose audience sees the same areas in full: whether
-    each month's counts stay visible, and the audit of the hidden ones."""
-    seen = months["indicator_id"].map(lambda i: "\x1f".join(sorted(map(str, audience.get(i, ()))))).to_numpy()
-    shown, audits = np.zeros(len(months), dtype=bool), []
-    for codes in sorted(set(seen)):
-        part = protect_subperiods(months[seen == codes], rule, audience=codes.split("\x1f") if codes else None,
-                                  measures=measures)
-        shown[seen == codes] = (part.table["value_status"] != "follows").to_numpy()
-        audits.append(part.audit)
-    audit = pd.concat(audits, ignore_index=True)
+def _protect_months(months: pd.DataFrame, rule: Rule, measures, audience: Mapping[str, Iterable[str]],
+                    breakdowns: Mapping[str, Breakdown]) -> tuple[np.ndarray, pd.DataFrame]:
+    """protect_subperiods over every indicator at once (each seen in full where its audience says, each
+    family's breakdowns linked): whether each month's counts stay visible, and the audit of the hidden ones."""
+    part = protect_subperiods(months.reset_index(drop=True), rule, audience=audience or None, measures=measures,
+                              breakdowns=breakdowns)
+    shown = (part.table["value_status"] != "follows").to_numpy()
+    audit = part.audit[part.audit["indicator_id"] != ""]
     year = dict(zip(months["period"].astype(str), months["year"].astype(str)))
     return shown, audit.assign(year=audit["period"].astype(str).map(year))
 

@@ -32,7 +32,8 @@ UNPROTECTABLE = ("hidden, but the cells the viewer sees in full or already has b
 class Protected:
     """The protected table (same rows; hidden counts NaN, a `<column>_status` per protected column),
     the audit (per hidden cell, the interval an attacker can deduce) and the cells each step touched;
-    from the atlas, also `subperiods`: the audit of its hidden monthly cells, each with its `year`."""
+    from the atlas, also `subperiods`: the audit of its hidden monthly cells, each with its `year`; from
+    protect_values, also `cells` and `structure`: the joint table of cells as protected, and how they add up."""
 
     table: pd.DataFrame
     audit: pd.DataFrame
@@ -40,6 +41,8 @@ class Protected:
     rule: Rule
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     subperiods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cells: pd.DataFrame = field(default_factory=pd.DataFrame)
+    structure: Structure | None = None
 
     def summary(self) -> str:
         """One sentence: the rule and how many cells each step suppressed or rounded."""
@@ -51,6 +54,9 @@ class Protected:
         if s.get("unprotectable"):
             text += (f"; {s['unprotectable']:,} small counts withheld that cells the viewer sees in full pin more "
                      "narrowly than the rule asks")
+        if s.get("rests"):
+            text += (f"; {s['rests']:,} small counts left over by breakdowns (a total less its parts: people of "
+                     "unknown sex, or outside every age band) protected as cells too")
         if s.get("follows"):
             text += f"; {s['follows']:,} values and intervals withheld with their counts"
         if s.get("exempt"):
@@ -59,22 +65,28 @@ class Protected:
 
 
 def protect(table: pd.DataFrame, structure: Structure, rule: Rule, audience: Iterable[str] | None = None,
-            values: Iterable[str] = ("count",), known: np.ndarray | None = None) -> Protected:
+            values: Iterable[str] = ("count",), known: np.ndarray | None = None, own: np.ndarray | None = None,
+            rest: np.ndarray | None = None) -> Protected:
     """Protect each count column in `values` of `table` (one row per cell, totals included).
 
     `audience`: codes (in the structure's geography) whose own cells the viewer sees in full;
     None is the public. `known` (a boolean mask over the rows): cells the viewer already has from
     another published table (a year's counts, when its months are protected), never hidden and
     assumed known exactly; their status is "known". Cells that follow from the own and known cells
-    alone (a region whose one area is the viewer's) are shown too, with status "deduced". Errors name the row and column (a missing or
-    negative count, totals that do not add up, an audience without a geography).
+    alone (a region whose one area is the viewer's) are shown too, with status "deduced". `own` (a mask):
+    cells shown in full besides the audience's (when what the viewer sees differs by breakdown). `rest` (a
+    mask): cells never published themselves, the rest of a total over its breakdowns (people of unknown
+    sex, say), which an attacker works out from the published cells: a small one (1..threshold, never 0)
+    is protected like any small count, hiding one withholds nothing, and none is rounded; their status is
+    "not stated" when left deducible, and their own step `rests` counts the small ones.
+    Errors name the row and column (a missing or negative count, totals that do not add up, an audience
+    without a geography).
     """
     table = table.reset_index(drop=True)
     system = constraint_system(table, structure)
-    shown = _shown_in_full(table, structure, audience)
-    known = np.zeros(len(table), dtype=bool) if known is None else np.asarray(known, dtype=bool)
-    if len(known) != len(table):
-        raise DisclosureError(f"known: {len(known):,} flags for a table of {len(table):,} cells")
+    shown = _shown_in_full(table, structure, audience) | _mask(own, table, "own")
+    known = _mask(known, table, "known")
+    rest = _mask(rest, table, "rest")
     shown = shown | known
     deduced = deducible(system, shown) & ~shown
     shown = shown | deduced
@@ -84,9 +96,10 @@ def protect(table: pd.DataFrame, structure: Structure, rule: Rule, audience: Ite
     for column in values:
         counts = _checked_counts(table, column)
         check_totals(table, structure, system, column)
-        primary = rule.is_primary(counts) & ~shown & ~exempt
-        result = suppress(system, counts, primary, shown, rule.protection_interval, reluctant=exempt)
-        status = np.where(result.hidden, np.where(primary, "primary", "secondary"), "published").astype(object)
+        primary = rule.is_primary(counts) & ~shown & ~exempt & ~(rest & (counts == 0))
+        result = suppress(system, counts, primary, shown, rule.protection_interval, reluctant=exempt, cheap=rest)
+        status = np.where(result.hidden, np.where(primary, "primary", "secondary"),
+                          np.where(rest, "not stated", "published")).astype(object)
         status[np.flatnonzero(result.hidden)[result.unprotectable]] = "unprotectable"
         status = np.where(exempt & ~result.hidden, "national", status)
         status = np.where(shown, "own", status)
@@ -100,8 +113,10 @@ def protect(table: pd.DataFrame, structure: Structure, rule: Rule, audience: Ite
             steps["rounded"] += int(rounded.sum())
         published[column] = shown_counts
         published[f"{column}_status"] = status
-        steps["primary"] += int(primary.sum())
-        steps["secondary"] += int((result.hidden & ~primary).sum())
+        steps["primary"] += int((primary & ~rest).sum())
+        steps["secondary"] += int((result.hidden & ~primary & ~rest).sum())
+        if rest.any():
+            steps["rests"] = steps.get("rests", 0) + int((primary & rest).sum())
         if result.unprotectable.any():
             steps["unprotectable"] = steps.get("unprotectable", 0) + int(result.unprotectable.sum())
         audits.append(_audit_rows(table, structure, column, result, primary, rule))
@@ -129,6 +144,13 @@ def round_to(counts: np.ndarray, base: int) -> np.ndarray:
     return np.floor(np.asarray(counts, dtype=float) / base + 0.5) * base
 
 
+def _mask(flags, table: pd.DataFrame, name: str) -> np.ndarray:
+    flags = np.zeros(len(table), dtype=bool) if flags is None else np.asarray(flags, dtype=bool)
+    if len(flags) != len(table):
+        raise DisclosureError(f"{name}: {len(flags):,} flags for a table of {len(table):,} cells")
+    return flags
+
+
 def _shown_in_full(table, structure: Structure, audience) -> np.ndarray:
     shown = np.zeros(len(table), dtype=bool)
     if audience is not None:
@@ -152,7 +174,8 @@ def _checked_counts(table: pd.DataFrame, column: str) -> np.ndarray:
 
 def _audit_rows(table, structure: Structure, column: str, result, primary, rule: Rule) -> pd.DataFrame:
     cells = np.flatnonzero(result.hidden)
-    rows = table.loc[cells, structure.columns].reset_index(drop=True)
+    labels = [c for c in table.columns if c in structure.columns or not pd.api.types.is_numeric_dtype(table[c])]
+    rows = table.loc[cells, labels].reset_index(drop=True)
     rows.insert(len(rows.columns), "column", column)
     rows["status"] = np.where(result.unprotectable, "unprotectable", np.where(primary[cells], "primary", "secondary"))
     rows["lower"], rows["upper"] = result.lower, result.upper

@@ -38,6 +38,7 @@ from marginalgains.disclosure.structure import System
 TOLERANCE = 1e-6
 SMALL_GROUP = 40  # hidden cells: a narrow cell's group up to this size gets the exact cut, larger ones a greedy one
 ALONE, BATCH = 2_000, 5_000  # cells: larger sub-tables are solved alone, smaller ones in batches up to BATCH
+CHEAP = 1e-3  # what hiding a cell that is never published costs, against 1 for a published one
 GREEDY_AFTER = 3  # rounds of exact re-optimisation before hidden cells are kept from round to round
 
 
@@ -55,9 +56,10 @@ class Suppression:
 
 
 def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: np.ndarray,
-             protection: float, reluctant: np.ndarray | None = None) -> Suppression:
+             protection: float, reluctant: np.ndarray | None = None, cheap: np.ndarray | None = None) -> Suppression:
     """Hide `primary` cells and the complements that protect them; `visible` cells are never hidden,
-    `reluctant` ones only when nothing else protects.
+    `reluctant` ones only when nothing else protects, `cheap` ones (never published themselves: the rest of
+    a total over its breakdowns) before any other, since hiding them withholds nothing.
 
     Each linked sub-table (an indicator's areas x breakdowns, say) shares no constraint with any
     other, so each is protected on its own: time grows with the number of sub-tables, not faster.
@@ -70,6 +72,7 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
     if (primary & visible).any():
         raise DisclosureError("a cell cannot be both suppressed and shown in full")
     reluctant = np.zeros(len(counts), dtype=bool) if reluctant is None else reluctant & ~visible
+    cheap = np.zeros(len(counts), dtype=bool) if cheap is None else np.asarray(cheap, dtype=bool)
     hidden = primary.copy()
     lower, upper = np.zeros(len(counts)), np.zeros(len(counts))
     exact, stuck = np.ones(len(counts), dtype=bool), np.zeros(len(counts), dtype=bool)
@@ -78,7 +81,8 @@ def suppress(system: System, counts: np.ndarray, primary: np.ndarray, visible: n
     for cells in _batches(system.components(), primary):
         rows = np.unique(matrix[:, cells].nonzero()[0])
         sub = System(system.matrix[rows][:, cells].tocsr(), np.searchsorted(cells, system.totals[rows]))
-        part = _suppress_linked(sub, counts[cells], primary[cells], visible[cells], protection, reluctant[cells])
+        part = _suppress_linked(sub, counts[cells], primary[cells], visible[cells], protection, reluctant[cells],
+                                cheap[cells])
         hidden[cells] = part.hidden
         at = cells[part.hidden]
         lower[at], upper[at], exact[at], stuck[at] = part.lower, part.upper, part.exact, part.unprotectable
@@ -98,7 +102,7 @@ def _batches(subtables: np.ndarray, primary: np.ndarray) -> list[np.ndarray]:
     return [np.sort(np.concatenate([members[i] for i in np.flatnonzero(batch == b)])) for b in np.unique(batch)]
 
 
-def _suppress_linked(system: System, counts, primary, visible, protection, reluctant) -> Suppression:
+def _suppress_linked(system: System, counts, primary, visible, protection, reluctant, cheap) -> Suppression:
     """The MILP and audit rounds for linked sub-tables, until every primary cell is proved protected
     or proved unprotectable (too narrow, and every cell next to its hidden group must stay visible).
 
@@ -118,7 +122,8 @@ def _suppress_linked(system: System, counts, primary, visible, protection, reluc
         offered = (candidates | kept | (_with_partners(system, _cut_cells(cuts, n), 1) & ~visible)) & unsettled
         cells = np.flatnonzero(offered)
         hidden[unsettled] = False
-        hidden[cells] = _choose(system, counts, kept, visible, protection, cells, cuts, primary[cells], reluctant[cells])
+        hidden[cells] = _choose(system, counts, kept, visible, protection, cells, cuts, primary[cells], reluctant[cells],
+                                cheap[cells])
         open_hidden = np.flatnonzero(hidden & unsettled)
         proved = certified_intervals(system, counts, hidden & unsettled, np.where(primary, protection, 0.0))
         lower[open_hidden], upper[open_hidden], exact[open_hidden] = proved
@@ -172,10 +177,12 @@ def _cut_cells(cuts: list[np.ndarray], n: int) -> np.ndarray:
     return mask
 
 
-def _choose(system: System, counts, fixed, visible, protection, cells, cuts, is_primary, reluctant) -> np.ndarray:
+def _choose(system: System, counts, fixed, visible, protection, cells, cuts, is_primary, reluctant, cheap
+            ) -> np.ndarray:
     """The MILP over `cells` of one linked sub-table; `fixed` cells must be hidden, `is_primary` (over
     `cells`) marks the small counts whose constraints need the protection interval, `reluctant` (over
-    `cells`) the cells hidden only when nothing else will do. Returns the hidden mask of those cells.
+    `cells`) the cells hidden only when nothing else will do, `cheap` (over `cells`) those whose hiding
+    costs almost nothing (a thousandth of a cell). Returns the hidden mask of those cells.
 
     When the cells that must stay visible make the conditions impossible to meet, each condition
     gets a slack that costs more than hiding every cell: the answer meets all it can."""
@@ -206,7 +213,7 @@ def _choose(system: System, counts, fixed, visible, protection, cells, cuts, is_
         blocks.append(LinearConstraint(cut_matrix, 1, np.inf))
     lower = np.r_[fixed[cells].astype(float), np.zeros(m)]
     upper = np.r_[np.where(visible[cells], 0.0, 1.0), np.ones(m)]
-    cost = 1.0 + values / (np.abs(values).sum() + 1.0)
+    cost = (1.0 + values / (np.abs(values).sum() + 1.0)) * np.where(cheap, CHEAP, 1.0)
     objective = np.r_[np.where(reluctant, cost + cost.sum(), cost), np.zeros(m)]
     result = milp(objective, integrality=np.r_[np.ones(n), np.zeros(m)], bounds=Bounds(lower, upper),
                   constraints=blocks, options={"mip_rel_gap": 1e-9})

@@ -9,6 +9,11 @@ denominator when it is a whole number (a population) rather than an expected cou
 figures (value, limits) of a row whose numerator or denominator is hidden are withheld too,
 unless the rule exempts the indicator's measure (directly standardised rates under NHS Digital's
 rule).
+
+With `breakdowns` (indicator id -> its family, sex and age: `catalogue_breakdowns(catalogue)`),
+the breakdowns of one family in one period are one table whose sexes add up to Persons and whose
+age bands add up to the band containing them, the rest of each total a cell of its own
+(marginalgains.disclosure.breakdowns): no hidden Male count is Persons less Female.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from marginalgains.disclosure.breakdowns import JOIN, Breakdown, linked_cells
 from marginalgains.disclosure.protect import Protected, protect
 from marginalgains.disclosure.rules import DisclosureError, Rule
 from marginalgains.disclosure.structure import Dimension, Structure, add_totals
@@ -28,14 +34,22 @@ NATIONAL = "national"
 DERIVED = ["value", "lower", "upper", *VALUE_LIMITS]
 
 
+PARTS = {"numerator": "denominator", "remainder": "denominator"}
+CELL_KEYS = ["indicator_id", "period", "part", "area_code"]
+
+
 def protect_values(values: pd.DataFrame, rule: Rule, hierarchy: Mapping[str, str] | None = None,
-                   audience: Iterable[str] | None = None, measures: Mapping[str, Measure] | None = None
-                   ) -> Protected:
+                   audience: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
+                   measures: Mapping[str, Measure] | None = None,
+                   breakdowns: Mapping[str, Breakdown] | None = None) -> Protected:
     """Protect IndicatorValues; `Protected.table` has the same rows, `Protected.totals` the totals.
 
     `hierarchy` maps each area code to its parent (practice -> region -> England); without it every
-    area adds up to one total named "national". `measures` gives each indicator's measure (without
-    it: a proportion where no numerator exceeds its denominator, else a count over an expected count).
+    area adds up to one total named "national". `audience`: the area codes the viewer sees in full,
+    or per indicator id those codes. `measures` gives each indicator's measure (without it: a
+    proportion where no numerator exceeds its denominator, else a count over an expected count).
+    `breakdowns` links each family's breakdowns into one table (without it, each id is its own).
+    `Protected.cells` and `.structure` are the joint table as protected (with the rests) and its structure.
     """
     values = values.reset_index(drop=True)
     _check_values(values)
@@ -45,18 +59,24 @@ def protect_values(values: pd.DataFrame, rule: Rule, hierarchy: Mapping[str, str
     parents.update(hierarchy)
     kinds = _kinds(values, measures)
     cells = _cells(values, kinds)
-    structure = Structure((Dimension("indicator_id"), Dimension("period"),
-                           Dimension("part", {"numerator": "denominator", "remainder": "denominator"}),
+    by_indicator = Structure((Dimension("indicator_id"), Dimension("period"), Dimension("part", PARTS),
+                              Dimension("area_code", parents)), geography="area_code")
+    cells = add_totals(cells, by_indicator, ["count"])
+    cells, dimensions, rest = linked_cells(cells, breakdowns or {}, CELL_KEYS)
+    structure = Structure((*dimensions, Dimension("period"), Dimension("part", PARTS),
                            Dimension("area_code", parents)), geography="area_code")
-    cells = add_totals(cells, structure, ["count"])
-    protected = protect(cells, structure, rule, audience=audience)
-    table, totals, steps = _back_to_rows(values, protected.table, kinds, rule, set(values["area_code"].astype(str)))
+    codes, own = _audience(cells, audience)
+    protected = protect(cells, structure, rule, audience=codes, own=own, rest=rest)
+    real = protected.table[~rest]
+    table, totals, steps = _back_to_rows(values, real, kinds, rule, set(values["area_code"].astype(str)))
     protected.steps.update(steps)
-    return Protected(table, protected.audit, protected.steps, rule, totals)
+    return Protected(table, _readable(protected.audit), protected.steps, rule, totals, cells=protected.table,
+                     structure=structure)
 
 
-def protect_subperiods(values: pd.DataFrame, rule: Rule, audience: Iterable[str] | None = None,
-                       measures: Mapping[str, Measure] | None = None) -> Protected:
+def protect_subperiods(values: pd.DataFrame, rule: Rule,
+                       audience: Iterable[str] | Mapping[str, Iterable[str]] | None = None, measures: Mapping[str, Measure] | None = None,
+                       breakdowns: Mapping[str, Breakdown] | None = None) -> Protected:
     """Protect the months (or quarters) of years whose counts the viewer already has.
 
     `values`: IndicatorValues rows at a sub-annual grain, each with its financial `year` label.
@@ -67,7 +87,8 @@ def protect_subperiods(values: pd.DataFrame, rule: Rule, audience: Iterable[str]
     whose counts are hidden would give that year away, and are the caller's to withhold. No
     national monthly totals are published, so each area's year is its own sub-table. Months are
     not rounded (their counts are not shown; their values are). `Protected.table` has the rows of
-    `values` with hidden counts NaN and `value_status` "follows" where the value is withheld.
+    `values` with hidden counts NaN and `value_status` "follows" where the value is withheld. With
+    `breakdowns`, a family's months are one table as in `protect_values` (its years too).
     """
     values = values.reset_index(drop=True)
     _check_values(values)
@@ -80,16 +101,41 @@ def protect_subperiods(values: pd.DataFrame, rule: Rule, audience: Iterable[str]
     keys = ["indicator_id", "year", "part", "area_code"]
     years = months.groupby(keys, as_index=False, sort=False)["count"].sum().rename(columns={"year": "period"})
     cells = pd.concat([months.drop(columns="year"), years], ignore_index=True)
-    structure = Structure((Dimension("indicator_id"), Dimension("period", month_year),
-                           Dimension("part", {"numerator": "denominator", "remainder": "denominator"}),
-                           Dimension("area_code")))
     known = np.r_[np.zeros(len(months), dtype=bool), np.ones(len(years), dtype=bool)]
-    if audience is not None:
-        known |= cells["area_code"].isin([str(a) for a in audience]).to_numpy()
-    protected = protect(cells, structure, replace(rule, rounding=None), known=known)
-    table, _, steps = _back_to_rows(values, protected.table, kinds, rule, set(values["area_code"].astype(str)))
+    cells, dimensions, rest = linked_cells(cells, breakdowns or {}, CELL_KEYS)
+    known = np.r_[known, np.zeros(int(rest.sum()), dtype=bool)]
+    structure = Structure((*dimensions, Dimension("period", month_year), Dimension("part", PARTS),
+                           Dimension("area_code")))
+    codes, own = _audience(cells, audience)
+    if codes is not None:
+        known |= cells["area_code"].isin(codes).to_numpy()
+    if own is not None:
+        known |= own
+    protected = protect(cells, structure, replace(rule, rounding=None), known=known, rest=rest)
+    table, _, steps = _back_to_rows(values, protected.table[~rest], kinds, rule, set(values["area_code"].astype(str)))
     protected.steps.update(steps)
-    return Protected(table, protected.audit, protected.steps, rule)
+    return Protected(table, _readable(protected.audit), protected.steps, rule, cells=protected.table,
+                     structure=structure)
+
+
+def _audience(cells: pd.DataFrame, audience) -> tuple[list[str] | None, np.ndarray | None]:
+    """The audience as protect takes it: codes seen in full in every indicator, or (per indicator) a mask of cells."""
+    if audience is None or not isinstance(audience, Mapping):
+        return (None if audience is None else [str(a) for a in audience]), None
+    pairs = sorted({(str(i), str(a)) for i, codes in audience.items() for a in codes})
+    if not pairs:
+        return None, np.zeros(len(cells), dtype=bool)
+    keys = pd.MultiIndex.from_arrays([cells["indicator_id"].astype(str), cells["area_code"].astype(str)])
+    return None, keys.isin(pd.MultiIndex.from_tuples(pairs))
+
+
+def _readable(audit: pd.DataFrame) -> pd.DataFrame:
+    """The audit with each cell's breakdown as it reads (sex, age; the rests say what they are)."""
+    if "age" not in audit:
+        return audit
+    audit = audit.drop(columns=[c for c in ("sex_label", "age_label") if c in audit])
+    codes, ages = pd.factorize(audit["age"].astype(str))
+    return audit.assign(age=np.array([age.split(JOIN, 1)[-1] for age in ages], dtype=object)[codes])
 
 
 def _check_values(values: pd.DataFrame) -> None:

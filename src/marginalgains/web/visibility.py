@@ -5,7 +5,9 @@ under a data-sharing agreement; an area's own organisation sees that area's figu
 built once from the true counts of every organisation (so national figures are true), and then
 shaped for the viewer by `protect_atlas`, the only place figures are shaped for an audience:
 everything the viewer may not see in full is protected by the workspace's disclosure rule
-(marginalgains.disclosure, with the viewer's own areas as the audience): small counts suppressed,
+(marginalgains.disclosure, with the viewer's own areas as the audience; the breakdowns of each
+indicator family, from the catalogue's sex, age and family, protected as one table, so Persons less
+Female gives no hidden Male count away): small counts suppressed,
 complements chosen so none can be worked out from what the viewer sees, values, intervals, series
 and opportunities of a suppressed area withheld with its counts, other counts rounded if the rule
 says so. The benchmarks that are single areas' values (top quartile, top decile) are left out of
@@ -173,7 +175,7 @@ def protect_atlas(built: WorkspaceAtlas, audience: Audience, rule: Rule) -> Shap
     except DisclosureError as exc:  # never a failed page: withhold every count the audience may not see in full
         rule = withhold_all(rule, atlas, str(exc))
         reason = f"{PROTECTED_REASON}; every such count is withheld here: {rule.title}"
-        protected, protection = protect_atlas_for(atlas, rule, seen)
+        protected, protection = protect_atlas_for(atlas, rule, seen, link_breakdowns=False)  # nothing left to link
     counts = protection.table
     keys = ["indicator_id", "period"]
     per_view = pd.DataFrame({
