@@ -547,3 +547,30 @@ def test_a_served_job_cancelled_through_the_api_stops_whichever_worker_runs_it(d
     finally:
         stop(process)
         databases.drop(url)
+
+
+def test_a_job_whose_engine_is_interrupted_for_another_reason_than_a_cancel_ends_failed_saying_why(store, endless,
+                                                                                                  engine_queries):
+    from marginalgains.engine import Interrupter
+    from marginalgains.web.job_runner import run_job
+
+    with store.sessions() as db:
+        job_id = jobs.submit(db, accounts.organisation_by_code(db, "QWE"), None, "endless", "duckdb", "visits.yaml",
+                             yaml.safe_dump(CATALOGUE).encode()).id
+        db.commit()
+        assert jobs.claim_next(db, "here:1").id == job_id
+    interrupter = Interrupter()
+    running = threading.Thread(target=run_job, args=(store, job_id, 1, interrupter), daemon=True)
+    running.start()
+    assert engine_queries.in_flight.wait(120)
+    for _ in range(1200):  # as the runner does, again until it ends: two minutes at most (counting takes hours)
+        interrupter.interrupt("the operator is draining this machine")
+        running.join(timeout=0.1)
+        if not running.is_alive():
+            break
+    assert not running.is_alive() and engine_queries.stopped
+    with store.sessions() as db:
+        job = db.get(EngineJob, job_id)
+        assert (job.state, job.batch_id, job.cancel_requested_at) == ("failed", None, None)
+        assert job.error == "the engine was interrupted: the operator is draining this machine"
+    assert engine_batches(store) == 0
