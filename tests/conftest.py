@@ -1,9 +1,11 @@
 """Shared fixtures: the bundled catalogue and small files written per test."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from sqlalchemy import event
 
 from marginalgains.io.bundled import ae_catalogue
 
@@ -124,6 +126,26 @@ def databases(request, tmp_path_factory):
     maker = Databases(request.param, tmp_path_factory.mktemp(f"databases-{request.param}"))
     yield maker
     maker.close()
+
+
+@pytest.fixture
+def settings_sent():
+    """`with settings_sent(engine) as sent:` the (organisations, job runner) of each statement naming whom a
+    transaction acts for (store/tenancy.py) that the engine sent while the block ran."""
+    @contextmanager
+    def watch(engine):
+        sent = []
+
+        def seen(_connection, _cursor, statement, parameters, _context, _many):
+            if "set_config" in statement:
+                sent.append((parameters["ids"], parameters["runs"]))
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    return watch
 
 
 @pytest.fixture

@@ -210,7 +210,7 @@ def test_a_finished_job_stores_its_draft_under_row_level_security(store, records
             owner.commit()
 
 
-def test_a_cancelled_job_stops_at_its_next_step_and_stores_nothing(store, records):
+def test_a_cancelled_job_ends_cancelled_at_its_next_step_and_stores_nothing(store, records):
     with store.sessions() as db:
         qwe = accounts.organisation_by_code(db, "QWE")
         jobs.add_location(db, qwe, "records", str(records), "test")
@@ -246,3 +246,21 @@ def test_a_cancelled_job_stops_at_its_next_step_and_stores_nothing(store, record
         jobs.cancel(db, db.get(EngineJob, dying), analyst)
         jobs.fail_own(db, {dying})
         assert db.get(EngineJob, dying, populate_existing=True).state == JobState.CANCELLED
+
+
+def test_a_worker_is_told_which_of_its_jobs_to_stop_and_why(store, records):
+    with store.sessions() as db:
+        jobs.add_location(db, accounts.organisation_by_code(db, "QWE"), "records", str(records), "test")
+        db.commit()
+    going, cancelled, failed, elsewhere = queue(store, count=4)
+    with store.sessions() as db:
+        for _ in range(4):
+            jobs.claim_next(db, "here:1")
+        assert jobs.to_stop(db, set()) == {} and jobs.to_stop(db, {going, cancelled, failed}) == {}
+        jobs.cancel(db, db.get(EngineJob, cancelled), None)
+        jobs.fail(db, failed, "its worker stopped answering")  # as another worker failing it stale would
+        jobs.cancel(db, db.get(EngineJob, elsewhere), None)  # another worker's job: not asked about
+        assert jobs.to_stop(db, {going, cancelled, failed}) == {
+            cancelled: f"job {cancelled} was cancelled", failed: f"job {failed} has failed meanwhile"}
+        assert jobs.stop_cancelled(db, cancelled)  # once stopped, still to stop until its thread has ended
+        assert jobs.to_stop(db, {cancelled}) == {cancelled: f"job {cancelled} was cancelled"}

@@ -10,7 +10,8 @@ from sqlalchemy.engine import make_url
 
 from marginalgains.store.database import open_store
 from marginalgains.store.tenancy import (
-    ORGANISATIONS_SETTING, AppRoleError, act_for, acting_for, check_app_role, grant_app_role,
+    JOB_RUNNER_SETTING, ORGANISATIONS_SETTING, AppRoleError, act_for, acting_for, check_app_role, grant_app_role,
+    run_jobs,
 )
 
 SETTING = text(f"SELECT current_setting('{ORGANISATIONS_SETTING}', true)")
@@ -39,6 +40,29 @@ def test_each_transaction_of_a_session_acts_for_its_organisations_and_the_next_s
         db.rollback()
     with store.sessions() as db:  # the pool hands back the same connection: the setting was transaction-local
         assert db.execute(SETTING).scalar_one() in (None, "")
+
+
+def test_a_transaction_is_told_whom_it_acts_for_once_and_only_when_it_acts_for_someone(store, settings_sent):
+    postgresql_only(store)
+    runner = text(f"SELECT current_setting('{JOB_RUNNER_SETTING}', true)")
+    with store.sessions() as db, settings_sent(store.engine) as sent:
+        assert db.execute(SETTING).scalar_one() in (None, "") and db.execute(runner).scalar_one() in (None, "")
+        assert sent == []  # acting for nobody: nothing to send, as a transaction begins with nothing named
+        act_for(db, [3])
+        act_for(db, [3])
+        assert db.execute(SETTING).scalar_one() == "3" and sent == [("3", "")]  # named once
+        db.commit()
+        assert db.execute(SETTING).scalar_one() == "3" and len(sent) == 2  # the next transaction, at its begin
+        act_for(db, [])
+        assert db.execute(SETTING).scalar_one() == "" and sent[2:] == [("", "")]  # named back to nobody
+        db.commit()
+        run_jobs(db)  # between transactions: the next one is named at its begin
+        act_for(db, [5])
+        assert db.execute(runner).scalar_one() == "on" and db.execute(SETTING).scalar_one() == "5"
+        assert sent[3:] == [("5", "on")]
+        db.rollback()
+    with store.sessions() as db:  # the pooled connection carries nothing over
+        assert db.execute(SETTING).scalar_one() in (None, "") and db.execute(runner).scalar_one() in (None, "")
 
 
 def test_granting_the_application_role_is_idempotent_and_the_role_is_limited(store):

@@ -59,3 +59,19 @@ def test_a_raw_query_in_a_request_sees_another_organisations_draft_on_no_databas
         assert seen["first"] == seen["later"] == none and seen["role"] == own["role"]
     for browser in (outsider, anonymous):
         assert browser.get(RAW_PATH.format(batch_id=published_demo)).json()["first"]["batches"] == 1
+
+
+def test_a_request_names_its_viewer_s_organisations_once(app, client, new_client, store, settings_sent):
+    """One statement a request of one transaction (none for a visitor, who acts for nobody), whatever it reads;
+    a request that commits and goes on names them again in its next transaction (test above)."""
+    sign_in(client, "analyst@qkk.example")
+    serving = app.state.store.engine
+    with store.sessions() as db:
+        qkk = db.execute(text("SELECT id FROM organisations WHERE code = 'QKK'")).scalar_one()
+    for path in ("/api/organisations/QKK/batches", "/api/follows", "/api/plans", "/organisations/QKK/jobs"):
+        with settings_sent(serving) as sent:
+            assert client.get(path).status_code == 200, path
+        assert sent == ([] if store.dialect == "sqlite" else [(str(qkk), "")]), path
+    with settings_sent(serving) as sent:
+        assert new_client().get("/api/atlas").status_code == 401  # read the public indicators: the demo has none
+    assert sent == []

@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -260,18 +261,17 @@ def test_a_location_reads_only_what_it_holds(client, store, visits, tmp_path):
     assert wrong.status_code == 400 and "'spark' cannot read the duckdb location 'views'" in wrong.json()["detail"]
 
 
-def test_a_worker_stopping_fails_the_job_it_is_running_and_stores_nothing_of_it(app, store, synthetic):
-    add_location(store, "QWE", "records", synthetic.parent)
+def test_a_worker_stopping_interrupts_and_fails_the_job_it_is_running_and_stores_nothing_of_it(app, store, endless,
+                                                                                              engine_queries):
     with TestClient(app, base_url="http://testserver") as client:  # the app's lifespan: its job runner
         sign_in(client, "analyst@qwe.example")
-        job_id = start_job(client, "records", synthetic.read_bytes()).json()["id"]
-        deadline = time.monotonic() + 60
-        while client.get(f"/api/jobs/{job_id}").json()["state"] == "queued":
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-    # the worker has stopped: the job cannot finish, so it says so, and its thread, ending later, stores no draft
-    for thread in [t for t in threading.enumerate() if t.name == f"engine-job-{job_id}"]:
-        thread.join(timeout=120)
+        job_id = start_job(client, "endless", yaml.safe_dump(CATALOGUE).encode()).json()["id"]
+        assert engine_queries.in_flight.wait(120)
+    # the worker has stopped: the job cannot finish, so it says so, and its engine, interrupted, stores no draft
+    for thread in job_threads(job_id):
+        thread.join(timeout=60)  # counting the rows would take hours
+        assert not thread.is_alive()
+    assert engine_queries.stopped
     with store.sessions() as db:
         job = db.get(EngineJob, job_id)
         assert job.state == "failed" and job.error.startswith("interrupted by a server shutdown at "), job.error
@@ -397,8 +397,8 @@ def test_an_analyst_cancels_a_queued_and_a_running_job_and_nothing_of_them_is_st
     assert (queued["state"], queued["cancelled_by"], queued["batch_id"]) == ("cancelled", "Analyst at QWE", None)
     assert queued["cancel_requested_at"] is not None and queued["finished_at"] is not None
     asked = client.post(f"/api/jobs/{running}/cancel", headers={"X-CSRF-Token": csrf_from(client)})
-    assert asked.status_code == 200 and asked.json()["state"] == "running"  # it stops at its next step
-    assert asked.json()["progress"]["label"] == "cancelling: it stops at its next step"
+    assert asked.status_code == 200 and asked.json()["state"] == "running"  # held: it stops at its step
+    assert asked.json()["progress"]["label"] == "cancelling: its worker is stopping the engine"
     release.set()
     stopped = finished(client, running)
     assert (stopped["state"], stopped["cancelled_by"], stopped["batch_id"], stopped["error"]) == (
@@ -437,3 +437,140 @@ def test_a_job_s_duckdb_runs_on_the_server_s_job_threads(app, store, visits, mon
         job = finished(client, start_job(client, "visits", yaml.safe_dump(CATALOGUE).encode()).json()["id"])
     capped.state.store.dispose()
     assert job["state"] == "succeeded" and seen == [1]
+
+
+# --- stopping a job's engine mid-query ---------------------------------------------------------------------------
+
+ENDLESS_ROWS = 100_000_000_000  # counting them would take hours: a job over them ends only if it is stopped
+
+
+def endless_file(path: Path) -> Path:
+    """A DuckDB file whose visits view (CATALOGUE's table) holds ENDLESS_ROWS."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE VIEW visits AS SELECT 'A' || (i % 100) AS area, DATE '2018-04-01' + CAST(i % 365 AS "
+                    f"INTEGER) AS day, i % 3 = 0 AS done FROM range({ENDLESS_ROWS}) t(i)")
+    return path
+
+
+@pytest.fixture
+def endless(store, tmp_path) -> Path:
+    """QWE's data location 'endless' (endless_file)."""
+    path = endless_file(tmp_path / "endless.duckdb")
+    add_location(store, "QWE", "endless", path)
+    return path
+
+
+@pytest.fixture
+def engine_queries(monkeypatch):
+    """Watches the engine's stoppable queries in this process: `in_flight` is set once one is running (an
+    interrupt now reaches it), `stopped` counts the stops the queries got."""
+    from marginalgains.engine.interrupt import Interrupter
+
+    watched = type("Watched", (), {"in_flight": threading.Event(), "stopped": []})()
+    real = Interrupter.query
+
+    @contextmanager
+    def query(self, stop):
+        def kept():
+            watched.stopped.append(stop)
+            stop()
+        with real(self, None if stop is None else kept):
+            if stop is not None:
+                watched.in_flight.set()
+            yield
+
+    monkeypatch.setattr(Interrupter, "query", query)
+    return watched
+
+
+def job_threads(job_id: int) -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == f"engine-job-{job_id}"]
+
+
+def test_a_job_cancelled_mid_query_is_interrupted_ends_cancelled_and_its_worker_runs_the_next(
+        client, store, endless, visits, engine_queries):
+    sign_in(client, "analyst@qwe.example")
+    job_id = start_job(client, "endless", yaml.safe_dump(CATALOGUE).encode()).json()["id"]
+    assert engine_queries.in_flight.wait(120), client.get(f"/api/jobs/{job_id}").json()
+    page = client.get(f"/jobs/{job_id}").text
+    assert "State: <strong>running</strong>" in page and "Cancel this job" in page
+    asked = client.post(f"/jobs/{job_id}/cancel", data={"csrf_token": csrf_of(page)}, follow_redirects=False)
+    assert asked.status_code == 303
+    stopped = finished(client, job_id)  # two minutes at most; counting the rows would take hours
+    assert (stopped["state"], stopped["cancelled_by"], stopped["batch_id"], stopped["error"]) == (
+        "cancelled", "Analyst at QWE", None, None)
+    assert stopped["cancel_requested_at"] <= stopped["finished_at"]
+    assert engine_queries.stopped  # DuckDB was told to stop its query, which then ended
+    for thread in job_threads(job_id):
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    assert engine_batches(store) == 0
+    page = client.get(f"/jobs/{job_id}").text
+    assert "State: <strong>cancelled</strong>" in page and "Cancelled by Analyst at QWE" in page
+    assert "is being stopped" not in page and "Cancel this job" not in page
+    done = finished(client, start_job(client, "visits", yaml.safe_dump(CATALOGUE).encode()).json()["id"])
+    assert done["state"] == "succeeded" and engine_batches(store) == 1  # the worker is free for the next job
+
+
+def test_a_served_job_cancelled_through_the_api_stops_whichever_worker_runs_it(databases, demo_template, tmp_path):
+    """`gains serve --workers 2`: the cancel may reach the other worker; the job's own sees it in its watch."""
+    url = databases.new(template=demo_template)
+    store = open_store(url)
+    try:
+        add_location(store, "QWE", "endless", endless_file(tmp_path / "endless.duckdb"))
+        with store.sessions() as db:
+            token, _ = accounts.issue_token(db, accounts.user_by_email(db, "analyst@qwe.example"),
+                                            accounts.organisation_by_code(db, "QWE"), "analyst", "jobs")
+            db.commit()
+    finally:
+        store.dispose()
+    base, process = start(url, tmp_path / "ws", workers=2)
+    try:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api:
+            started = api.post("/api/organisations/QWE/jobs", data={"location": "endless"},
+                               files={"catalogue": ("catalogue.yaml", yaml.safe_dump(CATALOGUE).encode())})
+            assert started.status_code == 202, started.text
+            job_id = started.json()["id"]
+            deadline = time.monotonic() + 60
+            while (job := api.get(f"/api/jobs/{job_id}").json())["state"] == "queued":
+                assert time.monotonic() < deadline, job
+                time.sleep(0.05)
+            for _ in range(4):  # a few cancels, each reaching either worker: asking again changes nothing
+                asked = api.post(f"/api/jobs/{job_id}/cancel")
+                assert asked.status_code == 200 and asked.json()["state"] in ("running", "cancelled"), asked.text
+            deadline = time.monotonic() + 120  # counting the rows would take hours
+            while (job := api.get(f"/api/jobs/{job_id}").json())["state"] == "running":
+                assert time.monotonic() < deadline, job
+                time.sleep(0.05)
+            assert (job["state"], job["cancelled_by"], job["batch_id"], job["error"]) == (
+                "cancelled", "Analyst at QWE", None, None), job
+    finally:
+        stop(process)
+        databases.drop(url)
+
+
+def test_a_job_whose_engine_is_interrupted_for_another_reason_than_a_cancel_ends_failed_saying_why(store, endless,
+                                                                                                  engine_queries):
+    from marginalgains.engine import Interrupter
+    from marginalgains.web.job_runner import run_job
+
+    with store.sessions() as db:
+        job_id = jobs.submit(db, accounts.organisation_by_code(db, "QWE"), None, "endless", "duckdb", "visits.yaml",
+                             yaml.safe_dump(CATALOGUE).encode()).id
+        db.commit()
+        assert jobs.claim_next(db, "here:1").id == job_id
+    interrupter = Interrupter()
+    running = threading.Thread(target=run_job, args=(store, job_id, 1, interrupter), daemon=True)
+    running.start()
+    assert engine_queries.in_flight.wait(120)
+    for _ in range(1200):  # as the runner does, again until it ends: two minutes at most (counting takes hours)
+        interrupter.interrupt("the operator is draining this machine")
+        running.join(timeout=0.1)
+        if not running.is_alive():
+            break
+    assert not running.is_alive() and engine_queries.stopped
+    with store.sessions() as db:
+        job = db.get(EngineJob, job_id)
+        assert (job.state, job.batch_id, job.cancel_requested_at) == ("failed", None, None)
+        assert job.error == "the engine was interrupted: the operator is draining this machine"
+    assert engine_batches(store) == 0

@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,6 +25,7 @@ import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 
 from marginalgains import memory
+from marginalgains.engine.interrupt import Interrupter, Stop
 from marginalgains.errors import EngineError
 
 BACKENDS = ("duckdb", "spark")
@@ -41,6 +45,7 @@ class DataSource:
     files: dict[str, Path] = field(default_factory=dict)
     kind: str = "duckdb"
     own_duckdb: bool = False  # a DuckDB we opened: its views are shared, so queries can run side by side
+    interrupter: Interrupter = field(default_factory=Interrupter)  # stops its queries from another thread
 
     @property
     def parallel_queries(self) -> int:
@@ -48,15 +53,18 @@ class DataSource:
         return DUCKDB_PARALLEL_QUERIES if self.own_duckdb else 1
 
     def to_pandas(self, query: ir.Table) -> pd.DataFrame:
-        """Run an aggregate query. On our own DuckDB each call gets its own cursor, so calls
-        from several threads run side by side (one DuckDB connection serves one call at a time)."""
-        if not self.own_duckdb:
+        """Run an aggregate query, stopped at once if the source's interrupter is told to. On our own
+        DuckDB each call gets its own cursor, so calls from several threads run side by side (one DuckDB
+        connection serves one call at a time) and an interrupt stops each."""
+        if self.own_duckdb:
+            cursor = self.con.con.cursor()
+            try:
+                with self.interrupter.query(cursor.interrupt):
+                    return _quiet(ibis.duckdb.from_connection(cursor)).to_pandas(query)
+            finally:
+                cursor.close()
+        with self.stoppable():
             return self.con.to_pandas(query)
-        cursor = self.con.con.cursor()
-        try:
-            return _quiet(ibis.duckdb.from_connection(cursor)).to_pandas(query)
-        finally:
-            cursor.close()
 
     def table(self, name: str):
         """The Ibis table `name`; EngineError when it does not exist."""
@@ -75,15 +83,22 @@ class DataSource:
         return sorted(set(listed) | set(self.files))
 
     def _register(self, name: str, path: Path):
-        try:
-            if self.own_duckdb:
-                return self._shared_view(name, path)
-            if path.suffix == ".csv":
-                options = {"header": True, "inferSchema": True} if self.kind == "spark" else {}
-                return self.con.read_csv(str(path), table_name=name, **options)
-            return self.con.read_parquet(_parquet_location(path, self.kind), table_name=name)
-        except Exception as error:
-            raise EngineError(f"table {name!r}: cannot read {path}: {_first_line(error)}") from None
+        with self.stoppable():  # Spark reads a whole CSV file to infer its schema
+            try:
+                if self.own_duckdb:
+                    return self._shared_view(name, path)
+                if path.suffix == ".csv":
+                    options = {"header": True, "inferSchema": True} if self.kind == "spark" else {}
+                    return self.con.read_csv(str(path), table_name=name, **options)
+                return self.con.read_parquet(_parquet_location(path, self.kind), table_name=name)
+            except Exception as error:
+                raise EngineError(f"table {name!r}: cannot read {path}: {_first_line(error)}") from None
+
+    @contextmanager
+    def stoppable(self) -> Iterator[None]:
+        """Run what the block asks of the connection as one query of the interrupter (stopped with it)."""
+        with _stop_for(self.con) as stop, self.interrupter.query(stop):
+            yield
 
     def _shared_view(self, name: str, path: Path) -> ir.Table:
         """A view in the in-memory database, not a connection-local temporary view as Ibis's
@@ -96,6 +111,34 @@ class DataSource:
                           expression=sge.select("*").from_(reader))
         self.con.raw_sql(view.sql("duckdb"))
         return self.con.table(name)
+
+
+@contextmanager
+def _stop_for(con: BaseBackend) -> Iterator[Stop | None]:
+    """How to stop the query this thread runs next on `con`: a DuckDB connection's interrupt, or on Spark
+    the cancellation of the jobs carrying a tag this thread gives them (for as long as the block lasts);
+    None for other backends."""
+    if con.name == "duckdb":
+        yield con.con.interrupt
+    elif con.name == "pyspark":
+        with _spark_tagged(con._session.sparkContext) as stop:
+            yield stop
+    else:
+        yield None
+
+
+@contextmanager
+def _spark_tagged(context) -> Iterator[Stop]:
+    """Tag the Spark jobs this thread starts, cancellable with their tasks interrupted; the thread's own
+    interrupt setting is put back after."""
+    tag, before = f"marginal-gains-{uuid.uuid4().hex}", context.getLocalProperty("spark.job.interruptOnCancel")
+    context.addJobTag(tag)
+    context.setInterruptOnCancel(True)
+    try:
+        yield lambda: context.cancelJobsWithTag(tag)
+    finally:
+        context.removeJobTag(tag)
+        context.setLocalProperty("spark.job.interruptOnCancel", before)
 
 
 def open_source(data, backend="duckdb", spark_master: str | None = None, database_only: bool = False,

@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 
 from marginalgains.engine.backends import DataSource
 from marginalgains.engine.definition import ALL_ROWS, Definition
+from marginalgains.engine.interrupt import Interrupted
 from marginalgains.engine.expressions import condition
 from marginalgains.engine.period_keys import key_from_month, month_key, period_label
 from marginalgains.errors import EngineError
@@ -61,13 +62,15 @@ def compile_groups(definitions: list[Definition], source: DataSource) -> list[Gr
         groups.setdefault(key, Group(definition.table, strata)).definitions.append(definition)
     for group in groups.values():
         _build(group, tables[group.table])
-    _refuse_empty(tables, definitions)
+    _refuse_empty(tables, definitions, source)
     return list(groups.values())
 
 
 def _table(source: DataSource, definition: Definition) -> ir.Table:
     try:
         return source.table(definition.table)
+    except Interrupted:
+        raise
     except EngineError as error:
         raise EngineError(f"indicator {definition.indicator_id!r}: {error}") from None
 
@@ -198,13 +201,15 @@ def _period_key(table: ir.Table, definition: Definition) -> ir.Value:
     return month_key(column)
 
 
-def _refuse_empty(tables: dict[str, ir.Table], definitions: list[Definition]) -> None:
+def _refuse_empty(tables: dict[str, ir.Table], definitions: list[Definition], source: DataSource) -> None:
     """Refuse a table with no rows, before any counting: one query holding a LIMIT 1 probe per table."""
     probes = [table.select(__table=ibis.literal(name)).limit(1) for name, table in tables.items()]
-    try:
-        found = set(ibis.union(*probes).to_pyarrow().column(0).to_pylist())
-    except Exception as error:
-        raise EngineError(f"table(s) {', '.join(tables)} cannot be read: {str(error).strip().splitlines()[0]}") from None
+    with source.stoppable():
+        try:
+            found = set(ibis.union(*probes).to_pyarrow().column(0).to_pylist())
+        except Exception as error:
+            raise EngineError(f"table(s) {', '.join(tables)} cannot be read: "
+                              f"{str(error).strip().splitlines()[0]}") from None
     for name in (name for name in tables if name not in found):
         indicator_ids = [d.indicator_id for d in definitions if d.table == name]
         raise EngineError(f"table {name!r} is empty, so indicators {', '.join(indicator_ids)} cannot be counted")

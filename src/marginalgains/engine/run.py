@@ -19,6 +19,7 @@ import pandas as pd
 from marginalgains.engine.backends import DataSource, open_source
 from marginalgains.engine.compile import AREA, PERIOD, Columns, Group, compile_groups
 from marginalgains.engine.definition import Definition, read_definitions
+from marginalgains.engine.interrupt import Interrupted, Interrupter
 from marginalgains.engine.standardise import standardised
 from marginalgains.errors import EngineError
 from marginalgains.io.catalogue import Catalogue, read_catalogue
@@ -55,6 +56,7 @@ def compute(
     spark_master: str | None = None,
     database_only: bool = False,
     threads: int | None = None,
+    interrupter: Interrupter | None = None,
 ) -> ComputeResult:
     """Count every record-level indicator of `catalogue` in `data`.
 
@@ -64,12 +66,16 @@ def compute(
     (one task advancing per indicator) or a callable `progress(done, total, label)`.
     With `database_only`, a DuckDB file's views may not read other files (see `open_source`).
     `threads` caps the threads of the DuckDB the engine opens (DuckDB's default: every core).
+    Another thread may stop the run with `interrupter.interrupt(reason)`: its queries stop at once
+    and `compute` raises `Interrupted` (see engine/interrupt.py).
     Everything is validated before the first aggregation runs.
     """
     if not isinstance(catalogue, Catalogue):
         catalogue = read_catalogue(catalogue)
     definitions = read_definitions(catalogue)
     source = open_source(data, backend, spark_master, database_only, threads)
+    if interrupter is not None:
+        source.interrupter = interrupter
     groups = compile_groups(definitions, source)
     report = _progress_reporter(progress, len(definitions))
     values, links = [], []
@@ -82,6 +88,7 @@ def compute(
                 values.extend(_explained(v, missing) for v in _component_values(definition, columns, counts))
                 links.append(_weakest_links(definition, columns, counts))
         report(len(group.definitions), group.label)
+    source.interrupter.check()  # a query that ended as it was stopped still gives no values
     tidy = _tidy(pd.concat(values), [*VALUE_INPUTS, WHY_MISSING])
     missing = tidy.pop(WHY_MISSING)
     return ComputeResult(tidy, catalogue, _tidy_links(links), missing.where(missing.notna(), None))
@@ -129,6 +136,8 @@ def _counted(groups: list[Group], source: DataSource) -> Iterator[tuple[Group, p
 def _run(group: Group, source: DataSource) -> pd.DataFrame:
     try:
         return source.to_pandas(group.query)
+    except Interrupted:
+        raise
     except Exception as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise EngineError(f"counting {group.label} failed: {message}") from None

@@ -6,7 +6,7 @@ writes its progress into its row while it runs and ends succeeded (its values a 
 the same checks as an upload) or failed (with the reason). A server that dies leaves no job 'running':
 the next start fails the jobs it was running, and a job whose worker stops beating is failed by any
 other worker. An analyst may cancel a job: a queued one ends at once; a running one is asked to stop,
-and its worker stops at the engine's next progress step and stores nothing of it.
+and its worker, watching its jobs' rows, interrupts the engine's queries (`to_stop`) and stores nothing of it.
 """
 
 from __future__ import annotations
@@ -208,20 +208,32 @@ def _going_on(job_id: int) -> tuple:
 
 def cancel(db: Session, job: EngineJob, user: User | None) -> EngineJob:
     """Cancel a job for `user` and commit: a queued one is cancelled at once (no worker will claim it); a running
-    one is asked to stop, and its worker marks it cancelled at the engine's next progress step. JobEnded when it
-    has already ended; asking twice changes nothing."""
+    one is asked to stop, and its worker interrupts its engine and marks it cancelled. JobEnded when it has
+    already ended; asking twice changes nothing."""
     now = utcnow()
     who = {"cancel_requested_at": now, "cancelled_by_id": user.id if user else None}
     queued = db.execute(update(EngineJob).where(EngineJob.id == job.id, EngineJob.state == JobState.QUEUED)
                         .values(state=JobState.CANCELLED, finished_at=now, progress_label="cancelled", **who))
     if queued.rowcount == 0:
         db.execute(update(EngineJob).where(*_going_on(job.id))
-                   .values(progress_label="cancelling: it stops at its next step", **who))
+                   .values(progress_label="cancelling: its worker is stopping the engine", **who))
     db.commit()
     db.refresh(job)
     if job.state not in ACTIVE and job.state != JobState.CANCELLED:
         raise JobEnded(f"job {job.id} has already {job.state}; only a queued or running job can be cancelled")
     return job
+
+
+def to_stop(db: Session, job_ids: set[int]) -> dict[int, str]:
+    """Which of a worker's running jobs must stop now, and why: an analyst cancelled it, or it has ended
+    meanwhile (failed by another worker that thought its worker gone)."""
+    if not job_ids:
+        return {}
+    rows = db.execute(select(EngineJob.id, EngineJob.state, EngineJob.cancel_requested_at)
+                      .where(EngineJob.id.in_(job_ids))).all()
+    db.commit()
+    return {job_id: f"job {job_id} was cancelled" if asked is not None else f"job {job_id} has {state} meanwhile"
+            for job_id, state, asked in rows if asked is not None or state != JobState.RUNNING}
 
 
 def stop_cancelled(db: Session, job_id: int) -> bool:

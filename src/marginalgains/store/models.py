@@ -497,7 +497,7 @@ class EngineJob(Base):
     heartbeat_at: Mapped[datetime | None]  # refreshed while it runs
     finished_at: Mapped[datetime | None]
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
-    cancel_requested_at: Mapped[datetime | None]  # a running job stops at its next progress step
+    cancel_requested_at: Mapped[datetime | None]  # a running job's worker interrupts its engine
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     organisation: Mapped[Organisation] = relationship()

@@ -4,7 +4,9 @@ Migration 0006 limits a role that does not own the tenant tables to published ba
 organisations named in the transaction's `app.organisation_ids`. The service connects as such a role
 (`gains serve --app-database URL`; `gains workspace app-role` creates and grants it), and every
 transaction of a session names the organisations set by `act_for` (none until it is called: published
-rows only). Migration 0009 puts data locations, engine jobs, follows and SPC signals under the same
+rows only). The settings are only ever transaction-local, so a transaction begins with nothing named and
+needs a statement only once its session names something: a request's transaction sets them once, when
+its viewer is known. Migration 0009 puts data locations, engine jobs, follows and SPC signals under the same
 setting; the engine job runner's sessions (`run_jobs`) also see every job's row, to claim and watch them
 (never its data location or batches: a job's work acts for the job's organisation).
 The tables' owner runs the migrations and the admin commands, and is not limited.
@@ -24,6 +26,8 @@ ORGANISATIONS_SETTING = "app.organisation_ids"
 JOB_RUNNER_SETTING = "app.job_runner"  # 'on': the engine job runner, which sees every job's row (migration 0009)
 _ACTING_FOR = "acting_for_organisation_ids"  # key in Session.info
 _RUNS_JOBS = "runs_engine_jobs"  # key in Session.info
+_NAMED = "named_in_transaction"  # key in Session.info: the settings the current transaction holds
+NOTHING_NAMED = ("", "")  # a transaction's settings as it begins (organisations, job runner): none
 TENANT_TABLES = ("batches", "indicator_values", "batch_indicators", "batch_rejections")
 READ_ONLY_TABLES = ("alembic_version",)  # the app role checks the schema revision; only migrations change it
 
@@ -64,14 +68,20 @@ def install(sessions: sessionmaker) -> None:
 
 def _on_begin(session: Session, _transaction, connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
+        session.info[_NAMED] = NOTHING_NAMED
         _name_organisations(connection, session)
 
 
 def _name_organisations(connection: Connection, session: Session) -> None:
-    # transaction-local (is_local = true): a pooled connection carries nothing into the next request
+    """Set the transaction's settings to its session's, unless it holds them already."""
+    named = (acting_for(session), "on" if session.info.get(_RUNS_JOBS) else "")
+    if session.info.get(_NAMED) == named:
+        return
+    # transaction-local (is_local = true): a pooled connection carries nothing into the next transaction
     connection.execute(text("SELECT set_config(:organisations, :ids, true), set_config(:runner, :runs, true)"),
-                       {"organisations": ORGANISATIONS_SETTING, "ids": acting_for(session),
-                        "runner": JOB_RUNNER_SETTING, "runs": "on" if session.info.get(_RUNS_JOBS) else ""})
+                       {"organisations": ORGANISATIONS_SETTING, "ids": named[0],
+                        "runner": JOB_RUNNER_SETTING, "runs": named[1]})
+    session.info[_NAMED] = named
 
 
 def grant_app_role(owner: Engine, role: str, create: bool = False, password: str | None = None) -> bool:

@@ -2,7 +2,10 @@
 
 Each uvicorn worker has one `JobRunner`. Its loop claims queued jobs from the store (atomically, so
 several workers share the queue without running a job twice) while it has a free slot, beats for the
-jobs it runs, and fails jobs whose worker stopped beating. Slots are threads, not processes: the
+jobs it runs, and fails jobs whose worker stopped beating. While it runs jobs it reads their rows every
+`WATCH_SECONDS` (at once when a cancel reaches this worker), and interrupts the engine of one that was
+cancelled or has ended meanwhile: its DuckDB or Spark queries stop then, not when they would have
+finished (engine/interrupt.py). Slots are threads, not processes: the
 engine's work happens inside DuckDB or Spark, which release the GIL, so a thread costs the worker's
 requests nothing, shares its store connections, and writes progress straight into the job's row.
 One slot per worker is the default because one DuckDB job already uses every core (it runs
@@ -28,7 +31,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from marginalgains.engine import compute
+from marginalgains.engine import Interrupter, compute
 from marginalgains.errors import GainsError
 from marginalgains.io.values import check_values
 from marginalgains.store import jobs, tenancy
@@ -38,8 +41,10 @@ from marginalgains.store.models import DataLocation, EngineJob
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0  # how often an idle worker looks for a job another worker queued
+WATCH_SECONDS = 0.5  # how often a worker running jobs reads their rows, to stop one cancelled elsewhere
 HEARTBEAT_SECONDS = 15.0
 STALE_AFTER = timedelta(minutes=2)  # a running job not heard of for this long has lost its worker
+SHUTDOWN_SECONDS = 10.0  # how long a stopping worker waits for its jobs' engines to stop
 
 
 def default_job_threads() -> int:
@@ -70,7 +75,7 @@ class JobRunner:
         self.worker = worker_name()
         self._free = threading.Semaphore(slots)
         self._wake, self._stop = threading.Event(), threading.Event()
-        self._running: set[int] = set()
+        self._running: dict[int, Interrupter] = {}  # each running job's engine, to interrupt it
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._lifespans = 0  # an app's lifespan may run more than once in a process, even at once (test clients)
@@ -90,8 +95,8 @@ class JobRunner:
         self._wake.set()
 
     def stop(self) -> None:
-        """Stop claiming and fail the jobs still running here: this worker is going and they cannot finish
-        (when the last lifespan that started it ends)."""
+        """Stop claiming, fail the jobs still running here and interrupt their engines: this worker is going
+        and they cannot finish (when the last lifespan that started it ends)."""
         with self._lock:
             self._lifespans -= 1
             if self._lifespans:
@@ -102,16 +107,31 @@ class JobRunner:
             self._thread.join(timeout=30)
         with self._lock, runner_session(self.store) as db:
             jobs.fail_own(db, set(self._running))
+        self._interrupt_all("the server is shutting down")
+
+    def _interrupt_all(self, reason: str) -> None:
+        """Interrupt every job's engine here, again every tenth of a second until their threads end (DuckDB
+        forgets an interrupt that arrives as a query starts), for at most `SHUTDOWN_SECONDS`."""
+        deadline = time.monotonic() + SHUTDOWN_SECONDS
+        while time.monotonic() < deadline:
+            with self._lock:
+                running = list(self._running.values())
+            if not running:
+                return
+            for interrupter in running:
+                interrupter.interrupt(reason)
+            time.sleep(0.1)
 
     def _loop(self) -> None:
         beaten = 0.0
         while not self._stop.is_set():
             try:
                 beaten = self._beat(beaten)
+                self._interrupt_stopped()
                 self._claim_while_free()
             except Exception:  # the store briefly unreachable: log, and try again on the next round
                 log.exception("engine job runner")
-            self._wake.wait(self.poll_seconds)
+            self._wake.wait(WATCH_SECONDS if self._running else self.poll_seconds)
             self._wake.clear()
 
     def _beat(self, beaten: float) -> float:
@@ -124,6 +144,18 @@ class JobRunner:
             jobs.fail_stale(db, STALE_AFTER)
         return now
 
+    def _interrupt_stopped(self) -> None:
+        """Interrupt the engine of each job here that must stop; again each round until its thread ends, since
+        DuckDB forgets an interrupt that arrives as a query starts."""
+        with self._lock:
+            running = dict(self._running)
+        if not running:
+            return
+        with runner_session(self.store) as db:
+            stopping = jobs.to_stop(db, set(running))
+        for job_id, reason in stopping.items():
+            running[job_id].interrupt(reason)
+
     def _claim_while_free(self) -> None:
         while not self._stop.is_set() and self._free.acquire(blocking=False):
             with runner_session(self.store) as db:
@@ -131,29 +163,32 @@ class JobRunner:
             if job is None:
                 self._free.release()
                 return
+            interrupter = Interrupter()
             with self._lock:
-                self._running.add(job.id)
-            threading.Thread(target=self._run, args=(job.id,), name=f"engine-job-{job.id}", daemon=True).start()
+                self._running[job.id] = interrupter
+            threading.Thread(target=self._run, args=(job.id, interrupter), name=f"engine-job-{job.id}",
+                             daemon=True).start()
 
-    def _run(self, job_id: int) -> None:
+    def _run(self, job_id: int, interrupter: Interrupter) -> None:
         try:
-            run_job(self.store, job_id, self.threads)
+            run_job(self.store, job_id, self.threads, interrupter)
         finally:
             with self._lock:
-                self._running.discard(job_id)
+                self._running.pop(job_id, None)
             self._free.release()
             self._wake.set()
 
 
-def run_job(store: Store, job_id: int, threads: int | None = None) -> None:
-    """Run one claimed job to its end: succeeded with a draft batch, failed with the reason, or cancelled (when
-    asked to stop, at the engine's next progress step) with nothing of it stored."""
+def run_job(store: Store, job_id: int, threads: int | None = None, interrupter: Interrupter | None = None) -> None:
+    """Run one claimed job to its end: succeeded with a draft batch, failed with the reason (an engine
+    `interrupter` stopped for another reason than a cancel says why), or cancelled with nothing of it stored
+    (when asked to stop: its engine interrupted, or stopped at its next progress step)."""
     with runner_session(store) as db:
         job = db.get(EngineJob, job_id)
         assert job is not None
         tenancy.act_for(db, [job.organisation_id])  # its location and draft batch: its organisation's alone
         try:
-            catalogue, read = _compute(db, job, threads or default_job_threads())
+            catalogue, read = _compute(db, job, threads or default_job_threads(), interrupter)
             if not jobs.succeed(db, job, catalogue, read):
                 jobs.stop_cancelled(db, job_id)
         except jobs.JobStopped:
@@ -173,7 +208,7 @@ def _end_failed(db: Session, job_id: int, error: str) -> None:
         jobs.fail(db, job_id, error)
 
 
-def _compute(db: Session, job: EngineJob, threads: int):
+def _compute(db: Session, job: EngineJob, threads: int, interrupter: Interrupter | None):
     """The engine's values for a job, checked as an upload's values are (rows in = accepted + rejected)."""
     location = db.get(DataLocation, job.location_id) if job.location_id is not None else None
     if location is None:
@@ -186,6 +221,7 @@ def _compute(db: Session, job: EngineJob, threads: int):
         jobs.record_progress(db, job.id, done, total, f"counted {label}")
 
     result = compute(catalogue, jobs.readable(location), backend="duckdb" if job.backend == "database" else job.backend,
-                     progress=progress, database_only=location.kind == "duckdb", threads=threads)
+                     progress=progress, database_only=location.kind == "duckdb", threads=threads,
+                     interrupter=interrupter)
     jobs.record_progress(db, job.id, counted["done"], counted["total"], "checking the values")
     return result.catalogue, check_values(result.values, result.catalogue, f"values of job {job.id}")

@@ -53,7 +53,7 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     seconds: float | None  # from start to finish
     batch_id: int | None  # the draft batch of its values, once succeeded
-    cancel_requested_at: datetime | None  # when an analyst cancelled it (a running job stops at its next step)
+    cancel_requested_at: datetime | None  # when an analyst cancelled it (a running job's engine is interrupted)
     cancelled_by: str | None
 
 
@@ -86,12 +86,15 @@ def job_or_404(db: Session, viewer: Viewer, job_id: int, role: Role = Role.VIEWE
     return job
 
 
-def _cancel(db: Session, viewer: Viewer, job_id: int) -> EngineJob:
-    """Cancel a job of an organisation where the viewer is an analyst; 409 once it has ended."""
+def _cancel(request: Request, db: Session, viewer: Viewer, job_id: int) -> EngineJob:
+    """Cancel a job of an organisation where the viewer is an analyst; 409 once it has ended. This worker's
+    runner looks at once (the job may be running here); another worker's sees it within its watch."""
     try:
-        return jobs.cancel(db, job_or_404(db, viewer, job_id, Role.ANALYST), viewer.user)
+        job = jobs.cancel(db, job_or_404(db, viewer, job_id, Role.ANALYST), viewer.user)
     except jobs.JobEnded as exc:
         raise HTTPException(409, str(exc)) from None
+    request.app.state.job_runner.wake()
+    return job
 
 
 def _start(request: Request, db: Session, viewer: Viewer, code: str, location: str, backend: str,
@@ -138,8 +141,8 @@ def job_page(*, job_id: RowId, request: Request, viewer: SignedIn, db: DB):
 
 
 @router.post("/jobs/{job_id}/cancel", include_in_schema=False)
-def cancel_page(*, job_id: RowId, viewer: SignedIn, db: DB):
-    _cancel(db, viewer, job_id)
+def cancel_page(*, job_id: RowId, request: Request, viewer: SignedIn, db: DB):
+    _cancel(request, db, viewer, job_id)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
@@ -175,7 +178,7 @@ def get_job(*, job_id: RowId, viewer: SignedIn, db: DB) -> JobOut:
 
 
 @router.post("/api/jobs/{job_id}/cancel", response_model=JobOut)
-def cancel_job(*, job_id: RowId, viewer: SignedIn, db: DB) -> JobOut:
+def cancel_job(*, job_id: RowId, request: Request, viewer: SignedIn, db: DB) -> JobOut:
     """Cancel a queued or running job (analysts of its organisation): a queued job is cancelled at once; a running
-    one stops at the engine's next progress step, storing nothing (poll it until its state is `cancelled`)."""
-    return job_out(_cancel(db, viewer, job_id))
+    one has its engine's queries interrupted and stores nothing (poll it until its state is `cancelled`)."""
+    return job_out(_cancel(request, db, viewer, job_id))
