@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from marginalgains.cli import app
 from marginalgains.disclosure import Dimension, Structure, audit
+from marginalgains.report.html import read_page_data
 
 runner = CliRunner()
 CATALOGUE = ("indicators:\n"
@@ -124,7 +125,7 @@ def monthly(tmp_path_factory):
 def _shown_points(out) -> pd.DataFrame:
     """The monthly points the page's data holds: area, period, value, mean."""
     page = (out / "index.html").read_text(encoding="utf-8")
-    data = json.loads(page.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    data = read_page_data(page)
     return _xmr_points(data, "screen")
 
 
@@ -228,7 +229,7 @@ def test_a_plan_whose_series_has_a_hidden_month_shows_no_figures(tmp_path):
                                  "--out", str(tmp_path / "out"), "--disclosure", "nhs-hes-2018", "--quiet"])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
-    data = json.loads(page.split('<script id="atlas-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    data = read_page_data(page)
     (b,) = data["plans"]["B"]
     assert b["status"] == b["assurance"] == "withheld" and b["gap"] is None
     (a,) = data["plans"]["A"]   # A's months are all published: its gap as without the rule (tests/cli: -4 points)

@@ -545,7 +545,8 @@ def first_chart(data: dict, indicator: Indicator) -> dict | None:
                          "lower95": areas["lower95"].to_numpy(), "upper95": areas["upper95"].to_numpy(),
                          "band": areas["band"].map(lambda b: bands.get(int(b), "No funnel") if pd.notna(b) else "No funnel").to_numpy()})
     summary = view["summary"]
-    pooled = [{"pooled": summary["pooled"], "label": f"Pooled, all {data['index']['noun']}: {format_value(summary['pooled'], indicator)}"}]
+    pooled = [] if summary.get("pooled") is None else [  # no pooled figure (a DSR's, say): no line, as live
+        {"pooled": summary["pooled"], "label": f"Pooled, all {data['index']['noun']}: {format_value(summary['pooled'], indicator)}"}]
     pooled += [{"pooled": c["value"], "label": f"{c['name']} {format_value(c['value'], indicator)}"}
                for c in view["comparators"] if c["value"] is not None]
     title = f"SYNTHETIC: {indicator.title}" if indicator.synthetic and "SYNTHETIC" not in indicator.title else indicator.title
