@@ -185,7 +185,7 @@ def test_a_stale_edit_is_carried_onto_the_current_version_and_loses_no_change(br
     partner.close()
 
 
-def test_a_refused_plan_keeps_the_text_its_writer_typed(browser, live, world):
+def test_a_refused_plan_or_comment_keeps_the_text_its_writer_typed(browser, live, world):
     context, page = signed_in(browser, live, OWNER)
     broken = PLAN_YAML.replace("target: +3pp", "target: soon")
     page.goto(f"/plans/{world['plan']}")
@@ -200,6 +200,19 @@ def test_a_refused_plan_keeps_the_text_its_writer_typed(browser, live, world):
     page.click("text=Create the plan")
     page.wait_for_load_state()
     assert page.inner_text("h1") == "Improvement plans" and page.input_value("textarea[name=document]") == broken
+    page.goto(f"/plans/{world['plan']}")
+    page.fill("textarea[name=body]", "@analyst@qwe.example the dip in June")
+    page.fill("input[name=area_code]", "RJ7")  # a point needs its month too
+    page.click("button:text-is('Comment')")
+    page.wait_for_load_state()
+    assert "period: a comment on a point names both its area_code and its period" in page.inner_text("main")
+    assert page.input_value("textarea[name=body]") == "@analyst@qwe.example the dip in June"
+    page.fill("input[name=period]", "2018-06")
+    page.click("button:text-is('Comment')")
+    page.wait_for_url(re.compile(r".*#comments$"))
+    comment = page.locator("article.comment").last
+    assert comment.locator("p.hint").inner_text() == "Told: analyst@qwe.example."  # who the mention reached
+    assert "on St George's University Hospitals NHS FT (RJ7), 2018-06" in comment.inner_text()
     context.close()
 
 

@@ -428,7 +428,8 @@ def create_page(*, request: Request, viewer: SignedIn, db: DB, organisation: str
 
 
 def _plan_page(request: Request, db: Session, viewer: Viewer, record: WorkspacePlan, status_code: int = 200,
-               message: str | None = None, draft: str | None = None, rebased: Rebased | None = None):
+               message: str | None = None, draft: str | None = None, rebased: Rebased | None = None,
+               typed_comment: dict[str, str] | None = None):
     version = store.current_version(db, record)
     plan = store.document_of(version)
     tracked = tracking_for(db, viewer, plan)
@@ -444,6 +445,7 @@ def _plan_page(request: Request, db: Session, viewer: Viewer, record: WorkspaceP
                 scorecard=scorecard, errors=tracked.tracking.errors,
                 area_names=area_names(db, plan.indicator_id, codes), partner_names=organisation_names(db, plan.partners),
                 versions=store.versions(db, record), comments=comments, message=message,
+                typed_comment=typed_comment or {"body": "", "area_code": "", "period": ""},
                 can_edit=any(viewer.can(o, Role.ANALYST) for o in store.member_ids(record)))
 
 
@@ -456,7 +458,7 @@ class Rebased:
     draft: str  # the current version with the editor's own changes applied: the text the edit form now holds
     theirs: list[str]  # fields changed since the editor's version
     mine: list[str]  # fields the editor changed that are applied
-    clashes: dict[str, str]  # field -> the editor's value, as YAML-ish text, where both changed it
+    clashes: dict[str, str]  # field -> the editor's value (as JSON) where both changed it: the current one is kept
 
 
 def rebase_edit(base_number: int, base: Plan, current: Plan, draft: Plan) -> Rebased | None:
@@ -554,10 +556,15 @@ def comment_api(*, plan_id: RowId, body: CommentIn, viewer: SignedIn, db: DB) ->
 
 
 @router.post("/plans/{plan_id}/comments", include_in_schema=False)
-def comment_page(*, plan_id: RowId, viewer: SignedIn, db: DB, body: str = Form(...), area_code: str = Form(""),
-                 period: str = Form("")):
+def comment_page(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB, body: str = Form(...),
+                 area_code: str = Form(""), period: str = Form("")):
     record = plan_or_404(db, viewer, plan_id)
-    _comment(db, viewer, record, CommentIn(body=body, area_code=area_code, period=period))
+    try:
+        _comment(db, viewer, record, CommentIn(body=body, area_code=area_code, period=period))
+    except HTTPException as exc:  # refused: the plan page again, saying why, with the comment as it was typed
+        db.rollback()
+        return _plan_page(request, db, viewer, db.get(WorkspacePlan, plan_id), exc.status_code, exc.detail,
+                          typed_comment={"body": body, "area_code": area_code, "period": period})
     return RedirectResponse(f"/plans/{record.id}#comments", status_code=303)
 
 
