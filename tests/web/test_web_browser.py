@@ -8,20 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 from served import serving
 from test_web_follows import MONTHS, STEADY, xmr_limits
 from test_web_plans import PLAN_YAML
+from web_helpers import chromium, signed_in
 
 from marginalgains.io.catalogue import read_catalogue
 from marginalgains.io.values import read_values
-from marginalgains.web.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 CATALOGUE = Path(__file__).parent / "fixtures" / "catalogue.yaml"
 VALUES = ("indicator_id,area_code,period,numerator,denominator\n"
           "screening,RJ7,2023/24,5,100\nscreening,RVR,2023/24,30,60\n"
@@ -41,29 +37,8 @@ def live(databases, demo_template, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).exists(), "Debian's chromium package is needed for browser tests (.ci/run installs it)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def signed_in(browser, base: str, email: str):
-    """A fresh browser context (its own cookies) signed in through the sign-in form; console errors recorded."""
-    context = browser.new_context(base_url=base)
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # the workspace has no icon (yet)
-    page = context.new_page()
-    page.errors = []
-    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.on("response", lambda response: page.errors.append(f"{response.status} {response.url}")
-            if response.status >= 400 else None)
-    page.goto("/sign-in")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return context, page
+    with chromium() as launched:
+        yield launched
 
 
 def test_upload_read_the_report_publish_and_see_it_protected_from_another_organisation(browser, live, tmp_path):
@@ -123,7 +98,7 @@ def upload_and_publish(page, base: str, values: Path, catalogue: Path) -> None:
 def write_plan(page, base: str, document: str) -> str:
     """Write a plan through the plans page's form; its page's address."""
     page.goto("/plans")
-    page.fill("input[name=organisation]", "RJ7")
+    page.select_option("select[name=organisation]", "RJ7")
     page.fill("textarea[name=document]", document)
     page.click("text=Create the plan")
     page.wait_for_url(re.compile(rf"{base}/plans/\d+$"))
@@ -133,7 +108,7 @@ def write_plan(page, base: str, document: str) -> str:
 def test_write_a_plan_with_a_partner_comment_with_a_mention_and_see_it_in_the_partners_feed(browser, live):
     owner, page = signed_in(browser, live, "analyst@rj7.example")
     plan_url = write_plan(page, live, PLAN_YAML)
-    assert page.inner_text("h1") == "Four-hour standard at St George's" and "with QWE" in page.inner_text("main")
+    assert page.inner_text("h1") == "Four-hour standard at St George's" and "with NHS South West London ICB (QWE)" in page.inner_text("main")
     hostile = "<img src=x onerror=alert(1)> @analyst@qwe.example the June dip: new triage model?"
     page.fill("textarea[name=body]", hostile)
     page.click("button:text-is('Comment')")

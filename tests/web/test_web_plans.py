@@ -6,10 +6,14 @@ import threading
 
 import pandas as pd
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from web_helpers import csrf_from, sign_in
 
 from marginalgains.io.bundled import ae_values
 from marginalgains.plans import Plan, track
+from marginalgains.web import plans as plans_web
 
 OWNER, PARTNER, OUTSIDER = "analyst@rj7.example", "analyst@qwe.example", "analyst@qkk.example"
 PLAN = {"id": "ae-rj7", "title": "Four-hour standard at St George's", "indicator_id": "ae-4hr", "areas": ["RJ7"],
@@ -301,3 +305,23 @@ def test_the_plan_tables_download_as_formula_safe_csv(client, new_client):
 def read_csv(response):
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     return pd.read_csv(io.StringIO(response.text), keep_default_na=False)
+
+
+FIELD_CHOICES = {"title": ["Four hours", "4 hours", "Four-hour standard"], "by": ["2019-03", "2019-02", "2018-12"],
+                 "notes": ["", "weekly huddle", "new triage model"]}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.fixed_dictionaries({f: st.tuples(*[st.sampled_from(c)] * 3) for f, c in FIELD_CHOICES.items()}))
+def test_a_stale_edit_rebased_keeps_each_field_that_only_one_side_changed(choices):
+    """The law of the edit form's rebase: a field only the editor changed takes the editor's value, one only the
+    other person changed keeps theirs, and one both changed differently keeps theirs and is named as a clash."""
+    base, theirs, mine = ({**PLAN, **{f: v[i] for f, v in choices.items()}} for i in range(3))
+    rebased = plans_web.rebase_edit(1, Plan.from_dict(base), Plan.from_dict(theirs), Plan.from_dict(mine))
+    merged = Plan.from_dict(yaml.safe_load(rebased.draft)["plans"][0]).to_dict()
+    for field, (old, their, my) in choices.items():
+        expected = my if their == old else their
+        assert merged.get(field, "") == expected, field
+        assert (field in rebased.mine) == (my != old and their == old)
+        assert (field in rebased.clashes) == (my != old and their != old and my != their)
+        assert (field in rebased.theirs) == (their != old)

@@ -11,11 +11,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marginalgains.store.database import Store, open_store
 from marginalgains.web import (
@@ -24,7 +25,7 @@ from marginalgains.web import (
 from marginalgains.web.auth import PasswordAuthenticator
 from marginalgains.web.deps import csrf_guard
 from marginalgains.web.job_runner import JobRunner, default_job_threads
-from marginalgains.web.render import print_css_response, render_error
+from marginalgains.web.render import favicon_response, print_css_response, render_error
 from marginalgains.web.security import SecurityMiddleware
 
 OPENAPI_PATH = "/api/openapi.json"
@@ -79,8 +80,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(workspace_settings.router)
     app.add_api_route("/print.css", print_css_response, include_in_schema=False)
+    app.add_api_route("/favicon.ico", favicon_response, include_in_schema=False)  # asked for by every browser
     app.mount("/static", StaticFiles(directory=str(resources.files("marginalgains.web") / "static")), name="static")
-    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # FastAPI's, and the router's own 404/405
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
     return app
@@ -109,7 +111,7 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-async def _http_error(request: Request, exc: HTTPException):
+async def _http_error(request: Request, exc: StarletteHTTPException):
     if _wants_json(request):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 401:

@@ -157,7 +157,7 @@ def organisation_or_404(db: Session, code: str) -> Organisation:
 def organisation_page(*, code: str, request: Request, viewer: SignedIn,
                       db: DB):
     organisation = organisation_or_404(db, code)
-    return page(request, viewer, "organisation.html", **_organisation_context(db, viewer, organisation))
+    return page(request, viewer, "organisation.html", **organisation_context(db, viewer, organisation))
 
 
 @router.get("/organisations/{code}/members.csv")
@@ -167,7 +167,7 @@ def members_csv(*, code: str, viewer: SignedIn, db: DB):
     if viewer.role_in(organisation.id) is None:
         raise HTTPException(404, "no such organisation among yours")
     rows = [{"name": m.user.name, "email": m.user.email, "role": m.role}
-            for m in _organisation_context(db, viewer, organisation)["members"]]
+            for m in organisation_context(db, viewer, organisation)["members"]]
     return csv_response(pd.DataFrame(rows, columns=["name", "email", "role"]), f"{organisation.code}-members.csv")
 
 
@@ -182,15 +182,16 @@ def sharing_csv(*, code: str, viewer: SignedIn, db: DB):
     return csv_response(pd.DataFrame(rows, columns=columns), f"{organisation.code}-sharing.csv")
 
 
-def _organisation_context(db: Session, viewer: Viewer, organisation: Organisation, **extra) -> dict:
+def organisation_context(db: Session, viewer: Viewer, organisation: Organisation, **extra) -> dict:
     members = []
     if viewer.role_in(organisation.id) is not None:
         members = db.scalars(select(Membership).where(Membership.organisation_id == organisation.id)
                              .join(User).order_by(User.email)).all()
     is_admin = viewer.can(organisation.id, Role.ADMIN)
+    others = db.scalars(select(Organisation).where(Organisation.id != organisation.id).order_by(Organisation.code))
     context = {"organisation": organisation, "members": members, "roles": list(Role), "is_admin": is_admin,
                "agreements": sharing_partners(db, organisation) if is_admin else [], "reset_link": None,
-               "message": None}
+               "reset_for": None, "message": None, "typed": {}, "others": others.all() if is_admin else []}
     return context | extra
 
 
@@ -209,7 +210,7 @@ def add_member(*, code: str, request: Request, email: str = Form(...), role: str
         accounts.grant(db, accounts.user_by_email(db, email), organisation, role)
     except accounts.AccountError as exc:
         return page(request, viewer, "organisation.html", status_code=400,
-                    **_organisation_context(db, viewer, organisation, message=str(exc)))
+                    **organisation_context(db, viewer, organisation, message=str(exc)))
     db.commit()
     return RedirectResponse(f"/organisations/{organisation.code}", status_code=303)
 
@@ -225,5 +226,5 @@ def issue_reset(*, code: str, user_id: RowId, request: Request, viewer: SignedIn
     secret = accounts.issue_reset(db, member, viewer.user)
     db.commit()
     link = str(request.url_for("reset_form", secret=secret))
-    return page(request, viewer, "organisation.html", **_organisation_context(db, viewer, organisation,
-                                                                               reset_link=link))
+    return page(request, viewer, "organisation.html", **organisation_context(db, viewer, organisation,
+                                                                              reset_link=link, reset_for=member))

@@ -10,7 +10,7 @@ partner get 404 for every plan route, and for its comments.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated
 
@@ -18,14 +18,16 @@ import pandas as pd
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from marginalgains.plans import Plan, PlanError, Tracking, track
+from marginalgains.report.html import format_value
 from marginalgains.report.plans_page import plans_json, render_plans_page
 from marginalgains.io.catalogue import Catalogue
 from marginalgains.store import batches
 from marginalgains.store import plans as store
-from marginalgains.store.models import Comment, Role, WorkspacePlan
+from marginalgains.store.models import Comment, Organisation, Role, Value, WorkspacePlan
 from marginalgains.web import atlas_views, webhooks
 from marginalgains.web.auth import Viewer
 from marginalgains.web.data import member_organisation
@@ -159,8 +161,24 @@ def _track(db: Session, audience: Audience, plan: Plan) -> Tracked:
     if error is not None:
         tracking = Tracking(pd.DataFrame(), pd.DataFrame(columns=["area_code", "status"]), pd.DataFrame(), [error], [])
     else:
-        tracking = track([plan], visible_values(db, audience, plan.indicator_id), catalogue)
+        seen = visible_values(db, audience, plan.indicator_id)
+        tracking = track([plan], seen, catalogue)
+        if withheld := _withheld(db, plan, seen):  # alone when nothing is left to track ("no values" is untrue)
+            others = tracking.errors if set(plan.areas.codes) & set(seen["area_code"]) else []
+            tracking = replace(tracking, errors=[withheld, *others])
     return Tracked(tracking, catalogue, plans_json(tracking))
+
+
+def _withheld(db: Session, plan: Plan, seen: pd.DataFrame) -> PlanError | None:
+    """Why some of the plan's areas are not tracked for this viewer although their figures are published: they
+    belong to an organisation that has not shared them, so the viewer sees them only protected (in the atlas)."""
+    published = set(batches.current_values(db, plan.indicator_id)["area_code"])
+    hidden = sorted(set(plan.areas.codes) & published - set(seen["area_code"]))
+    if not hidden:
+        return None
+    return PlanError(plan.id, "areas", f"the figures of {', '.join(hidden)} are published by an organisation that "
+                                       "has not shared them with yours: you see them only protected, in the atlas, "
+                                       "so they are not tracked here (its admin can share them)")
 
 
 def _untrackable(catalogue: Catalogue, plan: Plan) -> PlanError | None:
@@ -305,13 +323,47 @@ def versions_api(*, plan_id: RowId, viewer: SignedIn, db: DB) -> list[VersionOut
     return [version_out(v) for v in store.versions(db, plan_or_404(db, viewer, plan_id))]
 
 
+PLAN_EXAMPLE = """plans:
+  - id: ae-4hr-rj7
+    title: Four-hour standard at St George's
+    indicator_id: ae-4hr
+    areas: [RJ7]
+    owner: {organisation: RJ7}
+    partners: [QWE]
+    baseline: {period: 2016/17}
+    target: +3pp
+    by: 2019-03
+"""
+
+
+def organisation_names(db: Session, codes) -> dict[str, str]:
+    """The workspace's name of each organisation among `codes` (plans name their owner and partners by code)."""
+    codes = sorted(set(codes))
+    return dict(db.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(codes))).all())
+
+
+def area_names(db: Session, indicator_id: str, codes) -> dict[str, str]:
+    """A name for each area code: the workspace's organisation of that code, else the name its values carry."""
+    codes = sorted(set(codes))
+    named = db.execute(select(Value.area_code, Value.area_name).where(
+        Value.indicator_id == indicator_id, Value.area_code.in_(codes), Value.area_name.is_not(None)).distinct())
+    return dict(named.all()) | organisation_names(db, codes)
+
+
 @router.get("/plans", include_in_schema=False)
 def plans_page(*, request: Request, viewer: SignedIn, db: DB):
+    return _plans_page(request, db, viewer)
+
+
+def _plans_page(request: Request, db: Session, viewer: Viewer, status_code: int = 200, message: str | None = None,
+                draft: str = ""):
     records = store.visible_plans(db, set(viewer.roles))
     rows = [(r, store.document_of(store.current_version(db, r))) for r in records]
     catalogue = workspace_catalogue(db)
-    return page(request, viewer, "plans.html", rows=rows, message=None,
-                synthetic_ids={i.id for i in catalogue if i.synthetic})
+    owners = [m.organisation for m in viewer.user.memberships if viewer.can(m.organisation_id, Role.ANALYST)]
+    return page(request, viewer, "plans.html", status_code=status_code, rows=rows, message=message, draft=draft,
+                catalogue=catalogue, owners=owners,
+                names=organisation_names(db, [c for _, plan in rows for c in plan.partners]), example=PLAN_EXAMPLE)
 
 
 SCORECARD_COLUMNS = ["area_code", "period", "status", "value", "trajectory", "target", "forecast"]
@@ -365,22 +417,72 @@ def create_page(*, request: Request, viewer: SignedIn, db: DB, organisation: str
                 document: str = Form(...)):
     if "\x00" in organisation:
         raise HTTPException(400, "organisation: a NUL character is not part of any code")
-    record = _create(request, db, viewer, organisation, document)
+    try:
+        record = _create(request, db, viewer, organisation, document)
+    except HTTPException as exc:
+        if exc.status_code != 400:
+            raise
+        db.rollback()  # refused: the plans page again with the reason, the writer's text kept
+        return _plans_page(request, db, viewer, 400, exc.detail, draft=document)
     return RedirectResponse(f"/plans/{record.id}", status_code=303)
 
 
 def _plan_page(request: Request, db: Session, viewer: Viewer, record: WorkspacePlan, status_code: int = 200,
-               message: str | None = None, draft: str | None = None):
+               message: str | None = None, draft: str | None = None, rebased: Rebased | None = None,
+               typed_comment: dict[str, str] | None = None):
     version = store.current_version(db, record)
     plan = store.document_of(version)
     tracked = tracking_for(db, viewer, plan)
-    synthetic = bool(synthetic_label(tracked.catalogue, plan.indicator_id))
+    indicator = tracked.catalogue[plan.indicator_id] if plan.indicator_id in tracked.catalogue else None
+    scorecard = [{**row, "shown": {c: format_value(row[c], indicator) if row[c] is not None else "–"
+                                   for c in ("value", "trajectory", "target")}} for row in tracked.data["scorecard"]]
+    comments = store.plan_comments(db, record)
+    codes = [*plan.areas.codes, *(r["area_code"] for r in scorecard), *(c.area_code for c in comments if c.area_code)]
     return page(request, viewer, "plan.html", status_code=status_code, record=record, plan=plan, version=version,
-                synthetic=synthetic,
-                draft=draft if draft is not None else store.dump_document(plan),
-                scorecard=tracked.data["scorecard"], errors=tracked.tracking.errors,
-                versions=store.versions(db, record), comments=store.plan_comments(db, record), message=message,
+                indicator=indicator, synthetic=bool(indicator and indicator.synthetic),
+                draft=rebased.draft if rebased else draft if draft is not None else store.dump_document(plan),
+                rebased=rebased, current_document=store.dump_document(plan),
+                scorecard=scorecard, errors=tracked.tracking.errors,
+                area_names=area_names(db, plan.indicator_id, codes), partner_names=organisation_names(db, plan.partners),
+                versions=store.versions(db, record), comments=comments, message=message,
+                typed_comment=typed_comment or {"body": "", "area_code": "", "period": ""},
                 can_edit=any(viewer.can(o, Role.ANALYST) for o in store.member_ids(record)))
+
+
+@dataclass(frozen=True)
+class Rebased:
+    """A stale edit carried onto the current version: the fields the editor changed are applied to it, unless
+    someone else changed the same field meanwhile (a clash: theirs is kept, the editor's value is shown)."""
+
+    base: int  # the version the editor started from
+    draft: str  # the current version with the editor's own changes applied: the text the edit form now holds
+    theirs: list[str]  # fields changed since the editor's version
+    mine: list[str]  # fields the editor changed that are applied
+    clashes: dict[str, str]  # field -> the editor's value (as JSON) where both changed it: the current one is kept
+
+
+def rebase_edit(base_number: int, base: Plan, current: Plan, draft: Plan) -> Rebased | None:
+    """Three-way, field by field: what the editor changed from `base` (version `base_number`), onto `current`;
+    None when the result is not a valid plan (then the editor's text is shown unchanged)."""
+    old, theirs, mine = base.to_dict(), current.to_dict(), draft.to_dict()
+    merged, applied, clashes = dict(theirs), [], {}
+    for key in sorted(old.keys() | theirs.keys() | mine.keys()):
+        if mine.get(key) == old.get(key) or mine.get(key) == theirs.get(key):
+            continue  # the editor did not change it, or made the same change
+        if theirs.get(key) == old.get(key):
+            applied.append(key)
+            if key in mine:
+                merged[key] = mine[key]
+            else:
+                merged.pop(key, None)
+        else:
+            clashes[key] = json.dumps(mine.get(key))
+    try:
+        text = store.dump_document(Plan.from_dict(merged))
+    except PlanError:
+        return None
+    changed = sorted(k for k in old.keys() | theirs.keys() if old.get(k) != theirs.get(k))
+    return Rebased(base=base_number, draft=text, theirs=changed, mine=applied, clashes=clashes)
 
 
 @router.get("/plans/{plan_id}", include_in_schema=False)
@@ -395,8 +497,24 @@ def edit_page(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB, bas
     try:
         _edit(request, db, viewer, record, base_version, document)
     except store.StaleEdit as exc:
-        return _plan_page(request, db, viewer, db.get(WorkspacePlan, plan_id), 409, str(exc), draft=document)
+        record = db.get(WorkspacePlan, plan_id)
+        return _plan_page(request, db, viewer, record, 409, str(exc), draft=document,
+                          rebased=_rebased(db, record, base_version, exc.current, document))
+    except HTTPException as exc:  # refused (unreadable, unchanged): the page again, the editor's text kept
+        db.rollback()
+        return _plan_page(request, db, viewer, db.get(WorkspacePlan, plan_id), exc.status_code, exc.detail,
+                          draft=document)
     return RedirectResponse(f"/plans/{record.id}", status_code=303)
+
+
+def _rebased(db: Session, record: WorkspacePlan, base_version: int, current, document: str) -> Rebased | None:
+    """The stale edit rebased onto the current version, when the editor's version and text can be read."""
+    base = next((v for v in store.versions(db, record) if v.number == base_version), None)
+    try:
+        draft = store.parse_document(document)
+    except store.PlanStoreError:
+        return None
+    return base and rebase_edit(base_version, store.document_of(base), store.document_of(current), draft)
 
 
 @router.get("/plans/{plan_id}/chart", include_in_schema=False)
@@ -438,10 +556,15 @@ def comment_api(*, plan_id: RowId, body: CommentIn, viewer: SignedIn, db: DB) ->
 
 
 @router.post("/plans/{plan_id}/comments", include_in_schema=False)
-def comment_page(*, plan_id: RowId, viewer: SignedIn, db: DB, body: str = Form(...), area_code: str = Form(""),
-                 period: str = Form("")):
+def comment_page(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB, body: str = Form(...),
+                 area_code: str = Form(""), period: str = Form("")):
     record = plan_or_404(db, viewer, plan_id)
-    _comment(db, viewer, record, CommentIn(body=body, area_code=area_code, period=period))
+    try:
+        _comment(db, viewer, record, CommentIn(body=body, area_code=area_code, period=period))
+    except HTTPException as exc:  # refused: the plan page again, saying why, with the comment as it was typed
+        db.rollback()
+        return _plan_page(request, db, viewer, db.get(WorkspacePlan, plan_id), exc.status_code, exc.detail,
+                          typed_comment={"body": body, "area_code": area_code, "period": period})
     return RedirectResponse(f"/plans/{record.id}#comments", status_code=303)
 
 

@@ -8,19 +8,47 @@ from importlib import resources
 
 import jinja2
 import pandas as pd
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from marginalgains.io.outputs import formula_safe
 
 from marginalgains.store.accounts import new_secret
-from marginalgains.web.auth import CSRF_COOKIE, Viewer, form_csrf_token
+from marginalgains.web.auth import CSRF_COOKIE, Viewer, form_csrf_token, resolve_viewer
 
 _environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(resources.files("marginalgains.web") / "templates")),
     autoescape=True, undefined=jinja2.StrictUndefined)
 templates = Jinja2Templates(env=_environment)
+ORGANISATION_TYPES = {"national": "national team", "region": "region", "icb": "ICB", "trust": "trust",
+                      "local_authority": "local authority", "pcn": "PCN", "practice": "practice"}
+# each error page's heading and what the reader can do about it
+ERRORS = {
+    400: ("The request could not be used", "Read the reason above, correct it and try again."),
+    403: ("Not allowed", "Ask an admin of the organisation for the role this needs, or reload the page if a form "
+                         "had been open a long time."),
+    404: ("Not found", "Check the address, or go back to your organisations and follow the links from there."),
+    409: ("Changed since you looked", "Reload the page to see the current state, then try again."),
+    413: ("Too large", "Send a smaller file, or ask the server's operator to raise the upload limit."),
+    422: ("Something is missing or malformed", "Go back, fill in each field named above, and send it again."),
+    429: ("Too many attempts", "Wait a few minutes and try again."),
+}
+UNEXPECTED = ("Something went wrong", "Try again; if it goes on, tell the workspace's operator what you did.")
+
+
+def organisation_type(code: str) -> str:
+    """An organisation type's name as people say it (`icb` is an ICB, `local_authority` a local authority)."""
+    return ORGANISATION_TYPES.get(code, code.replace("_", " "))
+
+
+def _error_heading(status: int) -> tuple[str, str]:
+    return ERRORS.get(status, UNEXPECTED)
+
+
+_environment.filters["organisation_type"] = organisation_type
+_environment.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]  # "ICB" stays "ICB"
+_environment.globals["error_heading"] = _error_heading
 
 
 def page(request: Request, viewer: Viewer, name: str, status_code: int = 200, **context):
@@ -38,7 +66,13 @@ def page(request: Request, viewer: Viewer, name: str, status_code: int = 200, **
 
 
 def render_error(request: Request, status_code: int, message: str):
-    return page(request, Viewer(), "error.html", status_code=status_code, status=status_code, message=message)
+    """The error page, its header showing who is signed in (as every other page) and saying what to do next."""
+    with request.app.state.store.sessions() as db:
+        try:
+            viewer = resolve_viewer(db, request)
+        except HTTPException:  # an unknown or revoked token: shown as nobody
+            viewer = Viewer()
+        return page(request, viewer, "error.html", status_code=status_code, status=status_code, message=message)
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +83,16 @@ def print_css() -> str:
 
 def print_css_response() -> Response:
     return Response(print_css(), media_type="text/css; charset=utf-8")
+
+
+@lru_cache(maxsize=1)
+def favicon() -> bytes:
+    return (resources.files("marginalgains.web") / "static" / "favicon.svg").read_bytes()
+
+
+def favicon_response() -> Response:
+    """The workspace's icon at the address browsers ask for by themselves (the served atlas page names none)."""
+    return Response(favicon(), media_type="image/svg+xml", headers={"cache-control": "max-age=86400"})
 
 
 def csv_response(table: pd.DataFrame, filename: str) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Form, HTTPException
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -14,6 +14,8 @@ from marginalgains.store.models import Organisation, Role, SharingAgreement, utc
 from marginalgains.web.auth import Viewer
 from marginalgains.web.data import member_organisation
 from marginalgains.web.deps import DB, RowId, SignedIn
+from marginalgains.web.people import organisation_context
+from marginalgains.web.render import page
 from marginalgains.web.visibility import sharing_partners
 
 router = APIRouter()
@@ -50,12 +52,16 @@ def share(db: Session, viewer: Viewer, owner: Organisation, partner_code: str, r
 
 
 @router.post("/organisations/{code}/sharing", include_in_schema=False)
-def share_page(*, code: str, viewer: SignedIn, db: DB, partner: str = Form(...), reason: str = Form("")):
+def share_page(*, code: str, request: Request, viewer: SignedIn, db: DB, partner: str = Form(...),
+               reason: str = Form("")):
     owner = member_organisation(db, viewer, code, Role.ADMIN)
     try:
         share(db, viewer, owner, partner, reason)
-    except accounts.AccountError as exc:
-        raise HTTPException(400, str(exc)) from None
+    except accounts.AccountError as exc:  # the organisation page again, saying why, with what was typed
+        db.rollback()
+        return page(request, viewer, "organisation.html", status_code=400,
+                    **organisation_context(db, viewer, owner, message=str(exc), typed={"partner": partner,
+                                                                                       "reason": reason}))
     db.commit()
     return RedirectResponse(f"/organisations/{owner.code}", status_code=303)
 

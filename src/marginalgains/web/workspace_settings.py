@@ -27,6 +27,7 @@ from marginalgains.store.models import Organisation, Role, WorkspaceSettingChang
 from marginalgains.web.auth import Viewer
 from marginalgains.web.deps import DB, NO_NUL, SignedIn, Text
 from marginalgains.web.render import page
+from marginalgains.web.visibility import workspace_catalogue
 
 router = APIRouter()
 SHOWN_VALUE = 300  # characters of a changed value shown in the history (a rule file's text can be long)
@@ -122,7 +123,7 @@ def _set_public(db: Session, viewer: Viewer, indicator_id: str, public: bool) ->
 
 def _settings_page(request: Request, viewer: Viewer, db: Session, status_code: int = 200, message: str | None = None):
     return page(request, viewer, "workspace_settings.html", status_code=status_code, settings=settings_out(db),
-                message=message, shown_value=SHOWN_VALUE)
+                message=message, shown_value=SHOWN_VALUE, catalogue=workspace_catalogue(db))
 
 
 def _or_page(request: Request, viewer: Viewer, db: Session, change: Callable[[], None]):
