@@ -14,6 +14,7 @@ from test_web_follows import MONTHS, STEADY, xmr_limits
 from test_web_plans import PLAN_YAML
 from web_helpers import chromium, signed_in
 
+from marginalgains.io.bundled import ae_provider_names
 from marginalgains.io.catalogue import read_catalogue
 from marginalgains.io.values import read_values
 
@@ -67,7 +68,8 @@ def test_upload_read_the_report_publish_and_see_it_protected_from_another_organi
     page.wait_for_selector("#ranked .chart[data-rendered=true] svg")
     shown = page.locator("#ranked .screen-only tbody tr th").all_inner_texts()
     assert page.inner_text("#indicator-title") == "Screening uptake, 2023/24"
-    assert shown == ["RVR", "RJ7"]  # the two accepted rows, ranked (30/60 above 5/100); the upload named no areas
+    names = ae_provider_names().set_index("area_code")["area_name"]  # the upload named no areas; the demo's A&E did
+    assert shown == [f"{names[code]} ({code})" for code in ("RVR", "RJ7")]  # the two accepted rows, ranked (30/60 > 5/100)
     assert page.errors == []
 
     partner, other = signed_in(browser, live, "analyst@qkk.example")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from marginalgains.io.bundled import ae_values
+from marginalgains.io.bundled import ae_provider_names, ae_values
 from marginalgains.sources import DEMO_SEED
 from marginalgains.store import accounts, batches
 from marginalgains.store.database import Store
@@ -73,6 +73,8 @@ def seed_demo(store: Store, synthetic_folder: Path | None = None,
 def _publish_ae(db) -> None:
     """The national team publishes the bundled A&E data (every provider, monthly), as NHS England does."""
     catalogue, read = ae_values()
+    names = ae_provider_names().set_index("area_code")["area_name"]  # the static page names them: so does the atlas here
+    read.values = read.values.assign(area_name=read.values["area_code"].map(names))
     analyst = accounts.user_by_email(db, "analyst@national.example")
     batch = batches.create_draft(db, accounts.organisation_by_code(db, NATIONAL[0]), analyst, "bundled",
                                  read.files[0], catalogue, read)

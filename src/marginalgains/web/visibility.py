@@ -104,6 +104,9 @@ def workspace_atlas(db: Session, cache_key: str, indicators: frozenset[str] | No
 
 def _build(db: Session, version: tuple, indicators: frozenset[str] | None) -> WorkspaceAtlas:
     values = batches.current_values(db)
+    # areas are named from every published batch: a name is register data, and a public atlas of a few
+    # indicators names its areas as a signed-in one does
+    names = values[["area_code", "area_name"]].dropna().drop_duplicates("area_code")
     if indicators is not None:
         values = values[values["indicator_id"].isin(indicators)]
     owners = values[["indicator_id", "area_code", "organisation_id"]].drop_duplicates()
@@ -119,7 +122,7 @@ def _build(db: Session, version: tuple, indicators: frozenset[str] | None) -> Wo
                   "synthetic_data": any(i.synthetic for i in catalogue), "rows_read": read.rows_read,
                   "rows_accepted": read.rows_accepted, "rows_rejected": read.rows_rejected}
     atlas = build_atlas(read.values, catalogue, provenance,
-                        areas=values[["area_code", "area_name"]].dropna().drop_duplicates("area_code"))
+                        areas=names[names["area_code"].isin(values["area_code"])])
     return WorkspaceAtlas(atlas, owners, version)
 
 
