@@ -119,7 +119,7 @@ def test_write_a_plan_with_a_partner_comment_with_a_mention_and_see_it_in_the_pa
     partner, feed = signed_in(browser, live, "analyst@qwe.example")
     feed.goto("/feed")
     mention = feed.locator("li.mention a").first
-    assert mention.inner_text() == f"analyst@rj7.example mentioned you on plan {plan_url.rsplit('/', 1)[1]}: {hostile}"
+    assert mention.inner_text() == f"analyst@rj7.example mentioned you on plan \u201cFour-hour standard at St George's\u201d (ae-rj7): {hostile}"
     mention.click()
     feed.wait_for_url(f"{plan_url}#comments")
     assert feed.locator("article.comment p.body").last.inner_text() == hostile  # the partner reads it, as text

@@ -10,6 +10,7 @@ from test_web_plans import OUTSIDER, OWNER, PARTNER, PLAN, api_post, create, lib
 from web_helpers import csrf_from, sign_in
 
 LATER_BASELINE = {**PLAN, "baseline": {"from": "2017-10", "to": "2018-03"}}
+NAMED = f"\u201c{PLAN['title']}\u201d ({PLAN['id']})"  # how the feed names the plan
 
 
 def test_a_partner_sees_mentions_status_changes_and_published_data_in_its_feed(client, new_client):
@@ -24,10 +25,10 @@ def test_a_partner_sees_mentions_status_changes_and_published_data_in_its_feed(c
     sign_in(partner, PARTNER)
     feed = partner.get("/api/feed").json()
     kinds = {item["kind"]: item for item in feed}
-    assert kinds["mention"]["text"] == f"{OWNER} mentioned you on plan {plan_id}: <b>look</b> @{PARTNER}"
+    assert kinds["mention"]["text"] == f"{OWNER} mentioned you on plan {NAMED}: <b>look</b> @{PARTNER}"
     before, after = (library_tracking(p).scorecard.iloc[0]["status"] for p in (PLAN, LATER_BASELINE))
     assert before != after  # the later baseline changes the status, as the library judges it
-    assert kinds["status"]["text"] == f"plan ae-rj7 in RJ7: {before} → {after}"
+    assert kinds["status"]["text"] == f"plan {NAMED} in RJ7: {before} → {after}"
     assert kinds["published"]["text"].startswith("St George's University Hospitals NHS FT (RJ7) published values.csv")
     assert [i["at"] for i in feed] == sorted((i["at"] for i in feed), reverse=True)
     html = partner.get("/feed").text
@@ -53,5 +54,5 @@ def test_the_feed_downloads_as_csv_with_the_same_items(client, new_client):
     feed = partner.get("/api/feed").json()
     assert rows[["kind", "text", "link"]].to_dict("records") == [
         {"kind": i["kind"], "text": i["text"], "link": i["link"]} for i in feed]
-    assert rows["text"].tolist() == [f"{OWNER} mentioned you on plan {plan_id}: =1+1 @{PARTNER}"]
+    assert rows["text"].tolist() == [f"{OWNER} mentioned you on plan {NAMED}: =1+1 @{PARTNER}"]
     assert 'href="/feed.csv"' in partner.get("/feed").text

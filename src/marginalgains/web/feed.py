@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marginalgains.io.catalogue import Catalogue
+from marginalgains.plans import Plan
 from marginalgains.store import plans as store
 from marginalgains.store.models import (
     Batch, BatchStatus, Comment, Mention, PlanStatusEvent, Role, SharingAgreement, SpcSignal,
@@ -84,8 +85,13 @@ def _statuses(db: Session, plans, catalogue: Catalogue, documents: dict) -> list
     for e in events:
         synthetic = _synthetic_plan(by_id[e.plan_id], catalogue, documents)
         items.append(ActivityOut(kind="status", at=e.at, synthetic=synthetic, link=f"/plans/{e.plan_id}", text=_labelled(
-            f"plan {by_id[e.plan_id].plan_key} in {e.area_code}: {e.previous} → {e.status}", synthetic)))
+            f"plan {_plan_name(documents[e.plan_id])} in {e.area_code}: {e.previous} → {e.status}", synthetic)))
     return items
+
+
+def _plan_name(document: Plan) -> str:
+    """A plan as the feed names it: its title, then its id ("“Four hours” (ae-rj7)")."""
+    return f"“{document.title}” ({document.id})"
 
 
 def _figure(value: float | None, unit: str) -> str:
@@ -135,7 +141,7 @@ def _mentions(db: Session, viewer: Viewer, plans, catalogue: Catalogue, document
 
 
 def mention_item(comment: Comment, catalogue: Catalogue, documents: dict) -> ActivityOut:
-    where = f"plan {comment.plan_id}" if comment.plan_id else f"indicator {comment.indicator_id}"
+    where = f"plan {_plan_name(documents[comment.plan_id])}" if comment.plan_id else f"indicator {comment.indicator_id}"
     indicator_id = documents[comment.plan_id].indicator_id if comment.plan_id else comment.indicator_id
     synthetic = indicator_id in catalogue and catalogue[indicator_id].synthetic
     author = comment.author.email if comment.author else "a former member"
