@@ -94,3 +94,21 @@ def test_the_synthetic_batch_its_plans_and_feed_items_say_so(demo, outsider):
     assert any(SYNTHETIC_FILE in t for t in published) and any("ae_" in t for t, s in published.items() if not s)
     rows = csv(outsider.get("/feed.csv"))
     assert set(rows.loc[rows["text"].str.contains(SYNTHETIC_FILE, regex=False), "synthetic"]) == {"SYNTHETIC"}
+
+
+def test_the_demo_has_plans_shared_between_partners_a_mention_and_records_for_a_job(demo, outsider):
+    store, _ = demo
+    with TestClient(create_app(store), base_url="http://testserver") as trust:
+        sign_in(trust, "analyst@rj7.example")  # St George's: owner of one plan, partner in its ICB's
+        plans = {p["plan_id"]: p for p in trust.get("/api/plans").json()}
+        assert set(plans) == {"ae-rj7", "ae-swl"}
+        assert plans["ae-swl"]["owner_code"] == "QWE" and "RJ7" in plans["ae-swl"]["partner_codes"]
+        assert {row["area_code"] for row in plans["ae-swl"]["scorecard"]} == {"RJ7", "RVR", "RAX", "RJ6"}
+        assert all(row["status"] for p in plans.values() for row in p["scorecard"])  # tracked over the A&E figures
+        (mention,) = [i for i in trust.get("/api/feed").json() if i["kind"] == "mention"]
+        assert mention["text"].startswith("analyst@qwe.example mentioned you on plan \u201cFour hours across South West "
+                                          "London\u201d (ae-swl): @analyst@rj7.example could St George's streaming")
+        sign_in(trust, "analyst@national.example")
+        assert trust.get("/api/organisations/X24/data-locations").json() == [
+            {"name": "SYNTHETIC national records", "kind": "folder", "backends": ["duckdb", "spark"]}]
+    assert not {p["plan_id"] for p in outsider.get("/api/plans").json()} & {"ae-rj7", "ae-swl", "ae-ral"}  # QKK: none

@@ -75,9 +75,9 @@ def serve_command(
     try:
         store = _open(workspace, database)
         if demo:
-            from marginalgains.web.demo import seed_demo
-            _print_demo(seed_demo(store, synthetic_folder=workspace / "synthetic-data", synthetic_scale=demo_scale),
-                        host, port)
+            from marginalgains.web.demo import demo_guide, seed_demo
+            people = seed_demo(store, synthetic_folder=workspace / "synthetic-data", synthetic_scale=demo_scale)
+            _print_demo(people, demo_guide(workspace / "synthetic-data"), host, port)
         if disclosure is not None:
             _set_disclosure(store, disclosure, "gains serve --disclosure")
         _fail_interrupted_jobs(store)
@@ -214,11 +214,13 @@ def app_role_command(
           f"(with its password) so row-level security limits every request")
 
 
-def _print_demo(people: list[tuple[str, str, str]], host: str, port: int) -> None:
+def _print_demo(people: list[tuple[str, str, str]], guide: list[str], host: str, port: int) -> None:
     console = Console(highlight=False, soft_wrap=True)
     console.print(f"Demo workspace: open http://{host}:{port}/ and sign in as any of these:")
     for email, password, what in people:
         console.print(f"  {email}  password {password}  ({what})")
+    for line in guide:
+        console.print(line)
 
 
 @workspace_app.command("add-org")
