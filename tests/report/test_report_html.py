@@ -183,3 +183,9 @@ def test_the_first_chart_is_drawn_when_built_only_where_the_live_one_ranks_each_
     many = html.STATIC_RANKED_LIMIT + 1  # the live chart is then a distribution: no drawing of points to show
     data["views"][data["first"]]["areas"] = {key: [1.0] * many for key in data["views"][data["first"]]["areas"]}
     assert html.first_chart(data, indicator) is None
+
+
+def test_a_page_links_home_only_when_served_and_says_it_as_text(ae_atlas):
+    assert 'class="home"' not in html.render_page(ae_atlas)  # the static page belongs to no site
+    served = html.render_page(ae_atlas, home=("/", "<b>Home</b>"))
+    assert '<p class="home"><a href="/">&larr; &lt;b&gt;Home&lt;/b&gt;</a></p>' in served

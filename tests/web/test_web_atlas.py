@@ -106,6 +106,7 @@ def test_the_atlas_page_is_the_static_page_over_the_protected_figures(client):
     data = json.loads(re.search(r'<script id="atlas-data" type="application/json">(.*?)</script>',
                                 response.text, re.S).group(1))
     assert "nhs-hes-2018" in data["index"]["provenance"]["methods"]["disclosure"]  # which rule, and what it did
+    assert '<p class="home"><a href="/">&larr; The workspace: plans, data, people, your feed</a></p>' in response.text
 
 
 def test_the_areas_csv_is_the_view_formula_safe_with_source_and_licence(client):

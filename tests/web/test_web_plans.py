@@ -68,6 +68,7 @@ def test_an_analyst_creates_a_plan_tracked_over_the_figures_they_see(client):
     assert expected["status"] in html and "Four-hour standard at St George&#39;s" in html
     chart = client.get(f"/plans/{made['id']}/chart")
     assert chart.status_code == 200 and "vega" in chart.text.lower() and '"ae-rj7"' not in chart.text.split("<body")[0]
+    assert f'<a href="/plans/{made["id"]}">&larr; The plan: Four-hour standard at St George&#39;s</a>' in chart.text
 
 
 def test_the_partner_sees_the_plan_but_only_its_own_figures(client, new_client):

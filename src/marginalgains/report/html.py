@@ -75,9 +75,10 @@ def _boundary_codes() -> set[str]:
     return {f["properties"][BOUNDARIES["code_property"]] for f in boundaries()["features"]}
 
 
-def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
+def render_page(atlas: Atlas, plans: pd.DataFrame | None = None, home: tuple[str, str] | None = None) -> str:
     """The atlas page as one HTML string, with a Content-Security-Policy naming its scripts by hash;
-    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile. Each view,
+    `plans` is a plans scorecard (marginalgains.plans.track) shown in each area's profile; `home`, the
+    (address, name) of the site a served page belongs to, linked at its top (the workspace's). Each view,
     each indicator's templates, profile and SPC series, and the map's boundaries are a script block of
     their own (`page_parts`), parsed only when shown. The first view's blocks come before the scripts
     and the rest after them, so the HTML parser reaches the renderer, and the first chart is drawn,
@@ -89,7 +90,7 @@ def render_page(atlas: Atlas, plans: pd.DataFrame | None = None) -> str:
     first |= {STATIC_PART}
     data["boundaries"] = data["boundaries"] is not None  # the map's outlines are a part of their own
     return render_self_contained("atlas.html.j2", RENDERER, data, title="Atlas of Variation",
-                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]),
+                                 synthetic=any(i["synthetic"] for i in data["index"]["indicators"]), home=home,
                                  first_parts=[p for p in parts if (p[0], p[1]) in first],
                                  later_parts=[p for p in parts if (p[0], p[1]) not in first])
 

@@ -28,8 +28,9 @@ TABLE_COLUMNS = ["period", "phase", "value", "lower", "upper", "trajectory", "ga
                  "point_type", "assurance", "change"]
 
 
-def render_plans_page(tracking: Tracking, catalogue: Catalogue, provenance: dict | None = None) -> str:
-    """plans.html as one string."""
+def render_plans_page(tracking: Tracking, catalogue: Catalogue, provenance: dict | None = None,
+                      home: tuple[str, str] | None = None) -> str:
+    """plans.html as one string; `home`, the (address, name) of the site a served page belongs to, linked at its top."""
     provenance = provenance or {}
     templates = {i: charts.plan_template(catalogue[i]) for i in tracking.scorecard["indicator_id"].unique()}
     plans = [_plan_view(plan, tracking, catalogue) for plan in tracking.plans]
@@ -39,7 +40,7 @@ def render_plans_page(tracking: Tracking, catalogue: Catalogue, provenance: dict
         "plans.html.j2", RENDERER, data, title="Improvement plans", synthetic=synthetic,
         scorecard=_scorecard_rows(tracking, catalogue), plans=plans,
         errors=[{"plan_id": e.plan_id, "field": e.field, "reason": e.reason} for e in tracking.errors],
-        provenance=provenance, statuses=STATUSES)
+        provenance=provenance, statuses=STATUSES, home=home)
 
 
 def write_plans(tracking: Tracking, catalogue: Catalogue, out: str | Path, provenance: dict | None = None) -> dict[str, Path]:

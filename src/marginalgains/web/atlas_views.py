@@ -21,6 +21,7 @@ from marginalgains.store.settings import disclosure_rule
 from marginalgains.web.visibility import PROTECTED_REASON, Shaped, audience_for, protect_atlas, workspace_atlas
 
 router = APIRouter()
+WORKSPACE_HOME = ("/", "The workspace: plans, data, people, your feed")  # linked at the top of every served page
 PAGE_POLICY = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"  # the page's own meta policy does the rest
 AREA_COLUMNS = ["area_code", "area_name", "numerator", "denominator", "value", "lower95", "upper95", "lower998",
                 "upper998", "funnel_band", "funnel_band_adjusted"]
@@ -151,7 +152,7 @@ def atlas_page(*, request: Request, viewer: CurrentViewer, db: DB):
     if atlas is None:
         return page(request, viewer, "error.html", status_code=404, status=404,
                     message="nothing has been published in this workspace yet")
-    html = _pages.get(key, lambda: render_page(atlas))
+    html = _pages.get(key, lambda: render_page(atlas, home=WORKSPACE_HOME))
     return HTMLResponse(html, headers={"content-security-policy": PAGE_POLICY})
 
 

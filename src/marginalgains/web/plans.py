@@ -525,8 +525,8 @@ def chart_page(*, plan_id: RowId, request: Request, viewer: SignedIn, db: DB):
     tracked = tracking_for(db, viewer, plan)
     if tracked.tracking.scorecard.empty:
         raise HTTPException(404, "; ".join(str(e) for e in tracked.tracking.errors) or "nothing to chart yet")
-    return HTMLResponse(render_plans_page(tracked.tracking, tracked.catalogue), headers={"content-security-policy":
-                                                                         atlas_views.PAGE_POLICY})
+    html = render_plans_page(tracked.tracking, tracked.catalogue, home=(f"/plans/{plan_id}", f"The plan: {plan.title}"))
+    return HTMLResponse(html, headers={"content-security-policy": atlas_views.PAGE_POLICY})
 
 
 # ---- comments
