@@ -460,10 +460,15 @@ def endless(store, tmp_path) -> Path:
     return path
 
 
+LONG_QUERY = 2.0  # seconds: a query still running after this long is the endless one
+
+
 @pytest.fixture
 def engine_queries(monkeypatch):
-    """Watches the engine's stoppable queries in this process: `in_flight` is set once one is running (an
-    interrupt now reaches it), `stopped` counts the stops the queries got."""
+    """Watches the engine's stoppable queries in this process: `in_flight` is set once one has run for
+    LONG_QUERY seconds (the endless count, not a quick check before it that may end before an interrupt
+    comes, which then refuses the next query instead of stopping one), `stopped` counts the stops the
+    queries got."""
     from marginalgains.engine.interrupt import Interrupter
 
     watched = type("Watched", (), {"in_flight": threading.Event(), "stopped": []})()
@@ -475,9 +480,13 @@ def engine_queries(monkeypatch):
             watched.stopped.append(stop)
             stop()
         with real(self, None if stop is None else kept):
+            long_running = threading.Timer(LONG_QUERY, watched.in_flight.set)
             if stop is not None:
-                watched.in_flight.set()
-            yield
+                long_running.start()
+            try:
+                yield
+            finally:
+                long_running.cancel()
 
     monkeypatch.setattr(Interrupter, "query", query)
     return watched
